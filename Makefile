@@ -1,0 +1,30 @@
+# aslsh — the two commands a new user needs:
+#   make demo   set up (idempotent) and run the demo session on built-in data
+#   make test   set up (idempotent) and run the whole test suite, optimised
+# `.ci/run` runs exactly `make test`.
+
+SWIFT ?= swift
+# Numeric code (model goldens, training parity) is ~50x slower unoptimised: tests run in release
+# with -enable-testing so @testable imports still work.
+RELEASE_FLAGS = -c release -Xswiftc -enable-testing
+
+.PHONY: setup build demo test bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	$(SWIFT) build -c release --product aslsh
+
+demo: build
+	$(SWIFT) run -c release aslsh sessions/quickstart.aslsh
+
+test: setup
+	$(SWIFT) build $(RELEASE_FLAGS) --build-tests
+	$(SWIFT) test $(RELEASE_FLAGS) --skip-build
+
+bench: build
+	$(SWIFT) run -c release aslsh-bench
+
+clean:
+	rm -rf .build

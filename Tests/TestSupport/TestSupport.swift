@@ -1,0 +1,98 @@
+import Foundation
+
+/// Shared helpers for aslsh's test targets: where the repository and `../shared` are, temporary
+/// directories, and running the real outside tools (python3 + NumPy, …) that tests compare against.
+public enum TestEnvironment {
+    /// The repository root (found from this file's path, so tests work from any directory).
+    public static let repositoryRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() } // Tests/TestSupport/TestSupport.swift
+        return url
+    }()
+
+    /// `../shared` beside the repository (real third-party data and MediaPipe oracles), or nil
+    /// in a user's fresh clone. `ASLSH_SHARED` overrides the location.
+    public static let shared: URL? = {
+        if let env = ProcessInfo.processInfo.environment["ASLSH_SHARED"] {
+            return URL(fileURLWithPath: env)
+        }
+        let url = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }()
+
+    /// A path inside `../shared`, or nil (with the reason to print in a skip) when absent.
+    public static func sharedPath(_ relative: String) -> URL? {
+        guard let shared else { return nil }
+        let url = shared.appendingPathComponent(relative)
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    public static let sharedMissingMessage =
+        "../shared is absent (a fresh clone): real-data tests skipped; set ASLSH_SHARED to run them"
+
+    /// The MediaPipe model files fetched by set-up, or nil when `make setup` has not run.
+    public static func mediapipeModel(_ name: String) -> URL? {
+        let url = repositoryRoot.appendingPathComponent("models/mediapipe/\(name).tflite")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    /// A fresh empty directory under the system temp dir (the shared folder is read-only in CI).
+    public static func temporaryDirectory(_ label: String = "aslsh-test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(label)-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// Runs an outside program and captures its output.
+public struct ExternalTool {
+    public struct Failure: Error, CustomStringConvertible {
+        public var command: [String]
+        public var status: Int32
+        public var stderr: String
+        public var description: String { "\(command.joined(separator: " ")) exited \(status): \(stderr)" }
+    }
+
+    /// Runs `arguments[0]` (looked up on PATH) and returns stdout; throws on non-zero exit.
+    @discardableResult
+    public static func run(_ arguments: [String], stdin: String? = nil,
+                           environment: [String: String]? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes before waiting so a chatty tool cannot block on a full pipe.
+        var errData = Data()
+        let errThread = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        errThread.start()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !errThread.isFinished { usleep(1000) }
+        guard process.terminationStatus == 0 else {
+            throw Failure(command: arguments, status: process.terminationStatus,
+                          stderr: String(decoding: errData, as: UTF8.self))
+        }
+        return String(decoding: outData, as: UTF8.self)
+    }
+
+    /// Runs a Python 3 program (text on stdin) with the given arguments.
+    @discardableResult
+    public static func python(_ program: String, _ arguments: [String] = []) throws -> String {
+        try run(["python3", "-c", program] + arguments)
+    }
+
+    /// True when `python3 -c "import <module>"` succeeds.
+    public static func pythonHas(_ module: String) -> Bool {
+        (try? run(["python3", "-c", "import \(module)"])) != nil
+    }
+}
