@@ -61,9 +61,9 @@ public enum NPY {
             throw fail(headerStart, .unsupportedDType("'\(descr)' (supported: f4 f8 i8 i4 u1 b1 U<n> S<n>)"))
         }
         let payload = bytes[dataStart...]
-        let count = Tensor.count(of: header.shape)
+        let count = Tensor.checkedCount(of: header.shape) ?? Int.max
         let (needed, overflow) = count.multipliedReportingOverflow(by: header.dtype.itemSize)
-        guard !overflow else { throw fail(headerStart, .badHeader("shape \(header.shape) is too large")) }
+        guard !overflow, count != Int.max else { throw fail(headerStart, .badHeader("shape \(header.shape) is too large")) }
         guard payload.count >= needed else {
             throw fail(dataStart, .sizeMismatch(expected: needed, actual: payload.count))
         }

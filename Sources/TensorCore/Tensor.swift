@@ -29,6 +29,17 @@ public struct Tensor: Equatable, Sendable {
     /// Number of elements a shape holds.
     @inlinable public static func count(of shape: [Int]) -> Int { shape.reduce(1, *) }
 
+    /// Element count of a shape, or nil when it overflows `Int` (a hostile file header).
+    public static func checkedCount(of shape: [Int]) -> Int? {
+        var total = 1
+        for extent in shape {
+            let (product, overflow) = total.multipliedReportingOverflow(by: extent)
+            if overflow || extent < 0 { return nil }
+            total = product
+        }
+        return total
+    }
+
     public var count: Int { scalars.count }
     public var rank: Int { shape.count }
 
