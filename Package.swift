@@ -32,12 +32,15 @@ let package = Package(
         .target(name: "TensorCore",
                 dependencies: ["CBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
+        .target(name: "Hands", dependencies: ["TensorCore"]),
+
         .executableTarget(name: "aslsh",
                           dependencies: ["TensorCore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "HandsTests", dependencies: ["Hands", "TestSupport", "CTurboJPEG"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],

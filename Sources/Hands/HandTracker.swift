@@ -1,0 +1,164 @@
+import Foundation
+
+/// The two networks the tracker runs. The TFLite runtime provides the real implementation
+/// (MediaPipe's palm_detection_* and hand_landmark_* models); tests may feed recorded outputs.
+public protocol HandModelRunner: AnyObject {
+    /// Palm detector on a `[192, 192, 3]` input in [0,1] → regressors `[2016·18]`, logits `[2016]`.
+    func detectPalms(_ input: UnsafeBufferPointer<Float>) throws -> (regressors: [Float], logits: [Float])
+    /// Landmark model on a `[224, 224, 3]` input in [0,1].
+    func landmarks(_ input: UnsafeBufferPointer<Float>) throws -> LandmarkModelOutput
+}
+
+/// Options of MediaPipe's legacy `Hands` solution, with its defaults (spec §2.0).
+public struct HandTrackerOptions: Equatable, Codable, Sendable {
+    public enum Complexity: String, Codable, Sendable { case lite, full }
+    public var maxHands = 2
+    public var complexity = Complexity.full
+    public var minDetectionConfidence = 0.5
+    /// Presence gate (strict >), applied in static mode too.
+    public var minTrackingConfidence = 0.5
+    /// Static images: palm detection on every frame, no tracking between frames.
+    public var staticImageMode = false
+
+    public init(maxHands: Int = 2, complexity: Complexity = .full, minDetectionConfidence: Double = 0.5,
+                minTrackingConfidence: Double = 0.5, staticImageMode: Bool = false) {
+        self.maxHands = maxHands
+        self.complexity = complexity
+        self.minDetectionConfidence = minDetectionConfidence
+        self.minTrackingConfidence = minTrackingConfidence
+        self.staticImageMode = staticImageMode
+    }
+}
+
+/// One tracked hand in one frame.
+public struct TrackedHand: Equatable, Codable, Sendable {
+    public enum ROISource: String, Codable, Sendable { case palmDetection = "palm_detection", tracking }
+    /// 21 landmarks, normalised image coordinates (MediaPipe's `multi_hand_landmarks`).
+    public var landmarks: [Landmark]
+    /// 21 world landmarks in metres (`multi_hand_world_landmarks`).
+    public var worldLandmarks: [Landmark]
+    public var handedness: Handedness
+    public var presence: Double
+    /// The ROI the landmarks were read from.
+    public var roi: NormalizedRect
+    public var roiSource: ROISource
+    /// The ROI derived from these landmarks (tracked into the next frame).
+    public var roiFromLandmarks: NormalizedRect
+}
+
+/// Everything one frame produced, including the intermediate results the debugging views show.
+public struct HandFrameResult: Sendable {
+    public var hands: [TrackedHand]
+    public var palmDetectionRan: Bool
+    /// Palm detections after NMS and letterbox removal (before clipping to maxHands).
+    public var palmDetections: [PalmDetection]
+    /// ROIs rejected by the presence gate.
+    public var rejectedROIs: [NormalizedRect]
+}
+
+/// MediaPipe's HandLandmarkTrackingCpu graph (spec §2.11): palm detection when fewer than
+/// `maxHands` hands are tracked, association of palm and tracked ROIs, landmarks per ROI with
+/// the presence gate, and landmark-derived ROIs carried to the next frame.
+public final class HandTracker {
+    public let options: HandTrackerOptions
+    let models: HandModelRunner
+    /// ROIs from the previous frame's landmarks (empty in static mode).
+    private(set) var trackedROIs: [NormalizedRect] = []
+    private var palmInput = [Float](repeating: 0, count: 192 * 192 * 3)
+    private var landmarkInput = [Float](repeating: 0, count: 224 * 224 * 3)
+
+    public init(options: HandTrackerOptions = HandTrackerOptions(), models: HandModelRunner) {
+        self.options = options
+        self.models = models
+    }
+
+    /// Forgets tracked hands (start of a new clip).
+    public func reset() { trackedROIs = [] }
+
+    /// Processes one RGB8 frame (`[height, width, 3]`, row-major).
+    public func process(pixels: [UInt8], width: Int, height: Int) throws -> HandFrameResult {
+        guard width > 0, height > 0, pixels.count == width * height * 3 else {
+            throw HandsError.badImage(width: width, height: height, bytes: pixels.count)
+        }
+        return try pixels.withUnsafeBufferPointer { image in
+            try process(image: image, width: width, height: height)
+        }
+    }
+
+    func process(image: UnsafeBufferPointer<UInt8>, width: Int, height: Int) throws -> HandFrameResult {
+        let previous = options.staticImageMode ? [] : trackedROIs
+        var result = HandFrameResult(hands: [], palmDetectionRan: false, palmDetections: [], rejectedROIs: [])
+        var rects: [(NormalizedRect, TrackedHand.ROISource)]
+        if previous.count >= options.maxHands {
+            rects = previous.map { ($0, .tracking) }
+        } else {
+            result.palmDetectionRan = true
+            result.palmDetections = try detectPalms(image: image, width: width, height: height)
+            let palmRects = result.palmDetections.prefix(options.maxHands).map {
+                PalmDecoder.handROI(from: $0, imageWidth: width, imageHeight: height)
+            }
+            let merged = LandmarkProjection.associate([palmRects, previous])
+            rects = merged.map { rect in (rect, previous.contains(rect) ? .tracking : .palmDetection) }
+        }
+        var next: [NormalizedRect] = []
+        for (roi, source) in rects {
+            let pixelROI = roi.pixels(imageWidth: width, imageHeight: height)
+            let (padded, padding) = LetterboxPadding.fit(pixelROI, tensorWidth: 224, tensorHeight: 224)
+            landmarkInput.withUnsafeMutableBufferPointer { out in
+                ImageToTensor.crop(pixels: image, width: width, height: height, roi: padded, size: 224,
+                                   border: .replicate, into: out)
+            }
+            let raw = try landmarkInput.withUnsafeBufferPointer { try models.landmarks($0) }
+            guard Double(raw.presence) > options.minTrackingConfidence else {
+                result.rejectedROIs.append(roi)
+                continue
+            }
+            let landmarks = LandmarkProjection.imageLandmarks(raw.landmarks, roi: roi, padding: padding)
+            let nextROI = LandmarkProjection.nextROI(landmarks, imageWidth: width, imageHeight: height)
+            result.hands.append(TrackedHand(
+                landmarks: landmarks,
+                worldLandmarks: LandmarkProjection.worldLandmarks(raw.world, roi: roi),
+                handedness: LandmarkProjection.handedness(raw.handedness),
+                presence: Double(raw.presence), roi: roi, roiSource: source, roiFromLandmarks: nextROI))
+            next.append(nextROI)
+        }
+        trackedROIs = options.staticImageMode ? [] : next
+        return result
+    }
+
+    /// Steps 2.1–2.5: letterbox to 192, run the detector, decode, NMS, remove the letterbox.
+    func detectPalms(image: UnsafeBufferPointer<UInt8>, width: Int, height: Int) throws -> [PalmDetection] {
+        let whole = PixelRect(xCenter: Double(width) / 2, yCenter: Double(height) / 2,
+                              width: Double(width), height: Double(height), rotation: 0)
+        let (square, padding) = LetterboxPadding.fit(whole, tensorWidth: 192, tensorHeight: 192)
+        palmInput.withUnsafeMutableBufferPointer { out in
+            ImageToTensor.crop(pixels: image, width: width, height: height, roi: square, size: 192,
+                               border: .zero, into: out)
+        }
+        let raw = try palmInput.withUnsafeBufferPointer { try models.detectPalms($0) }
+        guard raw.regressors.count == 2016 * 18, raw.logits.count == 2016 else {
+            throw HandsError.modelOutput("palm detector returned \(raw.regressors.count) regressors and \(raw.logits.count) scores; expected 36288 and 2016")
+        }
+        let decoded = raw.regressors.withUnsafeBufferPointer { r in
+            raw.logits.withUnsafeBufferPointer { l in
+                PalmDecoder.decode(regressors: r, logits: l, minScore: options.minDetectionConfidence)
+            }
+        }
+        return PalmDecoder.weightedNonMaxSuppression(decoded).map { PalmDecoder.removeLetterbox($0, padding) }
+    }
+}
+
+/// Errors of the hand-tracking stage.
+public enum HandsError: Error, CustomStringConvertible, Equatable {
+    case badImage(width: Int, height: Int, bytes: Int)
+    case modelOutput(String)
+    case modelMissing(String)
+
+    public var description: String {
+        switch self {
+        case .badImage(let w, let h, let n): "image \(w)×\(h) needs \(w * h * 3) RGB bytes, got \(n)"
+        case .modelOutput(let what): "hand model output: \(what)"
+        case .modelMissing(let path): "MediaPipe model not found at \(path) (run `make setup`)"
+        }
+    }
+}
