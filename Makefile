@@ -3,6 +3,7 @@
 #   make test   set up (idempotent) and run the whole test suite, optimised
 # `.ci/run` runs exactly `make test`.
 
+SHELL := /bin/bash
 SWIFT ?= swift
 # Numeric code (model goldens, training parity) is ~50x slower unoptimised: tests run in release
 # with -enable-testing so @testable imports still work.
@@ -21,7 +22,9 @@ demo: build
 
 test: setup
 	$(SWIFT) build $(RELEASE_FLAGS) --build-tests
-	$(SWIFT) test $(RELEASE_FLAGS) --skip-build
+	@mkdir -p .build
+	set -o pipefail; $(SWIFT) test $(RELEASE_FLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test.log
+	@bash scripts/test-summary.sh .build/test.log
 
 bench: build
 	$(SWIFT) run -c release aslsh-bench
