@@ -8,9 +8,10 @@ if [ -z "$summary" ]; then
   echo "tests: 0 passed, 0 failed (no XCTest summary found in $log)"
   exit 1
 fi
-executed=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-failures=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
-skipped=$(grep -a -c -E "Test Case '.*' skipped" "$log" || true)
+# e.g. "Executed 21 tests, with 2 tests skipped and 1 failure (0 unexpected) in …"
+executed=$(grep -oE 'Executed [0-9]+' <<<"$summary" | grep -oE '[0-9]+')
+failures=$(grep -oE '[0-9]+ failures?' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+skipped=$(grep -oE '[0-9]+ tests? skipped' <<<"$summary" | grep -oE '^[0-9]+' || echo 0)
 passed=$((executed - failures - skipped))
 echo "tests: $passed passed, $failures failed, $skipped skipped"
 [ "$failures" -eq 0 ] && [ "$executed" -gt 0 ]
