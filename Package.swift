@@ -33,6 +33,7 @@ let package = Package(
                 dependencies: ["CBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
         .target(name: "Hands", dependencies: ["TensorCore"]),
+        .target(name: "HandSynthesis", dependencies: ["TensorCore"]),
 
         .executableTarget(name: "aslsh",
                           dependencies: ["TensorCore",
@@ -41,6 +42,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "HandsTests", dependencies: ["Hands", "TestSupport", "CTurboJPEG"]),
+        .testTarget(name: "HandSynthesisTests", dependencies: ["HandSynthesis", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],
