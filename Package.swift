@@ -39,10 +39,14 @@ let package = Package(
                           dependencies: ["TensorCore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"]),
+        .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime"]),
+
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "HandsTests", dependencies: ["Hands", "TestSupport", "CTurboJPEG"]),
         .testTarget(name: "HandSynthesisTests", dependencies: ["HandSynthesis", "TestSupport"]),
+        .testTarget(name: "TFLiteRuntimeTests", dependencies: ["TFLiteRuntime", "TensorCore", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],

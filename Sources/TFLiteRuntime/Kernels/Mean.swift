@@ -1,0 +1,59 @@
+/// MEAN over constant axes (keep_dims only changes the output shape): sum in input order, divide once.
+final class MeanKernel: Kernel {
+    let inShape: [Int]
+    let outStrides: [Int]     // output element stride per input axis (0 on reduced axes)
+    let outCount: Int
+    let divisor: Float
+
+    init(_ op: OpContext) throws {
+        try op.expectInputs(2...2)
+        let x = try op.input(0), out = try op.output(0), xs = op.shape(x)
+        let rawAxes = try op.constantInts(1, what: "axes")
+        var reduced = Set<Int>()
+        for a in rawAxes {
+            let axis = a < 0 ? a + xs.count : a
+            guard axis >= 0, axis < xs.count else { throw op.shapeError("axis \(a) for input rank \(xs.count)") }
+            reduced.insert(axis)
+        }
+        let keepDims: Bool
+        switch op.op.options {
+        case let .reducer(k): keepDims = k
+        case .none: keepDims = false
+        default: throw op.fail("unexpected options \(op.op.options)")
+        }
+        let kept = (0..<xs.count).filter { !reduced.contains($0) }
+        let expected = keepDims ? (0..<xs.count).map { reduced.contains($0) ? 1 : xs[$0] } : kept.map { xs[$0] }
+        guard op.shape(out).reduce(1, *) == expected.reduce(1, *) else { try op.expectOutputShape(expected, out); throw op.shapeError("output size") }
+        var strides = [Int](repeating: 0, count: xs.count), step = 1
+        for axis in stride(from: xs.count - 1, through: 0, by: -1) where !reduced.contains(axis) {
+            strides[axis] = step
+            step *= xs[axis]
+        }
+        inShape = xs
+        outStrides = strides
+        outCount = expected.reduce(1, *)
+        divisor = Float(reduced.map { xs[$0] }.reduce(1, *))
+        super.init(op, inputs: [x], outputs: [out])
+    }
+
+    override func run(threads: Int) {
+        let x = inputs[0], y = outputs[0]
+        y.update(repeating: 0, count: outCount)
+        let total = inShape.reduce(1, *)
+        var index = [Int](repeating: 0, count: inShape.count)
+        var o = 0
+        for i in 0..<total {
+            y[o] += x[i]
+            var axis = inShape.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                o += outStrides[axis]
+                if index[axis] < inShape[axis] { break }
+                o -= outStrides[axis] * inShape[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        for i in 0..<outCount { y[i] /= divisor }
+    }
+}

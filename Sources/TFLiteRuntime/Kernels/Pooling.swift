@@ -1,0 +1,53 @@
+/// MAX_POOL_2D and AVERAGE_POOL_2D over NHWC. Padded positions are skipped, not read as zero:
+/// the average divides by the number of in-image elements (TFLite's reference pooling does so).
+enum Pool2D {
+    enum Kind { case max, average }
+
+    /// x [N,H,W,C] → y [N,OH,OW,C].
+    static func run(_ kind: Kind, _ g: ConvGeometry, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                    activation: ActivationClamp) {
+        let c = g.inC
+        for n in 0..<g.batch { for oy in 0..<g.outH { for ox in 0..<g.outW {
+            let out = y + ((n * g.outH + oy) * g.outW + ox) * c
+            let iy0 = oy * g.strideH - g.padTop, ix0 = ox * g.strideW - g.padLeft
+            let ky0 = max(0, -iy0), ky1 = min(g.kH, g.inH - iy0)
+            let kx0 = max(0, -ix0), kx1 = min(g.kW, g.inW - ix0)
+            for ch in 0..<c { out[ch] = kind == .max ? -.infinity : 0 }
+            for ky in ky0..<max(ky0, ky1) {
+                for kx in kx0..<max(kx0, kx1) {
+                    let src = x + ((n * g.inH + iy0 + ky) * g.inW + ix0 + kx) * c
+                    if kind == .max { for ch in 0..<c { out[ch] = max(out[ch], src[ch]) } }
+                    else { for ch in 0..<c { out[ch] += src[ch] } }
+                }
+            }
+            let elements = Float(max(ky1 - ky0, 0) * max(kx1 - kx0, 0))
+            for ch in 0..<c { out[ch] = activation.apply(kind == .max ? out[ch] : out[ch] / elements) }
+        }}}
+    }
+}
+
+final class Pool2DKernel: Kernel {
+    let kind: Pool2D.Kind
+    let geometry: ConvGeometry
+    let activation: ActivationClamp
+
+    init(_ op: OpContext, _ kind: Pool2D.Kind) throws {
+        try op.expectInputs(1...1)
+        guard case let .pool2D(o) = op.op.options else { throw op.fail("missing Pool2DOptions") }
+        let x = try op.input(0), out = try op.output(0), xs = op.shape(x)
+        guard xs.count == 4 else { throw op.shapeError("input \(xs) is not NHWC") }
+        guard o.strideH > 0, o.strideW > 0, o.filterH > 0, o.filterW > 0 else {
+            throw op.fail("filter \(o.filterH)×\(o.filterW) stride \(o.strideH)×\(o.strideW) must be positive")
+        }
+        let (oh, top) = convolutionGeometry(input: xs[1], kernel: o.filterH, stride: o.strideH, dilation: 1, padding: o.padding)
+        let (ow, left) = convolutionGeometry(input: xs[2], kernel: o.filterW, stride: o.strideW, dilation: 1, padding: o.padding)
+        geometry = ConvGeometry(batch: xs[0], inH: xs[1], inW: xs[2], inC: xs[3], outH: oh, outW: ow, outC: xs[3],
+                                kH: o.filterH, kW: o.filterW, strideH: o.strideH, strideW: o.strideW, padTop: top, padLeft: left)
+        try op.expectOutputShape([xs[0], oh, ow, xs[3]], out)
+        self.kind = kind
+        activation = try op.activation(o.activation)
+        super.init(op, inputs: [x], outputs: [out])
+    }
+
+    override func run(threads: Int) { Pool2D.run(kind, geometry, x: inputs[0], y: outputs[0], activation: activation) }
+}

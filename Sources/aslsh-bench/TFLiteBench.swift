@@ -1,0 +1,1 @@
+func runTFLiteBench(_ args: [String]) throws {}
