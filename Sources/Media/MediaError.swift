@@ -25,6 +25,8 @@ public struct MediaError: Error, CustomStringConvertible, Equatable, Sendable {
         case invalidArgument
         /// Reading or writing the file failed.
         case io
+        /// The caller's `isCancelled` returned true.
+        case cancelled
     }
 
     public var kind: Kind
@@ -70,6 +72,7 @@ public struct MediaError: Error, CustomStringConvertible, Equatable, Sendable {
         case .seekFailed: return "seek failed"
         case .invalidArgument: return "invalid argument"
         case .io: return "I/O error"
+        case .cancelled: return "cancelled"
         }
     }
 }
