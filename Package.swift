@@ -34,19 +34,23 @@ let package = Package(
 
         .target(name: "Hands", dependencies: ["TensorCore"]),
         .target(name: "HandSynthesis", dependencies: ["TensorCore"]),
+        .target(name: "Media", dependencies: ["CFFmpeg", "CTurboJPEG", "CPNG"]),
+        .target(name: "Pipeline", dependencies: ["Media", "TensorCore"]),
 
         .executableTarget(name: "aslsh",
                           dependencies: ["TensorCore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"]),
-        .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime"]),
+        .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline"]),
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "HandsTests", dependencies: ["Hands", "TestSupport", "CTurboJPEG"]),
         .testTarget(name: "HandSynthesisTests", dependencies: ["HandSynthesis", "TestSupport"]),
         .testTarget(name: "TFLiteRuntimeTests", dependencies: ["TFLiteRuntime", "TensorCore", "TestSupport"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Media", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],

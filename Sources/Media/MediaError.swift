@@ -1,0 +1,78 @@
+import Foundation
+
+/// The one error type of the Media module. Every failing C call (libavformat, libavcodec,
+/// libswscale, TurboJPEG, libpng) becomes one of these, carrying where it happened: the file, the
+/// stream index, the frame index and/or the time in seconds, and the C call that failed.
+public struct MediaError: Error, CustomStringConvertible, Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        /// The file does not exist (or is not readable).
+        case fileNotFound
+        /// The container could not be opened or probed (corrupt header, truncated `moov`, not media).
+        case cannotOpen
+        /// The file has no video stream.
+        case noVideoStream
+        /// No decoder/encoder for this codec in the linked FFmpeg build.
+        case codecUnavailable
+        /// Decoding failed (corrupt or truncated data).
+        case decodeFailed
+        /// Encoding or muxing failed.
+        case encodeFailed
+        /// Pixel-format conversion or scaling failed.
+        case conversionFailed
+        /// A seek was rejected by the demuxer.
+        case seekFailed
+        /// The request itself is invalid (empty time range, zero size, unsupported layout…).
+        case invalidArgument
+        /// Reading or writing the file failed.
+        case io
+        /// The caller's `isCancelled` returned true.
+        case cancelled
+    }
+
+    public var kind: Kind
+    /// The file concerned.
+    public var file: String
+    /// The C call that failed (e.g. `avformat_open_input`), or nil for checks done in Swift.
+    public var operation: String?
+    /// The library's own message (FFmpeg `av_strerror`, `tjGetErrorStr2`, libpng's message).
+    public var message: String
+    public var stream: Int?
+    public var frame: Int?
+    public var time: Double?
+
+    public init(_ kind: Kind, file: String, operation: String? = nil, message: String,
+                stream: Int? = nil, frame: Int? = nil, time: Double? = nil) {
+        self.kind = kind
+        self.file = file
+        self.operation = operation
+        self.message = message
+        self.stream = stream
+        self.frame = frame
+        self.time = time
+    }
+
+    public var description: String {
+        var location = file
+        if let stream { location += ", stream \(stream)" }
+        if let frame { location += ", frame \(frame)" }
+        if let time { location += String(format: ", t=%.3fs", time) }
+        let op = operation.map { " (\($0))" } ?? ""
+        return "\(location): \(kindText)\(op): \(message)"
+    }
+
+    private var kindText: String {
+        switch kind {
+        case .fileNotFound: return "file not found"
+        case .cannotOpen: return "cannot open media"
+        case .noVideoStream: return "no video stream"
+        case .codecUnavailable: return "codec unavailable"
+        case .decodeFailed: return "decode failed"
+        case .encodeFailed: return "encode failed"
+        case .conversionFailed: return "conversion failed"
+        case .seekFailed: return "seek failed"
+        case .invalidArgument: return "invalid argument"
+        case .io: return "I/O error"
+        case .cancelled: return "cancelled"
+        }
+    }
+}

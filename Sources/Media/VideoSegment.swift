@@ -1,0 +1,142 @@
+import CFFmpeg
+import Foundation
+
+/// Cutting a time span out of a video file into a new MP4 (video only).
+public enum VideoSegment {
+    /// Slack on the span's ends, matching the oracle's frame rule (start·1000 − 1e-3 ≤ pts_ms ≤
+    /// end·1000 + 1e-3): a frame whose pts equals the bound up to float noise is kept.
+    public static let boundarySlack = 1e-6
+
+    /// Frame-accurate cut: decodes from the keyframe before `start`, keeps exactly the frames whose
+    /// own pts t satisfies start − slack ≤ t ≤ end + slack, and re-encodes them to H.264 with their
+    /// source timestamps shifted so the first kept frame is at 0 (variable frame rate survives).
+    public static func encode(from input: URL, to output: URL, start: Double, end: Double,
+                              options: EncoderOptions = EncoderOptions(),
+                              isCancelled: () -> Bool = { false }) throws -> VideoFileFacts {
+        try validate(start: start, end: end, file: input.path)
+        let reader = try VideoReader(url: input)
+        let info = reader.info
+        if start > 0 { try reader.seek(to: start - boundarySlack) }
+        // Even dimensions for 4:2:0 (odd sources lose their last row/column, as ffmpeg would refuse).
+        let writer = try VideoWriter(url: output, width: info.width & ~1, height: info.height & ~1,
+                                     frameRate: info.frameRate, timeBase: info.timeBase, options: options)
+        var firstTicks: Int64? = nil
+        while let frame = try reader.decodeNextFrame() {
+            if isCancelled() {
+                throw MediaError(.cancelled, file: input.path, message: "cancelled by the caller", time: reader.timestamp(of: frame))
+            }
+            let time = reader.timestamp(of: frame)
+            if time < start - boundarySlack { continue }
+            if time > end + boundarySlack { break }
+            let ticks = Int64((time / info.timeBase.value).rounded())
+            if firstTicks == nil { firstTicks = ticks }
+            try writer.write(rawFrame: frame, pts: ticks - firstTicks!)
+        }
+        guard firstTicks != nil else {
+            throw MediaError(.invalidArgument, file: input.path,
+                             message: String(format: "no frame in %.3f–%.3f s (video lasts %.3f s)",
+                                             start, end, info.duration ?? 0), time: start)
+        }
+        return try writer.finish()
+    }
+
+    /// Fast cut without re-encoding: copies the video packets from the keyframe at or before `start`
+    /// up to `end`. The clip therefore starts at that keyframe (up to a GOP early) — use `encode`
+    /// when the span must be exact.
+    public static func copy(from input: URL, to output: URL, start: Double, end: Double) throws -> VideoFileFacts {
+        try validate(start: start, end: end, file: input.path)
+        _ = FFmpeg.quietLogging
+        let path = input.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw MediaError(.fileNotFound, file: path, message: "no such file")
+        }
+        var source: UnsafeMutablePointer<AVFormatContext>? = nil
+        try FFmpeg.check(avformat_open_input(&source, path, nil, nil), "avformat_open_input", .cannotOpen, file: path)
+        defer { avformat_close_input(&source) }
+        try FFmpeg.check(avformat_find_stream_info(source, nil), "avformat_find_stream_info", .cannotOpen, file: path)
+        let index = av_find_best_stream(source, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
+        guard index >= 0, let inStream = source!.pointee.streams[Int(index)] else {
+            throw MediaError(.noVideoStream, file: path, operation: "av_find_best_stream", message: FFmpeg.message(index))
+        }
+        let timeBase = Rational(inStream.pointee.time_base)
+        let startTicks = inStream.pointee.start_time == FFmpeg.noPTS ? 0 : inStream.pointee.start_time
+        if start > 0 {
+            let target = startTicks + Int64(((start - boundarySlack) / timeBase.value).rounded(.down))
+            try FFmpeg.check(av_seek_frame(source, index, target, AVSEEK_FLAG_BACKWARD), "av_seek_frame",
+                             .seekFailed, file: path, stream: Int(index), time: start)
+        }
+
+        let temporary = temporarySibling(of: output)
+        var sink: UnsafeMutablePointer<AVFormatContext>? = nil
+        var committed = false
+        defer {
+            if let sink {
+                if sink.pointee.pb != nil { avio_closep(&sink.pointee.pb) }
+                avformat_free_context(sink)
+            }
+            if !committed { try? FileManager.default.removeItem(at: temporary) }
+        }
+        let out = output.path
+        do {
+            try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch { throw MediaError(.io, file: out, message: error.localizedDescription) }
+        try FFmpeg.check(avformat_alloc_output_context2(&sink, nil, "mp4", temporary.path),
+                         "avformat_alloc_output_context2", .encodeFailed, file: out)
+        guard let outStream = avformat_new_stream(sink, nil) else {
+            throw MediaError(.encodeFailed, file: out, operation: "avformat_new_stream", message: "out of memory")
+        }
+        try FFmpeg.check(avcodec_parameters_copy(outStream.pointee.codecpar, inStream.pointee.codecpar),
+                         "avcodec_parameters_copy", .encodeFailed, file: out)
+        outStream.pointee.codecpar.pointee.codec_tag = 0
+        outStream.pointee.time_base = inStream.pointee.time_base
+        outStream.pointee.avg_frame_rate = inStream.pointee.avg_frame_rate
+        try FFmpeg.check(avio_open(&sink!.pointee.pb, temporary.path, AVIO_FLAG_WRITE), "avio_open", .io, file: out)
+        try FFmpeg.check(avformat_write_header(sink, nil), "avformat_write_header", .encodeFailed, file: out)
+
+        var packet = av_packet_alloc()
+        defer { av_packet_free(&packet) }
+        var offset: Int64? = nil
+        var written = 0
+        let endTicks = startTicks + Int64(((end + boundarySlack) / timeBase.value).rounded(.down))
+        while true {
+            let read = av_read_frame(source, packet)
+            if read == FFmpeg.eof { break }
+            try FFmpeg.check(read, "av_read_frame", .decodeFailed, file: path, stream: Int(index), frame: written)
+            defer { av_packet_unref(packet) }
+            guard packet!.pointee.stream_index == index else { continue }
+            let pts = packet!.pointee.pts == FFmpeg.noPTS ? packet!.pointee.dts : packet!.pointee.pts
+            // Packets come in decode order: B-frames after `end` may still precede a later
+            // reference, so skip rather than stop until a keyframe past the end is reached.
+            if pts > endTicks {
+                if (packet!.pointee.flags & AV_PKT_FLAG_KEY) != 0 { break }
+                continue
+            }
+            if offset == nil {
+                guard (packet!.pointee.flags & AV_PKT_FLAG_KEY) != 0 else { continue }
+                offset = min(pts, packet!.pointee.dts == FFmpeg.noPTS ? pts : packet!.pointee.dts)
+            }
+            packet!.pointee.pts = pts - offset!
+            if packet!.pointee.dts != FFmpeg.noPTS { packet!.pointee.dts -= offset! }
+            packet!.pointee.stream_index = outStream.pointee.index
+            av_packet_rescale_ts(packet, inStream.pointee.time_base, outStream.pointee.time_base)
+            packet!.pointee.pos = -1
+            try FFmpeg.check(av_interleaved_write_frame(sink, packet), "av_interleaved_write_frame", .encodeFailed,
+                             file: out, frame: written)
+            written += 1
+        }
+        guard written > 0 else {
+            throw MediaError(.invalidArgument, file: path, message: String(format: "no frame in %.3f–%.3f s", start, end))
+        }
+        try FFmpeg.check(av_write_trailer(sink), "av_write_trailer", .encodeFailed, file: out)
+        avio_closep(&sink!.pointee.pb)
+        try commitTemporary(temporary, to: output)
+        committed = true
+        return try VideoFileFacts(probing: output)
+    }
+
+    private static func validate(start: Double, end: Double, file: String) throws {
+        guard start.isFinite, end.isFinite, start >= 0, end > start else {
+            throw MediaError(.invalidArgument, file: file, message: "bad time span \(start)–\(end) s", time: start)
+        }
+    }
+}
