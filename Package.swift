@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "TensorCore",
                 dependencies: ["CBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
-        .target(name: "Hands", dependencies: ["TensorCore"]),
+        .target(name: "Hands", dependencies: ["TensorCore", "TFLiteRuntime", "Media"]),
         .target(name: "HandSynthesis", dependencies: ["TensorCore"]),
         .target(name: "Media", dependencies: ["CFFmpeg", "CTurboJPEG", "CPNG"]),
         .target(name: "Pipeline", dependencies: ["Media", "TensorCore"]),
@@ -46,7 +46,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
-        .testTarget(name: "HandsTests", dependencies: ["Hands", "TestSupport", "CTurboJPEG"]),
+        .testTarget(name: "HandsTests", dependencies: ["Hands", "Media", "TestSupport", "CTurboJPEG"]),
         .testTarget(name: "HandSynthesisTests", dependencies: ["HandSynthesis", "TestSupport"]),
         .testTarget(name: "TFLiteRuntimeTests", dependencies: ["TFLiteRuntime", "TensorCore", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),

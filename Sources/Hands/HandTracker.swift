@@ -88,17 +88,19 @@ public final class HandTracker {
     func process(image: UnsafeBufferPointer<UInt8>, width: Int, height: Int) throws -> HandFrameResult {
         let previous = options.staticImageMode ? [] : trackedROIs
         var result = HandFrameResult(hands: [], palmDetectionRan: false, palmDetections: [], rejectedROIs: [])
-        var rects: [(NormalizedRect, TrackedHand.ROISource)]
-        if previous.count >= options.maxHands {
-            rects = previous.map { ($0, .tracking) }
-        } else {
+        var palmRects: [NormalizedRect] = []
+        // Palm detection runs only while fewer than maxHands hands are tracked.
+        if previous.count < options.maxHands {
             result.palmDetectionRan = true
             result.palmDetections = try detectPalms(image: image, width: width, height: height)
-            let palmRects = result.palmDetections.prefix(options.maxHands).map {
+            palmRects = result.palmDetections.prefix(options.maxHands).map {
                 PalmDecoder.handROI(from: $0, imageWidth: width, imageHeight: height)
             }
-            let merged = LandmarkProjection.associate([palmRects, previous])
-            rects = merged.map { rect in (rect, previous.contains(rect) ? .tracking : .palmDetection) }
+        }
+        // Association runs on every frame, also when detection was skipped: it deduplicates the
+        // tracked rects themselves (two ROIs that converged on one hand become one).
+        let rects = LandmarkProjection.associate([palmRects, previous]).map { rect in
+            (rect, previous.contains(rect) ? TrackedHand.ROISource.tracking : .palmDetection)
         }
         var next: [NormalizedRect] = []
         for (roi, source) in rects {

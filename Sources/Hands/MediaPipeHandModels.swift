@@ -1,0 +1,72 @@
+import Foundation
+import Media
+import TFLiteRuntime
+
+/// MediaPipe's real palm-detection and hand-landmark TFLite models, run by aslsh's own TFLite
+/// interpreter. `models/mediapipe/` holds them after `make setup` (from the mediapipe 0.10.14
+/// wheel, sha256-verified).
+public final class MediaPipeHandModels: HandModelRunner {
+    let palm: TFLiteInterpreter
+    let landmark: TFLiteInterpreter
+
+    /// The default model folder: `$ASLSH_MODELS/mediapipe`, else `models/mediapipe` under the
+    /// current directory.
+    public static var defaultDirectory: URL {
+        if let root = ProcessInfo.processInfo.environment["ASLSH_MODELS"] {
+            return URL(fileURLWithPath: root).appendingPathComponent("mediapipe")
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("models/mediapipe")
+    }
+
+    public init(directory: URL = MediaPipeHandModels.defaultDirectory,
+                complexity: HandTrackerOptions.Complexity = .full, threads: Int = 1) throws {
+        let suffix = complexity == .full ? "full" : "lite"
+        func load(_ name: String) throws -> TFLiteInterpreter {
+            let url = directory.appendingPathComponent("\(name)_\(suffix).tflite")
+            guard FileManager.default.fileExists(atPath: url.path) else { throw HandsError.modelMissing(url.path) }
+            return try TFLiteInterpreter(model: TFLiteModel(contentsOf: url), threads: threads)
+        }
+        palm = try load("palm_detection")
+        landmark = try load("hand_landmark")
+        // Output order is the subgraph's (spec §1.2), not tensor order: check what we rely on.
+        guard palm.inputShapes == [[1, 192, 192, 3]], palm.outputShapes.count == 2,
+              landmark.inputShapes == [[1, 224, 224, 3]], landmark.outputShapes.count == 4 else {
+            throw HandsError.modelOutput("unexpected model signatures: palm \(palm.inputShapes) → \(palm.outputShapes), "
+                                         + "landmark \(landmark.inputShapes) → \(landmark.outputShapes)")
+        }
+    }
+
+    public func detectPalms(_ input: UnsafeBufferPointer<Float>) throws -> (regressors: [Float], logits: [Float]) {
+        palm.withInput(0) { $0.update(fromContentsOf: input) }
+        palm.run()
+        return (palm.withOutput(0) { Array($0) }, palm.withOutput(1) { Array($0) })
+    }
+
+    public func landmarks(_ input: UnsafeBufferPointer<Float>) throws -> LandmarkModelOutput {
+        landmark.withInput(0) { $0.update(fromContentsOf: input) }
+        landmark.run()
+        return LandmarkModelOutput(landmarks: landmark.withOutput(0) { Array($0) },
+                                   presence: landmark.withOutput(1) { $0[0] },
+                                   handedness: landmark.withOutput(2) { $0[0] },
+                                   world: landmark.withOutput(3) { Array($0) })
+    }
+}
+
+extension HandTracker {
+    /// A tracker running MediaPipe's models from `directory` at the options' complexity.
+    public convenience init(options: HandTrackerOptions = HandTrackerOptions(),
+                            modelDirectory: URL = MediaPipeHandModels.defaultDirectory, threads: Int = 1) throws {
+        self.init(options: options, models: try MediaPipeHandModels(directory: modelDirectory,
+                                                                   complexity: options.complexity, threads: threads))
+    }
+
+    /// Processes one decoded RGB image (alpha, if any, is dropped).
+    public func process(_ image: RGBImage) throws -> HandFrameResult {
+        if image.channels == 3 { return try process(pixels: image.pixels, width: image.width, height: image.height) }
+        var rgb = [UInt8](repeating: 0, count: image.width * image.height * 3)
+        for i in 0..<(image.width * image.height) {
+            for c in 0..<3 { rgb[i * 3 + c] = image.pixels[i * image.channels + c] }
+        }
+        return try process(pixels: rgb, width: image.width, height: image.height)
+    }
+}
