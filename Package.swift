@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "aslsh", targets: ["aslsh"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
@@ -32,12 +33,16 @@ let package = Package(
         .target(name: "TensorCore",
                 dependencies: ["CBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
+        // Datasets: landmark manifest, normaliser, importers, `build` → train/val/test .npz, loader.
+        .target(name: "Datasets", dependencies: ["TensorCore"]),
+
         .executableTarget(name: "aslsh",
                           dependencies: ["TensorCore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],
