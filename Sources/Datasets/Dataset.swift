@@ -30,11 +30,6 @@ public struct Dataset: Equatable, Sendable {
             self.frameCounts = frameCounts
             self.hasZ = hasZ
         }
-
-        mutating func append(_ other: SampleMetadata) {
-            clipIDs += other.clipIDs; sourceFiles += other.sourceFiles; signers += other.signers
-            detectionRates += other.detectionRates; frameCounts += other.frameCounts; hasZ += other.hasZ
-        }
     }
 
     /// [N,T,21,3]
@@ -139,6 +134,24 @@ public struct Dataset: Equatable, Sendable {
             hasZ: try optional("has_z", { $0.integers()?.map { $0 != 0 } }, default: true))
         self.init(sequences: Tensor(shape: seq.shape, scalars: values), masks: masks,
                   labels: rawLabels.map { Int($0) }, labelNames: names, metadata: metadata)
+    }
+
+    /// The samples at `indices`, in that order (label names unchanged) — for batches and folds.
+    public func subset(_ indices: [Int]) -> Dataset {
+        let t = sequenceLength, perSample = t * LandmarkClip.valuesPerFrame
+        var values = [Float](), masks = [Bool]()
+        values.reserveCapacity(indices.count * perSample)
+        for i in indices {
+            values += sequences.scalars[(i * perSample)..<((i + 1) * perSample)]
+            masks += self.masks[(i * t)..<((i + 1) * t)]
+        }
+        let m = metadata
+        return Dataset(sequences: Tensor(shape: [indices.count, t, 21, 3], scalars: values), masks: masks,
+                       labels: indices.map { labels[$0] }, labelNames: labelNames,
+                       metadata: SampleMetadata(clipIDs: indices.map { m.clipIDs[$0] }, sourceFiles: indices.map { m.sourceFiles[$0] },
+                                                signers: indices.map { m.signers[$0] },
+                                                detectionRates: indices.map { m.detectionRates[$0] },
+                                                frameCounts: indices.map { m.frameCounts[$0] }, hasZ: indices.map { m.hasZ[$0] }))
     }
 
     /// Samples per class, indexed like `labelNames`.

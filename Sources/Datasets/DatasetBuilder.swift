@@ -35,21 +35,18 @@ public enum DatasetBuilder {
             }
         }
         var rng = SeededRandom(seed: options.seed)
-        for (c, name) in labelNames.enumerated() where !kept.contains(where: { classOf[records[$0].label] == c }) {
-            throw DatasetError.emptyClass(label: name, reason: "all \(belowRate[c]) of its records are below "
+        var keptByClass = [[Int]](repeating: [], count: labelNames.count)
+        for i in kept { keptByClass[classOf[records[i].label]!].append(i) }
+        if let c = keptByClass.firstIndex(where: \.isEmpty) {
+            throw DatasetError.emptyClass(label: labelNames[c], reason: "all \(belowRate[c]) of its records are below "
                                           + "--min-detection-rate \(options.minDetectionRate) (class \(c) of \(labelNames.count))")
         }
         if let cap = options.maxSamplesPerClass {
-            var keep = Set<Int>()
-            for c in labelNames.indices {
-                let members = kept.filter { classOf[records[$0].label] == c }
-                let chosen = members.count <= cap ? members : rng.permutation(members.count).prefix(cap).map { members[$0] }
-                keep.formUnion(chosen)
-                if members.count > cap {
-                    summary.dropped["over --max-samples \(cap) per class", default: 0] += members.count - cap
-                }
+            for (c, members) in keptByClass.enumerated() where members.count > cap {
+                keptByClass[c] = rng.permutation(members.count).prefix(cap).map { members[$0] }
+                summary.dropped["over --max-samples \(cap) per class", default: 0] += members.count - cap
             }
-            kept = kept.filter(keep.contains)
+            kept = keptByClass.flatMap { $0 }.sorted()
         }
 
         // Load, check, normalise, fix length.

@@ -151,3 +151,13 @@ extension Result where Failure == ReasonError {
         }
     }
 }
+
+extension NDArray {
+    /// float32 or float64: the dtypes landmark coordinates may come in.
+    var isFloatingPoint: Bool {
+        switch storage {
+        case .float32, .float64: true
+        default: false
+        }
+    }
+}

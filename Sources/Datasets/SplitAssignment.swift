@@ -10,8 +10,9 @@ enum SplitAssignment {
                            rng: inout SeededRandom) throws -> [Int] {
         var split = [Int](repeating: 0, count: labels.count)
         let needed = fractions.filter { $0 > 0 }.count
-        for c in 0..<classCount {
-            let members = labels.indices.filter { labels[$0] == c }
+        var byClass = [[Int]](repeating: [], count: classCount)
+        for (i, l) in labels.enumerated() { byClass[l].append(i) }
+        for (c, members) in byClass.enumerated() {
             let n = members.count
             guard n >= needed else {
                 throw DatasetError.unsplittable("class '\(labelNames[c])' has \(n) sample(s); splits "

@@ -126,6 +126,11 @@ final class BuildTests: XCTestCase {
         XCTAssertEqual(summary.counts, [[2, 1], [1, 1], [1, 1]])
         let val = try Dataset(contentsOf: summary.outputs[1])
         XCTAssertEqual(val.metadata.clipIDs, ["clip2", "clip5"])
+        let picked = val.subset([1])
+        XCTAssertEqual(picked.metadata.clipIDs, ["clip5"])
+        XCTAssertEqual(picked.labels, [val.labels[1]])
+        XCTAssertEqual(picked.sequences.scalars, Array(val.sequences.scalars[(4 * 63)...]))
+        XCTAssertEqual(picked.labelNames, ["a", "b"])
 
         let lopsided = try Fixtures.manifest([ClipSpec(label: "a", split: "train"), ClipSpec(label: "b", split: "train"),
                                               ClipSpec(label: "a", split: "val")], in: dir, name: "lopsided.json")

@@ -78,7 +78,7 @@ public enum FrameSequenceImporter {
             do { array = try NPY.read(contentsOf: frame) } catch let error as ArrayFileError {
                 throw DatasetError.badInput(file: frame.path, problem: error.description)
             }
-            guard array.count == valuesPerFrame, let values = array.tensor()?.scalars, !array.dtypeName.hasPrefix("<U") else {
+            guard array.count == valuesPerFrame, array.isFloatingPoint, let values = array.tensor()?.scalars else {
                 throw DatasetError.badInput(file: frame.path,
                                             problem: "shape \(array.shape) \(array.dtypeName): expected \(valuesPerFrame) numbers (left hand 21×3, right hand 21×3)")
             }
