@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .executable(name: "aslsh", targets: ["aslsh"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
@@ -36,6 +37,8 @@ let package = Package(
         .target(name: "HandSynthesis", dependencies: ["TensorCore"]),
         .target(name: "Media", dependencies: ["CFFmpeg", "CTurboJPEG", "CPNG"]),
         .target(name: "Pipeline", dependencies: ["Media", "TensorCore"]),
+        // Datasets: landmark manifest, normaliser, importers, `build` → train/val/test .npz, loader.
+        .target(name: "Datasets", dependencies: ["TensorCore"]),
 
         .executableTarget(name: "aslsh",
                           dependencies: ["TensorCore",
@@ -50,6 +53,7 @@ let package = Package(
         .testTarget(name: "HandSynthesisTests", dependencies: ["HandSynthesis", "TestSupport"]),
         .testTarget(name: "TFLiteRuntimeTests", dependencies: ["TFLiteRuntime", "TensorCore", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],

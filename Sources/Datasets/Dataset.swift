@@ -1,0 +1,168 @@
+import Foundation
+import TensorCore
+
+/// A built dataset split as training reads it: the `.npz` that `build` writes, in memory.
+///
+/// Arrays (all indexed by sample along axis 0):
+/// - `sequences` float32 `[N,T,21,3]` (normalised landmarks, zeros where masked)
+/// - `masks` bool `[N,T]` (1 = hand detected; padding and missed frames are 0)
+/// - `labels` int64 `[N]`, indices into `label_names`
+/// - `label_names` `<U` `[C]`, the same full list in every split of one build
+/// - metadata: `clip_ids`, `source_files`, `signers` (`<U`, "" = unknown) `[N]`,
+///   `detection_rates` float32 `[N]`, `frame_counts` int64 `[N]` (before resampling),
+///   `has_z` bool `[N]`
+public struct Dataset: Equatable, Sendable {
+    /// Per-sample facts carried from the manifest (not used by the model).
+    public struct SampleMetadata: Equatable, Sendable {
+        public var clipIDs: [String]
+        public var sourceFiles: [String]
+        public var signers: [String]
+        public var detectionRates: [Float]
+        public var frameCounts: [Int]
+        public var hasZ: [Bool]
+
+        public init(clipIDs: [String] = [], sourceFiles: [String] = [], signers: [String] = [],
+                    detectionRates: [Float] = [], frameCounts: [Int] = [], hasZ: [Bool] = []) {
+            self.clipIDs = clipIDs
+            self.sourceFiles = sourceFiles
+            self.signers = signers
+            self.detectionRates = detectionRates
+            self.frameCounts = frameCounts
+            self.hasZ = hasZ
+        }
+    }
+
+    /// [N,T,21,3]
+    public var sequences: Tensor
+    /// [N,T], row-major
+    public var masks: [Bool]
+    /// [N]
+    public var labels: [Int]
+    public var labelNames: [String]
+    public var metadata: SampleMetadata
+
+    public var count: Int { labels.count }
+    /// T (1 for static datasets).
+    public var sequenceLength: Int { sequences.shape[1] }
+    public var classCount: Int { labelNames.count }
+
+    public init(sequences: Tensor, masks: [Bool], labels: [Int], labelNames: [String], metadata: SampleMetadata) {
+        precondition(sequences.rank == 4 && sequences.shape[2] == 21 && sequences.shape[3] == 3, "sequences are [N,T,21,3]")
+        precondition(sequences.shape[0] == labels.count && masks.count == labels.count * sequences.shape[1])
+        self.sequences = sequences
+        self.masks = masks
+        self.labels = labels
+        self.labelNames = labelNames
+        self.metadata = metadata
+    }
+
+    // MARK: npz
+
+    /// The arrays in the order documented above.
+    public func npz() -> NPZ {
+        let n = count, t = sequenceLength
+        return NPZ(arrays: [
+            ("sequences", NDArray(sequences)),
+            ("masks", NDArray(bool: masks, shape: [n, t])),
+            ("labels", NDArray(int64: labels.map { Int64($0) })),
+            ("label_names", NDArray(strings: labelNames)),
+            ("clip_ids", NDArray(strings: metadata.clipIDs)),
+            ("source_files", NDArray(strings: metadata.sourceFiles)),
+            ("signers", NDArray(strings: metadata.signers)),
+            ("detection_rates", NDArray(float32: metadata.detectionRates)),
+            ("frame_counts", NDArray(int64: metadata.frameCounts.map { Int64($0) })),
+            ("has_z", NDArray(bool: metadata.hasZ)),
+        ])
+    }
+
+    /// Writes the `.npz` atomically.
+    public func write(to url: URL, compressed: Bool = false) throws {
+        try npz().write(to: url, compressed: compressed)
+    }
+
+    /// Reads and validates a dataset `.npz`: the four model arrays are required with consistent
+    /// shapes and dtypes, labels must index `label_names`; metadata arrays are optional (absent
+    /// → empty strings, detection rate 1, frame count T, has_z true) but must have N entries.
+    public init(contentsOf url: URL) throws {
+        let file = url.path
+        let archive: NPZ
+        do { archive = try NPZ.read(contentsOf: url) } catch let error as ArrayFileError {
+            throw DatasetError.invalidDataset(file: file, array: error.member, problem: error.description)
+        }
+        func fail(_ array: String?, _ problem: String) -> DatasetError {
+            .invalidDataset(file: file, array: array, problem: problem)
+        }
+        func required(_ name: String) throws -> NDArray {
+            guard let a = archive[name] else { throw fail(name, "missing (arrays present: \(archive.names.joined(separator: ", ")))") }
+            return a
+        }
+        let seq = try required("sequences")
+        guard case .float32(let values) = seq.storage else { throw fail("sequences", "dtype \(seq.dtypeName), expected float32") }
+        guard seq.shape.count == 4, seq.shape[2] == 21, seq.shape[3] == 3 else {
+            throw fail("sequences", "shape \(seq.shape), expected [N,T,21,3]")
+        }
+        let n = seq.shape[0], t = seq.shape[1]
+        guard t >= 1 else { throw fail("sequences", "T = 0") }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw fail("sequences", "non-finite value \(values[bad]) in sample \(bad / (t * 63)), frame \((bad / 63) % t)")
+        }
+        let maskArray = try required("masks")
+        guard maskArray.shape == [n, t] else { throw fail("masks", "shape \(maskArray.shape), expected [\(n), \(t)]") }
+        let masks = try LandmarkClip.maskValues(maskArray.reshapedFlat(), frames: n * t).get { fail("masks", $0) }
+        let labelArray = try required("labels")
+        guard labelArray.shape == [n], case .int64(let rawLabels) = labelArray.storage else {
+            throw fail("labels", "\(labelArray.dtypeName) \(labelArray.shape), expected int64 [\(n)]")
+        }
+        let nameArray = try required("label_names")
+        guard nameArray.shape.count == 1, let names = nameArray.strings() else {
+            throw fail("label_names", "\(nameArray.dtypeName) \(nameArray.shape), expected a 1-D string array")
+        }
+        if let bad = rawLabels.firstIndex(where: { $0 < 0 || $0 >= Int64(names.count) }) {
+            throw fail("labels", "sample \(bad) has label \(rawLabels[bad]), outside 0..<\(names.count) label_names")
+        }
+        func optional<T>(_ name: String, _ extract: (NDArray) -> [T]?, default value: T) throws -> [T] {
+            guard let a = archive[name] else { return [T](repeating: value, count: n) }
+            guard a.shape == [n], let v = extract(a) else { throw fail(name, "\(a.dtypeName) \(a.shape), expected [\(n)]") }
+            return v
+        }
+        let metadata = SampleMetadata(
+            clipIDs: try optional("clip_ids", { $0.strings() }, default: ""),
+            sourceFiles: try optional("source_files", { $0.strings() }, default: ""),
+            signers: try optional("signers", { $0.strings() }, default: ""),
+            detectionRates: try optional("detection_rates", { $0.tensor()?.scalars }, default: 1),
+            frameCounts: try optional("frame_counts", { $0.integers() }, default: t),
+            hasZ: try optional("has_z", { $0.integers()?.map { $0 != 0 } }, default: true))
+        self.init(sequences: Tensor(shape: seq.shape, scalars: values), masks: masks,
+                  labels: rawLabels.map { Int($0) }, labelNames: names, metadata: metadata)
+    }
+
+    /// The samples at `indices`, in that order (label names unchanged) — for batches and folds.
+    public func subset(_ indices: [Int]) -> Dataset {
+        let t = sequenceLength, perSample = t * LandmarkClip.valuesPerFrame
+        var values = [Float](), masks = [Bool]()
+        values.reserveCapacity(indices.count * perSample)
+        for i in indices {
+            values += sequences.scalars[(i * perSample)..<((i + 1) * perSample)]
+            masks += self.masks[(i * t)..<((i + 1) * t)]
+        }
+        let m = metadata
+        return Dataset(sequences: Tensor(shape: [indices.count, t, 21, 3], scalars: values), masks: masks,
+                       labels: indices.map { labels[$0] }, labelNames: labelNames,
+                       metadata: SampleMetadata(clipIDs: indices.map { m.clipIDs[$0] }, sourceFiles: indices.map { m.sourceFiles[$0] },
+                                                signers: indices.map { m.signers[$0] },
+                                                detectionRates: indices.map { m.detectionRates[$0] },
+                                                frameCounts: indices.map { m.frameCounts[$0] }, hasZ: indices.map { m.hasZ[$0] }))
+    }
+
+    /// Samples per class, indexed like `labelNames`.
+    public var countsPerClass: [Int] {
+        var counts = [Int](repeating: 0, count: classCount)
+        for l in labels { counts[l] += 1 }
+        return counts
+    }
+}
+
+extension NDArray {
+    /// The same values as a 1-D array.
+    func reshapedFlat() -> NDArray { NDArray(shape: [count], storage: storage) }
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// What an importer did, as numbers a user can check against the source: clips written per
+/// label, everything skipped (by reason, with its count), and warnings.
+public struct ImportSummary: Equatable, Sendable {
+    public var format: String
+    public var manifestURL: URL
+    /// Clips written, by label, in label order of first appearance.
+    public var clipsPerLabel: [(label: String, count: Int)] = []
+    /// Inputs not turned into clips: reason → count (never silently dropped).
+    public var skipped: [String: Int] = [:]
+    /// Detected frames masked because the wrist→MCP distance was degenerate.
+    public var degenerateFrames = 0
+    public var warnings: [String] = []
+
+    public var clipCount: Int { clipsPerLabel.reduce(0) { $0 + $1.count } }
+
+    public static func == (a: ImportSummary, b: ImportSummary) -> Bool {
+        a.format == b.format && a.manifestURL == b.manifestURL && a.skipped == b.skipped
+            && a.degenerateFrames == b.degenerateFrames && a.warnings == b.warnings
+            && a.clipsPerLabel.map(\.label) == b.clipsPerLabel.map(\.label)
+            && a.clipsPerLabel.map(\.count) == b.clipsPerLabel.map(\.count)
+    }
+
+    /// Plain-text report printed by the `import` command.
+    public var text: String {
+        var lines = ["imported \(clipCount) clips in \(clipsPerLabel.count) classes from \(format) → \(manifestURL.path)"]
+        for (label, count) in clipsPerLabel { lines.append("  \(label): \(count)") }
+        for reason in skipped.keys.sorted() { lines.append("skipped \(skipped[reason]!): \(reason)") }
+        if degenerateFrames > 0 { lines.append("masked \(degenerateFrames) frames with a degenerate wrist→MCP distance") }
+        lines += warnings.map { "warning: \($0)" }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Shared output of every importer: `<out>/landmarks/<clip_id>.npy` + `.mask.npy`, then
+/// `<out>/<manifest name>` written last (atomically), so a failed import leaves no manifest
+/// pointing at half the clips.
+struct ImportWriter {
+    let outputDirectory: URL
+    let manifestURL: URL
+    var records: [LandmarkRecord] = []
+    var summary: ImportSummary
+    private var labelOrder: [String: Int] = [:]
+
+    init(outputDirectory: URL, manifestName: String, format: String) {
+        self.outputDirectory = outputDirectory
+        manifestURL = outputDirectory.appendingPathComponent(manifestName)
+        summary = ImportSummary(format: format, manifestURL: manifestURL)
+    }
+
+    /// Normalises the clip (LandmarkNormalizer) and writes it; `record` gets file paths and counts.
+    mutating func add(_ clip: LandmarkClip, clipID: String, label: String, labelIndex: Int? = nil,
+                      sourceFile: String, signer: String? = nil, split: String? = nil,
+                      hasZ: Bool, fps: Double? = nil, metadata: [String: JSONValue] = [:]) throws {
+        var clip = clip
+        summary.degenerateFrames += LandmarkNormalizer.normalize(&clip, useZ: hasZ)
+        let stem = "landmarks/\(clipID)"
+        try clip.write(landmarks: outputDirectory.appendingPathComponent(stem + ".npy"),
+                       mask: outputDirectory.appendingPathComponent(stem + ".mask.npy"))
+        records.append(LandmarkRecord(clipID: clipID, label: label, labelIndex: labelIndex, sourceFile: sourceFile,
+                                      signer: signer, split: split, frameCount: clip.frameCount,
+                                      detectedFrames: clip.detectedFrames, landmarks: stem + ".npy",
+                                      mask: stem + ".mask.npy", hasZ: hasZ, fps: fps,
+                                      normalisation: LandmarkNormalizer.name, metadata: metadata))
+        if let i = labelOrder[label] {
+            summary.clipsPerLabel[i].count += 1
+        } else {
+            labelOrder[label] = summary.clipsPerLabel.count
+            summary.clipsPerLabel.append((label, 1))
+        }
+    }
+
+    mutating func skip(_ reason: String, count: Int = 1) { summary.skipped[reason, default: 0] += count }
+
+    func finish() throws -> (manifest: LandmarkManifest, summary: ImportSummary) {
+        let manifest = LandmarkManifest(records: records, baseDirectory: outputDirectory, source: manifestURL.path)
+        try manifest.write(to: manifestURL)
+        return (manifest, summary)
+    }
+}
+
+/// File-name-safe clip id part: letters, digits, `-` and `.` kept, anything else (spaces,
+/// slashes) becomes `_` ("i love you" → "i_love_you").
+func clipIDComponent(_ text: String) -> String {
+    String(text.unicodeScalars.map { scalar -> Character in
+        let c = Character(scalar)
+        return (scalar.isASCII && (c.isLetter || c.isNumber)) || c == "-" || c == "." ? c : "_"
+    })
+}
+
+/// Visible entries of a folder (hidden files skipped), or an error naming the folder.
+func folderEntries(_ url: URL) throws -> [URL] {
+    do {
+        return try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: [.isDirectoryKey],
+                                                           options: [.skipsHiddenFiles])
+    } catch {
+        throw DatasetError.badInput(file: url.path, problem: "cannot list folder: \(error.localizedDescription)")
+    }
+}
+
+func isDirectory(_ url: URL) -> Bool {
+    var flag: ObjCBool = false
+    return FileManager.default.fileExists(atPath: url.path, isDirectory: &flag) && flag.boolValue
+}
+
+/// Sorts by name, numerically when every name is an integer ("2" before "10").
+func sortedNumericallyWhenPossible(_ urls: [URL], name: (URL) -> String = { $0.lastPathComponent }) -> [URL] {
+    let numbers = urls.map { Int(name($0)) }
+    if !numbers.contains(where: { $0 == nil }) {
+        return zip(urls, numbers).sorted { $0.1! < $1.1! }.map(\.0)
+    }
+    return urls.sorted { name($0) < name($1) }
+}

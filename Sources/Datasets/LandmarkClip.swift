@@ -1,0 +1,163 @@
+import Foundation
+import TensorCore
+
+/// One clip's hand landmarks in memory: `values` [T,21,3] float32 row-major and `mask` [T]
+/// (true = a hand was detected in that frame). On disk: two `.npy` files, float32 `[T,21,3]` and
+/// uint8 `[T]` (bool masks are read too).
+public struct LandmarkClip: Equatable, Sendable {
+    public static let landmarksPerFrame = 21
+    public static let coordinatesPerLandmark = 3
+    public static let valuesPerFrame = landmarksPerFrame * coordinatesPerLandmark
+
+    /// [T,21,3]
+    public var values: [Float]
+    /// [T]
+    public var mask: [Bool]
+
+    public init(values: [Float], mask: [Bool]) {
+        precondition(values.count == mask.count * LandmarkClip.valuesPerFrame,
+                     "\(values.count) values for \(mask.count) frames of 21×3")
+        self.values = values
+        self.mask = mask
+    }
+
+    public var frameCount: Int { mask.count }
+    public var detectedFrames: Int { mask.lazy.filter { $0 }.count }
+    public var detectionRate: Double { frameCount > 0 ? Double(detectedFrames) / Double(frameCount) : 0 }
+
+    /// Frame t's 63 values.
+    public func frame(_ t: Int) -> ArraySlice<Float> {
+        values[(t * LandmarkClip.valuesPerFrame)..<((t + 1) * LandmarkClip.valuesPerFrame)]
+    }
+
+    // MARK: fixed length
+
+    /// The clip at exactly `length` frames. Longer clips are sampled uniformly at segment
+    /// centres (frame ⌊(i + ½)·T / L⌋ for output frame i, so first and last segments are treated
+    /// alike); shorter clips are copied and zero-padded at the end with mask 0.
+    public func resampled(to length: Int) -> LandmarkClip {
+        precondition(length > 0, "sequence length must be positive")
+        let n = LandmarkClip.valuesPerFrame
+        if frameCount == length { return self }
+        var out = LandmarkClip(values: [Float](repeating: 0, count: length * n),
+                               mask: [Bool](repeating: false, count: length))
+        if frameCount > length {
+            for i in 0..<length {
+                let source = Int((Double(i) + 0.5) * Double(frameCount) / Double(length))
+                out.values.replaceSubrange((i * n)..<((i + 1) * n), with: frame(source))
+                out.mask[i] = mask[source]
+            }
+        } else {
+            out.values.replaceSubrange(0..<values.count, with: values)
+            out.mask.replaceSubrange(0..<frameCount, with: mask)
+        }
+        return out
+    }
+
+    /// One frame for static (T = 1) datasets: the detected frame nearest the clip's middle
+    /// (the earlier one on a tie), or frame 0 (masked) when no frame has a hand.
+    public func staticFrame() -> LandmarkClip {
+        guard frameCount > 0 else { return resampled(to: 1) }
+        let middle = Double(frameCount - 1) / 2
+        let best = mask.indices.filter { mask[$0] }.min { abs(Double($0) - middle) < abs(Double($1) - middle) } ?? 0
+        return LandmarkClip(values: Array(frame(best)), mask: [mask[best]])
+    }
+
+    // MARK: files
+
+    /// Writes landmarks (float32 [T,21,3]) and mask (uint8 [T]) atomically.
+    public func write(landmarks: URL, mask maskURL: URL) throws {
+        try NPY.write(NDArray(shape: [frameCount, LandmarkClip.landmarksPerFrame, LandmarkClip.coordinatesPerLandmark],
+                              storage: .float32(values)), to: landmarks)
+        try NPY.write(NDArray(uint8: mask.map { $0 ? 1 : 0 }), to: maskURL)
+    }
+
+    /// Reads a landmark/mask pair, checking: both files exist; landmarks are float32/float64
+    /// `[T,21,3]` (or `[T,63]`); the mask is uint8 0/1 or bool `[T]`; every value is finite.
+    /// `record`/`clipID` only label errors.
+    public static func read(landmarks: URL, mask maskURL: URL, record: Int? = nil, clipID: String? = nil) throws -> LandmarkClip {
+        func fail(_ url: URL, _ problem: String) -> DatasetError {
+            .badLandmarkFile(file: url.path, record: record, clipID: clipID, problem: problem)
+        }
+        for url in [landmarks, maskURL] where !FileManager.default.fileExists(atPath: url.path) {
+            throw fail(url, url == landmarks ? "landmark file is missing" : "mask file is missing")
+        }
+        let array: NDArray, maskArray: NDArray
+        do {
+            array = try NPY.read(contentsOf: landmarks)
+            maskArray = try NPY.read(contentsOf: maskURL)
+        } catch let error as ArrayFileError {
+            throw DatasetError.badLandmarkFile(file: error.file, record: record, clipID: clipID, problem: error.description)
+        }
+        let (frames, values) = try landmarkValues(array, allowSingleFrame: false).get { fail(landmarks, $0) }
+        let mask = try maskValues(maskArray, frames: frames).get { fail(maskURL, $0) }
+        return LandmarkClip(values: values, mask: mask)
+    }
+
+    /// `[T,21,3]` or `[T,63]` (and `[21,3]` as one frame when `allowSingleFrame`), float32 or
+    /// float64, every value finite → (T, values); otherwise the reason.
+    static func landmarkValues(_ array: NDArray, allowSingleFrame: Bool) -> Result<(Int, [Float]), ReasonError> {
+        let shape = array.shape
+        let frames: Int
+        if shape.count == 3 && shape[1] == landmarksPerFrame && shape[2] == coordinatesPerLandmark {
+            frames = shape[0]
+        } else if shape.count == 2 && shape[1] == valuesPerFrame {
+            frames = shape[0]
+        } else if allowSingleFrame && shape == [landmarksPerFrame, coordinatesPerLandmark] {
+            frames = 1
+        } else {
+            return .failure(ReasonError("shape \(shape) is not [T,21,3]" + (allowSingleFrame ? ", [T,63] or [21,3]" : "")))
+        }
+        let values: [Float]
+        switch array.storage {
+        case .float32(let v): values = v
+        case .float64(let v): values = v.map { Float($0) }
+        default: return .failure(ReasonError("dtype \(array.dtypeName) is not float32/float64"))
+        }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            let t = bad / valuesPerFrame, j = (bad % valuesPerFrame) / 3, c = ["x", "y", "z"][bad % 3]
+            return .failure(ReasonError("non-finite value \(values[bad]) at frame \(t), landmark \(j), \(c)"))
+        }
+        return .success((frames, values))
+    }
+
+    /// A uint8 (0/1) or bool mask of exactly `frames` entries, or the reason it is not one.
+    static func maskValues(_ array: NDArray, frames: Int) -> Result<[Bool], ReasonError> {
+        guard array.shape == [frames] else {
+            return .failure(ReasonError("mask shape \(array.shape) does not match the \(frames) landmark frames"))
+        }
+        switch array.storage {
+        case .bool(let v): return .success(v)
+        case .uint8(let v):
+            if let bad = v.firstIndex(where: { $0 > 1 }) { return .failure(ReasonError("mask value \(v[bad]) at frame \(bad) is not 0 or 1")) }
+            return .success(v.map { $0 == 1 })
+        default: return .failure(ReasonError("mask dtype \(array.dtypeName) is not uint8 or bool"))
+        }
+    }
+}
+
+/// A reason sentence carried through `Result` until the caller adds the file and record.
+struct ReasonError: Error {
+    var reason: String
+    init(_ reason: String) { self.reason = reason }
+}
+
+extension Result where Failure == ReasonError {
+    /// The value, or the caller's error built from the reason.
+    func get(_ wrap: (String) -> DatasetError) throws -> Success {
+        switch self {
+        case .success(let v): return v
+        case .failure(let e): throw wrap(e.reason)
+        }
+    }
+}
+
+extension NDArray {
+    /// float32 or float64: the dtypes landmark coordinates may come in.
+    var isFloatingPoint: Bool {
+        switch storage {
+        case .float32, .float64: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/// The one landmark normalisation of aslsh (DESIGN.md "File formats"): per frame, subtract the
+/// wrist (landmark 0) and divide by the wrist → middle-finger MCP (landmark 9) distance, so a
+/// hand's position and size in the image no longer matter. Landmark indices are MediaPipe Hands'
+/// (hand_landmarks.png in google/mediapipe: 0 = WRIST, 9 = MIDDLE_FINGER_MCP).
+///
+/// Which stage applies it: the writers of landmark files (`extract`, `prepare-alphabet`,
+/// importers) store *normalised* landmarks and record `"normalisation": "wrist_mcp9"` in the
+/// manifest; `build` normalises any record marked `"none"` (raw image coordinates). The hand
+/// tracker and the predictor call the same function on live landmarks before the classifier.
+/// Applying it twice changes nothing beyond float rounding (the wrist is already 0, the scale 1).
+///
+/// The scale is the Euclidean distance over the coordinates present: (x, y, z) when the source
+/// has depth, (x, y) when it has not (`useZ: false`; z is then left at 0, never invented).
+public enum LandmarkNormalizer {
+    /// Value of the manifest's `normalisation` field for landmarks normalised here.
+    public static let name = "wrist_mcp9"
+    public static let wrist = 0
+    public static let middleFingerMCP = 9
+    /// Below this wrist→MCP distance a frame is degenerate (all points on the wrist) and cannot
+    /// be scaled; callers mask it. Far below any real hand (≈0.05–0.3 in image units).
+    public static let minimumScale: Float = 1e-6
+
+    /// frame: [21,3] (63 floats) in place. Returns false, leaving the frame zeroed, when the
+    /// scale is degenerate or not finite.
+    @discardableResult
+    public static func normalizeFrame(_ frame: inout ArraySlice<Float>, useZ: Bool) -> Bool {
+        precondition(frame.count == LandmarkClip.valuesPerFrame, "a frame has 21×3 values")
+        let base = frame.startIndex
+        let w = (frame[base], frame[base + 1], useZ ? frame[base + 2] : 0)
+        let m = base + 3 * middleFingerMCP
+        let dx = frame[m] - w.0, dy = frame[m + 1] - w.1, dz = useZ ? frame[m + 2] - w.2 : 0
+        let scale = (dx * dx + dy * dy + dz * dz).squareRoot()
+        guard scale.isFinite, scale >= minimumScale else {
+            for i in frame.indices { frame[i] = 0 }
+            return false
+        }
+        let inverse = 1 / scale
+        for j in 0..<LandmarkClip.landmarksPerFrame {
+            let p = base + 3 * j
+            frame[p] = (frame[p] - w.0) * inverse
+            frame[p + 1] = (frame[p + 1] - w.1) * inverse
+            frame[p + 2] = useZ ? (frame[p + 2] - w.2) * inverse : 0
+        }
+        return true
+    }
+
+    /// Normalises every detected frame of a clip; undetected frames are zeroed. Frames whose
+    /// scale is degenerate are zeroed and masked; their number is returned so callers count them.
+    public static func normalize(_ clip: inout LandmarkClip, useZ: Bool) -> Int {
+        var degenerate = 0
+        let n = LandmarkClip.valuesPerFrame
+        for t in 0..<clip.frameCount {
+            let range = (t * n)..<((t + 1) * n)
+            if clip.mask[t] {
+                var frame = clip.values[range]
+                if !normalizeFrame(&frame, useZ: useZ) { degenerate += 1; clip.mask[t] = false }
+                clip.values.replaceSubrange(range, with: frame)
+            } else {
+                clip.values.replaceSubrange(range, with: repeatElement(0, count: n))
+            }
+        }
+        return degenerate
+    }
+}
