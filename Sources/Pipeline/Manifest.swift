@@ -70,7 +70,10 @@ public struct DownloadOutcome: Codable, Equatable, Sendable {
 
 public enum DownloadStatus: String, Codable, Equatable, Sendable, CaseIterable {
     case ok, unavailable, `private`, geoBlocked = "geo_blocked", loginRequired = "login_required"
-    case networkError = "network_error", timeout, noURL = "no_url", failed, skipped
+    case networkError = "network_error", timeout, noURL = "no_url", failed, skipped, planned
+
+    /// Worth another attempt (with backoff): the network may recover.
+    public var isTransient: Bool { self == .networkError || self == .timeout }
 }
 
 /// The trim stage's result for a clip: the measured facts of the written file.
