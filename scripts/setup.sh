@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(libedit-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
               libopenblas-dev libpng-dev libturbojpeg0-dev pkg-config ffmpeg python3-numpy)
 # Python tools the tests talk to as outside references (interop, exports, downloads).
-PIP_PACKAGES=(numpy safetensors)
+PIP_PACKAGES=(numpy safetensors yt-dlp)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -25,7 +25,7 @@ fi
 
 pip_missing=()
 for p in "${PIP_PACKAGES[@]}"; do
-  python3 -c "import $p" 2>/dev/null || pip_missing+=("$p")
+  python3 -c "import ${p//-/_}" 2>/dev/null || pip_missing+=("$p")  # yt-dlp imports as yt_dlp
 done
 if [ ${#pip_missing[@]} -gt 0 ]; then
   echo "setup: pip installing ${pip_missing[*]}"

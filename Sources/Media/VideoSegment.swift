@@ -10,10 +10,12 @@ public enum VideoSegment {
     /// Frame-accurate cut: decodes from the keyframe before `start`, keeps exactly the frames whose
     /// own pts t satisfies start − slack ≤ t ≤ end + slack, and re-encodes them to H.264 with their
     /// source timestamps shifted so the first kept frame is at 0 (variable frame rate survives).
-    public static func encode(from input: URL, to output: URL, start: Double, end: Double,
+    /// `end` nil = to the end of the video.
+    public static func encode(from input: URL, to output: URL, start: Double, end: Double?,
                               options: EncoderOptions = EncoderOptions(),
                               isCancelled: () -> Bool = { false }) throws -> VideoFileFacts {
-        try validate(start: start, end: end, file: input.path)
+        try validate(start: start, end: end ?? .greatestFiniteMagnitude, file: input.path)
+        let end = end ?? .greatestFiniteMagnitude
         let reader = try VideoReader(url: input)
         let info = reader.info
         if start > 0 { try reader.seek(to: start - boundarySlack) }
@@ -34,7 +36,7 @@ public enum VideoSegment {
         }
         guard firstTicks != nil else {
             throw MediaError(.invalidArgument, file: input.path,
-                             message: String(format: "no frame in %.3f–%.3f s (video lasts %.3f s)",
+                             message: String(format: "no frame in %.3f–%.3f s (the video lasts %.3f s)",
                                              start, end, info.duration ?? 0), time: start)
         }
         return try writer.finish()
@@ -43,8 +45,9 @@ public enum VideoSegment {
     /// Fast cut without re-encoding: copies the video packets from the keyframe at or before `start`
     /// up to `end`. The clip therefore starts at that keyframe (up to a GOP early) — use `encode`
     /// when the span must be exact.
-    public static func copy(from input: URL, to output: URL, start: Double, end: Double) throws -> VideoFileFacts {
-        try validate(start: start, end: end, file: input.path)
+    public static func copy(from input: URL, to output: URL, start: Double, end: Double?) throws -> VideoFileFacts {
+        try validate(start: start, end: end ?? .greatestFiniteMagnitude, file: input.path)
+        let end = end ?? 1e12
         _ = FFmpeg.quietLogging
         let path = input.path
         guard FileManager.default.fileExists(atPath: path) else {

@@ -1,0 +1,277 @@
+import Foundation
+
+/// `download MANIFEST --concurrency --format --resume --overwrite --dry-run --sample
+/// --output-manifest --download-root` (+ `--retries --timeout --yt-dlp`).
+public struct DownloadOptions: Sendable {
+    public var manifest: URL
+    /// Videos land in `<download-root>/<video id>.<ext>`.
+    public var downloadRoot: URL
+    /// Parallel yt-dlp processes.
+    public var concurrency: Int
+    /// yt-dlp format selector (`-f`).
+    public var format: String
+    /// Skip videos already downloaded; continue partial ones (yt-dlp `--continue`).
+    public var resume: Bool
+    /// Download again even when the video exists.
+    public var overwrite: Bool
+    public var dryRun: Bool
+    /// Only the first N distinct videos (with all their clips).
+    public var sample: Int?
+    /// Defaults to `manifest_downloaded.json` beside the input manifest.
+    public var outputManifest: URL?
+    /// Further attempts after a transient failure (network error, timeout), with exponential backoff.
+    public var retries: Int
+    /// Seconds before an attempt (yt-dlp process) is killed and counted as a timeout.
+    public var timeout: Double
+    /// Seconds yt-dlp waits on a silent connection before giving up (`--socket-timeout`).
+    public var socketTimeout: Double
+    /// First backoff delay in seconds (doubled per retry).
+    public var backoff: Double
+    /// The yt-dlp executable (name on PATH or a path).
+    public var ytDLP: String
+    /// Extra arguments passed to yt-dlp before the URL (e.g. `--cookies FILE`).
+    public var extraArguments: [String]
+
+    public init(manifest: URL, downloadRoot: URL, concurrency: Int = 4, format: String = "best[ext=mp4]/best",
+                resume: Bool = false, overwrite: Bool = false, dryRun: Bool = false, sample: Int? = nil,
+                outputManifest: URL? = nil, retries: Int = 3, timeout: Double = 600, socketTimeout: Double = 30,
+                backoff: Double = 2,
+                ytDLP: String = "yt-dlp", extraArguments: [String] = []) {
+        self.manifest = manifest
+        self.downloadRoot = downloadRoot
+        self.concurrency = concurrency
+        self.format = format
+        self.resume = resume
+        self.overwrite = overwrite
+        self.dryRun = dryRun
+        self.sample = sample
+        self.outputManifest = outputManifest
+        self.retries = retries
+        self.timeout = timeout
+        self.socketTimeout = socketTimeout
+        self.backoff = backoff
+        self.ytDLP = ytDLP
+        self.extraArguments = extraArguments
+    }
+}
+
+public struct DownloadResult: CustomStringConvertible, Sendable {
+    public var records: [ClipRecord]
+    /// Per distinct video id.
+    public var videos: [String: DownloadOutcome]
+    public var cancelled: Bool
+    public var seconds: Double
+    public var outputManifest: URL?
+
+    public var statusCounts: [DownloadStatus: Int] {
+        videos.values.reduce(into: [:]) { $0[$1.status, default: 0] += 1 }
+    }
+
+    /// Per class: (clips whose video is available, clips).
+    public var coverage: [String: (available: Int, total: Int)] {
+        var result: [String: (available: Int, total: Int)] = [:]
+        for r in records {
+            var entry = result[r.label] ?? (0, 0)
+            entry.total += 1
+            if r.download?.status == .ok { entry.available += 1 }
+            result[r.label] = entry
+        }
+        return result
+    }
+
+    public var description: String {
+        let counts = statusCounts
+        let parts = DownloadStatus.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }
+        let available = records.filter { $0.download?.status == .ok }.count
+        var lines = [String(format: "download: %d videos (%@) in %.1f s", videos.count, parts.joined(separator: ", "), seconds),
+                     String(format: "coverage: %d of %d clips (%.1f%%) have their video", available, records.count,
+                            records.isEmpty ? 0 : 100 * Double(available) / Double(records.count))]
+        let worst = coverage.sorted {
+            let a = Double($0.value.available) / Double($0.value.total), b = Double($1.value.available) / Double($1.value.total)
+            return a != b ? a < b : $0.key < $1.key
+        }
+        if !worst.isEmpty {
+            lines.append("per class (lowest coverage first):")
+            for (label, c) in worst.prefix(15) { lines.append("  \(label): \(c.available)/\(c.total)") }
+            if worst.count > 15 { lines.append("  … \(worst.count - 15) more classes") }
+        }
+        let failures = videos.filter { $0.value.status != .ok && $0.value.status != .planned }.sorted { $0.key < $1.key }
+        for (id, outcome) in failures.prefix(20) {
+            lines.append("  \(outcome.status.rawValue) \(id): \(outcome.message ?? "")")
+        }
+        if cancelled { lines.append("cancelled: the remaining videos were not attempted") }
+        if let outputManifest { lines.append("wrote \(outputManifest.path)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+public enum Download {
+    public static func run(_ options: DownloadOptions, hooks: LoopHooks = .none) throws -> DownloadResult {
+        guard options.concurrency >= 1 else {
+            throw PipelineError.invalidOption(flag: "--concurrency", message: "must be at least 1, got \(options.concurrency)")
+        }
+        if options.resume && options.overwrite {
+            throw PipelineError.invalidOption(flag: "--resume/--overwrite", message: "choose one")
+        }
+        if let n = options.sample, n <= 0 { throw PipelineError.invalidOption(flag: "--sample", message: "must be positive, got \(n)") }
+        let started = Date()
+        var records = try Manifest.read(options.manifest)
+
+        // One download per distinct video, in first-appearance order.
+        var order: [String] = []
+        var seen: Set<String> = []
+        var urls: [String: String] = [:]
+        for r in records {
+            if seen.insert(r.videoID).inserted { order.append(r.videoID) }
+            if urls[r.videoID] == nil, let url = r.url { urls[r.videoID] = url }
+        }
+        if let n = options.sample {
+            order = Array(order.prefix(n))
+            let kept = Set(order)
+            records = records.filter { kept.contains($0.videoID) }
+        }
+        guard let executable = YTDLP.locate(options.ytDLP) else {
+            throw PipelineError.toolMissing(tool: options.ytDLP, message: "install it with `python3 -m pip install yt-dlp` (scripts/setup.sh does)")
+        }
+
+        final class Shared: @unchecked Sendable {
+            let lock = NSLock()
+            var next = 0
+            var done = 0
+            var outcomes: [String: DownloadOutcome] = [:]
+            var cancelled = false
+        }
+        let shared = Shared()
+        let videoOrder = order, videoURLs = urls
+        let group = DispatchGroup()
+        for _ in 0..<min(options.concurrency, max(order.count, 1)) {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                while true {
+                    shared.lock.lock()
+                    if shared.cancelled || shared.next >= videoOrder.count { shared.lock.unlock(); return }
+                    let id = videoOrder[shared.next]
+                    shared.next += 1
+                    shared.lock.unlock()
+                    if hooks.isCancelled() {
+                        shared.lock.lock(); shared.cancelled = true; shared.lock.unlock()
+                        return
+                    }
+                    guard let outcome = downloadOne(id: id, url: videoURLs[id], executable: executable, options: options,
+                                                    isCancelled: hooks.isCancelled) else {
+                        shared.lock.lock(); shared.cancelled = true; shared.lock.unlock()
+                        return
+                    }
+                    shared.lock.lock()
+                    shared.outcomes[id] = outcome
+                    shared.done += 1
+                    let done = shared.done
+                    shared.lock.unlock()
+                    hooks.progress(done, videoOrder.count, id)
+                }
+            }.start()
+        }
+        group.wait()
+
+        for i in records.indices { records[i].download = shared.outcomes[records[i].videoID] }
+        var manifestURL: URL? = nil
+        if !options.dryRun {
+            let url = options.outputManifest
+                ?? options.manifest.deletingLastPathComponent().appendingPathComponent("manifest_downloaded.json")
+            try Manifest.write(records, to: url)
+            manifestURL = url
+        }
+        return DownloadResult(records: records, videos: shared.outcomes, cancelled: shared.cancelled,
+                              seconds: Date().timeIntervalSince(started), outputManifest: manifestURL)
+    }
+
+    /// The finished file for a video id, if any (`<root>/<id>.<video ext>`).
+    public static func existingVideo(id: String, root: URL) -> URL? {
+        for ext in Trim.videoExtensions {
+            let url = root.appendingPathComponent("\(safeFileName(id)).\(ext)")
+            if FileManager.default.fileExists(atPath: url.path) { return url }
+        }
+        return nil
+    }
+
+    /// Where yt-dlp works on a video (its `.part` files stay here between runs for `--resume`).
+    static func workDirectory(id: String, root: URL) -> URL {
+        root.appendingPathComponent(".partial").appendingPathComponent(safeFileName(id))
+    }
+
+    /// Downloads one video with retries; nil when cancelled mid-way.
+    static func downloadOne(id: String, url: String?, executable: URL, options: DownloadOptions,
+                            isCancelled: () -> Bool) -> DownloadOutcome? {
+        let fm = FileManager.default
+        guard let url else { return DownloadOutcome(status: .noURL, path: nil, message: "the manifest has no URL", attempts: 0) }
+        if let existing = existingVideo(id: id, root: options.downloadRoot) {
+            if options.resume {
+                return DownloadOutcome(status: .ok, path: existing.path, message: "already downloaded (--resume)", attempts: 0)
+            }
+            if !options.overwrite {
+                return DownloadOutcome(status: .skipped, path: existing.path,
+                                       message: "file exists (pass --resume to keep it or --overwrite to replace it)", attempts: 0)
+            }
+        }
+        if options.dryRun {
+            return DownloadOutcome(status: .planned, path: nil, message: url, attempts: 0)
+        }
+        let work = workDirectory(id: id, root: options.downloadRoot)
+        if !options.resume { try? fm.removeItem(at: work) }
+        do { try fm.createDirectory(at: work, withIntermediateDirectories: true) } catch {
+            return DownloadOutcome(status: .failed, path: nil, message: "cannot create \(work.path): \(error.localizedDescription)", attempts: 0)
+        }
+        let arguments = ["--no-playlist", "--no-progress", "--no-color", "--no-cache-dir", "--continue",
+                         "--retries", "1", "--fragment-retries", "1",
+                         "--socket-timeout", String(max(1, options.socketTimeout)),
+                         "-f", options.format, "-o", work.appendingPathComponent("\(safeFileName(id)).%(ext)s").path]
+            + options.extraArguments + ["--", url]
+        var attempt = 0
+        var last = DownloadOutcome(status: .failed, path: nil, message: nil, attempts: 0)
+        while attempt <= options.retries {
+            if attempt > 0 {
+                // Exponential backoff before a retry, cancellable.
+                let until = Date().addingTimeInterval(options.backoff * pow(2, Double(attempt - 1)))
+                while Date() < until { if isCancelled() { return nil }; usleep(50_000) }
+            }
+            attempt += 1
+            let run: YTDLP.Run
+            do {
+                run = try YTDLP.run(executable, arguments, timeout: options.timeout, isCancelled: isCancelled)
+            } catch {
+                return DownloadOutcome(status: .failed, path: nil, message: "cannot run \(executable.path): \(error)", attempts: attempt)
+            }
+            if run.cancelled { return nil }
+            if run.timedOut {
+                last = DownloadOutcome(status: .timeout, path: nil,
+                                       message: "yt-dlp killed after \(options.timeout) s" + (YTDLP.errorMessage(run.stderr).isEmpty ? "" : ": " + YTDLP.errorMessage(run.stderr)),
+                                       attempts: attempt)
+                continue
+            }
+            if run.exitStatus == 0, let produced = finishedFile(in: work) {
+                let final = options.downloadRoot.appendingPathComponent(produced.lastPathComponent)
+                if options.overwrite, let existing = existingVideo(id: id, root: options.downloadRoot) { try? fm.removeItem(at: existing) }
+                guard rename(produced.path, final.path) == 0 else {
+                    return DownloadOutcome(status: .failed, path: nil, message: "rename to \(final.path) failed: \(String(cString: strerror(errno)))", attempts: attempt)
+                }
+                try? fm.removeItem(at: work)
+                return DownloadOutcome(status: .ok, path: final.path, message: nil, attempts: attempt)
+            }
+            let message = YTDLP.errorMessage(run.stderr)
+            let status = run.exitStatus == 0 ? DownloadStatus.failed : YTDLP.classify(message)
+            last = DownloadOutcome(status: status, path: nil,
+                                   message: message.isEmpty ? "yt-dlp exited \(run.exitStatus) without a file" : message,
+                                   attempts: attempt)
+            if !status.isTransient { break }
+        }
+        return last
+    }
+
+    /// The completed file yt-dlp left in its work directory (not a `.part`/`.ytdl` leftover).
+    static func finishedFile(in work: URL) -> URL? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: work.path)) ?? []
+        return names.filter { !$0.hasSuffix(".part") && !$0.hasSuffix(".ytdl") && !$0.hasPrefix(".") && !$0.contains(".part-Frag") }
+            .sorted().first.map { work.appendingPathComponent($0) }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// MS-ASL records (`MSASL_{train,val,test}.json`): an array of objects with `url`, `label`,
+/// `start_time`, `end_time`, `box` = [y0, x0, y1, x1] normalised, `fps`, `signer_id`, … and the
+/// class names in `MSASL_classes.json` (index = `label`).
+enum MSASLIntake {
+    /// Fields turned into manifest fields; everything else goes under `metadata`.
+    static let consumed: Set<String> = ["url", "label", "start_time", "end_time", "box", "fps", "signer_id"]
+
+    static func records(_ entries: [JSONValue], file: URL, classes: [String]?, skip: inout SkipLog) -> [ClipRecord] {
+        let split = splitName(file)
+        var records: [ClipRecord] = []
+        for (index, entry) in entries.enumerated() {
+            guard let fields = entry.object else { skip.add("not an object", file: file, index: index); continue }
+            guard let rawURL = fields["url"]?.string, !rawURL.trimmingCharacters(in: .whitespaces).isEmpty else {
+                skip.add("missing url", file: file, index: index); continue
+            }
+            guard let labelIndex = fields["label"]?.integer, labelIndex >= 0 else {
+                skip.add("missing or invalid label", file: file, index: index); continue
+            }
+            if let classes, labelIndex >= classes.count {
+                skip.add("label outside the class list", file: file, index: index); continue
+            }
+            guard let start = fields["start_time"]?.number, let end = fields["end_time"]?.number,
+                  start.isFinite, end.isFinite, start >= 0 else {
+                skip.add("missing start_time/end_time", file: file, index: index); continue
+            }
+            guard end > start else { skip.add("end_time not after start_time", file: file, index: index); continue }
+            let url = normaliseURL(rawURL)
+            let videoID = youTubeID(url) ?? url
+            let label = classes?[labelIndex] ?? fields["clean_text"]?.string ?? fields["text"]?.string ?? String(labelIndex)
+            var bbox: [Double]? = nil
+            if let box = fields["box"]?.array?.compactMap({ $0.number }), box.count == 4 {
+                // MS-ASL's box is [y0, x0, y1, x1] (official README); the manifest uses x0, y0, x1, y1.
+                bbox = [box[1], box[0], box[3], box[2]]
+            }
+            var metadata = fields.filter { !consumed.contains($0.key) }
+            if fields["box"] != nil && bbox == nil { metadata["box"] = fields["box"] }
+            records.append(ClipRecord(
+                clipID: "\(videoID)__\(start)_\(end)", videoID: videoID, url: url, label: label,
+                labelIndex: labelIndex, startTime: start, endTime: end, fps: fields["fps"]?.number,
+                signer: fields["signer_id"]?.integer, split: split, bbox: bbox, source: "msasl", metadata: metadata))
+        }
+        return records
+    }
+
+    /// `train`, `val` or `test` from a file name such as `MSASL_val.json`.
+    static func splitName(_ file: URL) -> String? {
+        let name = file.deletingPathExtension().lastPathComponent.lowercased()
+        for split in ["train", "val", "test"] where name.contains(split) { return split }
+        return nil
+    }
+}
+
+/// Adds the `https://` that about 20% of MS-ASL URLs lack (`www.youtube.com/watch?v=…`).
+func normaliseURL(_ raw: String) -> String {
+    let url = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+    if url.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil { return url }
+    if url.hasPrefix("//") { return "https:" + url }
+    return "https://" + url
+}
+
+/// The video id of a YouTube URL (`watch?v=ID`, `youtu.be/ID`, `/embed/ID`, `/shorts/ID`), or nil.
+func youTubeID(_ url: String) -> String? {
+    guard let components = URLComponents(string: url), let host = components.host?.lowercased() else { return nil }
+    if host.hasSuffix("youtu.be") {
+        let id = components.path.split(separator: "/").first.map(String.init)
+        return id?.isEmpty == false ? id : nil
+    }
+    guard host.hasSuffix("youtube.com") else { return nil }
+    if let v = components.queryItems?.first(where: { $0.name == "v" })?.value, !v.isEmpty { return v }
+    let parts = components.path.split(separator: "/")
+    if parts.count >= 2, ["embed", "shorts", "v"].contains(parts[0]) { return String(parts[1]) }
+    return nil
+}

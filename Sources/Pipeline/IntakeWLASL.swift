@@ -1,0 +1,110 @@
+import Foundation
+
+/// WLASL in its two layouts:
+/// - `WLASL_v0.3.json`: `[{gloss, instances: [{video_id, url, frame_start, frame_end, fps, bbox,
+///   signer_id, split, …}]}]`, the gloss's position in the file being its class index;
+/// - `nslt_{100,300,1000,2000}.json`: `{"<video_id>": {subset, action: [class, frame_start,
+///   frame_end]}}` with names from `wlasl_class_list.txt` (`index<TAB>gloss` lines). No URLs.
+/// Frames are 1-based and `frame_end = -1` means "to the end"; a clip covering frames s…e keeps
+/// the frames whose pts lie in [(s−1)/fps, (e−1)/fps].
+enum WLASLIntake {
+    static let consumed: Set<String> = ["video_id", "url", "frame_start", "frame_end", "fps", "signer_id", "split"]
+    /// WLASL's stated frame rate when an entry has none (the dataset README: 25 fps).
+    static let defaultFPS = 25.0
+
+    static func fromGlosses(_ glosses: [JSONValue], file: URL, skip: inout SkipLog) -> [ClipRecord] {
+        var records: [ClipRecord] = []
+        var seen = 0
+        for (classIndex, entry) in glosses.enumerated() {
+            guard let gloss = entry.object?["gloss"]?.string, let instances = entry.object?["instances"]?.array else {
+                skip.add("gloss entry without gloss/instances", file: file, index: classIndex); continue
+            }
+            for instance in instances {
+                defer { seen += 1 }
+                guard let fields = instance.object else { skip.add("not an object", file: file, index: seen); continue }
+                guard let videoID = fields["video_id"]?.string, !videoID.isEmpty else {
+                    skip.add("missing video_id", file: file, index: seen); continue
+                }
+                guard let rawURL = fields["url"]?.string, !rawURL.isEmpty else {
+                    skip.add("missing url", file: file, index: seen); continue
+                }
+                let fps = fields["fps"]?.number.flatMap { $0 > 0 ? $0 : nil } ?? defaultFPS
+                guard let span = span(start: fields["frame_start"]?.integer, end: fields["frame_end"]?.integer, fps: fps) else {
+                    skip.add("invalid frame_start/frame_end", file: file, index: seen); continue
+                }
+                var metadata = fields.filter { !consumed.contains($0.key) }
+                metadata["frame_start"] = fields["frame_start"]
+                metadata["frame_end"] = fields["frame_end"]
+                records.append(ClipRecord(
+                    clipID: videoID, videoID: videoID, url: normaliseURL(rawURL), label: gloss, labelIndex: classIndex,
+                    startTime: span.start, endTime: span.end, fps: fps, signer: fields["signer_id"]?.integer,
+                    split: fields["split"]?.string, bbox: nil, source: "wlasl", metadata: metadata))
+            }
+        }
+        return records
+    }
+
+    static func fromNSLT(_ entries: [String: JSONValue], file: URL, classes: [String]?, skip: inout SkipLog) -> [ClipRecord] {
+        var records: [ClipRecord] = []
+        // Sorted by video id so the output (and seeded sampling) does not depend on hash order.
+        for (index, key) in entries.keys.sorted().enumerated() {
+            guard let fields = entries[key]?.object, let action = fields["action"]?.array, action.count == 3,
+                  let classIndex = action[0].integer, classIndex >= 0 else {
+                skip.add("missing or invalid action", file: file, index: index); continue
+            }
+            if let classes, classIndex >= classes.count {
+                skip.add("label outside the class list", file: file, index: index); continue
+            }
+            guard let span = span(start: action[1].integer, end: action[2].integer, fps: defaultFPS) else {
+                skip.add("invalid frame_start/frame_end", file: file, index: index); continue
+            }
+            var metadata = fields.filter { $0.key != "subset" && $0.key != "action" }
+            metadata["frame_start"] = action[1]
+            metadata["frame_end"] = action[2]
+            records.append(ClipRecord(
+                clipID: key, videoID: key, url: nil, label: classes?[classIndex] ?? String(classIndex),
+                labelIndex: classIndex, startTime: span.start, endTime: span.end, fps: defaultFPS, signer: nil,
+                split: fields["subset"]?.string, bbox: nil, source: "wlasl", metadata: metadata))
+        }
+        return records
+    }
+
+    /// 1-based inclusive frames → seconds on the file's timeline; nil when inconsistent.
+    static func span(start: Int?, end: Int?, fps: Double) -> (start: Double, end: Double?)? {
+        guard let start, let end, start >= 1 else { return nil }
+        if end == -1 { return ((Double(start) - 1) / fps, nil) }
+        guard end >= start else { return nil }
+        return ((Double(start) - 1) / fps, (Double(end) - 1) / fps)
+    }
+
+    /// `wlasl_class_list.txt`: `index<TAB>gloss` per line.
+    static func classList(_ url: URL) throws -> [String] {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw PipelineError.io(file: url.path, message: "cannot read class list: \(error.localizedDescription)")
+        }
+        var names: [Int: String] = [:]
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { continue }
+            let parts = trimmed.split(separator: "\t", maxSplits: 1)
+            guard parts.count == 2, let index = Int(parts[0]) else {
+                throw PipelineError.malformedJSON(file: url.path, line: n + 1, column: 1,
+                                                  message: "expected `index<TAB>gloss`")
+            }
+            names[index] = String(parts[1])
+        }
+        return (0..<names.count).map { names[$0] ?? String($0) }
+    }
+}
+
+/// Entries skipped during intake, counted by reason (and listed for `--verbose`).
+public struct SkipLog: Equatable, Sendable {
+    public private(set) var counts: [String: Int] = [:]
+    public private(set) var entries: [String] = []
+    mutating func add(_ reason: String, file: URL, index: Int) {
+        counts[reason, default: 0] += 1
+        entries.append("\(file.lastPathComponent) record \(index): \(reason)")
+    }
+    public var total: Int { counts.values.reduce(0, +) }
+}

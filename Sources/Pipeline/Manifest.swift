@@ -1,0 +1,137 @@
+import Foundation
+import Media
+import TensorCore
+
+/// One clip of the normalised manifest (`manifest.json`); later stages add their section
+/// (`download`, `trim`) and write `manifest_downloaded.json`, `manifest_trimmed.json`. JSON field
+/// names are the snake_case names in `CodingKeys` (documented in the README).
+public struct ClipRecord: Codable, Equatable, Sendable {
+    /// Unique per clip: `<video_id>__<start_time>_<end_time>` for MS-ASL, the instance's
+    /// `video_id` for WLASL.
+    public var clipID: String
+    /// The source video (MS-ASL reuses one video for several clips): the YouTube id for MS-ASL.
+    public var videoID: String
+    /// Download URL, always with a scheme; nil when the source has none (WLASL `nslt_*.json`).
+    public var url: String?
+    public var label: String
+    public var labelIndex: Int
+    /// Span in seconds on the source video's own timeline; `endTime` nil = to the end.
+    public var startTime: Double
+    public var endTime: Double?
+    /// Frame rate the metadata states (the real file can differ: trim measures it).
+    public var fps: Double?
+    public var signer: Int?
+    public var split: String?
+    /// Normalised [x0, y0, x1, y1] in 0…1, or nil when the source gives pixels without a frame
+    /// size (WLASL: the pixel box is in `metadata.bbox`).
+    public var bbox: [Double]?
+    /// `msasl` or `wlasl`.
+    public var source: String
+    /// Every other field of the source record, unchanged.
+    public var metadata: [String: JSONValue]
+    public var download: DownloadOutcome?
+    public var trim: TrimOutcome?
+
+    enum CodingKeys: String, CodingKey {
+        case clipID = "clip_id", videoID = "video_id", url, label, labelIndex = "label_index"
+        case startTime = "start_time", endTime = "end_time", fps, signer, split, bbox, source, metadata
+        case download, trim
+    }
+
+    public init(clipID: String, videoID: String, url: String?, label: String, labelIndex: Int,
+                startTime: Double, endTime: Double?, fps: Double?, signer: Int?, split: String?,
+                bbox: [Double]?, source: String, metadata: [String: JSONValue]) {
+        self.clipID = clipID
+        self.videoID = videoID
+        self.url = url
+        self.label = label
+        self.labelIndex = labelIndex
+        self.startTime = startTime
+        self.endTime = endTime
+        self.fps = fps
+        self.signer = signer
+        self.split = split
+        self.bbox = bbox
+        self.source = source
+        self.metadata = metadata
+    }
+}
+
+/// The download stage's result for a clip's video.
+public struct DownloadOutcome: Codable, Equatable, Sendable {
+    public var status: DownloadStatus
+    /// Path of the downloaded file (relative paths are relative to the download root's parent
+    /// as given on the command line), nil unless `ok`.
+    public var path: String?
+    /// yt-dlp's own error message for failures.
+    public var message: String?
+    public var attempts: Int
+}
+
+public enum DownloadStatus: String, Codable, Equatable, Sendable, CaseIterable {
+    case ok, unavailable, `private`, geoBlocked = "geo_blocked", loginRequired = "login_required"
+    case networkError = "network_error", timeout, noURL = "no_url", failed, skipped, planned
+
+    /// Worth another attempt (with backoff): the network may recover.
+    public var isTransient: Bool { self == .networkError || self == .timeout }
+}
+
+/// The trim stage's result for a clip: the measured facts of the written file.
+public struct TrimOutcome: Codable, Equatable, Sendable {
+    public var status: String            // "ok" | "failed" | "planned" (dry run)
+    public var path: String?
+    public var message: String?
+    public var duration: Double?
+    public var frames: Int?
+    public var fps: String?              // exact rational, e.g. "30000/1001"
+    public var width: Int?
+    public var height: Int?
+    /// Requested span actually cut (end resolved when the record said "to the end").
+    public var requestedStart: Double?
+    public var requestedEnd: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case status, path, message, duration, frames, fps, width, height
+        case requestedStart = "requested_start", requestedEnd = "requested_end"
+    }
+}
+
+/// Reading and writing manifests (JSON arrays of `ClipRecord`).
+public enum Manifest {
+    public static func read(_ url: URL) throws -> [ClipRecord] {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw PipelineError.io(file: url.path, message: FileManager.default.fileExists(atPath: url.path)
+                                   ? error.localizedDescription : "no such file")
+        }
+        do {
+            return try JSONDecoder().decode([ClipRecord].self, from: data)
+        } catch let error as DecodingError {
+            if case let .dataCorrupted(context) = error, context.codingPath.isEmpty {
+                throw JSONFile.locate(data, file: url.path)
+            }
+            let index = decodingIndex(error)
+            throw PipelineError.badRecord(file: url.path, index: index ?? -1, message: "\(error)")
+        }
+    }
+
+    /// Writes pretty-printed, key-sorted JSON atomically (temporary name + rename).
+    public static func write(_ records: [ClipRecord], to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(records)
+        do { try AtomicFile.write(data, to: url) } catch {
+            throw PipelineError.io(file: url.path, message: "\(error)")
+        }
+    }
+
+    private static func decodingIndex(_ error: DecodingError) -> Int? {
+        let path: [CodingKey]
+        switch error {
+        case let .keyNotFound(_, c), let .typeMismatch(_, c), let .valueNotFound(_, c), let .dataCorrupted(c):
+            path = c.codingPath
+        @unknown default: return nil
+        }
+        return path.first?.intValue
+    }
+}

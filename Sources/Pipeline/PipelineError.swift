@@ -1,0 +1,28 @@
+import Foundation
+
+/// The one error type of the Pipeline module: each case says where (file, line:column, record).
+public enum PipelineError: Error, CustomStringConvertible, Equatable {
+    /// The file is not valid JSON; line and column are 1-based.
+    case malformedJSON(file: String, line: Int, column: Int, message: String)
+    /// Valid JSON, but not a layout this stage knows (or not the one `--format` named).
+    case unrecognisedLayout(file: String, message: String)
+    /// A manifest record is missing a field this stage needs.
+    case badRecord(file: String, index: Int, message: String)
+    case io(file: String, message: String)
+    /// A flag value is out of range or contradicts another flag.
+    case invalidOption(flag: String, message: String)
+    /// A required outside program (yt-dlp, …) is not installed.
+    case toolMissing(tool: String, message: String)
+
+    public var description: String {
+        switch self {
+        case let .malformedJSON(file, line, column, message):
+            return "\(file):\(line):\(column): malformed JSON: \(message)"
+        case let .unrecognisedLayout(file, message): return "\(file): \(message)"
+        case let .badRecord(file, index, message): return "\(file): record \(index): \(message)"
+        case let .io(file, message): return "\(file): \(message)"
+        case let .invalidOption(flag, message): return "\(flag): \(message)"
+        case let .toolMissing(tool, message): return "\(tool) not found: \(message)"
+        }
+    }
+}

@@ -1,0 +1,20 @@
+/// Progress and cancellation hooks for long loops (trim, download): the shell wires them to its
+/// progress bar and Ctrl-C. `progress` is called after each item with (done, total, item id).
+public struct LoopHooks: Sendable {
+    public var progress: @Sendable (_ done: Int, _ total: Int, _ item: String) -> Void
+    public var isCancelled: @Sendable () -> Bool
+
+    public init(progress: @escaping @Sendable (_ done: Int, _ total: Int, _ item: String) -> Void = { _, _, _ in },
+                isCancelled: @escaping @Sendable () -> Bool = { false }) {
+        self.progress = progress
+        self.isCancelled = isCancelled
+    }
+
+    public static let none = LoopHooks()
+}
+
+/// File names derived from ids (YouTube ids, clip ids with `#2` suffixes, or URLs for sources
+/// without an id) keep only [A-Za-z0-9._-].
+func safeFileName(_ id: String) -> String {
+    String(id.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+}
