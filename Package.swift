@@ -40,6 +40,8 @@ let package = Package(
         // Datasets: landmark manifest, normaliser, importers, `build` → train/val/test .npz, loader.
         .target(name: "Datasets", dependencies: ["TensorCore"]),
 
+        .target(name: "LandmarkExtraction", dependencies: ["Hands", "Media", "Datasets", "Pipeline"]),
+
         .executableTarget(name: "aslsh",
                           dependencies: ["TensorCore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Media", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore", "TestSupport"]),
+        .testTarget(name: "LandmarkExtractionTests", dependencies: ["LandmarkExtraction", "Datasets", "Hands", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],

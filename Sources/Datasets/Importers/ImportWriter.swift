@@ -36,21 +36,21 @@ public struct ImportSummary: Equatable, Sendable {
 /// Shared output of every importer: `<out>/landmarks/<clip_id>.npy` + `.mask.npy`, then
 /// `<out>/<manifest name>` written last (atomically), so a failed import leaves no manifest
 /// pointing at half the clips.
-struct ImportWriter {
-    let outputDirectory: URL
-    let manifestURL: URL
-    var records: [LandmarkRecord] = []
-    var summary: ImportSummary
+public struct ImportWriter {
+    public let outputDirectory: URL
+    public let manifestURL: URL
+    public private(set) var records: [LandmarkRecord] = []
+    public var summary: ImportSummary
     private var labelOrder: [String: Int] = [:]
 
-    init(outputDirectory: URL, manifestName: String, format: String) {
+    public init(outputDirectory: URL, manifestName: String, format: String) {
         self.outputDirectory = outputDirectory
         manifestURL = outputDirectory.appendingPathComponent(manifestName)
         summary = ImportSummary(format: format, manifestURL: manifestURL)
     }
 
     /// Normalises the clip (LandmarkNormalizer) and writes it; `record` gets file paths and counts.
-    mutating func add(_ clip: LandmarkClip, clipID: String, label: String, labelIndex: Int? = nil,
+    public mutating func add(_ clip: LandmarkClip, clipID: String, label: String, labelIndex: Int? = nil,
                       sourceFile: String, signer: String? = nil, split: String? = nil,
                       hasZ: Bool, fps: Double? = nil, metadata: [String: JSONValue] = [:]) throws {
         var clip = clip
@@ -71,9 +71,20 @@ struct ImportWriter {
         }
     }
 
-    mutating func skip(_ reason: String, count: Int = 1) { summary.skipped[reason, default: 0] += count }
+    /// Keeps a record written by an earlier, interrupted run (`--resume`) without rewriting it.
+    public mutating func adopt(_ record: LandmarkRecord) {
+        records.append(record)
+        if let i = labelOrder[record.label] {
+            summary.clipsPerLabel[i].count += 1
+        } else {
+            labelOrder[record.label] = summary.clipsPerLabel.count
+            summary.clipsPerLabel.append((record.label, 1))
+        }
+    }
 
-    func finish() throws -> (manifest: LandmarkManifest, summary: ImportSummary) {
+    public mutating func skip(_ reason: String, count: Int = 1) { summary.skipped[reason, default: 0] += count }
+
+    public func finish() throws -> (manifest: LandmarkManifest, summary: ImportSummary) {
         let manifest = LandmarkManifest(records: records, baseDirectory: outputDirectory, source: manifestURL.path)
         try manifest.write(to: manifestURL)
         return (manifest, summary)
@@ -82,7 +93,7 @@ struct ImportWriter {
 
 /// File-name-safe clip id part: letters, digits, `-` and `.` kept, anything else (spaces,
 /// slashes) becomes `_` ("i love you" → "i_love_you").
-func clipIDComponent(_ text: String) -> String {
+public func clipIDComponent(_ text: String) -> String {
     String(text.unicodeScalars.map { scalar -> Character in
         let c = Character(scalar)
         return (scalar.isASCII && (c.isLetter || c.isNumber)) || c == "-" || c == "." ? c : "_"

@@ -1,0 +1,124 @@
+import XCTest
+import Datasets
+import Hands
+import TestSupport
+import TensorCore
+@testable import LandmarkExtraction
+
+/// `prepare-alphabet` and `extract` end to end on real data: the landmark files they write hold
+/// MediaPipe's landmarks (oracle JSON), normalised wrist→MCP9; bad inputs are counted, not fatal;
+/// an interrupted run resumes.
+final class LandmarkExtractionTests: XCTestCase {
+    var output: URL!
+    var options = ExtractionOptions()
+
+    override func setUpWithError() throws {
+        guard TestEnvironment.sharedPath("oracle") != nil else { throw XCTSkip(TestEnvironment.sharedMissingMessage) }
+        guard TestEnvironment.mediapipeModel("palm_detection_full") != nil else {
+            throw XCTSkip("MediaPipe models missing in models/mediapipe (run make setup)")
+        }
+        output = try TestEnvironment.temporaryDirectory("extract")
+        options.modelDirectory = TestEnvironment.repositoryRoot.appendingPathComponent("models/mediapipe")
+    }
+
+    override func tearDownWithError() throws { if let output { try? FileManager.default.removeItem(at: output) } }
+
+    /// MediaPipe's landmarks normalised the way aslsh stores them.
+    func normalised(_ landmarks: [[Double]]) -> [Float] {
+        var frame = ArraySlice(landmarks.flatMap { $0.map(Float.init) })
+        XCTAssertTrue(LandmarkNormalizer.normalizeFrame(&frame, useZ: true))
+        return Array(frame)
+    }
+
+    func testPrepareAlphabetMatchesMediaPipeOnRealLetterPhotos() throws {
+        let root = TestEnvironment.sharedPath("realdata/asl_alphabet_photos_224/test")!
+        // Three classes into a scratch folder tree of symlinks (the shared folder is read-only).
+        let photos = output.appendingPathComponent("photos")
+        for cls in ["A", "O", "Y"] {
+            try FileManager.default.createDirectory(at: photos.appendingPathComponent(cls), withIntermediateDirectories: true)
+            for file in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(cls).path) {
+                try FileManager.default.createSymbolicLink(at: photos.appendingPathComponent("\(cls)/\(file)"),
+                                                           withDestinationURL: root.appendingPathComponent("\(cls)/\(file)"))
+            }
+        }
+        options.tracker.maxHands = 1
+        let summary = try AlphabetPreparation.run(photoRoot: photos, outputDirectory: output.appendingPathComponent("out"), options: options)
+        let oracle = try JSONSerialization.jsonObject(with: Data(contentsOf: TestEnvironment.sharedPath("oracle/letters_224_max1.json")!)) as! [String: Any]
+        let records = (oracle["images"] as! [[String: Any]]).filter { ["A", "O", "Y"].contains($0["class"] as! String) }
+        let withHand = records.filter { ($0["num_hands"] as! Int) > 0 }
+        XCTAssertEqual(summary.clipCount, withHand.count)
+        XCTAssertEqual(summary.skipped["no hand detected"] ?? 0, records.count - withHand.count, "O has 7/15 hands in MediaPipe")
+        let manifest = try LandmarkManifest.read(contentsOf: summary.manifestURL)
+        var worst: Float = 0
+        for record in withHand {
+            let path = record["path"] as! String // test/<Class>/<file>
+            let parts = path.split(separator: "/")
+            let clipID = clipIDComponent("\(parts[1])_\((parts[2] as Substring).split(separator: ".")[0])")
+            guard let index = manifest.records.firstIndex(where: { $0.clipID == clipID }) else { XCTFail("no record \(clipID)"); continue }
+            XCTAssertEqual(manifest.records[index].label, String(parts[1]))
+            let clip = try manifest.loadClip(at: index)
+            let expected = normalised((record["hands"] as! [[String: Any]])[0]["landmarks"] as! [[Double]])
+            worst = max(worst, zip(clip.values, expected).map { abs($0 - $1) }.max()!)
+        }
+        print("prepare-alphabet vs MediaPipe: worst normalised landmark difference \(worst)")
+        // 0.1 px on a ~60 px hand (wrist→MCP9) ≈ 2e-3 in normalised units.
+        XCTAssertLessThan(worst, 5e-3)
+    }
+
+    func testExtractTracksARealClipLikeMediaPipeVideoMode() throws {
+        let videos = TestEnvironment.sharedPath("realdata/msasl_videos")!
+        let oracle = try JSONSerialization.jsonObject(with: Data(contentsOf: TestEnvironment.sharedPath("oracle/msasl_clips/7G6B6kaMjb4__0.0_1.96.json")!)) as! [String: Any]
+        let perFrame = ((oracle["results"] as! [String: Any])["mc1"] as! [String: Any])["per_frame"] as! [[String: Any]]
+        options.hand = .first
+        let inputs = [
+            ClipExtraction.Input(clipID: "give_7G6B6kaMjb4", label: "give", video: videos.appendingPathComponent("7G6B6kaMjb4.mp4"),
+                                 start: 0, end: 1.96, signer: "0", split: "train"),
+            ClipExtraction.Input(clipID: "broken", label: "give", video: output.appendingPathComponent("missing.mp4")),
+        ]
+        let summary = try ClipExtraction.run(inputs: inputs, outputDirectory: output, options: options)
+        XCTAssertEqual(summary.clipCount, 1)
+        XCTAssertEqual(summary.skipped["unreadable video"], 1, "a missing video fails that clip only")
+        let manifest = try LandmarkManifest.read(contentsOf: summary.manifestURL)
+        let clip = try manifest.loadClip(at: 0)
+        XCTAssertEqual(clip.frameCount, perFrame.count)
+        XCTAssertEqual(clip.mask, perFrame.map { ($0["num_hands"] as! Int) > 0 })
+        var worst: Float = 0
+        for (t, frame) in perFrame.enumerated() where clip.mask[t] {
+            let expected = normalised(((frame["hands"] as! [[String: Any]])[0])["landmarks"] as! [[Double]])
+            worst = max(worst, zip(clip.frame(t), expected).map { abs($0 - $1) }.max()!)
+        }
+        print("extract vs MediaPipe video mode: worst normalised landmark difference \(worst)")
+        XCTAssertLessThan(worst, 5e-3)
+        XCTAssertEqual(manifest.records[0].signer, "0")
+        XCTAssertEqual(manifest.records[0].normalisation, LandmarkNormalizer.name)
+    }
+
+    func testInterruptedRunResumes() throws {
+        let videos = TestEnvironment.sharedPath("realdata/msasl_videos")!
+        let inputs = ["7G6B6kaMjb4", "C37R_Ix8-qs"].map {
+            ClipExtraction.Input(clipID: $0, label: "x", video: videos.appendingPathComponent("\($0).mp4"), start: 0, end: 0.5)
+        }
+        // "Ctrl-C" as soon as the first clip is done.
+        var stop = false
+        var first: [LandmarkRecord] = []
+        do {
+            _ = try ClipExtraction.run(inputs: inputs, outputDirectory: output, options: options,
+                                       hooks: JobHooks(progress: { done, _, _ in if done == 1 { stop = true } },
+                                                       isCancelled: { stop }))
+            XCTFail("expected cancellation")
+        } catch let ExtractionError.cancelled(done, total, manifest) {
+            XCTAssertEqual(done, 1)
+            XCTAssertEqual(total, 2)
+            first = try LandmarkManifest.read(contentsOf: manifest).records
+        }
+        XCTAssertEqual(first.map(\.clipID), ["7G6B6kaMjb4"], "the finished clip is kept")
+        let before = try Data(contentsOf: output.appendingPathComponent("landmarks/7G6B6kaMjb4.npy"))
+        options.resume = true
+        var processed: [String] = []
+        let summary = try ClipExtraction.run(inputs: inputs, outputDirectory: output, options: options,
+                                             hooks: JobHooks(progress: { _, _, item in processed.append(item) }))
+        XCTAssertEqual(summary.clipCount, 2)
+        XCTAssertEqual(try Data(contentsOf: output.appendingPathComponent("landmarks/7G6B6kaMjb4.npy")), before)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("landmarks/C37R_Ix8-qs.npy").path))
+    }
+}
