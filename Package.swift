@@ -34,7 +34,7 @@ let package = Package(
                 dependencies: ["CBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
         .target(name: "Hands", dependencies: ["TensorCore", "TFLiteRuntime", "Media"]),
-        .target(name: "HandSynthesis", dependencies: ["TensorCore"]),
+        .target(name: "HandSynthesis", dependencies: ["TensorCore", "Datasets"]),
         .target(name: "Media", dependencies: ["CFFmpeg", "CTurboJPEG", "CPNG"]),
         .target(name: "Pipeline", dependencies: ["Media", "TensorCore"]),
         // Datasets: landmark manifest, normaliser, importers, `build` → train/val/test .npz, loader.

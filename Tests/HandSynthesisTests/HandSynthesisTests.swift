@@ -1,4 +1,6 @@
 import XCTest
+import Datasets
+import TestSupport
 @testable import HandSynthesis
 
 /// The procedural hand generator: reproducible, anatomically rigid, and producing handshapes a
@@ -93,5 +95,22 @@ final class HandSynthesisTests: XCTestCase {
         }
         XCTAssertEqual(try HandSynthesizer.resolveClasses(["3"]), ["A", "B", "C"])
         XCTAssertThrowsError(try HandSynthesizer.generate(SynthesisOptions(classes: ["A"], perClass: 0)))
+    }
+
+    func testWrittenManifestBuildsIntoADataset() throws {
+        let dir = try TestEnvironment.temporaryDirectory("synth")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let summary = try HandSynthesizer.write(SynthesisOptions(classes: ["A", "B", "hello"], perClass: 4, sequenceLength: 8, seed: 9), to: dir)
+        XCTAssertEqual(summary.clipCount, 12)
+        let manifest = try LandmarkManifest.read(contentsOf: summary.manifestURL)
+        XCTAssertEqual(Set(manifest.records.map(\.label)), ["A", "B", "hello"])
+        XCTAssertTrue(manifest.records.allSatisfy { $0.signer?.hasPrefix("synth-signer-") == true && $0.normalisation == LandmarkNormalizer.name })
+        let clip = try manifest.loadClip(at: 0)
+        XCTAssertEqual(clip.frameCount, 8)
+        // Stored normalised: the wrist at the origin, wrist→MCP9 distance 1 on detected frames.
+        let t = clip.mask.firstIndex(of: true)!
+        let f = Array(clip.frame(t))
+        XCTAssertEqual(f[0], 0, accuracy: 1e-6)
+        XCTAssertEqual((f[27] * f[27] + f[28] * f[28] + f[29] * f[29]).squareRoot(), 1, accuracy: 1e-5)
     }
 }
