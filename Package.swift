@@ -32,12 +32,15 @@ let package = Package(
         .target(name: "TensorCore",
                 dependencies: ["CBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
-        .executableTarget(name: "aslsh",
-                          dependencies: ["TensorCore",
-                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "JobControl"),
+        .target(name: "Shell", dependencies: ["JobControl", "TensorCore", "CEditLine"]),
+        .executableTarget(name: "aslsh", dependencies: ["Shell"]),
+        .executableTarget(name: "aslsh-bench", dependencies: []),
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "JobControlTests", dependencies: ["JobControl"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "JobControl", "TensorCore", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],
