@@ -81,7 +81,8 @@ public final class EditLineReader: LineReader {
             return .interrupted
         }
         guard let raw else {
-            if Cancellation.isRequested || errno == EINTR {
+            // A SIGINT that reached the process while editing (e.g. `kill -INT`), not the ^C key.
+            if Cancellation.isRequested {
                 Cancellation.reset()
                 fputs("\n", stdout)
                 return .interrupted

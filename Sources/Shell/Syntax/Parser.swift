@@ -205,7 +205,7 @@ public struct Parser {
             advance()
             var items: [Expression] = []
             while current.kind != .rightBracket {
-                if current.kind == .end { throw error("missing ']' to close the list opened at \(token.location)") }
+                if current.kind == .end { throw ShellError(.syntax, "missing ']' to close this list", at: token.location) }
                 items.append(try parseExpression())
                 if current.kind == .comma { advance() }
             }
@@ -215,7 +215,7 @@ public struct Parser {
             advance()
             var entries: [RecordEntry] = []
             while current.kind != .rightBrace {
-                if current.kind == .end { throw error("missing '}' to close the record opened at \(token.location)") }
+                if current.kind == .end { throw ShellError(.syntax, "missing '}' to close this record", at: token.location) }
                 let key: String
                 switch current.kind {
                 case .word(let w) where Self.isIdentifier(w): key = w
@@ -240,7 +240,10 @@ public struct Parser {
             advance()
             if current.kind == .rightParen { throw error("empty '()': put a command inside") }
             let pipeline = try parsePipeline()
-            try expect(.rightParen, "')' to close the '(' at \(token.location)")
+            guard current.kind == .rightParen else {
+                throw ShellError(.syntax, "missing ')' to close this '(' (found \(current.kind.display))", at: token.location)
+            }
+            advance()
             return .subpipeline(pipeline, at: token.location)
         case .invalid(let message):
             throw error(message, length: token.length)
