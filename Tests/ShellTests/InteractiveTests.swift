@@ -140,25 +140,31 @@ final class InteractiveTests: XCTestCase {
             .expect(#"aslsh \[4\]> "#),
             .send("t | count --b\t label\r"),
             .expect(#"book\s+1"#),
+            // An open bracket continues the cell on a `...>` line.
+            .send("xs = [1,\r"),
+            .expect(#"\.\.\.> "#),
+            .send("2]; xs | tail 1\r"),
+            .expect("\\[2\\]\r\n"),
+            .expect(#"aslsh \[7\]> "#),
             // Ctrl-C during a long cell cancels it and returns to the prompt.
             .send("count-to 100000 --del\t 1\r"),
             .expect("count-to"),
             .sleep(0.4),
             .send("\u{03}"),
-            .expect(#"error \(cell 5\): cancelled \(Ctrl-C\)"#),
-            .expect(#"aslsh \[6\]> "#),
+            .expect(#"error \(cell 7\): cancelled \(Ctrl-C\)"#),
+            .expect(#"aslsh \[8\]> "#),
             .mark,
             // Ctrl-C at the prompt discards the half-typed line.
             .send("echo never"),
             .send("\u{03}"),
-            .expect(#"aslsh \[6\]> "#),
+            .expect(#"aslsh \[8\]> "#),
             // Errors do not end the session.
             .send("lod x\r"),
             .expect("did you mean 'load'"),
-            .expect(#"aslsh \[7\]> "#),
+            .expect(#"aslsh \[9\]> "#),
             .send("echo persisted\r"),
             .expect("\r\npersisted\r\n"),
-            .expect(#"aslsh \[8\]> "#),
+            .expect(#"aslsh \[10\]> "#),
             // Ctrl-D ends the session.
             .send("\u{04}"),
         ])

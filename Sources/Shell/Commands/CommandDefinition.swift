@@ -154,10 +154,13 @@ public struct CommandDefinition {
         if !arguments.isEmpty {
             lines.append("")
             lines.append("arguments:")
-            for argument in arguments {
-                var line = "  \(argument.name.uppercased()) (\(argument.type.display)\(argument.isVariadic ? ", any number" : "")"
+            let spellings = arguments.map { argument in
+                "\(argument.name.uppercased()) (\(argument.type.display)\(argument.isVariadic ? ", any number" : "")"
                     + (argument.isOptional && !argument.isVariadic ? ", optional" : "") + ")"
-                line += "  \(argument.help)"
+            }
+            let width = spellings.map(\.count).max() ?? 0
+            for (argument, spelling) in zip(arguments, spellings) {
+                var line = "  \(spelling.padding(toLength: width, withPad: " ", startingAt: 0))  \(argument.help)"
                 if let d = argument.defaultValue { line += " [default: \(ValueFormatter.inline(d))]" }
                 lines.append(line)
             }
@@ -165,11 +168,16 @@ public struct CommandDefinition {
         if !flags.isEmpty {
             lines.append("")
             lines.append("flags:")
-            for flag in flags {
-                var spelling = "--\(flag.name)"
-                if let short = flag.short { spelling = "-\(short), " + spelling }
-                if flag.type != .bool { spelling += " \(flag.type.display.uppercased())" }
-                var line = "  \(spelling)  \(flag.help)"
+            let spellings = flags.map { flag -> String in
+                var spelling = (flag.short.map { "-\($0), " } ?? "    ") + "--\(flag.name)"
+                if case .choice = flag.type { spelling += " \(flag.type.display)" } else if flag.type != .bool {
+                    spelling += " \(flag.type.display.uppercased())"
+                }
+                return spelling
+            }
+            let width = spellings.map(\.count).max() ?? 0
+            for (flag, spelling) in zip(flags, spellings) {
+                var line = "  \(spelling.padding(toLength: width, withPad: " ", startingAt: 0))  \(flag.help)"
                 if flag.isKeyword { line += " (also: \(flag.name) VALUE)" }
                 if let d = flag.defaultValue, flag.type != .bool { line += " [default: \(ValueFormatter.inline(d))]" }
                 lines.append(line)

@@ -245,6 +245,10 @@ public struct Parser {
             }
             advance()
             return .subpipeline(pipeline, at: token.location)
+        case .meta(let name):
+            // `:help :save` names a directive.
+            advance()
+            return .word(":" + name, at: token.location, length: token.length)
         case .invalid(let message):
             throw error(message, length: token.length)
         case .end:
