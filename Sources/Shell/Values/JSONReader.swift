@@ -3,13 +3,6 @@ import Foundation
 /// A small JSON reader that keeps object keys in file order (manifest columns print in the
 /// order they were written) and tells integers from numbers by their spelling.
 public enum JSONReader {
-    public struct ParseError: Error, CustomStringConvertible {
-        public var file: String
-        public var offset: Int
-        public var message: String
-        public var description: String { "\(file): byte \(offset): \(message)" }
-    }
-
     public static func parse(_ data: Data, file: String = "<json>") throws -> Value {
         var reader = Reader(bytes: [UInt8](data), file: file)
         reader.skipSpace()
@@ -30,7 +23,7 @@ public enum JSONReader {
             if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3 }
         }
 
-        func error(_ message: String) -> ParseError { ParseError(file: file, offset: i, message: message) }
+        func error(_ message: String) -> DataFileError { DataFileError(file: file, place: .byte(i), message: message) }
 
         mutating func skipSpace() {
             while i < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[i]) { i += 1 }

@@ -29,16 +29,27 @@ public enum ValueLoading {
     }
 }
 
+/// A text data file (`load`'s CSV and JSON) that does not parse, and where.
+public struct DataFileError: Error, CustomStringConvertible, Equatable {
+    public enum Place: Equatable {
+        case line(Int)
+        case byte(Int)
+    }
+    public var file: String
+    public var place: Place
+    public var message: String
+
+    public var description: String {
+        switch place {
+        case .line(let line): "\(file):\(line): \(message)"
+        case .byte(let offset): "\(file): byte \(offset): \(message)"
+        }
+    }
+}
+
 /// RFC 4180 CSV: a header row, quoted fields with `""` escapes; cells that read as integers
 /// or numbers become numbers, empty cells null.
 public enum CSV {
-    public struct ParseError: Error, CustomStringConvertible {
-        public var file: String
-        public var line: Int
-        public var message: String
-        public var description: String { "\(file):\(line): \(message)" }
-    }
-
     public static func parse(_ text: String, file: String = "<text>") throws -> Table {
         var records: [[String]] = []
         var recordLines: [Int] = []
@@ -76,7 +87,7 @@ public enum CSV {
             }
             i += 1
         }
-        if inQuotes { throw ParseError(file: file, line: recordStart, message: "unterminated quoted field") }
+        if inQuotes { throw DataFileError(file: file, place: .line(recordStart), message: "unterminated quoted field") }
         if !field.isEmpty || !record.isEmpty {
             record.append(field)
             records.append(record)
@@ -86,7 +97,7 @@ public enum CSV {
         var rows: [[Value]] = []
         for (index, fields) in records.dropFirst().enumerated() {
             guard fields.count == header.count else {
-                throw ParseError(file: file, line: recordLines[index + 1],
+                throw DataFileError(file: file, place: .line(recordLines[index + 1]),
                                  message: "\(fields.count) fields, but the header has \(header.count)")
             }
             rows.append(fields.map(cell))
