@@ -78,7 +78,7 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testSIGINTCancelsTheRunningCellAndExits130() throws {
-        let result = try AslshBinary.run(["-c", "count-to 100000 --delay 1 --quiet; echo after"], interruptAfter: 0.5)
+        let result = try AslshBinary.run(["-c", "count-to 100000 --delay 1 --quiet; echo after"], interruptAfter: 1.0)
         XCTAssertEqual(result.status, 130, result.stderr)
         XCTAssertFalse(result.stdout.contains("after"), "cells after a cancelled one do not run")
         XCTAssertTrue(result.stderr.contains("error (cell 1): cancelled (Ctrl-C)"), result.stderr)
