@@ -1,19 +1,18 @@
-// aslsh-bench: benchmarks (never timed tests). `swift run -c release aslsh-bench <area> [options]`.
-// Each area registers one entry here and keeps its code in its own <Area>Bench.swift.
-#if canImport(Glibc)
-import Glibc
-#endif
+import Foundation
 
-let benches: [String: ([String]) throws -> Void] = [
-    "tflite": runTFLiteBench,
+// aslsh-bench AREA [options]: benchmarks (never timed tests). `swift run -c release aslsh-bench AREA`.
+// Each area keeps its code in `<Area>Bench.swift` and registers one entry here.
+let benches: [(name: String, run: ([String]) throws -> Int32)] = [
+    ("tflite", { try runTFLiteBench($0); return 0 }),
+    ("shell", { runShellBench($0) }),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard let area = arguments.first, let bench = benches[area] else {
-    print("usage: aslsh-bench <area> [options]; areas: \(benches.keys.sorted().joined(separator: ", "))")
+guard let selected = arguments.first, let bench = benches.first(where: { $0.name == selected }) else {
+    fputs("usage: aslsh-bench \(benches.map(\.name).joined(separator: "|")) [options]\n", stderr)
     exit(2)
 }
-do { try bench(Array(arguments.dropFirst())) } catch {
-    print("aslsh-bench \(area): \(error)")
+do { exit(try bench.run(Array(arguments.dropFirst()))) } catch {
+    fputs("aslsh-bench \(selected): \(error)\n", stderr)
     exit(1)
 }

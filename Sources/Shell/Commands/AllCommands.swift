@@ -1,0 +1,13 @@
+/// Where every area's commands join the shell. An area defines its commands in
+/// `Sources/Shell/Commands/<Area>Commands.swift` as `enum <Area>Commands { static var all: [CommandDefinition] }`
+/// and adds one line here (the integrator wires intake/download/trim/extract/build/train/eval/
+/// export/predict/plot).
+extension CommandRegistry {
+    public static var standardCommandSets: [[CommandDefinition]] {
+        [
+            SessionCommands.all,   // :help :vars :history :time :save :run :reset :quit :seed
+            CoreCommands.all,      // load print show echo sleep count-to
+            TableCommands.all,     // where select count sort top head tail
+        ]
+    }
+}

@@ -1,0 +1,27 @@
+/// The set of commands a session knows. Areas contribute their commands through
+/// `CommandRegistry.standardCommandSets` (Commands/AllCommands.swift).
+public struct CommandRegistry {
+    public private(set) var definitions: [String: CommandDefinition] = [:]
+    /// Registration order (`:help` lists groups in this order).
+    public private(set) var names: [String] = []
+
+    public init(_ definitions: [CommandDefinition] = []) {
+        for definition in definitions { register(definition) }
+    }
+
+    /// Adds a command; a name defined twice is a programming error.
+    public mutating func register(_ definition: CommandDefinition) {
+        precondition(definitions[definition.name] == nil, "command '\(definition.name)' defined twice")
+        precondition(definition.arguments.dropLast().allSatisfy { !$0.isVariadic },
+                     "only the last argument of '\(definition.name)' may be variadic")
+        definitions[definition.name] = definition
+        names.append(definition.name)
+    }
+
+    public subscript(name: String) -> CommandDefinition? { definitions[name] }
+
+    /// Every command: the generic ones and each area's.
+    public static var standard: CommandRegistry {
+        CommandRegistry(standardCommandSets.flatMap { $0 })
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import TensorCore
+
+/// Shell directives (`:name`): help, variables, history, transcripts, session control.
+public enum SessionCommands {
+    public static var all: [CommandDefinition] { [help, vars, history, time, save, run, reset, seed, quit] }
+
+    static let help = CommandDefinition(
+        ":help", summary: "list commands, or show one command's arguments and flags",
+        arguments: [ArgumentSpec("command", .word, "a command name", optional: true)]
+    ) { call in
+        let registry = call.session.registry
+        if let name = call.string("command") {
+            let lookup = registry[name] ?? registry[":" + name]
+            guard let definition = lookup else {
+                throw ShellError(.unknownCommand, "no command '\(name)'", at: call.location,
+                                 length: call.definition.name.count,
+                                 hint: Suggestion.hint(for: name, in: registry.names) ?? "type ':help' for the list")
+            }
+            for line in definition.helpText { call.session.print(line) }
+            return .null
+        }
+        let width = registry.names.map(\.count).max() ?? 0
+        call.session.print("commands (':help NAME' for arguments and flags):")
+        for name in registry.names where !name.hasPrefix(":") {
+            call.session.print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + registry[name]!.summary)
+        }
+        call.session.print("directives:")
+        for name in registry.names where name.hasPrefix(":") {
+            call.session.print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + registry[name]!.summary)
+        }
+        call.session.print("syntax: name = command args --flag value | command …   (# comment, \\ continues a line)")
+        return .null
+    }
+
+    static let vars = CommandDefinition(":vars", summary: "list variables with their type and a short summary") { call in
+        let session = call.session
+        guard !session.variableOrder.isEmpty else {
+            session.print("(no variables)")
+            return .null
+        }
+        let table = Table(columns: ["name", "type", "summary"], rows: session.variableOrder.map { name in
+            let value = session.variables[name]!
+            return [.string(name), .string(value.typeName), .string(ValueFormatter.summary(value))]
+        })
+        for line in ValueFormatter.tableLines(table, maxRows: .max, maxCellWidth: 72) { session.print(line) }
+        return .null
+    }
+
+    static let history = CommandDefinition(":history", summary: "list the cells entered in this session") { call in
+        let entries = call.session.history
+        let width = String(entries.count).count
+        for (i, text) in entries.enumerated() {
+            let number = String(i + 1)
+            call.session.print(String(repeating: " ", count: width - number.count) + number + "  " + text)
+        }
+        return .null
+    }
+
+    /// `:time` is parsed as a prefix of the cell it times; this entry gives it help and completion.
+    static let time = CommandDefinition(
+        ":time", summary: "run a cell and print its wall time (a volatile line)",
+        discussion: "example: :time m | count by label",
+        arguments: [ArgumentSpec("cell", .expression, "the cell to run")]
+    ) { call in
+        throw call.failure("put the cell to time after ':time'")
+    }
+
+    static let save = CommandDefinition(
+        ":save", summary: "write the session's cells and their output as a replayable script",
+        discussion: "The file runs with 'aslsh FILE' and checks with 'aslsh --check FILE'. Written atomically.",
+        arguments: [ArgumentSpec("path", .path, "where to write (e.g. sessions/mine.aslsh)")]
+    ) { call in
+        let url = call.url("path")!
+        let text = Transcript.render(call.session.transcript, seed: call.session.seed)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try AtomicFile.write(Data(text.utf8), to: url)
+        } catch {
+            throw call.failure("cannot write \(call.string("path")!): \(error)")
+        }
+        call.session.print("saved \(call.session.transcript.count) cells to \(call.string("path")!)")
+        return .null
+    }
+
+    static let run = CommandDefinition(
+        ":run", summary: "run a script's cells in this session",
+        arguments: [ArgumentSpec("path", .path, "the script to run")]
+    ) { call in
+        let url = call.url("path")!
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw call.failure("cannot read \(call.string("path")!)")
+        }
+        guard call.session.executionDepth < 16 else { throw call.failure(":run nested more than 16 deep") }
+        let origin = call.session.origin
+        call.session.origin = call.string("path")!
+        defer { call.session.origin = origin }
+        let errors = call.session.run(script: text)
+        if let first = errors.first {
+            if first.kind == .cancelled { throw first }
+            throw call.failure("stopped at an error in \(call.string("path")!)" + (first.location.map { " line \($0.line)" } ?? ""))
+        }
+        return .null
+    }
+
+    static let reset = CommandDefinition(":reset", summary: "forget all variables, history and recorded cells") { call in
+        call.session.reset()
+        return .null
+    }
+
+    static let seed = CommandDefinition(
+        ":seed", summary: "show or set the session seed (saved in transcript headers)",
+        arguments: [ArgumentSpec("value", .int, "the new seed", optional: true)]
+    ) { call in
+        if let value = call.int("value") {
+            guard value >= 0 else { throw call.failure("the seed must be 0 or more") }
+            call.session.seed = UInt64(value)
+        } else {
+            call.session.print("seed \(call.session.seed)")
+        }
+        return .null
+    }
+
+    static let quit = CommandDefinition(":quit", summary: "end the session (Ctrl-D also does)") { call in
+        call.session.quitRequested = true
+        return .null
+    }
+}

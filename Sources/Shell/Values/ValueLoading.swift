@@ -1,0 +1,116 @@
+import Foundation
+import TensorCore
+
+/// Reads data files into values for `load`: `.npy` → array, `.npz` → record of arrays,
+/// `.json` → table when it is an array of objects (else the JSON value), `.csv` → table.
+public enum ValueLoading {
+    public enum Format: String, CaseIterable {
+        case npy, npz, json, csv
+    }
+
+    public static func format(of url: URL) -> Format? {
+        Format(rawValue: url.pathExtension.lowercased())
+    }
+
+    public static func load(_ url: URL, format: Format) throws -> Value {
+        switch format {
+        case .npy:
+            return .array(try NPY.read(contentsOf: url))
+        case .npz:
+            let npz = try NPZ.read(contentsOf: url)
+            return .record(Record(npz.arrays.map { (key: $0.name, value: Value.array($0.array)) }))
+        case .json:
+            let value = try JSONReader.parse(Data(contentsOf: url), file: url.path)
+            if case .list(let items) = value, !items.isEmpty, let table = value.tableValue { return .table(table) }
+            return value
+        case .csv:
+            return .table(try CSV.parse(String(decoding: try Data(contentsOf: url), as: UTF8.self), file: url.path))
+        }
+    }
+}
+
+/// A text data file (`load`'s CSV and JSON) that does not parse, and where.
+public struct DataFileError: Error, CustomStringConvertible, Equatable {
+    public enum Place: Equatable {
+        case line(Int)
+        case byte(Int)
+    }
+    public var file: String
+    public var place: Place
+    public var message: String
+
+    public var description: String {
+        switch place {
+        case .line(let line): "\(file):\(line): \(message)"
+        case .byte(let offset): "\(file): byte \(offset): \(message)"
+        }
+    }
+}
+
+/// RFC 4180 CSV: a header row, quoted fields with `""` escapes; cells that read as integers
+/// or numbers become numbers, empty cells null.
+public enum CSV {
+    public static func parse(_ text: String, file: String = "<text>") throws -> Table {
+        var records: [[String]] = []
+        var recordLines: [Int] = []
+        var field = ""
+        var record: [String] = []
+        var inQuotes = false
+        var line = 1
+        var recordStart = 1
+        var iterator = Array(text.unicodeScalars)
+        if iterator.first == "\u{FEFF}" { iterator.removeFirst() }
+        var i = 0
+        while i < iterator.count {
+            let c = iterator[i]
+            if inQuotes {
+                if c == "\"" {
+                    if i + 1 < iterator.count, iterator[i + 1] == "\"" { field.unicodeScalars.append("\""); i += 1 } else { inQuotes = false }
+                } else {
+                    if c == "\n" { line += 1 }
+                    field.unicodeScalars.append(c)
+                }
+            } else {
+                switch c {
+                case "\"" where field.isEmpty: inQuotes = true
+                case ",": record.append(field); field = ""
+                case "\r": break
+                case "\n":
+                    record.append(field)
+                    field = ""
+                    if !(record.count == 1 && record[0].isEmpty) { records.append(record); recordLines.append(recordStart) }
+                    record = []
+                    line += 1
+                    recordStart = line
+                default: field.unicodeScalars.append(c)
+                }
+            }
+            i += 1
+        }
+        if inQuotes { throw DataFileError(file: file, place: .line(recordStart), message: "unterminated quoted field") }
+        if !field.isEmpty || !record.isEmpty {
+            record.append(field)
+            records.append(record)
+            recordLines.append(recordStart)
+        }
+        guard let header = records.first else { return Table(columns: [], rows: []) }
+        var rows: [[Value]] = []
+        for (index, fields) in records.dropFirst().enumerated() {
+            guard fields.count == header.count else {
+                throw DataFileError(file: file, place: .line(recordLines[index + 1]),
+                                 message: "\(fields.count) fields, but the header has \(header.count)")
+            }
+            rows.append(fields.map(cell))
+        }
+        return Table(columns: header, rows: rows)
+    }
+
+    static func cell(_ text: String) -> Value {
+        if text.isEmpty { return .null }
+        if let i = Int(text) { return .int(i) }
+        if let d = Double(text), text.unicodeScalars.allSatisfy({ "0123456789.eE+-".unicodeScalars.contains($0) }) {
+            return .number(d)
+        }
+        return .string(text)
+    }
+}

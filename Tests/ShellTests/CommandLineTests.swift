@@ -1,0 +1,122 @@
+import XCTest
+import TestSupport
+@testable import Shell
+
+/// The `aslsh` executable end to end: scripts, `-c`, exit statuses, `--check` of the saved
+/// sessions in `sessions/`, piped stdin, SIGINT.
+final class CommandLineTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        guard AslshBinary.url != nil else { throw XCTSkip(AslshBinary.missingMessage) }
+        directory = try TestEnvironment.temporaryDirectory("aslsh-cli")
+    }
+
+    override func tearDownWithError() throws {
+        if let directory { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    func testOptionParsing() throws {
+        XCTAssertEqual(try ShellMain.parse(["s.aslsh", "--keep-going", "--seed", "3"]),
+                       ShellMain.Options(script: "s.aslsh", keepGoing: true, seed: 3))
+        XCTAssertEqual(try ShellMain.parse(["-c", "a", "-c", "b"]).cells, ["a", "b"])
+        XCTAssertThrowsError(try ShellMain.parse(["--chek", "x"])) {
+            XCTAssertEqual("\($0)", "unknown option '--chek' (did you mean '--check'?)")
+        }
+        XCTAssertThrowsError(try ShellMain.parse(["-c"])) { XCTAssertEqual("\($0)", "-c needs a value") }
+        XCTAssertThrowsError(try ShellMain.parse(["--seed", "x"]))
+        XCTAssertThrowsError(try ShellMain.parse(["a.aslsh", "b.aslsh"]))
+        XCTAssertThrowsError(try ShellMain.parse(["--check", "a", "-c", "x"]))
+    }
+
+    func testCellsRunAndExitZero() throws {
+        let result = try AslshBinary.run(["-c", "x = [3, 1, 2]; x | head 2", "-c", "echo done x"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "[3, 1]\ndone [3, 1, 2]\n")
+        XCTAssertEqual(result.stderr, "")
+    }
+
+    func testScriptStopsAtTheFirstErrorNamingFileLineAndCell() throws {
+        let script = directory.appendingPathComponent("s.aslsh")
+        try "echo one\n# comment\n  lod x.npz\necho never\n".write(to: script, atomically: true, encoding: .utf8)
+        let result = try AslshBinary.run([script.path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stdout, "one\n")
+        XCTAssertEqual(result.stderr, """
+        \(script.path):3:3: error (cell 2): unknown command 'lod'
+              lod x.npz
+              ^~~
+          did you mean 'load'?
+
+        """)
+        let keepGoing = try AslshBinary.run([script.path, "--keep-going"])
+        XCTAssertEqual(keepGoing.status, 1, "--keep-going still reports failure")
+        XCTAssertEqual(keepGoing.stdout, "one\nnever\n")
+    }
+
+    func testPipedStdinIsReadAsPlainLines() throws {
+        let result = try AslshBinary.run([], stdin: "x = [1,\n 2]\nx | tail 1\n:help sleep\n")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix("[2]\nsleep — wait SECONDS"), result.stdout)
+        XCTAssertFalse(result.stdout.contains("aslsh ["), "no prompt when stdin is not a terminal")
+        XCTAssertFalse((result.stdout + result.stderr).contains("\u{1B}"), "no escape codes")
+        let failing = try AslshBinary.run([], stdin: "echo a\nlod\necho b\n")
+        XCTAssertEqual(failing.status, 1)
+        XCTAssertEqual(failing.stdout, "a\n")
+        XCTAssertTrue(failing.stderr.hasPrefix("<stdin>:2:1: error (cell 2): unknown command 'lod'"), failing.stderr)
+    }
+
+    func testVersionHelpAndUsageErrors() throws {
+        XCTAssertEqual(try AslshBinary.run(["--version"]).stdout, "aslsh 0.1.0\n")
+        XCTAssertTrue(try AslshBinary.run(["--help"]).stdout.hasPrefix("usage: aslsh"))
+        let bad = try AslshBinary.run(["--kep-going"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.hasPrefix("aslsh: unknown option '--kep-going' (did you mean '--keep-going'?)"), bad.stderr)
+        let missing = try AslshBinary.run([directory.appendingPathComponent("none.aslsh").path])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("cannot read"))
+    }
+
+    func testSIGINTCancelsTheRunningCellAndExits130() throws {
+        let result = try AslshBinary.run(["-c", "count-to 100000 --delay 1 --quiet; echo after"], interruptAfter: 1.0)
+        XCTAssertEqual(result.status, 130, result.stderr)
+        XCTAssertFalse(result.stdout.contains("after"), "cells after a cancelled one do not run")
+        XCTAssertTrue(result.stderr.contains("error (cell 1): cancelled (Ctrl-C)"), result.stderr)
+    }
+
+    /// Every saved session in `sessions/` replays with identical output.
+    func testSavedSessionsCheckClean() throws {
+        let sessions = TestEnvironment.repositoryRoot.appendingPathComponent("sessions")
+        let files = try FileManager.default.contentsOfDirectory(atPath: sessions.path).filter { $0.hasSuffix(".aslsh") }.sorted()
+        XCTAssertTrue(files.contains("quickstart.aslsh"))
+        for file in files {
+            let result = try AslshBinary.run(["--check", "sessions/\(file)"])
+            XCTAssertEqual(result.status, 0, "\(file):\n\(result.stdout)\(result.stderr)")
+            XCTAssertTrue(result.stdout.hasPrefix("check: sessions/\(file): "), result.stdout)
+            XCTAssertTrue(result.stdout.hasSuffix("cells, all match\n"), result.stdout)
+        }
+    }
+
+    /// A save from a real run checks clean; editing one expected line makes `--check` fail and
+    /// name the cell.
+    func testSaveRunCheckRoundTripThroughTheExecutable() throws {
+        let saved = directory.appendingPathComponent("round.aslsh")
+        let run = try AslshBinary.run(["-c", "t = [{k: \"a\", v: 2}, {k: \"b\", v: 5}]; t | where v > 3; :time t | count; :save \(saved.path)"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.hasSuffix("saved 3 cells to \(saved.path)\n"), run.stdout)
+        let clean = try AslshBinary.run(["--check", saved.path])
+        XCTAssertEqual(clean.status, 0, clean.stdout)
+        XCTAssertEqual(clean.stdout, "check: \(saved.path): 3 cells, all match\n")
+        let replay = try AslshBinary.run([saved.path])
+        XCTAssertEqual(replay.status, 0, "a saved session also runs as a script")
+
+        var text = try String(contentsOf: saved, encoding: .utf8)
+        text = text.replacingOccurrences(of: "#> b  5", with: "#> b  6")
+        try text.write(to: saved, atomically: true, encoding: .utf8)
+        let changed = try AslshBinary.run(["--check", saved.path])
+        XCTAssertEqual(changed.status, 1)
+        XCTAssertTrue(changed.stdout.contains("cell 2 output differs: t | where v > 3"), changed.stdout)
+        XCTAssertTrue(changed.stdout.contains("    #> b  6\n  actual:"), changed.stdout)
+        XCTAssertTrue(changed.stdout.hasSuffix("check: \(saved.path): 1 of 3 cells differ\n"), changed.stdout)
+    }
+}
