@@ -42,7 +42,8 @@ let package = Package(
         .target(name: "LandmarkExtraction", dependencies: ["Hands", "Media", "Datasets", "Pipeline"]),
 
         .target(name: "JobControl"),
-        .target(name: "Shell", dependencies: ["JobControl", "TensorCore", "CEditLine"]),
+        .target(name: "Shell", dependencies: ["JobControl", "TensorCore", "CEditLine", "Datasets", "HandSynthesis",
+                                             "Hands", "LandmarkExtraction", "Pipeline"]),
         .executableTarget(name: "aslsh", dependencies: ["Shell"]),
 
         .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"]),

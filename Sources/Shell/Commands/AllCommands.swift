@@ -8,6 +8,7 @@ extension CommandRegistry {
             SessionCommands.all,   // :help :vars :history :time :save :run :reset :quit :seed
             CoreCommands.all,      // load print show echo sleep count-to
             TableCommands.all,     // where select count sort top head tail
+            LandmarkCommands.all,  // synth import prepare-alphabet extract build
         ]
     }
 }

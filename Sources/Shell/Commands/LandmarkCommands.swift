@@ -1,0 +1,226 @@
+import Datasets
+import Foundation
+import HandSynthesis
+import Hands
+import JobControl
+import LandmarkExtraction
+
+/// The landmark stages: `synth`, `import`, `prepare-alphabet`, `extract` (all writing the
+/// landmark manifest + `.npy` layout) and `build` (landmark manifest → train/val/test `.npz`).
+public enum LandmarkCommands {
+    public static var all: [CommandDefinition] { [synth, importCommand, prepareAlphabet, extract, build] }
+
+    /// Turns an importer/extractor summary into a record value and prints its report.
+    static func report(_ summary: ImportSummary, _ call: Invocation) -> Value {
+        for line in summary.text.components(separatedBy: "\n") { call.session.print(line) }
+        var skipped = Record()
+        for (reason, count) in summary.skipped.sorted(by: { $0.key < $1.key }) { skipped[reason] = .int(count) }
+        return .record(Record([
+            (key: "manifest", value: .path(summary.manifestURL.path)),
+            (key: "clips", value: .int(summary.clipCount)),
+            (key: "classes", value: .int(summary.clipsPerLabel.count)),
+            (key: "skipped", value: .record(skipped)),
+        ]))
+    }
+
+    /// Progress bar + Ctrl-C for a library job reporting (done, total, item).
+    static func hooks(_ label: String, unit: String, quiet: Bool) -> (JobHooks, () -> Void) {
+        var reporter: ProgressReporter?
+        var reported = 0
+        let hooks = JobHooks(progress: { done, total, _ in
+            if reporter == nil { reporter = ProgressReporter(label: label, total: total, unit: unit, output: quiet ? .silent : .standardError) }
+            if done > reported { try? reporter?.advance(by: done - reported); reported = done }
+        }, isCancelled: { Cancellation.isRequested })
+        return (hooks, { reporter?.finish() })
+    }
+
+    static let trackerFlags: [FlagSpec] = [
+        FlagSpec("max-hands", .int, "hands the tracker looks for", default: .int(2), validate: FlagSpec.positive),
+        FlagSpec("model-complexity", .choice(["0", "1"]), "0 = lite models, 1 = full models", default: .string("1")),
+        FlagSpec("min-detection-confidence", .number, "palm detector score threshold", default: .number(0.5)),
+        FlagSpec("min-tracking-confidence", .number, "hand-presence gate", default: .number(0.5)),
+        FlagSpec("hand", .choice(HandSelection.allCases.map(\.rawValue)), "which hand to keep when several are found",
+                 default: .string(HandSelection.largest.rawValue)),
+        FlagSpec("models", .path, "folder with MediaPipe's .tflite files [default: models/mediapipe]"),
+        FlagSpec("resume", .bool, "keep clips finished by an interrupted run"),
+        FlagSpec("sample", .int, "process only the first N inputs", validate: FlagSpec.positive),
+        FlagSpec("quiet", short: "q", .bool, "no progress display"),
+    ]
+
+    static func extractionOptions(_ call: Invocation) -> ExtractionOptions {
+        var options = ExtractionOptions()
+        options.tracker.maxHands = call.int("max-hands")!
+        options.tracker.complexity = call.string("model-complexity") == "0" ? .lite : .full
+        options.tracker.minDetectionConfidence = call.number("min-detection-confidence")!
+        options.tracker.minTrackingConfidence = call.number("min-tracking-confidence")!
+        options.hand = HandSelection(rawValue: call.string("hand")!)!
+        if let models = call.url("models") { options.modelDirectory = models }
+        options.resume = call.bool("resume")
+        options.sample = call.int("sample")
+        return options
+    }
+
+    static let synth = CommandDefinition(
+        "synth", summary: "generate synthetic hand landmarks (letters and moving signs) for demos and tests",
+        discussion: """
+        A procedural kinematic hand posed into letter handshapes and moving signs, with seeded
+        signer-like variation, written in the same layout as `extract`. Synthetic — not real signing.
+        --classes takes names (A B … hello yes …), `letters`, `signs`, or a count N.
+        example: s = synth --classes letters --per-class 40 --seed 1 --out data/synth/letters
+        """,
+        flags: [FlagSpec("classes", .string, "class names, `letters`, `signs` or a count", default: .string("letters")),
+                FlagSpec("per-class", .int, "samples per class", default: .int(40), validate: FlagSpec.positive),
+                FlagSpec("sequence-length", .int, "frames per sample (1 = static)", default: .int(1), validate: FlagSpec.positive),
+                FlagSpec("signers", .int, "distinct synthetic signers", default: .int(6), validate: FlagSpec.positive),
+                FlagSpec("seed", .int, "random seed", default: .int(0)),
+                FlagSpec("out", .path, "output folder", default: .path("data/synth"))]
+    ) { call in
+        let classes = call.string("classes")!.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+        var options = SynthesisOptions(classes: classes, perClass: call.int("per-class")!,
+                                       sequenceLength: call.int("sequence-length")!, seed: UInt64(max(0, call.int("seed")!)))
+        options.signers = call.int("signers")!
+        do {
+            return report(try HandSynthesizer.write(options, to: call.url("out")!), call)
+        } catch let error as SynthesisError {
+            throw call.failure(error.description)
+        }
+    }
+
+    static let importCommand = CommandDefinition(
+        "import", summary: "convert existing landmark files to aslsh's landmark manifest",
+        discussion: """
+        formats: keypoint-csv (hand-gesture-recognition-mediapipe keypoint.csv, with --labels),
+        frame-npy (<sign>/<sequence>/<frame>.npy, 126 values per frame), clip-npy (folder of [T,21,3] arrays).
+        example: import keypoint-csv keypoint.csv --labels keypoint_classifier_label.csv --out data/processed/kp
+        """,
+        arguments: [ArgumentSpec("format", .choice(["keypoint-csv", "frame-npy", "clip-npy"]), "input format"),
+                    ArgumentSpec("path", .path, "the CSV file or the folder")],
+        flags: [FlagSpec("labels", .path, "label CSV (keypoint-csv) or label-per-clip CSV (clip-npy)"),
+                FlagSpec("out", .path, "output folder", default: .path("data/processed/imported")),
+                FlagSpec("hand", .choice(FrameSequenceImporter.Hand.allCases.map(\.rawValue)),
+                         "frame-npy: which of the two hands to keep", default: .string("most-detected")),
+                FlagSpec("signer", .string, "signer id to record for every clip"),
+                FlagSpec("fps", .number, "frame rate to record")]
+    ) { call in
+        let path = call.url("path")!, out = call.url("out")!
+        do {
+            switch call.string("format")! {
+            case "keypoint-csv":
+                return report(try KeypointCSVImporter.run(keypoints: path, labels: call.url("labels"), to: out,
+                                                          signer: call.string("signer")), call)
+            case "frame-npy":
+                var options = FrameSequenceImporter.Options(hand: FrameSequenceImporter.Hand(rawValue: call.string("hand")!)!,
+                                                            signer: call.string("signer"), fps: call.number("fps"))
+                options.manifestName = "manifest.json"
+                return report(try FrameSequenceImporter.run(root: path, to: out, options: options), call)
+            default:
+                return report(try ClipArrayImporter.run(root: path, to: out,
+                                                        options: .init(labelCSV: call.url("labels"), fps: call.number("fps"))), call)
+            }
+        } catch let error as DatasetError {
+            throw call.failure("\(error)")
+        }
+    }
+
+    static let prepareAlphabet = CommandDefinition(
+        "prepare-alphabet", summary: "letter photos → hand landmarks (MediaPipe-exact, static mode)",
+        discussion: """
+        Photos as PHOTOS/<Class>/*.jpg|png (the class is the folder name) or flat <class>_*.jpg.
+        Photos with no hand are counted, not fatal.
+        example: a = prepare-alphabet data/raw/asl_alphabet/test --out data/processed/alphabet --max-hands 1
+        """,
+        arguments: [ArgumentSpec("photos", .path, "folder of letter photos")],
+        flags: [FlagSpec("out", .path, "output folder", default: .path("data/processed/alphabet"))] + trackerFlags
+    ) { call in
+        let (hooks, done) = hooks("prepare-alphabet", unit: "photos", quiet: call.bool("quiet"))
+        defer { done() }
+        do {
+            return report(try AlphabetPreparation.run(photoRoot: call.url("photos")!, outputDirectory: call.url("out")!,
+                                                      options: extractionOptions(call), hooks: hooks), call)
+        } catch let error as ExtractionError {
+            if case .cancelled = error { throw CancelledError() }
+            throw call.failure(error.description)
+        } catch let error as HandsError {
+            throw call.failure(error.description)
+        }
+    }
+
+    static let extract = CommandDefinition(
+        "extract", summary: "video clips → per-frame hand landmarks (MediaPipe-exact video-mode tracking)",
+        discussion: """
+        Reads a trim (or download) manifest; trimmed clips are extracted whole, downloaded videos
+        over [start_time, end_time]. A corrupt or missing video fails that clip; the run goes on.
+        example: lm = extract data/processed/manifest_trimmed.json --out data/processed/landmarks
+        """,
+        arguments: [ArgumentSpec("manifest", .path, "manifest_trimmed.json or manifest_downloaded.json")],
+        flags: [FlagSpec("out", .path, "output folder", default: .path("data/processed/landmarks"))] + trackerFlags
+    ) { call in
+        let (inputs, skipped): ([ClipExtraction.Input], [String: Int])
+        do { (inputs, skipped) = try ClipExtraction.inputs(fromPipelineManifest: call.url("manifest")!) } catch {
+            throw call.failure("\(error)")
+        }
+        for (reason, count) in skipped.sorted(by: { $0.key < $1.key }) { call.session.print("not extracted (\(reason)): \(count)") }
+        let (hooks, done) = hooks("extract", unit: "clips", quiet: call.bool("quiet"))
+        defer { done() }
+        do {
+            return report(try ClipExtraction.run(inputs: inputs, outputDirectory: call.url("out")!,
+                                                 options: extractionOptions(call), hooks: hooks), call)
+        } catch let error as ExtractionError {
+            if case .cancelled = error { throw CancelledError() }
+            throw call.failure(error.description)
+        } catch let error as HandsError {
+            throw call.failure(error.description)
+        }
+    }
+
+    static let build = CommandDefinition(
+        "build", summary: "landmark manifest → <prefix>train/val/test.npz datasets",
+        discussion: """
+        Stratified, seeded splits; --group-by signer makes them signer-disjoint (the honest number);
+        --use-source-split keeps MS-ASL/WLASL's official splits.
+        example: build data/synth/letters/synth_manifest.json --static --prefix letters_ --dataset-dir data/processed/datasets
+        """,
+        arguments: [ArgumentSpec("manifest", .path, "landmark manifest")],
+        flags: [FlagSpec("static", .bool, "one frame per sample (T = 1): letters"),
+                FlagSpec("prefix", .string, "output file name prefix", default: .string("")),
+                FlagSpec("dataset-dir", .path, "output folder", default: .path("data/processed/datasets")),
+                FlagSpec("splits", .string, "train val test fractions", default: .string("0.7 0.15 0.15")),
+                FlagSpec("seed", .int, "split seed", default: .int(42)),
+                FlagSpec("max-samples", .int, "at most N samples per class", validate: FlagSpec.positive),
+                FlagSpec("group-by", .choice(BuildOptions.GroupBy.allCases.map(\.rawValue)), "keep groups within one split"),
+                FlagSpec("use-source-split", .bool, "use the records' own split"),
+                FlagSpec("min-detection-rate", .number, "drop clips with fewer detected frames", default: .number(0)),
+                FlagSpec("sequence-length", .int, "frames per sample (default: the median clip length)", validate: FlagSpec.positive),
+                FlagSpec("compressed", .bool, "write deflated .npz (np.savez_compressed)"),
+                FlagSpec("verbose", short: "v", .bool, "list every dropped sample")]
+    ) { call in
+        var options = BuildOptions(manifest: call.url("manifest")!)
+        options.staticFrames = call.bool("static")
+        options.prefix = call.string("prefix")!
+        options.datasetDirectory = call.url("dataset-dir")
+        let fractions = call.string("splits")!.split(whereSeparator: { $0 == " " || $0 == "," }).compactMap { Double($0) }
+        guard fractions.count == 3 else { throw call.failure("--splits needs three fractions", hint: "--splits \"0.7 0.15 0.15\"") }
+        options.splits = fractions
+        options.seed = UInt64(max(0, call.int("seed")!))
+        options.maxSamplesPerClass = call.int("max-samples")
+        options.groupBy = call.string("group-by").flatMap(BuildOptions.GroupBy.init(rawValue:))
+        options.useSourceSplit = call.bool("use-source-split")
+        options.minDetectionRate = call.number("min-detection-rate")!
+        options.sequenceLength = call.int("sequence-length")
+        options.compressed = call.bool("compressed")
+        options.verbose = call.bool("verbose")
+        let summary: BuildSummary
+        do { summary = try DatasetBuilder.build(options) { call.session.print($0) } } catch {
+            throw call.failure("\(error)")
+        }
+        for line in summary.text.components(separatedBy: "\n") { call.session.print(line) }
+        let names = ["train", "val", "test"]
+        var files = Record()
+        for (name, url) in zip(names, summary.outputs) { files[name] = .path(url.path) }
+        return .record(Record([(key: "files", value: .record(files)),
+                               (key: "classes", value: .int(summary.labelNames.count)),
+                               (key: "samples", value: .list(summary.sampleCounts.map { .int($0) })),
+                               (key: "sequence_length", value: .int(summary.sequenceLength)),
+                               (key: "dropped", value: .int(summary.droppedCount))]))
+    }
+}
