@@ -35,6 +35,7 @@ let package = Package(
 
         // Datasets: landmark manifest, normaliser, importers, `build` → train/val/test .npz, loader.
         .target(name: "Datasets", dependencies: ["TensorCore"]),
+        .executableTarget(name: "aslsh-bench", dependencies: ["Datasets", "TensorCore"]),
 
         .executableTarget(name: "aslsh",
                           dependencies: ["TensorCore",
