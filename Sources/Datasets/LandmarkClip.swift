@@ -65,11 +65,18 @@ public struct LandmarkClip: Equatable, Sendable {
 
     // MARK: files
 
-    /// Writes landmarks (float32 [T,21,3]) and mask (uint8 [T]) atomically.
+    /// The landmark array as written: float32 [T,21,3].
+    public var landmarkArray: NDArray {
+        NDArray(shape: [frameCount, LandmarkClip.landmarksPerFrame, LandmarkClip.coordinatesPerLandmark], storage: .float32(values))
+    }
+
+    /// The mask array as written: uint8 [T] (0/1).
+    public var maskArray: NDArray { NDArray(uint8: mask.map { $0 ? 1 : 0 }) }
+
+    /// Writes landmarks (float32 [T,21,3]) and mask (uint8 [T]) atomically (synced to disk).
     public func write(landmarks: URL, mask maskURL: URL) throws {
-        try NPY.write(NDArray(shape: [frameCount, LandmarkClip.landmarksPerFrame, LandmarkClip.coordinatesPerLandmark],
-                              storage: .float32(values)), to: landmarks)
-        try NPY.write(NDArray(uint8: mask.map { $0 ? 1 : 0 }), to: maskURL)
+        try NPY.write(landmarkArray, to: landmarks)
+        try NPY.write(maskArray, to: maskURL)
     }
 
     /// Reads a landmark/mask pair, checking: both files exist; landmarks are float32/float64

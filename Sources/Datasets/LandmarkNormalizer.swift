@@ -44,6 +44,13 @@ public enum LandmarkNormalizer {
         return true
     }
 
+    /// One hand's 63 values ([21,3]) normalised, or nil when the scale is degenerate — the form
+    /// the tracker and predictor use on live landmarks.
+    public static func normalized(_ landmarks: [Float], useZ: Bool = true) -> [Float]? {
+        var frame = landmarks[...]
+        return normalizeFrame(&frame, useZ: useZ) ? Array(frame) : nil
+    }
+
     /// Normalises every detected frame of a clip; undetected frames are zeroed. Frames whose
     /// scale is degenerate are zeroed and masked; their number is returned so callers count them.
     public static func normalize(_ clip: inout LandmarkClip, useZ: Bool) -> Int {

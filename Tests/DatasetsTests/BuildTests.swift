@@ -150,7 +150,13 @@ final class BuildTests: XCTestCase {
         var specs = Fixtures.balanced(["a", "b"], count: 6, frames: 10)
         specs[0].detected = 2; specs[7].detected = 4    // rates 0.2 and 0.4
         let manifest = try Fixtures.manifest(specs, in: dir)
-        let summary = try DatasetBuilder.build(options(manifest) { $0.minDetectionRate = 0.5; $0.maxSamplesPerClass = 4 })
+        var logged = [String]()
+        let summary = try DatasetBuilder.build(options(manifest) { $0.minDetectionRate = 0.5; $0.maxSamplesPerClass = 4; $0.verbose = true }) {
+            logged.append($0)
+        }
+        XCTAssertEqual(logged.filter { $0.hasPrefix("drop record") }, ["drop record 0 'clip0' (a): detection rate 0.2",
+                                                                     "drop record 7 'clip7' (b): detection rate 0.4"])
+        XCTAssertEqual(logged.filter { $0.hasPrefix("wrote") }.count, 3)
         XCTAssertEqual(summary.dropped, ["detection rate below --min-detection-rate 0.5": 2, "over --max-samples 4 per class": 2])
         XCTAssertEqual(summary.counts.map { $0.reduce(0, +) }.reduce(0, +), 8)
         XCTAssertTrue(summary.text.contains("dropped 2: detection rate below --min-detection-rate 0.5"))

@@ -19,6 +19,8 @@ final class LandmarkClipTests: XCTestCase {
         XCTAssertEqual(clip.values[15], 0.05 / scale, accuracy: 1e-5)
         XCTAssertEqual(clip.values[16], -0.10 / scale, accuracy: 1e-5)
         XCTAssertEqual(clip.values[17], 0.015 / scale, accuracy: 1e-5)
+        XCTAssertEqual(LandmarkNormalizer.normalized(frame), clip.values)
+        XCTAssertNil(LandmarkNormalizer.normalized([Float](repeating: 0.5, count: 63)))
         var again = clip
         _ = LandmarkNormalizer.normalize(&again, useZ: true)
         for (a, b) in zip(again.values, clip.values) { XCTAssertEqual(a, b, accuracy: 1e-6) }
@@ -87,5 +89,28 @@ final class LandmarkClipTests: XCTestCase {
         assertDatasetError([mask.path, "mask value 2 at frame 1"]) { _ = try LandmarkClip.read(landmarks: lm, mask: mask) }
         try NPY.write(NDArray(uint8: [1, 0]), to: mask)
         assertDatasetError([mask.path, "does not match the 3 landmark frames"]) { _ = try LandmarkClip.read(landmarks: lm, mask: mask) }
+    }
+
+    /// A manifest survives write → read unchanged, nested metadata included; paths resolve
+    /// against the manifest's folder.
+    func testManifestRoundTrip() throws {
+        let dir = try TestEnvironment.temporaryDirectory("aslsh-datasets")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let record = LandmarkRecord(clipID: "c1", label: "i love you", labelIndex: 3, sourceFile: "v.mp4", signer: "s",
+                                    split: "val", frameCount: 4, detectedFrames: 3, landmarks: "lm/c1.npy",
+                                    mask: "lm/c1.mask.npy", hasZ: false, fps: 29.97,
+                                    metadata: ["box": .array([.number(0.1), .number(0.9)]), "review": .null,
+                                               "org_text": .string("I love you"), "ok": .bool(true),
+                                               "nested": .object(["url": .string("https://youtu.be/x")])])
+        let url = dir.appendingPathComponent("sub/manifest.json")
+        try LandmarkManifest(records: [record], baseDirectory: dir).write(to: url)
+        let back = try LandmarkManifest.read(contentsOf: url)
+        XCTAssertEqual(back.records, [record])
+        XCTAssertEqual(back.records[0].detectionRate, 0.75)
+        XCTAssertEqual(back.resolve("lm/c1.npy").path, dir.appendingPathComponent("sub/lm/c1.npy").path)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        for key in ["\"clip_id\"", "\"label_index\"", "\"source_file\"", "\"detection_rate\"", "\"has_z\"", "\"normalisation\" : \"wrist_mcp9\""] {
+            XCTAssertTrue(text.contains(key), "manifest JSON lacks \(key)")
+        }
     }
 }

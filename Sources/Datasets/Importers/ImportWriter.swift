@@ -56,8 +56,9 @@ public struct ImportWriter {
         var clip = clip
         summary.degenerateFrames += LandmarkNormalizer.normalize(&clip, useZ: hasZ)
         let stem = "landmarks/\(clipID)"
-        try clip.write(landmarks: outputDirectory.appendingPathComponent(stem + ".npy"),
-                       mask: outputDirectory.appendingPathComponent(stem + ".mask.npy"))
+        if records.isEmpty { try ClipFileWriter.makeFolder(outputDirectory.appendingPathComponent("landmarks")) }
+        try ClipFileWriter.write(clip.landmarkArray, to: outputDirectory.appendingPathComponent(stem + ".npy"))
+        try ClipFileWriter.write(clip.maskArray, to: outputDirectory.appendingPathComponent(stem + ".mask.npy"))
         records.append(LandmarkRecord(clipID: clipID, label: label, labelIndex: labelIndex, sourceFile: sourceFile,
                                       signer: signer, split: split, frameCount: clip.frameCount,
                                       detectedFrames: clip.detectedFrames, landmarks: stem + ".npy",
