@@ -104,28 +104,42 @@ public final class HandTracker {
         }
         var next: [NormalizedRect] = []
         for (roi, source) in rects {
-            let pixelROI = roi.pixels(imageWidth: width, imageHeight: height)
-            let (padded, padding) = LetterboxPadding.fit(pixelROI, tensorWidth: 224, tensorHeight: 224)
-            landmarkInput.withUnsafeMutableBufferPointer { out in
-                ImageToTensor.crop(pixels: image, width: width, height: height, roi: padded, size: 224,
-                                   border: .replicate, into: out)
-            }
-            let raw = try landmarkInput.withUnsafeBufferPointer { try models.landmarks($0) }
-            guard Double(raw.presence) > options.minTrackingConfidence else {
+            guard let hand = try landmarks(image: image, width: width, height: height, roi: roi, source: source) else {
                 result.rejectedROIs.append(roi)
                 continue
             }
-            let landmarks = LandmarkProjection.imageLandmarks(raw.landmarks, roi: roi, padding: padding)
-            let nextROI = LandmarkProjection.nextROI(landmarks, imageWidth: width, imageHeight: height)
-            result.hands.append(TrackedHand(
-                landmarks: landmarks,
-                worldLandmarks: LandmarkProjection.worldLandmarks(raw.world, roi: roi),
-                handedness: LandmarkProjection.handedness(raw.handedness),
-                presence: Double(raw.presence), roi: roi, roiSource: source, roiFromLandmarks: nextROI))
-            next.append(nextROI)
+            result.hands.append(hand)
+            next.append(hand.roiFromLandmarks)
         }
         trackedROIs = options.staticImageMode ? [] : next
         return result
+    }
+
+    /// Steps 2.8–2.10 for one ROI: crop (edge replication), landmark model, presence gate,
+    /// projection, world landmarks, handedness and the next-frame ROI. Nil when the gate rejects.
+    func landmarks(image: UnsafeBufferPointer<UInt8>, width: Int, height: Int, roi: NormalizedRect,
+                   source: TrackedHand.ROISource) throws -> TrackedHand? {
+        let pixelROI = roi.pixels(imageWidth: width, imageHeight: height)
+        let (padded, padding) = LetterboxPadding.fit(pixelROI, tensorWidth: 224, tensorHeight: 224)
+        landmarkInput.withUnsafeMutableBufferPointer { out in
+            ImageToTensor.crop(pixels: image, width: width, height: height, roi: padded, size: 224,
+                               border: .replicate, into: out)
+        }
+        let raw = try landmarkInput.withUnsafeBufferPointer { try models.landmarks($0) }
+        guard Double(raw.presence) > options.minTrackingConfidence else { return nil }
+        let landmarks = LandmarkProjection.imageLandmarks(raw.landmarks, roi: roi, padding: padding)
+        return TrackedHand(
+            landmarks: landmarks,
+            worldLandmarks: LandmarkProjection.worldLandmarks(raw.world, roi: roi),
+            handedness: LandmarkProjection.handedness(raw.handedness),
+            presence: Double(raw.presence), roi: roi, roiSource: source,
+            roiFromLandmarks: LandmarkProjection.nextROI(landmarks, imageWidth: width, imageHeight: height))
+    }
+
+    /// Landmarks for a given ROI on an RGB8 frame, outside the tracking loop (debugging views,
+    /// and checking the landmark stage against MediaPipe's own ROIs).
+    public func landmarks(pixels: [UInt8], width: Int, height: Int, roi: NormalizedRect) throws -> TrackedHand? {
+        try pixels.withUnsafeBufferPointer { try landmarks(image: $0, width: width, height: height, roi: roi, source: .tracking) }
     }
 
     /// Steps 2.1–2.5: letterbox to 192, run the detector, decode, NMS, remove the letterbox.
