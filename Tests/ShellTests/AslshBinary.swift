@@ -52,8 +52,10 @@ enum AslshBinary {
         try process.run()
         input.fileHandleForWriting.write(Data(stdin.utf8))
         try input.fileHandleForWriting.close()
-        var errData = Data()
-        let errThread = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        // Read stderr on another thread while stdout is read here, so neither pipe fills up.
+        final class Collected: @unchecked Sendable { var data = Data() }
+        let errCollected = Collected()
+        let errThread = Thread { errCollected.data = err.fileHandleForReading.readDataToEndOfFile() }
         errThread.start()
         if let interruptAfter {
             Thread.sleep(forTimeInterval: interruptAfter)
@@ -63,6 +65,6 @@ enum AslshBinary {
         process.waitUntilExit()
         while !errThread.isFinished { usleep(1000) }
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+                      stderr: String(decoding: errCollected.data, as: UTF8.self))
     }
 }

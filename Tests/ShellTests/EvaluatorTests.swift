@@ -127,6 +127,7 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(custom.error("interrupt-me")?.kind, .cancelled)
         XCTAssertFalse(Cancellation.isRequested, "the flag is cleared after the cell")
         XCTAssertEqual(try custom.output("echo still here"), "still here")
+        XCTAssertEqual(custom.session.transcript.map(\.text), ["echo still here"], "cancelled cells are not saved")
     }
 
     func testOpaqueValuesFromOtherModules() throws {

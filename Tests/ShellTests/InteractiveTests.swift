@@ -86,12 +86,16 @@ final class InteractiveTests: XCTestCase {
 
     enum Step {
         case send(String), expect(String), sleep(Double), mark
-        var json: [String: Any] {
+        /// Waits for prompt N, then a moment: keys typed before libedit has switched the terminal
+        /// to raw mode would be handled by the kernel's line editor (^R reprints, ^C signals).
+        case prompt(Int)
+        var json: [[String: Any]] {
             switch self {
-            case .send(let text): ["send": text]
-            case .expect(let pattern): ["expect": pattern]
-            case .sleep(let seconds): ["sleep": seconds]
-            case .mark: ["mark": true]
+            case .send(let text): [["send": text]]
+            case .expect(let pattern): [["expect": pattern]]
+            case .sleep(let seconds): [["sleep": seconds]]
+            case .mark: [["mark": true]]
+            case .prompt(let n): [["expect": #"aslsh \[\#(n)\]> "#], ["sleep": 0.15]]
             }
         }
     }
@@ -108,7 +112,7 @@ final class InteractiveTests: XCTestCase {
     }
 
     private func drive(_ steps: [Step]) throws -> Session {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: steps.map(\.json)), as: UTF8.self)
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: steps.flatMap(\.json)), as: UTF8.self)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", Self.driver, AslshBinary.url!.path, json]
@@ -129,15 +133,15 @@ final class InteractiveTests: XCTestCase {
     func testTypingCompletionCancellationAndPersistentHistory() throws {
         try "label,n\nbook,3\n".write(to: directory.appendingPathComponent("signs.csv"), atomically: true, encoding: .utf8)
         let first = try drive([
-            .expect(#"aslsh \[1\]> "#),
+            .prompt(1),
             .send("greeting = \"alpha\"\r"),
-            .expect(#"aslsh \[2\]> "#),
+            .prompt(2),
             // Tab completes the command (`ech` → `echo `) and the variable (`gree` → `greeting `).
             .send("ech\t gree\t\r"),
             .expect("\r\nalpha\r\n"),
             // A flag (`--del` → `--delay`) and a file path (`sig` → `signs.csv`).
             .send("t = load sig\t\r"),
-            .expect(#"aslsh \[4\]> "#),
+            .prompt(4),
             .send("t | count --b\t label\r"),
             .expect(#"book\s+1"#),
             // An open bracket continues the cell on a `...>` line.
@@ -145,26 +149,26 @@ final class InteractiveTests: XCTestCase {
             .expect(#"\.\.\.> "#),
             .send("2]; xs | tail 1\r"),
             .expect("\\[2\\]\r\n"),
-            .expect(#"aslsh \[7\]> "#),
+            .prompt(7),
             // Ctrl-C during a long cell cancels it and returns to the prompt.
             .send("count-to 100000 --del\t 1\r"),
             .expect("count-to"),
             .sleep(0.4),
             .send("\u{03}"),
             .expect(#"error \(cell 7\): cancelled \(Ctrl-C\)"#),
-            .expect(#"aslsh \[8\]> "#),
+            .prompt(8),
             .mark,
             // Ctrl-C at the prompt discards the half-typed line.
             .send("echo never"),
             .send("\u{03}"),
-            .expect(#"aslsh \[8\]> "#),
+            .prompt(8),
             // Errors do not end the session.
             .send("lod x\r"),
             .expect("did you mean 'load'"),
-            .expect(#"aslsh \[9\]> "#),
+            .prompt(9),
             .send("echo persisted\r"),
             .expect("\r\npersisted\r\n"),
-            .expect(#"aslsh \[10\]> "#),
+            .prompt(10),
             // Ctrl-D ends the session.
             .send("\u{04}"),
         ])
@@ -177,13 +181,19 @@ final class InteractiveTests: XCTestCase {
         XCTAssertTrue(history.contains("echo\\040persisted"), history)
         XCTAssertFalse(history.contains("never"), history)
 
-        // A second run sees the first run's history: Up recalls the last cell.
+        // A second run sees the first run's history: Up recalls the last cell, ^R searches.
         let second = try drive([
-            .expect(#"aslsh \[1\]> "#),
+            .prompt(1),
             .send("\u{1B}[A"),
             .expect("echo persisted"),
             .send("\r"),
             .expect("\r\npersisted\r\n"),
+            .prompt(2),
+            .send("\u{12}lod"),
+            .expect("lod x"),
+            .send("\r"),
+            .expect("did you mean 'load'"),
+            .prompt(3),
             .send(":quit\r"),
         ])
         XCTAssertTrue(second.ok, "stopped at step \(second.failed_step ?? -1):\n\(second.output)")

@@ -38,7 +38,7 @@ public final class Session {
     public var seed: UInt64
     /// Cell texts in the order entered (`:history`).
     public private(set) var history: [String] = []
-    /// Cells recorded for `:save` (every cell except `:save`/`:quit` themselves).
+    /// Cells recorded for `:save` (all but `:save`, `:quit`, `:history` and cancelled cells).
     public private(set) var transcript: [TranscriptEntry] = []
     /// Receives every printed line as it is printed (the front end writes it to stdout).
     public var outputSink: (OutputLine) -> Void
@@ -152,7 +152,10 @@ public final class Session {
             capture.append(OutputLine("error: " + error.message + (error.hint.map { " (\($0))" } ?? "")))
         }
         outcome.output = capture
-        if recorded { transcript.append(TranscriptEntry(text: cell.text, output: capture)) }
+        // A cancelled cell is not saved: its partial output could never replay the same.
+        if recorded, outcome.error?.kind != .cancelled {
+            transcript.append(TranscriptEntry(text: cell.text, output: capture))
+        }
         return outcome
     }
 

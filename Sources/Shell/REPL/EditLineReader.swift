@@ -50,8 +50,8 @@ public final class EditLineReader: LineReader {
             return UInt8(CC_NEWLINE)
         }
         aslsh_el_bind(el, "^C", "aslsh-interrupt")
-        aslsh_el_bind(el, "^R", "em-inc-search-prev")
         el_source(el, nil) // the user's ~/.editrc, if any
+        aslsh_el_bind(el, "^R", "em-inc-search-prev")
         EditLineReader.active = self
     }
 

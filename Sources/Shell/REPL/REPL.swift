@@ -36,6 +36,7 @@ public final class REPL {
             let prompt = interactive ? Self.prompt(cell: session.cellNumber, continuation: !buffer.isEmpty) : ""
             switch reader.readLine(prompt: prompt) {
             case .endOfInput:
+                if interactive { print("") } // leave the user's shell prompt on a fresh line
                 if !buffer.isEmpty { failures += runCell(buffer, firstLine: firstLine) ? 0 : 1 }
                 return failures
             case .interrupted:
