@@ -137,6 +137,33 @@ enum ChartDecor {
 
     enum LegendMark { case line(Color, dashed: Bool), box(Color), dot(Color) }
 
+    /// A one-row legend centred at `y` (below a title, where it can never cover data); returns its height.
+    @discardableResult
+    static func legendRow(_ entries: [(String, LegendMark)], centerX: Double, y: Double,
+                          on canvas: inout Canvas, typography t: Typography) -> Double {
+        let style = t.legend
+        let swatch = style.size * 1.6
+        let widths = entries.map { swatch + t.pad * 0.5 + Canvas.measure($0.0, style: style) }
+        let total = widths.reduce(0, +) + t.pad * 2 * Double(max(0, entries.count - 1))
+        var x = (centerX - total / 2).rounded()
+        let h = Canvas.lineHeight(size: style.size)
+        let cy = y + h / 2
+        for ((name, mark), w) in zip(entries, widths) {
+            switch mark {
+            case .line(let c, let dashed):
+                canvas.line(from: Point(x, cy), to: Point(x + swatch, cy), width: t.lineWidth * 1.2, color: c,
+                            dash: dashed ? [t.lineWidth * 3, t.lineWidth * 2] : nil)
+            case .box(let c):
+                canvas.fill(Rect(x: x + swatch * 0.2, y: cy - swatch * 0.3, width: swatch * 0.6, height: swatch * 0.6), color: c)
+            case .dot(let c):
+                canvas.fillCircle(center: Point(x + swatch / 2, cy), radius: style.size * 0.35, color: c)
+            }
+            canvas.text(name, at: Point(x + swatch + t.pad * 0.5, cy), style: style, vertical: .middle)
+            x += w + t.pad * 2
+        }
+        return h + t.pad
+    }
+
     /// A legend box in whichever corner of `plot` holds the fewest of `avoid` points.
     static func legend(_ entries: [(String, LegendMark)], in plot: Rect, avoid: [Point],
                        on canvas: inout Canvas, typography t: Typography) {
