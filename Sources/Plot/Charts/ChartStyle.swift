@@ -147,11 +147,11 @@ enum ChartDecor {
         let total = widths.reduce(0, +) + t.pad * 2 * Double(max(0, entries.count - 1))
         var x = (centerX - total / 2).rounded()
         let h = Canvas.lineHeight(size: style.size)
-        let cy = y + h / 2
+        let cy = (y + h / 2).rounded()
         for ((name, mark), w) in zip(entries, widths) {
             switch mark {
             case .line(let c, let dashed):
-                canvas.line(from: Point(x, cy), to: Point(x + swatch, cy), width: t.lineWidth * 1.2, color: c,
+                canvas.line(from: Point(x, cy), to: Point(x + swatch, cy), width: max(3, (t.lineWidth * 1.6).rounded()), color: c,
                             dash: dashed ? [t.lineWidth * 3, t.lineWidth * 2] : nil)
             case .box(let c):
                 canvas.fill(Rect(x: x + swatch * 0.2, y: cy - swatch * 0.3, width: swatch * 0.6, height: swatch * 0.6), color: c)

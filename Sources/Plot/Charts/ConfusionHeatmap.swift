@@ -121,7 +121,7 @@ public struct ConfusionHeatmap: Sendable {
         // Cell values.
         let strings = data.map { row in row.map { valueText($0) } }
         let longest = strings.flatMap { $0 }.max { $0.count < $1.count } ?? ""
-        var valueSize = min(labelStyle.size, cell * 0.42)
+        var valueSize = min(labelStyle.size * 1.4, cell * 0.42)
         while valueSize > 6, Canvas.measure(longest, style: TextStyle(size: valueSize)) > cell * 0.9 { valueSize -= 0.5 }
         if options.showValues ?? (valueSize >= 7.5) {
             for i in 0..<n {

@@ -162,7 +162,7 @@ public enum HandPlot {
             let p = HandSkeleton.part(ofLandmark: l)
             return (HandSkeleton.fingertips.contains(l) ? p.name : "\(p.name) \(l)", .line(HandSkeleton.color(p), dashed: false))
         }
-        entries.append(("first → last frame \(first)–\(last)", .dot(Color(hex: 0x444444))))
+        entries.append(("frames \(first)–\(last): ○ first, ● last", .dot(Color(hex: 0x444444))))
         top += ChartDecor.legendRow(entries, centerX: Double(canvas.width) / 2, y: top, on: &canvas, typography: t)
         let visible = xy.indices.filter { valid[$0] }.map { xy[$0] }
         _ = try drawPanel(points: visible, in: Rect(x: 0, y: top, width: Double(canvas.width), height: Double(canvas.height) - top),
@@ -265,10 +265,10 @@ enum SkeletonPainter {
     /// Bones only, thin and translucent: context behind trajectories.
     static func drawGhost(_ p: [Point], on canvas: inout Canvas, size: Double, alpha: Double) {
         let lw = max(1.5, size / 220)
-        for (a, b, part) in HandSkeleton.bones {
-            canvas.line(from: p[a], to: p[b], width: lw, color: HandSkeleton.color(part).withAlpha(alpha))
-        }
-        canvas.fillCircle(center: p[HandSkeleton.wrist], radius: lw * 2.5, color: wristColor.withAlpha(alpha))
+        // Neutral grey so the context hand never reads as a fingertip path.
+        let ghost = Color(hex: 0x8A8A8A).withAlpha(alpha)
+        for (a, b, _) in HandSkeleton.bones { canvas.line(from: p[a], to: p[b], width: lw, color: ghost) }
+        canvas.fillCircle(center: p[HandSkeleton.wrist], radius: lw * 2.5, color: ghost)
     }
 
     static func draw(_ p: [Point], on canvas: inout Canvas, size: Double, indices: Bool, typography t: Typography,
