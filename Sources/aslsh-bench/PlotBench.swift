@@ -26,19 +26,25 @@ func runPlotBench(arguments: [String]) throws {
         }
         return
     }
-    func time(_ label: String, _ body: () throws -> [UInt8]) rethrows {
+    /// `body` returns the PNG size in bytes (0 when it only renders).
+    func time(_ label: String, _ body: () throws -> Int) rethrows {
         var bytes = 0
-        for _ in 0..<2 { bytes = try body().count } // warm-up (font cache, page faults)
+        for _ in 0..<2 { bytes = try body() } // warm-up (font cache, page faults)
         var ms: [Double] = []
         for _ in 0..<runs {
             let start = DispatchTime.now().uptimeNanoseconds
-            bytes = try body().count
+            bytes = try body()
             ms.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         ms.sort()
-        print(String(format: "%-34@ median %8.2f ms  (min %.2f, max %.2f, %d runs, PNG %d bytes)",
+        print(String(format: "%-38@ median %8.2f ms  (min %.2f, max %.2f, %d runs, PNG %d bytes)",
                      label as NSString, ms[ms.count / 2], ms[0], ms[ms.count - 1], runs, bytes))
     }
-    try time("confusion 30x30 (1200x1100)") { try samples.confusion30().pngData() }
-    try time("training curves 100 ep (1200x500)") { try samples.curves().pngData() }
+    let cm = try samples.confusion30(), curves = try samples.curves()
+    try time("confusion 30x30 render+encode") { try samples.confusion30().pngData().count }
+    try time("  render only (1200x1100)") { _ = try samples.confusion30(); return 0 }
+    try time("  encode only") { try cm.pngData().count }
+    try time("training curves render+encode") { try samples.curves().pngData().count }
+    try time("  render only (1200x500, 100 epochs)") { _ = try samples.curves(); return 0 }
+    try time("  encode only") { try curves.pngData().count }
 }

@@ -149,15 +149,7 @@ enum ChartDecor {
         let h = Canvas.lineHeight(size: style.size)
         let cy = (y + h / 2).rounded()
         for ((name, mark), w) in zip(entries, widths) {
-            switch mark {
-            case .line(let c, let dashed):
-                canvas.line(from: Point(x, cy), to: Point(x + swatch, cy), width: max(3, (t.lineWidth * 1.6).rounded()), color: c,
-                            dash: dashed ? [t.lineWidth * 3, t.lineWidth * 2] : nil)
-            case .box(let c):
-                canvas.fill(Rect(x: x + swatch * 0.2, y: cy - swatch * 0.3, width: swatch * 0.6, height: swatch * 0.6), color: c)
-            case .dot(let c):
-                canvas.fillCircle(center: Point(x + swatch / 2, cy), radius: style.size * 0.35, color: c)
-            }
+            drawMark(mark, x: x, cy: cy, swatch: swatch, on: &canvas, typography: t)
             canvas.text(name, at: Point(x + swatch + t.pad * 0.5, cy), style: style, vertical: .middle)
             x += w + t.pad * 2
         }
@@ -191,16 +183,22 @@ enum ChartDecor {
         for (i, (name, mark)) in entries.enumerated() {
             let cy = box.minY + t.pad * 0.6 + rowH * (Double(i) + 0.5)
             let sx = box.minX + t.pad
-            switch mark {
-            case .line(let c, let dashed):
-                canvas.line(from: Point(sx, cy), to: Point(sx + swatch, cy), width: t.lineWidth * 1.2, color: c,
-                            dash: dashed ? [t.lineWidth * 3, t.lineWidth * 2] : nil)
-            case .box(let c):
-                canvas.fill(Rect(x: sx + swatch * 0.2, y: cy - swatch * 0.3, width: swatch * 0.6, height: swatch * 0.6), color: c)
-            case .dot(let c):
-                canvas.fillCircle(center: Point(sx + swatch / 2, cy), radius: style.size * 0.35, color: c)
-            }
+            drawMark(mark, x: sx, cy: cy.rounded(), swatch: swatch, on: &canvas, typography: t)
             canvas.text(name, at: Point(sx + swatch + t.pad * 0.6, cy), style: style, vertical: .middle)
+        }
+    }
+
+    /// A legend swatch `swatch` px wide starting at x, centred on row cy.
+    static func drawMark(_ mark: LegendMark, x: Double, cy: Double, swatch: Double, on canvas: inout Canvas,
+                         typography t: Typography) {
+        switch mark {
+        case .line(let c, let dashed):
+            canvas.line(from: Point(x, cy), to: Point(x + swatch, cy), width: max(3, (t.lineWidth * 1.6).rounded()), color: c,
+                        dash: dashed ? [t.lineWidth * 3, t.lineWidth * 2] : nil)
+        case .box(let c):
+            canvas.fill(Rect(x: x + swatch * 0.2, y: cy - swatch * 0.3, width: swatch * 0.6, height: swatch * 0.6), color: c)
+        case .dot(let c):
+            canvas.fillCircle(center: Point(x + swatch / 2, cy), radius: t.legend.size * 0.35, color: c)
         }
     }
 }

@@ -71,7 +71,7 @@ public struct LineChart: Sendable {
                                       fixed: options.yRange != nil)
         let m = ChartDecor.margins(yLabels: yProbe.labels, yTitle: options.yLabel, xTitle: options.xLabel, typography: t)
         let plot = Rect(x: area.minX + m.left + t.pad, y: area.minY + t.pad * 0.5,
-                        width: area.width - m.left - t.pad * 2.5, height: area.height - m.bottom - t.pad * 0.5)
+                        width: area.width - m.left - t.pad * 3.5, height: area.height - m.bottom - t.pad * 0.5)
         guard plot.width > 10, plot.height > 10 else { return }
         let xCount = max(3, min(10, Int(plot.width / (t.base * 6))))
         let integerX = series.allSatisfy { $0.x.allSatisfy { $0 == $0.rounded() } }

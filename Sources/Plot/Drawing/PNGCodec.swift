@@ -18,13 +18,20 @@ public enum PNGCodec {
         image.height = png_uint_32(height)
         image.format = channels == 4 ? rgbaFormat : png_uint_32(PNG_FORMAT_RGB)
         defer { png_image_free(&image) }
-        var size = 0
-        guard png_image_write_to_memory(&image, nil, &size, 0, pixels, 0, nil) != 0 else {
-            throw PlotError.png(file: "<memory>", message: message(of: &image))
-        }
+        // One pass into a buffer sized for the worst case (stored deflate blocks: raw rows plus
+        // 5 bytes per 16 KiB block, chunk headers and slack), instead of libpng's size-query pass
+        // that would compress the image twice. A too-small buffer makes libpng report the size.
+        let raw = (width * channels + 1) * height
+        var size = raw + raw / 1024 * 5 + 64 * 1024
         var out = [UInt8](repeating: 0, count: size)
-        guard png_image_write_to_memory(&image, &out, &size, 0, pixels, 0, nil) != 0 else {
-            throw PlotError.png(file: "<memory>", message: message(of: &image))
+        if png_image_write_to_memory(&image, &out, &size, 0, pixels, 0, nil) == 0 {
+            guard size > out.count else { throw PlotError.png(file: "<memory>", message: message(of: &image)) }
+            png_image_free(&image)
+            image.warning_or_error = 0
+            out = [UInt8](repeating: 0, count: size)
+            guard png_image_write_to_memory(&image, &out, &size, 0, pixels, 0, nil) != 0 else {
+                throw PlotError.png(file: "<memory>", message: message(of: &image))
+            }
         }
         return Array(out.prefix(size))
     }

@@ -78,13 +78,7 @@ public enum HandPlot {
     /// when no mask is given) are shown as missing. All panels share one scale so motion shows.
     public static func sequence(frames: [[[Float]]], mask: [Bool]? = nil,
                                 options: SequencePlotOptions = SequencePlotOptions()) throws -> Canvas {
-        try FontLibrary.shared.check()
-        guard !frames.isEmpty else { throw PlotError.badInput("an empty sequence has no frames to plot") }
-        if let mask, mask.count != frames.count {
-            throw PlotError.badInput("mask has \(mask.count) entries for \(frames.count) frames")
-        }
-        let xy = try frames.enumerated().map { try HandSkeleton.xy($1, frame: $0) }
-        let valid = validity(xy, mask: mask)
+        let (xy, valid) = try checkedSequence(frames, mask: mask)
         var canvas = Canvas(width: options.chart.width, height: options.chart.height)
         let t = Typography(width: canvas.width, height: canvas.height)
         let present = valid.filter { $0 }.count
@@ -143,14 +137,8 @@ public enum HandPlot {
     /// circle at the first visible frame and filled dot at the last; masked frames break paths.
     public static func trajectories(frames: [[[Float]]], mask: [Bool]? = nil,
                                     options: TrajectoryOptions = TrajectoryOptions()) throws -> Canvas {
-        try FontLibrary.shared.check()
-        guard !frames.isEmpty else { throw PlotError.badInput("an empty sequence has no frames to plot") }
-        if let mask, mask.count != frames.count {
-            throw PlotError.badInput("mask has \(mask.count) entries for \(frames.count) frames")
-        }
         for l in options.landmarks where !(0..<21).contains(l) { throw PlotError.badInput("landmark \(l) is not in 0…20") }
-        let xy = try frames.enumerated().map { try HandSkeleton.xy($1, frame: $0) }
-        let valid = validity(xy, mask: mask)
+        let (xy, valid) = try checkedSequence(frames, mask: mask)
         guard let first = valid.firstIndex(of: true), let last = valid.lastIndex(of: true) else {
             throw PlotError.badInput("every frame of the sequence is masked")
         }
@@ -190,6 +178,17 @@ public enum HandPlot {
     }
 
     // MARK: Shared pieces
+
+    /// Checks a sequence and its mask; returns per-frame (x, y) and whether each frame is shown.
+    static func checkedSequence(_ frames: [[[Float]]], mask: [Bool]?) throws -> (xy: [[(Double, Double)]], valid: [Bool]) {
+        try FontLibrary.shared.check()
+        guard !frames.isEmpty else { throw PlotError.badInput("an empty sequence has no frames to plot") }
+        if let mask, mask.count != frames.count {
+            throw PlotError.badInput("mask has \(mask.count) entries for \(frames.count) frames")
+        }
+        let xy = try frames.enumerated().map { try HandSkeleton.xy($1, frame: $0) }
+        return (xy, validity(xy, mask: mask))
+    }
 
     static func validity(_ xy: [[(Double, Double)]], mask: [Bool]?) -> [Bool] {
         xy.enumerated().map { f, p in
