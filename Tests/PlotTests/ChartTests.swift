@@ -37,6 +37,7 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(h.epochs.count, 3)
         XCTAssertEqual(h.epochs[1], EpochMetrics(epoch: 2, trainLoss: 1.5, trainAcc: 0.5, valLoss: 1.7, valAcc: 0.45))
         XCTAssertNil(h.epochs[2].valAcc)
+        XCTAssertEqual(h.bestValidation?.epoch, 2)
         XCTAssertThrowsError(try TrainingHistory.parseMetricsLog("{\"epoch\": 1, \"train_loss\": 1, \"train_acc\": 0.5}\n{\"epoch\": 2, \"train_acc\": 0.5}", file: "m.jsonl")) {
             XCTAssertEqual($0 as? PlotError, .metricsLog(file: "m.jsonl", line: 2, message: "missing key \"train_loss\""))
         }

@@ -69,6 +69,9 @@ final class HandPlotTests: XCTestCase {
         XCTAssertEqual(frames.count, 1)
         XCTAssertEqual(frames[0], hand)
         XCTAssertThrowsError(try HandSkeleton.frames(Tensor(zeros: [20, 3])))
+        let seq = Tensor(shape: [2, 21, 3], scalars: hand.flatMap { $0 } + hand.flatMap { $0 })
+        XCTAssertEqual(try HandPlot.render(landmarks: seq, frame: 1).pngData(), try HandPlot.render(landmarks: hand).pngData())
+        XCTAssertThrowsError(try HandPlot.render(landmarks: seq, frame: 2)) { XCTAssertTrue("\($0)".contains("out of range")) }
         XCTAssertThrowsError(try HandPlot.render(landmarks: Array(hand.prefix(20)))) {
             XCTAssertTrue("\($0)".contains("21 landmarks"), "\($0)")
         }

@@ -20,6 +20,11 @@ public struct TrainingHistory: Equatable, Sendable {
     public var epochs: [EpochMetrics]
     public init(epochs: [EpochMetrics]) { self.epochs = epochs }
 
+    /// The epoch with the highest validation accuracy (earliest on ties), if any was recorded.
+    public var bestValidation: EpochMetrics? {
+        epochs.filter { $0.valAcc?.isFinite == true }.max { ($0.valAcc!, -$0.epoch) < ($1.valAcc!, -$1.epoch) }
+    }
+
     /// From arrays (validation arrays may be empty); epochs are numbered from 1.
     public init(trainLoss: [Double], trainAcc: [Double], valLoss: [Double] = [], valAcc: [Double] = []) throws {
         guard trainLoss.count == trainAcc.count, valLoss.isEmpty || valLoss.count == trainLoss.count,
@@ -107,7 +112,11 @@ public enum TrainingCurves {
                                                           yRange: max(0, accLo)...scale))
         let w = Double(canvas.width) / 2, h = Double(canvas.height) - top
         loss.draw(on: &canvas, in: Rect(x: 0, y: top, width: w, height: h), typography: t, panelTitle: "Loss")
-        acc.draw(on: &canvas, in: Rect(x: w, y: top, width: w, height: h), typography: t, panelTitle: "Accuracy")
+        var accTitle = "Accuracy"
+        if let best = history.bestValidation {
+            accTitle += " (best validation \(String(format: options.percent ? "%.1f%%" : "%.3f", best.valAcc! * scale)) at epoch \(best.epoch))"
+        }
+        acc.draw(on: &canvas, in: Rect(x: w, y: top, width: w, height: h), typography: t, panelTitle: accTitle)
         return canvas
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// Options for `plot hand` (`--width --height --title --indices`).
 public struct HandPlotOptions: Equatable, Sendable {
@@ -54,6 +55,15 @@ public enum HandPlot {
     /// One hand: 21 landmarks ([21][x, y(, z)]), bones coloured per finger, wrist marked.
     public static func render(landmarks: [[Float]], options: HandPlotOptions = HandPlotOptions()) throws -> Canvas {
         try renderWithProjection(landmarks: landmarks, options: options).canvas
+    }
+
+    /// One frame of a [21, C] or [T, 21, C] landmark tensor (`plot hand lm --frame N`).
+    public static func render(landmarks tensor: Tensor, frame: Int = 0, options: HandPlotOptions = HandPlotOptions()) throws -> Canvas {
+        let frames = try HandSkeleton.frames(tensor)
+        guard frames.indices.contains(frame) else {
+            throw PlotError.badInput("frame \(frame) is out of range: the sequence has \(frames.count) frame(s)")
+        }
+        return try render(landmarks: frames[frame], options: options)
     }
 
     /// `render` plus the projection it used (tests check that bones land where landmarks project).
