@@ -47,6 +47,14 @@ final class HandPlotTests: XCTestCase {
         let o = proj(0, 0), ex = proj(1, 0), ey = proj(0, 1)
         XCTAssertEqual((ex - o).length, (ey - o).length, accuracy: 1e-9)
         XCTAssertGreaterThan(ey.y, o.y) // larger y is lower on the page
+        // imageAspect stretches x: a 16:9 frame's normalised x spans 16/9 of y's unit.
+        let (_, pa) = try HandPlot.renderWithProjection(landmarks: hand, options: HandPlotOptions(imageAspect: 16.0 / 9))
+        let (_, p1) = try HandPlot.renderWithProjection(landmarks: hand, options: HandPlotOptions(imageAspect: 1))
+        let spanA = pa(Double(hand[20][0]) * 16 / 9, 0).x - pa(Double(hand[4][0]) * 16 / 9, 0).x
+        let spanAy = pa(0, Double(hand[0][1])).y - pa(0, Double(hand[12][1])).y
+        let span1 = p1(Double(hand[20][0]), 0).x - p1(Double(hand[4][0]), 0).x
+        let span1y = p1(0, Double(hand[0][1])).y - p1(0, Double(hand[12][1])).y
+        XCTAssertEqual((spanA / spanAy) / (span1 / span1y), 16.0 / 9, accuracy: 1e-9)
         let (_, p2) = try HandPlot.renderWithProjection(landmarks: hand)
         XCTAssertLessThan(p2(0, 0.3).y, p2(0, 0.85).y) // fingertips above the wrist
     }

@@ -9,6 +9,10 @@ func roundTrip(_ canvas: Canvas, name: String = "plot", file: StaticString = #fi
     let dir = try TestEnvironment.temporaryDirectory("plot-test")
     defer { try? FileManager.default.removeItem(at: dir) }
     let url = try canvas.writePNG(to: dir.appendingPathComponent("\(name).png"))
+    // ASLSH_PLOT_KEEP=DIR keeps a copy of every test picture, for looking at them.
+    if let keep = ProcessInfo.processInfo.environment["ASLSH_PLOT_KEEP"] {
+        try canvas.writePNG(to: URL(fileURLWithPath: keep).appendingPathComponent("\(name).png"))
+    }
     let decoded = try PNGCodec.read(url)
     XCTAssertEqual(decoded.width, canvas.width, file: file, line: line)
     XCTAssertEqual(decoded.height, canvas.height, file: file, line: line)

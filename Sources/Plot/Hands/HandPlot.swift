@@ -10,9 +10,13 @@ public struct HandPlotOptions: Equatable, Sendable {
     public var axes: Bool
     /// Colour key for the fingers under the title.
     public var legend: Bool
+    /// Width ÷ height of the image the normalised landmarks came from: x is stretched by it so
+    /// a hand from a 16:9 frame keeps its true shape (1 = coordinates already isotropic).
+    public var imageAspect: Double
     public init(chart: ChartOptions = ChartOptions(width: 640, height: 640), showIndices: Bool = false,
-                axes: Bool = true, legend: Bool = true) {
+                axes: Bool = true, legend: Bool = true, imageAspect: Double = 1) {
         self.chart = chart; self.showIndices = showIndices; self.axes = axes; self.legend = legend
+        self.imageAspect = imageAspect
     }
 }
 
@@ -22,8 +26,12 @@ public struct SequencePlotOptions: Equatable, Sendable {
     /// At most this many panels; longer sequences are sampled evenly (first and last kept).
     public var maxFrames: Int
     public var columns: Int?
-    public init(chart: ChartOptions = ChartOptions(width: 1200, height: 800), maxFrames: Int = 24, columns: Int? = nil) {
-        self.chart = chart; self.maxFrames = maxFrames; self.columns = columns
+    /// Width ÷ height of the image the normalised landmarks came from: x is stretched by it so
+    /// a hand from a 16:9 frame keeps its true shape (1 = coordinates already isotropic).
+    public var imageAspect: Double
+    public init(chart: ChartOptions = ChartOptions(width: 1200, height: 800), maxFrames: Int = 24, columns: Int? = nil,
+                imageAspect: Double = 1) {
+        self.chart = chart; self.maxFrames = maxFrames; self.columns = columns; self.imageAspect = imageAspect
     }
 }
 
@@ -34,9 +42,12 @@ public struct TrajectoryOptions: Equatable, Sendable {
     public var landmarks: [Int]
     /// Faint skeletons of the first and last visible frames for context.
     public var showSkeletons: Bool
+    /// Width ÷ height of the image the normalised landmarks came from: x is stretched by it so
+    /// a hand from a 16:9 frame keeps its true shape (1 = coordinates already isotropic).
+    public var imageAspect: Double
     public init(chart: ChartOptions = ChartOptions(width: 800, height: 800), landmarks: [Int] = HandSkeleton.fingertips,
-                showSkeletons: Bool = true) {
-        self.chart = chart; self.landmarks = landmarks; self.showSkeletons = showSkeletons
+                showSkeletons: Bool = true, imageAspect: Double = 1) {
+        self.chart = chart; self.landmarks = landmarks; self.showSkeletons = showSkeletons; self.imageAspect = imageAspect
     }
 }
 
@@ -70,7 +81,7 @@ public enum HandPlot {
     public static func renderWithProjection(landmarks: [[Float]], options: HandPlotOptions = HandPlotOptions())
         throws -> (canvas: Canvas, projection: HandProjection) {
         try FontLibrary.shared.check()
-        let xy = try HandSkeleton.xy(landmarks)
+        let xy = try HandSkeleton.xy(landmarks).map { ($0.0 * options.imageAspect, $0.1) }
         guard xy.allSatisfy({ $0.0.isFinite && $0.1.isFinite }) else { throw PlotError.badInput("landmarks contain NaN or infinity") }
         var canvas = Canvas(width: options.chart.width, height: options.chart.height)
         let t = Typography(width: canvas.width, height: canvas.height)
@@ -88,7 +99,7 @@ public enum HandPlot {
     /// when no mask is given) are shown as missing. All panels share one scale so motion shows.
     public static func sequence(frames: [[[Float]]], mask: [Bool]? = nil,
                                 options: SequencePlotOptions = SequencePlotOptions()) throws -> Canvas {
-        let (xy, valid) = try checkedSequence(frames, mask: mask)
+        let (xy, valid) = try checkedSequence(frames, mask: mask, aspect: options.imageAspect)
         var canvas = Canvas(width: options.chart.width, height: options.chart.height)
         let t = Typography(width: canvas.width, height: canvas.height)
         let present = valid.filter { $0 }.count
@@ -148,7 +159,7 @@ public enum HandPlot {
     public static func trajectories(frames: [[[Float]]], mask: [Bool]? = nil,
                                     options: TrajectoryOptions = TrajectoryOptions()) throws -> Canvas {
         for l in options.landmarks where !(0..<21).contains(l) { throw PlotError.badInput("landmark \(l) is not in 0…20") }
-        let (xy, valid) = try checkedSequence(frames, mask: mask)
+        let (xy, valid) = try checkedSequence(frames, mask: mask, aspect: options.imageAspect)
         guard let first = valid.firstIndex(of: true), let last = valid.lastIndex(of: true) else {
             throw PlotError.badInput("every frame of the sequence is masked")
         }
@@ -190,13 +201,14 @@ public enum HandPlot {
     // MARK: Shared pieces
 
     /// Checks a sequence and its mask; returns per-frame (x, y) and whether each frame is shown.
-    static func checkedSequence(_ frames: [[[Float]]], mask: [Bool]?) throws -> (xy: [[(Double, Double)]], valid: [Bool]) {
+    static func checkedSequence(_ frames: [[[Float]]], mask: [Bool]?, aspect: Double) throws -> (xy: [[(Double, Double)]], valid: [Bool]) {
         try FontLibrary.shared.check()
         guard !frames.isEmpty else { throw PlotError.badInput("an empty sequence has no frames to plot") }
         if let mask, mask.count != frames.count {
             throw PlotError.badInput("mask has \(mask.count) entries for \(frames.count) frames")
         }
-        let xy = try frames.enumerated().map { try HandSkeleton.xy($1, frame: $0) }
+        guard aspect > 0, aspect.isFinite else { throw PlotError.badInput("image aspect must be positive, got \(aspect)") }
+        let xy = try frames.enumerated().map { try HandSkeleton.xy($1, frame: $0).map { ($0.0 * aspect, $0.1) } }
         return (xy, validity(xy, mask: mask))
     }
 
