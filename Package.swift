@@ -44,7 +44,7 @@ let package = Package(
 
         .target(name: "JobControl"),
         .target(name: "Shell", dependencies: ["JobControl", "TensorCore", "CEditLine", "Datasets", "HandSynthesis",
-                                             "Hands", "LandmarkExtraction", "Pipeline"]),
+                                             "Hands", "LandmarkExtraction", "Pipeline", "Media", "Plot"]),
         .executableTarget(name: "aslsh", dependencies: ["Shell"]),
 
         .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"]),

@@ -153,7 +153,7 @@ public struct PlotSamples {
                 px[(y * w + x) * 3] = v; px[(y * w + x) * 3 + 1] = UInt8(Double(v) * 0.85); px[(y * w + x) * 3 + 2] = UInt8(Double(v) * 0.7)
             }
         }
-        let image = try RGBImage(width: w, height: h, pixels: px)
+        let image = try OverlayImage(width: w, height: h, pixels: px)
         let roi = RotatedRect(centerX: 0.5, centerY: 0.56, width: 0.62, height: 0.78, rotation: -0.12)
         return try HandPlot.overlay(image: image, hands: [Self.openHand], rois: [roi],
                                     options: OverlayOptions(title: "frame 42 (t = 1.40 s)"))

@@ -119,7 +119,7 @@ final class HandPlotTests: XCTestCase {
     func testOverlayDrawsSkeletonAndRotatedROIOnTheFrame() throws {
         let w = 320, h = 240
         let grey = Color(90, 90, 90)
-        let image = try RGBImage(width: w, height: h, pixels: [UInt8](repeating: 90, count: w * h * 3))
+        let image = try OverlayImage(width: w, height: h, pixels: [UInt8](repeating: 90, count: w * h * 3))
         let roi = RotatedRect(centerX: 0.5, centerY: 0.55, width: 0.5, height: 0.6, rotation: 0.3)
         let options = OverlayOptions(roiColor: Color(0, 229, 255))
         let c = try roundTrip(try HandPlot.overlay(image: image, hands: [hand], rois: [roi], options: options), name: "overlay")
@@ -141,7 +141,7 @@ final class HandPlotTests: XCTestCase {
         // Far from skeleton and box, the frame is untouched.
         XCTAssertEqual(c[3, h - 3], grey)
         XCTAssertEqual(c[w - 3, 3], grey)
-        XCTAssertThrowsError(try RGBImage(width: 2, height: 2, pixels: [1, 2, 3]))
+        XCTAssertThrowsError(try OverlayImage(width: 2, height: 2, pixels: [1, 2, 3]))
         // No detection: a banner says so.
         let none = try HandPlot.overlay(image: image, hands: [])
         XCTAssertGreaterThan(inkCount(none, Rect(x: 0, y: 0, width: Double(w), height: 20), background: grey), 100)

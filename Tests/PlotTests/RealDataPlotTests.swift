@@ -25,7 +25,7 @@ final class RealDataPlotTests: XCTestCase {
         let raw = dir.appendingPathComponent("frame.rgb")
         try ExternalTool.run(["ffmpeg", "-v", "error", "-i", photos.appendingPathComponent(entry.path).path,
                               "-f", "rawvideo", "-pix_fmt", "rgb24", "-y", raw.path])
-        let image = try RGBImage(width: entry.width, height: entry.height, pixels: [UInt8](Data(contentsOf: raw)))
+        let image = try OverlayImage(width: entry.width, height: entry.height, pixels: [UInt8](Data(contentsOf: raw)))
         let hand = entry.hands[0].landmarks
         let canvas = try HandPlot.overlay(image: image, hands: [hand], options: OverlayOptions(title: entry.path))
         let c = try roundTrip(canvas, name: "overlay-real")

@@ -18,7 +18,7 @@ public struct Canvas: Equatable, Sendable {
     }
 
     /// An opaque canvas holding a copy of an RGB image (the frame an overlay is drawn on).
-    public init(image: RGBImage) {
+    public init(image: OverlayImage) {
         width = image.width
         height = image.height
         var px = [UInt8](repeating: 255, count: width * height * 4)
@@ -171,7 +171,7 @@ public struct Canvas: Equatable, Sendable {
 }
 
 /// An 8-bit RGB image handed to the plot module (e.g. a decoded video frame), [height, width, 3].
-public struct RGBImage: Equatable, Sendable {
+public struct OverlayImage: Equatable, Sendable {
     public let width: Int
     public let height: Int
     public var pixels: [UInt8]

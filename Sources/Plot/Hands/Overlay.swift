@@ -34,7 +34,7 @@ extension HandPlot {
     /// The debugging view: each hand's skeleton and its ROI box drawn over the source frame.
     /// `hands` are [21][x, y(, z)] each; an empty list draws only the ROIs (detection without
     /// landmarks) or, with neither, a "no hand" banner.
-    public static func overlay(image: RGBImage, hands: [[[Float]]], rois: [RotatedRect] = [],
+    public static func overlay(image: OverlayImage, hands: [[[Float]]], rois: [RotatedRect] = [],
                                options: OverlayOptions = OverlayOptions()) throws -> Canvas {
         try FontLibrary.shared.check()
         var canvas = Canvas(image: image)

@@ -9,6 +9,7 @@ extension CommandRegistry {
             CoreCommands.all,      // load print show echo sleep count-to
             TableCommands.all,     // where select count sort top head tail
             LandmarkCommands.all,  // synth import prepare-alphabet extract build
+            PlotCommands.all,      // plot hand|sequence|trajectory|overlay|curves|confusion|bar|hist
         ]
     }
 }
