@@ -10,13 +10,19 @@ import LandmarkExtraction
 public enum LandmarkCommands {
     public static var all: [CommandDefinition] { [synth, importCommand, prepareAlphabet, extract, build] }
 
+    /// Paths under the current directory are shown relative to it, so a saved session replays
+    /// (and `--check`s) the same from any checkout.
+    static func relative(_ text: String) -> String {
+        text.replacingOccurrences(of: FileManager.default.currentDirectoryPath + "/", with: "")
+    }
+
     /// Turns an importer/extractor summary into a record value and prints its report.
     static func report(_ summary: ImportSummary, _ call: Invocation) -> Value {
-        for line in summary.text.components(separatedBy: "\n") { call.session.print(line) }
+        for line in summary.text.components(separatedBy: "\n") { call.session.print(relative(line)) }
         var skipped = Record()
         for (reason, count) in summary.skipped.sorted(by: { $0.key < $1.key }) { skipped[reason] = .int(count) }
         return .record(Record([
-            (key: "manifest", value: .path(summary.manifestURL.path)),
+            (key: "manifest", value: .path(relative(summary.manifestURL.path))),
             (key: "clips", value: .int(summary.clipCount)),
             (key: "classes", value: .int(summary.clipsPerLabel.count)),
             (key: "skipped", value: .record(skipped)),
@@ -210,13 +216,13 @@ public enum LandmarkCommands {
         options.compressed = call.bool("compressed")
         options.verbose = call.bool("verbose")
         let summary: BuildSummary
-        do { summary = try DatasetBuilder.build(options) { call.session.print($0) } } catch {
+        do { summary = try DatasetBuilder.build(options) { call.session.print(relative($0)) } } catch {
             throw call.failure("\(error)")
         }
-        for line in summary.text.components(separatedBy: "\n") { call.session.print(line) }
+        for line in summary.text.components(separatedBy: "\n") { call.session.print(relative(line)) }
         let names = ["train", "val", "test"]
         var files = Record()
-        for (name, url) in zip(names, summary.outputs) { files[name] = .path(url.path) }
+        for (name, url) in zip(names, summary.outputs) { files[name] = .path(relative(url.path)) }
         return .record(Record([(key: "files", value: .record(files)),
                                (key: "classes", value: .int(summary.labelNames.count)),
                                (key: "samples", value: .list(summary.sampleCounts.map { .int($0) })),

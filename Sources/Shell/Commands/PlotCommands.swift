@@ -72,7 +72,7 @@ public enum PlotCommands {
                 call.session.print("hands found: \(result.hands.count)" + (result.rejectedROIs.isEmpty ? "" : ", rejected ROIs: \(result.rejectedROIs.count)"))
             case "curves":
                 guard let url = source.flatMap(pathURL) else { throw call.failure("curves needs a metrics log path") }
-                canvas = try TrainingCurves.render(TrainingCurves.readMetricsLog(url), options: CurvesOptions(chart: chart(1200, 500)))
+                canvas = try TrainingCurves.render(TrainingHistory.readMetricsLog(url), options: CurvesOptions(chart: chart(1200, 500)))
             case "confusion":
                 let matrix = try array(source, call)
                 guard matrix.rank == 2, matrix.shape[0] == matrix.shape[1] else {
