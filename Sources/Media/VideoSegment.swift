@@ -18,7 +18,11 @@ public enum VideoSegment {
         let end = end ?? .greatestFiniteMagnitude
         let reader = try VideoReader(url: input)
         let info = reader.info
-        if start > 0 { try reader.seek(to: start - boundarySlack) }
+        if start > 0 {
+            // A file without a usable index refuses to seek: decode from the start instead
+            // (the loop below drops the frames before `start` either way).
+            do { try reader.seek(to: start - boundarySlack) } catch let error as MediaError where error.kind == .seekFailed {}
+        }
         // Even dimensions for 4:2:0 (odd sources lose their last row/column, as ffmpeg would refuse).
         let writer = try VideoWriter(url: output, width: info.width & ~1, height: info.height & ~1,
                                      frameRate: info.frameRate, timeBase: info.timeBase, options: options)

@@ -153,6 +153,24 @@ final class DownloadTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 10)
     }
 
+    /// Cancelling mid-download stops the running yt-dlp and leaves the video without an outcome.
+    func testCancellationStopsARunningDownload() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        let fake = dir.appendingPathComponent("hung-yt-dlp")
+        try "#!/bin/sh\nsleep 30\n".write(to: fake, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
+        let manifest = dir.appendingPathComponent("m.json")
+        try Manifest.write([record("a", "http://127.0.0.1:1/a.mp4"), record("b", "http://127.0.0.1:1/b.mp4")], to: manifest)
+        let started = Date()
+        let hooks = LoopHooks(isCancelled: { Date().timeIntervalSince(started) > 0.5 })
+        let result = try Download.run(DownloadOptions(manifest: manifest, downloadRoot: dir.appendingPathComponent("raw"),
+                                                      concurrency: 1, timeout: 60, ytDLP: fake.path), hooks: hooks)
+        XCTAssertTrue(result.cancelled)
+        XCTAssertTrue(result.videos.isEmpty)
+        XCTAssertTrue(result.records.allSatisfy { $0.download == nil })
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+    }
+
     /// yt-dlp's and YouTube's own wording (yt_dlp/extractor/youtube.py) maps to the statuses.
     func testYouTubeMessagesAreClassified() {
         let cases: [(String, DownloadStatus)] = [
