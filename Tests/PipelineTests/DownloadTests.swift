@@ -137,12 +137,18 @@ final class DownloadTests: XCTestCase {
         }
     }
 
-    /// An attempt that outlives `timeout` is killed and counted as a timeout, then retried.
-    func testHungDownloaderIsKilledAtTheTimeout() throws {
-        let dir = try TestEnvironment.temporaryDirectory()
+    /// A stand-in for yt-dlp that never finishes (a shell script sleeping 30 s).
+    private func hungDownloader(in dir: URL) throws -> URL {
         let fake = dir.appendingPathComponent("hung-yt-dlp")
         try "#!/bin/sh\nsleep 30\n".write(to: fake, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
+        return fake
+    }
+
+    /// An attempt that outlives `timeout` is killed and counted as a timeout, then retried.
+    func testHungDownloaderIsKilledAtTheTimeout() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        let fake = try hungDownloader(in: dir)
         let manifest = dir.appendingPathComponent("m.json")
         try Manifest.write([record("v", "http://127.0.0.1:1/v.mp4")], to: manifest)
         let started = Date()
@@ -156,9 +162,7 @@ final class DownloadTests: XCTestCase {
     /// Cancelling mid-download stops the running yt-dlp and leaves the video without an outcome.
     func testCancellationStopsARunningDownload() throws {
         let dir = try TestEnvironment.temporaryDirectory()
-        let fake = dir.appendingPathComponent("hung-yt-dlp")
-        try "#!/bin/sh\nsleep 30\n".write(to: fake, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
+        let fake = try hungDownloader(in: dir)
         let manifest = dir.appendingPathComponent("m.json")
         try Manifest.write([record("a", "http://127.0.0.1:1/a.mp4"), record("b", "http://127.0.0.1:1/b.mp4")], to: manifest)
         let started = Date()
