@@ -1,4 +1,5 @@
 import CFFmpeg
+import Foundation
 
 /// Thin checked wrappers around FFmpeg return codes: every negative code becomes a `MediaError`
 /// naming the C call, with FFmpeg's own message.
@@ -30,4 +31,38 @@ enum FFmpeg {
 extension Rational {
     init(_ r: AVRational) { self.init(Int(r.num), Int(r.den)) }
     var av: AVRational { AVRational(num: Int32(numerator), den: Int32(denominator)) }
+}
+
+/// An opened container and its best video stream, for packet-level work (probing, stream copy).
+/// Owns the format context; closes it on deinit.
+final class DemuxedInput {
+    let path: String
+    private(set) var context: UnsafeMutablePointer<AVFormatContext>?
+    let streamIndex: Int32
+    let stream: UnsafeMutablePointer<AVStream>
+
+    init(path: String) throws {
+        _ = FFmpeg.quietLogging
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw MediaError(.fileNotFound, file: path, message: "no such file")
+        }
+        var opened: UnsafeMutablePointer<AVFormatContext>? = nil
+        try FFmpeg.check(avformat_open_input(&opened, path, nil, nil), "avformat_open_input", .cannotOpen, file: path)
+        do {
+            try FFmpeg.check(avformat_find_stream_info(opened, nil), "avformat_find_stream_info", .cannotOpen, file: path)
+            let index = av_find_best_stream(opened, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
+            guard index >= 0, let found = opened!.pointee.streams[Int(index)] else {
+                throw MediaError(.noVideoStream, file: path, operation: "av_find_best_stream", message: FFmpeg.message(index))
+            }
+            streamIndex = index
+            stream = found
+        } catch {
+            avformat_close_input(&opened)
+            throw error
+        }
+        context = opened
+    }
+
+    deinit { avformat_close_input(&context) }
 }

@@ -17,19 +17,11 @@ public struct VideoFileFacts: Equatable, Sendable, Codable {
 
     /// Demuxes `url`'s video packets and measures them.
     public init(probing url: URL) throws {
-        _ = FFmpeg.quietLogging
         let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw MediaError(.fileNotFound, file: path, message: "no such file")
-        }
-        var context: UnsafeMutablePointer<AVFormatContext>? = nil
-        try FFmpeg.check(avformat_open_input(&context, path, nil, nil), "avformat_open_input", .cannotOpen, file: path)
-        defer { avformat_close_input(&context) }
-        try FFmpeg.check(avformat_find_stream_info(context, nil), "avformat_find_stream_info", .cannotOpen, file: path)
-        let index = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
-        guard index >= 0, let stream = context!.pointee.streams[Int(index)] else {
-            throw MediaError(.noVideoStream, file: path, operation: "av_find_best_stream", message: FFmpeg.message(index))
-        }
+        let input = try DemuxedInput(path: path)
+        // The raw pointers below are valid only while the owner lives: keep it to the end of scope.
+        defer { withExtendedLifetime(input) {} }
+        let context = input.context, stream = input.stream, index = input.streamIndex
         let parameters = stream.pointee.codecpar.pointee
         width = Int(parameters.width)
         height = Int(parameters.height)

@@ -18,7 +18,11 @@ public enum VideoSegment {
         let end = end ?? .greatestFiniteMagnitude
         let reader = try VideoReader(url: input)
         let info = reader.info
-        if start > 0 { try reader.seek(to: start - boundarySlack) }
+        if start > 0 {
+            // A file without a usable index refuses to seek: decode from the start instead
+            // (the loop below drops the frames before `start` either way).
+            do { try reader.seek(to: start - boundarySlack) } catch let error as MediaError where error.kind == .seekFailed {}
+        }
         // Even dimensions for 4:2:0 (odd sources lose their last row/column, as ffmpeg would refuse).
         let writer = try VideoWriter(url: output, width: info.width & ~1, height: info.height & ~1,
                                      frameRate: info.frameRate, timeBase: info.timeBase, options: options)
@@ -48,19 +52,11 @@ public enum VideoSegment {
     public static func copy(from input: URL, to output: URL, start: Double, end: Double?) throws -> VideoFileFacts {
         try validate(start: start, end: end ?? .greatestFiniteMagnitude, file: input.path)
         let end = end ?? 1e12
-        _ = FFmpeg.quietLogging
         let path = input.path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw MediaError(.fileNotFound, file: path, message: "no such file")
-        }
-        var source: UnsafeMutablePointer<AVFormatContext>? = nil
-        try FFmpeg.check(avformat_open_input(&source, path, nil, nil), "avformat_open_input", .cannotOpen, file: path)
-        defer { avformat_close_input(&source) }
-        try FFmpeg.check(avformat_find_stream_info(source, nil), "avformat_find_stream_info", .cannotOpen, file: path)
-        let index = av_find_best_stream(source, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0)
-        guard index >= 0, let inStream = source!.pointee.streams[Int(index)] else {
-            throw MediaError(.noVideoStream, file: path, operation: "av_find_best_stream", message: FFmpeg.message(index))
-        }
+        let demuxed = try DemuxedInput(path: path)
+        // The raw pointers below are valid only while the owner lives: keep it to the end of scope.
+        defer { withExtendedLifetime(demuxed) {} }
+        let source = demuxed.context, inStream = demuxed.stream, index = demuxed.streamIndex
         let timeBase = Rational(inStream.pointee.time_base)
         let startTicks = inStream.pointee.start_time == FFmpeg.noPTS ? 0 : inStream.pointee.start_time
         if start > 0 {

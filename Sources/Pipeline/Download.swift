@@ -163,12 +163,12 @@ public enum Download {
                         shared.lock.lock(); shared.cancelled = true; shared.lock.unlock()
                         return
                     }
+                    // Progress is reported under the lock: calls never overlap, `done` only grows.
                     shared.lock.lock()
                     shared.outcomes[id] = outcome
                     shared.done += 1
-                    let done = shared.done
+                    hooks.progress(shared.done, videoOrder.count, id)
                     shared.lock.unlock()
-                    hooks.progress(done, videoOrder.count, id)
                 }
             }.start()
         }

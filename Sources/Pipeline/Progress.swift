@@ -1,5 +1,7 @@
 /// Progress and cancellation hooks for long loops (trim, download): the shell wires them to its
-/// progress bar and Ctrl-C. `progress` is called after each item with (done, total, item id).
+/// progress bar and Ctrl-C. `progress` is called after each item with (done, total, item id);
+/// download calls it from its worker threads, but never two calls at once. `isCancelled` is polled
+/// between items and during long items (per decoded frame in trim, every 50 ms while yt-dlp runs).
 public struct LoopHooks: Sendable {
     public var progress: @Sendable (_ done: Int, _ total: Int, _ item: String) -> Void
     public var isCancelled: @Sendable () -> Bool

@@ -4,6 +4,7 @@ import Foundation
 // Each area keeps its code in `<Area>Bench.swift` and registers one entry here.
 let benches: [(name: String, run: ([String]) throws -> Int32)] = [
     ("tflite", { try runTFLiteBench($0); return 0 }),
+    ("media", { try runMediaBench($0); return 0 }),
     ("datasets", { try runDatasetsBench($0); return 0 }),
     ("plot", { try runPlotBench(arguments: $0); return 0 }),
     ("shell", { runShellBench($0) }),

@@ -137,12 +137,18 @@ final class DownloadTests: XCTestCase {
         }
     }
 
-    /// An attempt that outlives `timeout` is killed and counted as a timeout, then retried.
-    func testHungDownloaderIsKilledAtTheTimeout() throws {
-        let dir = try TestEnvironment.temporaryDirectory()
+    /// A stand-in for yt-dlp that never finishes (a shell script sleeping 30 s).
+    private func hungDownloader(in dir: URL) throws -> URL {
         let fake = dir.appendingPathComponent("hung-yt-dlp")
         try "#!/bin/sh\nsleep 30\n".write(to: fake, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake.path)
+        return fake
+    }
+
+    /// An attempt that outlives `timeout` is killed and counted as a timeout, then retried.
+    func testHungDownloaderIsKilledAtTheTimeout() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        let fake = try hungDownloader(in: dir)
         let manifest = dir.appendingPathComponent("m.json")
         try Manifest.write([record("v", "http://127.0.0.1:1/v.mp4")], to: manifest)
         let started = Date()
@@ -150,6 +156,22 @@ final class DownloadTests: XCTestCase {
                                                       retries: 1, timeout: 0.5, backoff: 0.1, ytDLP: fake.path))
         XCTAssertEqual(result.videos["v"]?.status, .timeout)
         XCTAssertEqual(result.videos["v"]?.attempts, 2)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+    }
+
+    /// Cancelling mid-download stops the running yt-dlp and leaves the video without an outcome.
+    func testCancellationStopsARunningDownload() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        let fake = try hungDownloader(in: dir)
+        let manifest = dir.appendingPathComponent("m.json")
+        try Manifest.write([record("a", "http://127.0.0.1:1/a.mp4"), record("b", "http://127.0.0.1:1/b.mp4")], to: manifest)
+        let started = Date()
+        let hooks = LoopHooks(isCancelled: { Date().timeIntervalSince(started) > 0.5 })
+        let result = try Download.run(DownloadOptions(manifest: manifest, downloadRoot: dir.appendingPathComponent("raw"),
+                                                      concurrency: 1, timeout: 60, ytDLP: fake.path), hooks: hooks)
+        XCTAssertTrue(result.cancelled)
+        XCTAssertTrue(result.videos.isEmpty)
+        XCTAssertTrue(result.records.allSatisfy { $0.download == nil })
         XCTAssertLessThan(Date().timeIntervalSince(started), 10)
     }
 

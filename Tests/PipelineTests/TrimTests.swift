@@ -152,4 +152,18 @@ final class TrimTests: XCTestCase {
         XCTAssertEqual(trim.frames, probe.frames)
         XCTAssertGreaterThanOrEqual(probe.frames, try RealVideos.oracleFrameCount(records[0].clipID))
     }
+
+    /// A WLASL-style pixel box (kept in metadata by intake) is normalised once trim knows the
+    /// real frame size (J7tP98oDxqE is 480×360).
+    func testPixelBoxIsNormalisedWithTheRealFrameSize() throws {
+        let records = try RealVideos.records() // skips when ../shared is absent
+        var record = try XCTUnwrap(records.first { $0.videoID == "J7tP98oDxqE" })
+        record.source = "wlasl"
+        record.metadata["bbox"] = .array([.int(48), .int(36), .int(432), .int(324)])
+        let (dir, manifest) = try setUpManifest([record])
+        let result = try Trim.run(TrimOptions(manifest: manifest, trimRoot: dir.appendingPathComponent("c"),
+                                              rawRoot: try RealVideos.root()))
+        let box = try XCTUnwrap(result.records[0].bbox)
+        for (value, expected) in zip(box, [0.1, 0.1, 0.9, 0.9]) { XCTAssertEqual(value, expected, accuracy: 1e-12) }
+    }
 }
