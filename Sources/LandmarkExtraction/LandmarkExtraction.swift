@@ -48,12 +48,15 @@ public struct JobHooks {
 public enum ExtractionError: Error, CustomStringConvertible {
     case cancelled(done: Int, total: Int, manifest: URL)
     case noInput(String)
+    /// Cancelled in the middle of one clip (internal: the run reports `.cancelled`).
+    case interrupted
 
     public var description: String {
         switch self {
         case .cancelled(let done, let total, let manifest):
             "cancelled after \(done) of \(total); the manifest of what finished is at \(manifest.path) (rerun with --resume)"
         case .noInput(let what): what
+        case .interrupted: "cancelled"
         }
     }
 }
@@ -73,11 +76,11 @@ public enum AlphabetPreparation {
         var writer = ImportWriter(outputDirectory: outputDirectory, manifestName: manifestName, format: "photos (prepare-alphabet)")
         let done = previousRecords(writer.manifestURL, resume: options.resume)
         for (i, photo) in photos.enumerated() {
+            hooks.progress(i, photos.count, photo.url.lastPathComponent)
             if hooks.isCancelled() {
                 _ = try writer.finish()
                 throw ExtractionError.cancelled(done: i, total: photos.count, manifest: writer.manifestURL)
             }
-            hooks.progress(i, photos.count, photo.url.lastPathComponent)
             let clipID = clipIDComponent("\(photo.label)_\(photo.url.deletingPathExtension().lastPathComponent)")
             if let record = done[clipID] { writer.adopt(record); continue }
             let image: RGBImage
@@ -151,15 +154,19 @@ public enum ClipExtraction {
         var writer = ImportWriter(outputDirectory: outputDirectory, manifestName: manifestName, format: "video clips (extract)")
         let done = previousRecords(writer.manifestURL, resume: options.resume)
         for (i, input) in inputs.enumerated() {
+            hooks.progress(i, inputs.count, input.clipID)
             if hooks.isCancelled() {
                 _ = try writer.finish()
                 throw ExtractionError.cancelled(done: i, total: inputs.count, manifest: writer.manifestURL)
             }
-            hooks.progress(i, inputs.count, input.clipID)
             if let record = done[input.clipID] { writer.adopt(record); continue }
             let clip: LandmarkClip, fps: Double
             do {
                 (clip, fps) = try extract(input, tracker: tracker, hand: options.hand, isCancelled: hooks.isCancelled)
+            } catch ExtractionError.interrupted {
+                // Ctrl-C inside a clip: the half-tracked clip is not written.
+                _ = try writer.finish()
+                throw ExtractionError.cancelled(done: i, total: inputs.count, manifest: writer.manifestURL)
             } catch let error as MediaError {
                 // A corrupt or missing video fails that clip; the batch goes on.
                 writer.skip("unreadable video")
@@ -186,7 +193,8 @@ public enum ClipExtraction {
         var failure: Error?
         try reader.forEachFrame { frame in
             guard frame.time >= lower else { return true }
-            guard frame.time <= upper, !isCancelled() else { return false }
+            guard frame.time <= upper else { return false }
+            guard !isCancelled() else { failure = ExtractionError.interrupted; return false }
             do {
                 let result = try tracker.process(frame.image)
                 if let chosen = hand.choose(result.hands) {

@@ -8,6 +8,7 @@ extension CommandRegistry {
             SessionCommands.all,   // :help :vars :history :time :save :run :reset :quit :seed
             CoreCommands.all,      // load print show echo sleep count-to
             TableCommands.all,     // where select count sort top head tail
+            PipelineCommands.all,  // intake download trim
             LandmarkCommands.all,  // synth import prepare-alphabet extract build
             PlotCommands.all,      // plot hand|sequence|trajectory|overlay|curves|confusion|bar|hist
         ]

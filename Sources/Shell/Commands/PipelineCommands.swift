@@ -1,0 +1,132 @@
+import Foundation
+import JobControl
+import Pipeline
+
+/// The video pipeline: `intake` (MS-ASL / WLASL metadata → manifest), `download` (yt-dlp),
+/// `trim` (frame-accurate clips). Flag names follow the original Python scripts.
+public enum PipelineCommands {
+    public static var all: [CommandDefinition] { [intake, download, trim] }
+
+    /// Progress + Ctrl-C for the pipeline's loop hooks (download reports from worker threads,
+    /// one call at a time).
+    final class Hooks: @unchecked Sendable {
+        var reporter: ProgressReporter?
+        var reported = 0
+        let label: String, unit: String, quiet: Bool
+        init(_ label: String, unit: String, quiet: Bool) { self.label = label; self.unit = unit; self.quiet = quiet }
+        var loopHooks: LoopHooks {
+            LoopHooks(progress: { [self] done, total, _ in
+                if reporter == nil { reporter = ProgressReporter(label: label, total: total, unit: unit, output: quiet ? .silent : .standardError) }
+                if done > reported { try? reporter?.advance(by: done - reported); reported = done }
+            }, isCancelled: { Cancellation.isRequested })
+        }
+        func finish() { reporter?.finish() }
+    }
+
+    static func summary(_ text: String, _ call: Invocation) {
+        for line in text.components(separatedBy: "\n") { call.session.print(LandmarkCommands.relative(line)) }
+    }
+
+    static let intake = CommandDefinition(
+        "intake", summary: "MS-ASL / WLASL metadata → a normalised clip manifest",
+        discussion: """
+        Reads MSASL_{train,val,test}.json (+ MSASL_classes.json), WLASL_v0.3.json, or nslt_*.json
+        (+ wlasl_class_list.txt). Malformed entries are skipped and counted by reason.
+        example: m = intake data/raw/MSASL_val.json --max-classes 20 --clips-per-class 10 --output data/processed/manifest.json
+        """,
+        arguments: [ArgumentSpec("files", .path, "metadata JSON file(s)", variadic: true)],
+        flags: [FlagSpec("output", .path, "manifest to write", default: .path("data/processed/manifest.json")),
+                FlagSpec("max-classes", .int, "keep the N most frequent classes", validate: FlagSpec.positive),
+                FlagSpec("clips-per-class", .int, "balanced, seeded sample per class", validate: FlagSpec.positive),
+                FlagSpec("seed", .int, "sampling seed", default: .int(0)),
+                FlagSpec("format", .choice(MetadataFormat.allCases.map(\.rawValue)), "metadata format", default: .string("auto")),
+                FlagSpec("classes", .path, "MSASL_classes.json or wlasl_class_list.txt"),
+                FlagSpec("verbose", short: "v", .bool, "list every skipped entry")]
+    ) { call in
+        let files = call.list("files").compactMap(\.textValue).map { Invocation.resolvePath($0) }
+        guard !files.isEmpty else { throw call.failure("no metadata file given", hint: "intake MSASL_val.json") }
+        let options = IntakeOptions(inputs: files, output: call.url("output"), maxClasses: call.int("max-classes"),
+                                    clipsPerClass: call.int("clips-per-class"), seed: UInt64(max(0, call.int("seed")!)),
+                                    verbose: call.bool("verbose"), format: MetadataFormat(rawValue: call.string("format")!)!,
+                                    classes: call.url("classes"))
+        let result: IntakeResult
+        do { result = try Intake.run(options) } catch { throw call.failure("\(error)") }
+        summary(result.description, call)
+        return .record(Record([(key: "manifest", value: .path(call.string("output")!)),
+                               (key: "clips", value: .int(result.records.count)),
+                               (key: "classes", value: .int(result.classCount))]))
+    }
+
+    static let download = CommandDefinition(
+        "download", summary: "download each distinct video of a manifest with yt-dlp",
+        discussion: """
+        One download per distinct video, bounded concurrency, retries with backoff; per-video
+        status (ok, unavailable, private, geo_blocked, login_required, network_error, timeout).
+        example: download data/processed/manifest.json --download-root data/raw/videos --resume
+        """,
+        arguments: [ArgumentSpec("manifest", .path, "clip manifest from intake")],
+        flags: [FlagSpec("download-root", .path, "folder for videos", default: .path("data/raw/videos")),
+                FlagSpec("output-manifest", .path, "manifest to write", default: .path("data/processed/manifest_downloaded.json")),
+                FlagSpec("concurrency", .int, "parallel downloads", default: .int(4), validate: FlagSpec.positive),
+                FlagSpec("format", .string, "yt-dlp format selector", default: .string("best[ext=mp4]/best")),
+                FlagSpec("resume", .bool, "skip finished files, finish partial ones"),
+                FlagSpec("overwrite", .bool, "download again even when present"),
+                FlagSpec("dry-run", .bool, "plan only"),
+                FlagSpec("sample", .int, "only the first N videos", validate: FlagSpec.positive),
+                FlagSpec("retries", .int, "retries for transient errors", default: .int(3), validate: FlagSpec.nonNegative),
+                FlagSpec("quiet", short: "q", .bool, "no progress display")]
+    ) { call in
+        var options = DownloadOptions(manifest: call.url("manifest")!, downloadRoot: call.url("download-root")!)
+        options.concurrency = call.int("concurrency")!
+        options.format = call.string("format")!
+        options.resume = call.bool("resume")
+        options.overwrite = call.bool("overwrite")
+        options.dryRun = call.bool("dry-run")
+        options.sample = call.int("sample")
+        options.outputManifest = call.url("output-manifest")
+        options.retries = call.int("retries")!
+        let hooks = Hooks("download", unit: "videos", quiet: call.bool("quiet"))
+        defer { hooks.finish() }
+        let result: DownloadResult
+        do { result = try Download.run(options, hooks: hooks.loopHooks) } catch { throw call.failure("\(error)") }
+        summary(result.description, call)
+        if result.cancelled { throw CancelledError() }
+        var counts = Record()
+        for (status, n) in result.statusCounts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { counts[status.rawValue] = .int(n) }
+        return .record(Record([(key: "manifest", value: .path(call.string("output-manifest")!)),
+                               (key: "videos", value: .record(counts))]))
+    }
+
+    static let trim = CommandDefinition(
+        "trim", summary: "cut each clip from its video, frame-accurately, by the file's own timestamps",
+        discussion: """
+        Re-encodes to H.264 MP4 (or --stream-copy for fast keyframe-aligned cuts). A corrupt,
+        truncated or missing video fails that clip with the reason; the run goes on.
+        example: trim data/processed/manifest_downloaded.json --trim-root data/processed/clips --resume
+        """,
+        arguments: [ArgumentSpec("manifest", .path, "manifest from download (or intake)")],
+        flags: [FlagSpec("trim-root", .path, "folder for clips", default: .path("data/processed/clips")),
+                FlagSpec("raw-root", .path, "folder of downloaded videos", default: .path("data/raw/videos")),
+                FlagSpec("output-manifest", .path, "manifest to write", default: .path("data/processed/manifest_trimmed.json")),
+                FlagSpec("resume", .bool, "keep clips already cut"),
+                FlagSpec("overwrite", .bool, "cut again even when present"),
+                FlagSpec("dry-run", .bool, "plan only"),
+                FlagSpec("sample", .int, "only the first N clips", validate: FlagSpec.positive),
+                FlagSpec("stream-copy", .bool, "no re-encode: fast, starts at the keyframe before the span"),
+                FlagSpec("quiet", short: "q", .bool, "no progress display")]
+    ) { call in
+        let options = TrimOptions(manifest: call.url("manifest")!, trimRoot: call.url("trim-root")!, rawRoot: call.url("raw-root")!,
+                                  resume: call.bool("resume"), overwrite: call.bool("overwrite"), dryRun: call.bool("dry-run"),
+                                  sample: call.int("sample"), outputManifest: call.url("output-manifest"),
+                                  streamCopy: call.bool("stream-copy"))
+        let hooks = Hooks("trim", unit: "clips", quiet: call.bool("quiet"))
+        defer { hooks.finish() }
+        let result: TrimResult
+        do { result = try Trim.run(options, hooks: hooks.loopHooks) } catch { throw call.failure("\(error)") }
+        summary(result.description, call)
+        if result.cancelled { throw CancelledError() }
+        return .record(Record([(key: "manifest", value: .path(call.string("output-manifest")!)),
+                               (key: "written", value: .int(result.written)), (key: "reused", value: .int(result.reused)),
+                               (key: "failed", value: .int(result.failed))]))
+    }
+}
