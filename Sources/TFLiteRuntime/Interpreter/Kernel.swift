@@ -30,6 +30,9 @@ class Kernel {
         self.scratch = scratch
     }
 
+    /// Label under which `TFLiteInterpreter.profile` sums this kernel's time.
+    var profileKey: String { name }
+
     func run(threads: Int) { fatalError("\(type(of: self)) must override run") }
 }
 

@@ -121,6 +121,10 @@ final class Conv2DKernel: Kernel {
         super.init(op, inputs: [x], outputs: [out])
     }
 
+    override var profileKey: String {
+        "CONV_2D \(geometry.kH)x\(geometry.kW)\(geometry.isPointwise ? " gemm" : " im2col") s\(geometry.strideH)"
+    }
+
     override var scratchCount: Int {
         geometry.isPointwise ? 0 : geometry.outH * geometry.outW * geometry.kH * geometry.kW * geometry.inC
     }

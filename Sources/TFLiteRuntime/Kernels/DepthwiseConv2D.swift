@@ -106,6 +106,8 @@ final class DepthwiseConv2DKernel: Kernel {
         super.init(op, inputs: [x], outputs: [out])
     }
 
+    override var profileKey: String { "DEPTHWISE_CONV_2D \(geometry.kH)x\(geometry.kW) s\(geometry.strideH)" }
+
     override func run(threads: Int) {
         let g = geometry, x = inputs[0], y = outputs[0]
         if multiplier != 1 {
