@@ -28,44 +28,47 @@ func runTFLiteBench(_ args: [String]) throws {
         }
         i += 1
     }
-    var ours: [String: [Int: (median: Double, p10: Double, load: Double)]] = [:]
+    var ours: [String: [Int: (median: Double, p10: Double, cpu: Double)]] = [:]
     for name in models {
         let url = URL(fileURLWithPath: modelsDir).appendingPathComponent("\(name).tflite")
-        let start = Date()
         let model = try TFLiteModel(contentsOf: url)
         for threads in threadCounts {
             let interpreter = try TFLiteInterpreter(model: model, threads: threads)
-            let load = Date().timeIntervalSince(start) * 1e3
             var rng = SeededRandom(seed: 1)
             interpreter.withInput(0) { buffer in for k in buffer.indices { buffer[k] = rng.uniform() } }
             for _ in 0..<10 { interpreter.run() }
-            var times: [Double] = []
+            var times: [Double] = [], cpu: [Double] = []
             for _ in 0..<runs {
-                let t0 = DispatchTime.now().uptimeNanoseconds
+                let t0 = DispatchTime.now().uptimeNanoseconds, c0 = processCPUSeconds()
                 interpreter.run()
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                cpu.append((processCPUSeconds() - c0) * 1e3)
             }
             times.sort()
+            cpu.sort()
             if profile {
                 var totals: [String: Double] = [:]
                 for _ in 0..<10 { for (op, t) in interpreter.profile() { totals[op, default: 0] += t / 10 } }
                 print("\(name) \(threads) thread(s), per op (ms):")
                 for (op, t) in totals.sorted(by: { $0.value > $1.value }) { print(String(format: "  %8.3f  %@", t * 1e3, op)) }
             }
-            ours[name, default: [:]][threads] = (times[times.count / 2], times[times.count / 10], load)
+            ours[name, default: [:]][threads] = (times[times.count / 2], times[times.count / 10], cpu[cpu.count / 2])
         }
     }
     BLASThreads.count = 1
     let peer = try python.map { try measureLiteRT(python: $0, modelsDir: modelsDir, models: models, runs: runs) } ?? [:]
     print("TFLite interpreter latency, median of \(runs) runs after 10 warm-up (ms); LiteRT measured \(peer.isEmpty ? "— not measured (pass --litert-python)" : "in the same run")")
-    print("model                 thr  aslsh  (p10)   LiteRT-builtin  LiteRT-XNNPACK  aslsh/XNNPACK")
+    print("(cpu = median process CPU time per run, all threads: a steadier figure on a loaded machine)")
+    print("model                 thr  aslsh  (p10)     cpu   LiteRT-builtin  LiteRT-XNNPACK  aslsh/builtin  aslsh/XNNPACK")
     for name in models {
         for threads in threadCounts {
             guard let o = ours[name]?[threads] else { continue }
             let builtin = peer["\(name)/builtin/\(threads)"], xnn = peer["\(name)/xnnpack/\(threads)"]
             func f(_ v: Double?) -> String { v.map { String(format: "%7.2f", $0) } ?? "      –" }
-            print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + "\(threads)  " + f(o.median) + " (" + f(o.p10) + ")  "
-                  + f(builtin) + "         " + f(xnn) + "         " + (xnn.map { String(format: "%5.2f×", o.median / $0) } ?? "  –"))
+            print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + "\(threads)  " + f(o.median) + " (" + f(o.p10) + ") " + f(o.cpu) + "  "
+                  + f(builtin) + "         " + f(xnn) + "         "
+                  + (builtin.map { String(format: "%5.2f×", o.median / $0) } ?? "    –  ") + "         "
+                  + (xnn.map { String(format: "%5.2f×", o.median / $0) } ?? "  –"))
         }
     }
 }
@@ -111,4 +114,11 @@ private func measureLiteRT(python: String, modelsDir: String, models: [String], 
         if parts.count == 2, let v = Double(parts[1]) { result[String(parts[0])] = v }
     }
     return result
+}
+
+/// CPU seconds used by this process so far (all threads).
+private func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }

@@ -38,7 +38,11 @@ struct KernelHarness {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
             p.initialize(repeating: .nan, count: max(count, 1))
             if let f = t.floats { p.update(from: f, count: count) }
-            else if inputs.contains(i) { p.update(from: activations[next], count: count); next += 1 }
+            else if inputs.contains(i) {
+                // Activations feed the non-constant inputs in order; any left over (LSTM state) start at zero.
+                if next < activations.count { p.update(from: activations[next], count: count); next += 1 }
+                else { p.update(repeating: 0, count: count) }
+            }
             buffers[i] = p
         }
         defer { for p in buffers { p?.deallocate() } }

@@ -23,6 +23,7 @@ enum OperatorRegistry {
         case .concatenation: return try ConcatenationKernel(op)
         case .resizeBilinear: return try ResizeBilinearKernel(op)
         case .mean: return try MeanKernel(op)
+        case .unidirectionalSequenceLSTM: return try SequenceLSTMKernel(op)
         default:
             throw op.fail("no kernel for \(op.op.builtin.name) (builtin code \(op.op.builtin.rawValue))")
         }

@@ -50,10 +50,12 @@ enum Conv2D {
                     let iy = oy * g.strideH - g.padTop + ky * g.dilationH
                     for kx in 0..<g.kW {
                         let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
+                        // Stems have 3 input channels: an inline loop beats a memmove call per tap.
                         if iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW {
-                            dst.update(from: x + (iy * g.inW + ix) * g.inC, count: g.inC)
+                            let src = x + (iy * g.inW + ix) * g.inC
+                            if g.inC <= 8 { for c in 0..<g.inC { dst[c] = src[c] } } else { dst.update(from: src, count: g.inC) }
                         } else {
-                            dst.update(repeating: 0, count: g.inC)
+                            if g.inC <= 8 { for c in 0..<g.inC { dst[c] = 0 } } else { dst.update(repeating: 0, count: g.inC) }
                         }
                         dst += g.inC
                     }
@@ -67,14 +69,13 @@ enum Conv2D {
                                 bias: UnsafePointer<Float>?, activation: ActivationClamp) {
         if bias == nil && activation.isIdentity { return }
         let vectorCols = cols & ~7
-        let lo = SIMD8<Float>(repeating: activation.lower), hi = SIMD8<Float>(repeating: activation.upper)
         for r in 0..<rows {
             let row = y + r * cols
             var c = 0
             while c < vectorCols {
                 var v = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD8<Float>.self)
                 if let bias { v += UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD8<Float>.self) }
-                v = v.clamped(lowerBound: lo, upperBound: hi)
+                v = activation.apply(v)
                 UnsafeMutableRawPointer(row + c).storeBytes(of: v, as: SIMD8<Float>.self)
                 c += 8
             }
