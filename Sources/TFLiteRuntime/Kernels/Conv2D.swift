@@ -16,6 +16,23 @@ struct ConvGeometry: Equatable {
     }
 }
 
+extension ConvGeometry {
+    /// Validates strides/dilations and derives the output size and padding of a window op over an
+    /// NHWC input `xs`, checking the output tensor's shape; shared by convolutions and pooling.
+    init(_ op: OpContext, input xs: [Int], output: Int, kernelH: Int, kernelW: Int, outC: Int,
+         strideH: Int, strideW: Int, dilationH: Int = 1, dilationW: Int = 1, padding: Padding) throws {
+        guard strideH > 0, strideW > 0, dilationH > 0, dilationW > 0, kernelH > 0, kernelW > 0 else {
+            throw op.fail("window \(kernelH)×\(kernelW), stride \(strideH)×\(strideW), dilation \(dilationH)×\(dilationW) must be positive")
+        }
+        let (oh, top) = convolutionGeometry(input: xs[1], kernel: kernelH, stride: strideH, dilation: dilationH, padding: padding)
+        let (ow, left) = convolutionGeometry(input: xs[2], kernel: kernelW, stride: strideW, dilation: dilationW, padding: padding)
+        self.init(batch: xs[0], inH: xs[1], inW: xs[2], inC: xs[3], outH: oh, outW: ow, outC: outC,
+                  kH: kernelH, kW: kernelW, strideH: strideH, strideW: strideW,
+                  dilationH: dilationH, dilationW: dilationW, padTop: top, padLeft: left)
+        try op.expectOutputShape([xs[0], oh, ow, outC], output)
+    }
+}
+
 enum Conv2D {
     /// Reference: x [N,H,W,Cin], w [Cout,KH,KW,Cin] (OHWI), bias [Cout] → y [N,OH,OW,Cout].
     /// Direct loops accumulating in Double; zero padding outside the input.
@@ -103,15 +120,9 @@ final class Conv2DKernel: Kernel {
         guard xs.count == 4, ws.count == 4, ws[3] == xs[3] else {
             throw op.shapeError("input \(xs) and filter \(ws) are not NHWC / OHWI with matching channels")
         }
-        guard o.strideH > 0, o.strideW > 0, o.dilationH > 0, o.dilationW > 0 else {
-            throw op.fail("stride \(o.strideH)×\(o.strideW) / dilation \(o.dilationH)×\(o.dilationW) must be positive")
-        }
-        let (oh, top) = convolutionGeometry(input: xs[1], kernel: ws[1], stride: o.strideH, dilation: o.dilationH, padding: o.padding)
-        let (ow, left) = convolutionGeometry(input: xs[2], kernel: ws[2], stride: o.strideW, dilation: o.dilationW, padding: o.padding)
-        geometry = ConvGeometry(batch: xs[0], inH: xs[1], inW: xs[2], inC: xs[3], outH: oh, outW: ow, outC: ws[0],
-                                kH: ws[1], kW: ws[2], strideH: o.strideH, strideW: o.strideW,
-                                dilationH: o.dilationH, dilationW: o.dilationW, padTop: top, padLeft: left)
-        try op.expectOutputShape([xs[0], oh, ow, ws[0]], out)
+        geometry = try ConvGeometry(op, input: xs, output: out, kernelH: ws[1], kernelW: ws[2], outC: ws[0],
+                                    strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
+                                    padding: o.padding)
         let w = try op.constantFloats(1, count: ws.reduce(1, *), what: "filter")
         let k = ws[1] * ws[2] * ws[3], cout = ws[0]
         var packed = [Float](repeating: 0, count: w.count)

@@ -162,19 +162,13 @@ final class DepthwiseConv2DKernel: Kernel {
         guard xs.count == 4, ws.count == 4, ws[0] == 1, xs[3] > 0, ws[3] % xs[3] == 0 else {
             throw op.shapeError("input \(xs) and filter \(ws) are not NHWC / [1,KH,KW,C·M]")
         }
-        guard o.strideH > 0, o.strideW > 0, o.dilationH > 0, o.dilationW > 0 else {
-            throw op.fail("stride \(o.strideH)×\(o.strideW) / dilation \(o.dilationH)×\(o.dilationW) must be positive")
-        }
         multiplier = ws[3] / xs[3]
         if o.depthMultiplier != 0 && o.depthMultiplier != multiplier {
             throw op.shapeError("depth_multiplier \(o.depthMultiplier) disagrees with filter \(ws) over input \(xs)")
         }
-        let (oh, top) = convolutionGeometry(input: xs[1], kernel: ws[1], stride: o.strideH, dilation: o.dilationH, padding: o.padding)
-        let (ow, left) = convolutionGeometry(input: xs[2], kernel: ws[2], stride: o.strideW, dilation: o.dilationW, padding: o.padding)
-        geometry = ConvGeometry(batch: xs[0], inH: xs[1], inW: xs[2], inC: xs[3], outH: oh, outW: ow, outC: ws[3],
-                                kH: ws[1], kW: ws[2], strideH: o.strideH, strideW: o.strideW,
-                                dilationH: o.dilationH, dilationW: o.dilationW, padTop: top, padLeft: left)
-        try op.expectOutputShape([xs[0], oh, ow, ws[3]], out)
+        geometry = try ConvGeometry(op, input: xs, output: out, kernelH: ws[1], kernelW: ws[2], outC: ws[3],
+                                    strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
+                                    padding: o.padding)
         weights = FloatBuffer(try op.constantFloats(1, count: ws.reduce(1, *), what: "filter"))
         bias = FloatBuffer(op.optionalInput(2) == nil ? [Float](repeating: 0, count: ws[3])
                                                      : try op.constantFloats(2, count: ws[3], what: "bias"))
