@@ -141,3 +141,28 @@ final class ElementwiseKernelTests: XCTestCase {
         }
     }
 }
+
+/// TRANSPOSE and GATHER against index arithmetic written out by hand.
+final class DataMovementKernelTests: XCTestCase {
+    func testTransposeMatchesIndexFormula() throws {
+        let x = (0..<24).map(Float.init)    // [2,3,4]
+        let harness = KernelHarness(tensors: [.init(shape: [2, 3, 4]), .init(shape: [3], ints: [2, 0, 1]), .init(shape: [4, 2, 3])],
+                                    builtin: .transpose, options: .empty(unionType: 26), inputs: [0, 1], outputs: [2])
+        let y = try harness.run([x])[0]
+        for k in 0..<4 { for i in 0..<2 { for j in 0..<3 {
+            XCTAssertEqual(y[(k * 2 + i) * 3 + j], x[(i * 3 + j) * 4 + k])
+        }}}
+    }
+
+    func testGatherAlongAxisOneAndRejectsBadIndices() throws {
+        let x = (0..<12).map(Float.init)    // [2,3,2]
+        let harness = KernelHarness(tensors: [.init(shape: [2, 3, 2]), .init(shape: [4], ints: [2, 0, 2, 1]), .init(shape: [2, 4, 2])],
+                                    builtin: .gather, options: .gather(axis: 1, batchDims: 0), inputs: [0, 1], outputs: [2])
+        XCTAssertEqual(try harness.run([x])[0], [4, 5, 0, 1, 4, 5, 2, 3, 10, 11, 6, 7, 10, 11, 8, 9])
+        var bad = harness
+        bad.tensors[1] = .init(shape: [4], ints: [2, 0, 3, 1])
+        XCTAssertThrowsError(try bad.makeKernel()) { error in
+            guard case TFLiteError.shapeMismatch(0, "GATHER", _) = error else { return XCTFail("\(error)") }
+        }
+    }
+}
