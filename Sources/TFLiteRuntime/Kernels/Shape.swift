@@ -108,23 +108,8 @@ final class TransposeKernel: Kernel {
     }
 
     override func run(threads: Int) {
-        let x = inputs[0], y = outputs[0], rank = outShape.count
-        let total = outShape.reduce(1, *)
-        guard rank > 0 else { y[0] = x[0]; return }
-        var index = [Int](repeating: 0, count: rank)
-        var source = 0
-        for o in 0..<total {
-            y[o] = x[source]
-            var axis = rank - 1
-            while axis >= 0 {
-                index[axis] += 1
-                source += inStrides[axis]
-                if index[axis] < outShape[axis] { break }
-                source -= inStrides[axis] * outShape[axis]
-                index[axis] = 0
-                axis -= 1
-            }
-        }
+        let x = inputs[0], y = outputs[0]
+        walkStrided(outShape, strides: inStrides) { o, source in y[o] = x[source] }
     }
 }
 
