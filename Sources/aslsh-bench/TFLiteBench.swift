@@ -1,1 +1,124 @@
-func runTFLiteBench(_ args: [String]) throws {}
+import Foundation
+import TensorCore
+import TFLiteRuntime
+
+/// `aslsh-bench tflite [--runs N] [--threads 1,2] [--model NAME] [--profile] [--models-dir DIR] [--litert-python PY]`
+///
+/// Per-model latency of aslsh's TFLite interpreter on the four MediaPipe hand models, 1 and 2
+/// threads: median (and p10) of N runs after 10 warm-up runs. When a Python with `ai_edge_litert`
+/// is given (`--litert-python` or `ASLSH_LITERT_PYTHON`), LiteRT's builtin kernels and XNNPACK
+/// are measured in the same run by the same protocol for comparison.
+func runTFLiteBench(_ args: [String]) throws {
+    var profile = false
+    var threadCounts = [1, 2]
+    var runs = 50, modelsDir = "models/mediapipe"
+    var python = ProcessInfo.processInfo.environment["ASLSH_LITERT_PYTHON"]
+    var models = ["palm_detection_full", "palm_detection_lite", "hand_landmark_full", "hand_landmark_lite"]
+    var i = 0
+    while i < args.count {
+        let value = i + 1 < args.count ? args[i + 1] : ""
+        switch args[i] {
+        case "--runs": runs = max(1, Int(value) ?? runs); i += 1
+        case "--models-dir": modelsDir = value; i += 1
+        case "--litert-python": python = value; i += 1
+        case "--model": models = [value]; i += 1
+        case "--profile": profile = true
+        case "--threads": threadCounts = value.split(separator: ",").compactMap { Int($0) }; i += 1
+        default: throw BenchError("unknown option \(args[i])")
+        }
+        i += 1
+    }
+    var ours: [String: [Int: (median: Double, p10: Double, cpu: Double)]] = [:]
+    for name in models {
+        let url = URL(fileURLWithPath: modelsDir).appendingPathComponent("\(name).tflite")
+        let model = try TFLiteModel(contentsOf: url)
+        for threads in threadCounts {
+            let interpreter = try TFLiteInterpreter(model: model, threads: threads)
+            var rng = SeededRandom(seed: 1)
+            interpreter.withInput(0) { buffer in for k in buffer.indices { buffer[k] = rng.uniform() } }
+            for _ in 0..<10 { interpreter.run() }
+            var times: [Double] = [], cpu: [Double] = []
+            for _ in 0..<runs {
+                let t0 = DispatchTime.now().uptimeNanoseconds, c0 = processCPUSeconds()
+                interpreter.run()
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                cpu.append((processCPUSeconds() - c0) * 1e3)
+            }
+            times.sort()
+            cpu.sort()
+            if profile {
+                var totals: [String: Double] = [:]
+                for _ in 0..<10 { for (op, t) in interpreter.profile() { totals[op, default: 0] += t / 10 } }
+                print("\(name) \(threads) thread(s), per op (ms):")
+                for (op, t) in totals.sorted(by: { $0.value > $1.value }) { print(String(format: "  %8.3f  %@", t * 1e3, op)) }
+            }
+            ours[name, default: [:]][threads] = (times[times.count / 2], times[times.count / 10], cpu[cpu.count / 2])
+        }
+    }
+    BLASThreads.count = 1
+    let peer = try python.map { try measureLiteRT(python: $0, modelsDir: modelsDir, models: models, runs: runs) } ?? [:]
+    print("TFLite interpreter latency, median of \(runs) runs after 10 warm-up (ms); LiteRT measured \(peer.isEmpty ? "— not measured (pass --litert-python)" : "in the same run")")
+    print("(cpu = median process CPU time per run, all threads: a steadier figure on a loaded machine)")
+    print("model                 thr  aslsh  (p10)     cpu   LiteRT-builtin  LiteRT-XNNPACK  aslsh/builtin  aslsh/XNNPACK")
+    for name in models {
+        for threads in threadCounts {
+            guard let o = ours[name]?[threads] else { continue }
+            let builtin = peer["\(name)/builtin/\(threads)"], xnn = peer["\(name)/xnnpack/\(threads)"]
+            func f(_ v: Double?) -> String { v.map { String(format: "%7.2f", $0) } ?? "      –" }
+            print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + "\(threads)  " + f(o.median) + " (" + f(o.p10) + ") " + f(o.cpu) + "  "
+                  + f(builtin) + "         " + f(xnn) + "         "
+                  + (builtin.map { String(format: "%5.2f×", o.median / $0) } ?? "    –  ") + "         "
+                  + (xnn.map { String(format: "%5.2f×", o.median / $0) } ?? "  –"))
+        }
+    }
+}
+
+private struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// LiteRT's own latency by the same protocol (10 warm-up invokes, median of `runs`).
+private func measureLiteRT(python: String, modelsDir: String, models: [String], runs: Int) throws -> [String: Double] {
+    let script = """
+    import sys, time, numpy as np
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType as R
+    models_dir, runs = sys.argv[1], int(sys.argv[2])
+    for name in sys.argv[3:]:
+        for kind, resolver in (('xnnpack', R.AUTO), ('builtin', R.BUILTIN_WITHOUT_DEFAULT_DELEGATES)):
+            for threads in (1, 2):
+                it = Interpreter(model_path=f'{models_dir}/{name}.tflite', num_threads=threads,
+                                 experimental_op_resolver_type=resolver)
+                it.allocate_tensors()
+                d = it.get_input_details()[0]
+                x = np.random.default_rng(1).random(d['shape'], dtype=np.float32)
+                it.set_tensor(d['index'], x)
+                for _ in range(10): it.invoke()
+                ts = []
+                for _ in range(runs):
+                    t0 = time.perf_counter(); it.invoke(); ts.append((time.perf_counter() - t0) * 1e3)
+                print(f'{name}/{kind}/{threads} {float(np.median(ts)):.3f}', flush=True)
+    """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = ["-c", script, modelsDir, String(runs)] + models
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw BenchError("LiteRT measurement failed (\(python))") }
+    var result: [String: Double] = [:]
+    for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        let parts = line.split(separator: " ")
+        if parts.count == 2, let v = Double(parts[1]) { result[String(parts[0])] = v }
+    }
+    return result
+}
+
+/// CPU seconds used by this process so far (all threads).
+private func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}

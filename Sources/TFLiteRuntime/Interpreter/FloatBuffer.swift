@@ -37,26 +37,23 @@ enum ConstantDecoding {
         return Float(bitPattern: sign | (exponent + 112) << 23 | mantissa << 13)
     }
 
-    static func float32(_ bytes: ArraySlice<UInt8>) -> [Float] {
+    /// Little-endian 32-bit words of a byte slice.
+    static func words(_ bytes: ArraySlice<UInt8>) -> [UInt32] {
         let base = bytes.startIndex
         return (0..<(bytes.count / 4)).map { i in
             let o = base + 4 * i
-            return Float(bitPattern: UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)
+            return UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
         }
     }
+
+    static func float32(_ bytes: ArraySlice<UInt8>) -> [Float] { words(bytes).map(Float.init(bitPattern:)) }
+
+    static func int32(_ bytes: ArraySlice<UInt8>) -> [Int32] { words(bytes).map(Int32.init(bitPattern:)) }
 
     static func float16(_ bytes: ArraySlice<UInt8>) -> [Float] {
         let base = bytes.startIndex
         return (0..<(bytes.count / 2)).map { i in
             halfToFloat(UInt16(bytes[base + 2 * i]) | UInt16(bytes[base + 2 * i + 1]) << 8)
-        }
-    }
-
-    static func int32(_ bytes: ArraySlice<UInt8>) -> [Int32] {
-        let base = bytes.startIndex
-        return (0..<(bytes.count / 4)).map { i in
-            let o = base + 4 * i
-            return Int32(bitPattern: UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)
         }
     }
 

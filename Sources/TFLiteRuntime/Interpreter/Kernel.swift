@@ -30,6 +30,9 @@ class Kernel {
         self.scratch = scratch
     }
 
+    /// Label under which `TFLiteInterpreter.profile` sums this kernel's time.
+    var profileKey: String { name }
+
     func run(threads: Int) { fatalError("\(type(of: self)) must override run") }
 }
 
@@ -125,7 +128,9 @@ struct ActivationClamp: Equatable {
     @inline(__always) func apply(_ v: Float) -> Float { min(max(v, lower), upper) }
 
     @inline(__always) func apply(_ v: SIMD8<Float>) -> SIMD8<Float> {
-        v.clamped(lowerBound: SIMD8(repeating: lower), upperBound: SIMD8(repeating: upper))
+        // Compare-and-select: inlines to two compares and blends (pointwiseMin/Max do not inline).
+        let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
+        return v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
     }
 }
 

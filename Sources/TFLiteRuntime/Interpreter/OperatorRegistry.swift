@@ -21,8 +21,11 @@ enum OperatorRegistry {
         case .averagePool2D: return try Pool2DKernel(op, .average)
         case .pad, BuiltinOperator(rawValue: 60): return try PadKernel(op)
         case .concatenation: return try ConcatenationKernel(op)
+        case .transpose: return try TransposeKernel(op)
+        case .gather: return try GatherKernel(op)
         case .resizeBilinear: return try ResizeBilinearKernel(op)
         case .mean: return try MeanKernel(op)
+        case .unidirectionalSequenceLSTM: return try SequenceLSTMKernel(op)
         default:
             throw op.fail("no kernel for \(op.op.builtin.name) (builtin code \(op.op.builtin.rawValue))")
         }

@@ -1,3 +1,4 @@
+import Dispatch
 import TensorCore
 
 /// Runs one subgraph of a `TFLiteModel` on float32 data.
@@ -28,6 +29,10 @@ public final class TFLiteInterpreter {
     /// Floats in the activation arena (after reuse planning).
     public let arenaFloats: Int
 
+    /// Largest tensor, kernel scratch and arena accepted (2^26 floats = 256 MiB; the MediaPipe
+    /// models need under 1 M): bigger shapes are treated as a corrupt file, not allocated.
+    public static let maxTensorElements = 1 << 26
+
     public init(model: TFLiteModel, threads: Int = 1, subgraph subgraphIndex: Int = 0) throws {
         guard subgraphIndex >= 0, subgraphIndex < model.subgraphs.count else {
             throw TFLiteError.invalidModel(location: "model", reason: "subgraph \(subgraphIndex) of \(model.subgraphs.count)")
@@ -38,13 +43,28 @@ public final class TFLiteInterpreter {
         subgraph = graph
         let tensors = graph.tensors
 
+        // 0. Every shape must be non-negative and of a size we can allocate (a corrupt file
+        // must fail here, not in an allocation or a kernel's index arithmetic).
+        for (t, info) in tensors.enumerated() {
+            var count = 1
+            for d in info.shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                guard d >= 0, !overflow, product <= Self.maxTensorElements else {
+                    throw TFLiteError.invalidModel(location: "tensor \(t) \(info.name.debugDescription)",
+                                                   reason: "shape \(info.shape) is negative or larger than \(Self.maxTensorElements) elements")
+                }
+                count = product
+            }
+        }
+
         // 1. Constants.
         var floatConstants: [Int: [Float]] = [:]
         var intConstants: [Int: [Int]] = [:]
         for (t, info) in tensors.enumerated() where info.buffer > 0 && !model.buffers[info.buffer].isEmpty {
             let bytes = model.bufferBytes(info.buffer)
             let count = info.shape.reduce(1, *)
-            guard info.shape.allSatisfy({ $0 >= 0 }), let width = info.type.byteWidth, bytes.count == count * width else {
+            guard let width = info.type.byteWidth else { continue }   // STRING etc.: no kernel reads them
+            guard bytes.count == count * width else {
                 throw TFLiteError.invalidModel(location: "tensor \(t) \(info.name.debugDescription)",
                                                reason: "\(bytes.count)-byte buffer for \(info.type) shape \(info.shape)")
             }
@@ -103,6 +123,9 @@ public final class TFLiteInterpreter {
                     throw TFLiteError.shapeMismatch(index: index, op: name,
                         reason: "input \(tensors[src].shape) and output \(tensors[dst].shape) hold different element counts")
                 }
+                guard root(src) != dst, floatConstants[dst] == nil, aliasOf[dst] == nil else {
+                    throw TFLiteError.invalidModel(location: "operator \(index) (\(name))", reason: "output tensor \(dst) is already defined")
+                }
                 if let values = floatConstants[src] { floatConstants[dst] = values } else { aliasOf[dst] = src }
                 continue
             }
@@ -139,6 +162,11 @@ public final class TFLiteInterpreter {
         let roots = first.keys.sorted()
         let requests = roots.map { MemoryPlanner.Request(size: tensors[$0].shape.reduce(1, *), first: first[$0]!, last: last[$0]!) }
         let (offsets, total) = MemoryPlanner.plan(requests)
+        let scratchCount = kernels.map(\.scratchCount).max() ?? 0
+        guard total <= Self.maxTensorElements, scratchCount <= Self.maxTensorElements else {
+            throw TFLiteError.invalidModel(location: "subgraph \(subgraphIndex)",
+                                           reason: "needs \(total) arena + \(scratchCount) scratch floats, over the \(Self.maxTensorElements) limit")
+        }
         let arena = FloatBuffer(count: total)
         storage.append(arena)
         for (i, r) in roots.enumerated() { pointers[r] = arena.pointer + offsets[i] }
@@ -148,9 +176,15 @@ public final class TFLiteInterpreter {
             pointers[t] = block.pointer
         }
         for t in aliasOf.keys { pointers[t] = pointers[root(t)] }
-        let scratch = FloatBuffer(count: kernels.map(\.scratchCount).max() ?? 0)
+        let scratch = FloatBuffer(count: scratchCount)
         storage.append(scratch)
-        for kernel in kernels { kernel.bind(pointers: pointers, scratch: scratch.pointer) }
+        for kernel in kernels {
+            for t in kernel.inputIDs + kernel.outputIDs where pointers[t] == nil {
+                throw TFLiteError.unsupportedOperator(index: kernel.opIndex, op: kernel.name,
+                    reason: "tensor \(t) \(tensors[t].name.debugDescription) (\(tensors[t].type)) has no float storage")
+            }
+            kernel.bind(pointers: pointers, scratch: scratch.pointer)
+        }
 
         for t in graph.outputs + graph.inputs where pointers[t] == nil {
             throw TFLiteError.invalidModel(location: "tensor \(t) \(tensors[t].name.debugDescription)",
@@ -188,6 +222,19 @@ public final class TFLiteInterpreter {
     public func run() {
         BLASThreads.count = threads
         for kernel in kernels { kernel.run(threads: threads) }
+    }
+
+    /// Runs once, timing each kernel: seconds per op name, summed (for benchmarks and tuning).
+    public func profile() -> [(op: String, seconds: Double)] {
+        BLASThreads.count = threads
+        var totals: [String: Double] = [:]
+        for kernel in kernels {
+            let start = DispatchTime.now().uptimeNanoseconds
+            kernel.run(threads: threads)
+            let key = kernel.profileKey
+            totals[key, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        return totals.sorted { $0.value > $1.value }.map { ($0.key, $0.value) }
     }
 
     /// Copies `inputs` (in subgraph input order) in, runs, and returns the outputs in subgraph output order.

@@ -27,18 +27,39 @@ enum BinaryOperation {
         shape.forEach { o, ai, bi in y[o] = activation.apply(op.apply(a[ai], b[bi])) }
     }
 
-    /// Same-shape fast path: y[i] = act(a[i] ∘ b[i]).
+    /// Same-shape fast path: y[i] = act(a[i] ∘ b[i]). One loop per operation so each is a
+    /// straight vector loop (a switch inside the loop defeats vectorisation).
     static func sameShape(_ op: BinaryOperation, count: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                           y: UnsafeMutablePointer<Float>, activation: ActivationClamp) {
-        let lo = SIMD8<Float>(repeating: activation.lower), hi = SIMD8<Float>(repeating: activation.upper)
-        var i = 0
-        while i + 8 <= count {
-            let va = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
-            let vb = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: op.apply(va, vb).clamped(lowerBound: lo, upperBound: hi), as: SIMD8<Float>.self)
-            i += 8
+        switch op {
+        case .add: elementwise(count, a, b, y, activation) { $0 + $1 } _: { $0 + $1 }
+        case .sub: elementwise(count, a, b, y, activation) { $0 - $1 } _: { $0 - $1 }
+        case .mul: elementwise(count, a, b, y, activation) { $0 * $1 } _: { $0 * $1 }
+        case .div: elementwise(count, a, b, y, activation) { $0 / $1 } _: { $0 / $1 }
         }
-        while i < count { y[i] = activation.apply(op.apply(a[i], b[i])); i += 1 }
+    }
+
+    @inline(__always)
+    private static func elementwise(_ count: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                    _ y: UnsafeMutablePointer<Float>, _ activation: ActivationClamp,
+                                    _ vector: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>, _ scalar: (Float, Float) -> Float) {
+        var i = 0
+        if activation.isIdentity {
+            while i + 8 <= count {
+                let va = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+                let vb = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(y + i).storeBytes(of: vector(va, vb), as: SIMD8<Float>.self)
+                i += 8
+            }
+        } else {
+            while i + 8 <= count {
+                let va = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+                let vb = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(y + i).storeBytes(of: activation.apply(vector(va, vb)), as: SIMD8<Float>.self)
+                i += 8
+            }
+        }
+        while i < count { y[i] = activation.apply(scalar(a[i], b[i])); i += 1 }
     }
 }
 

@@ -47,3 +47,27 @@ struct Broadcast {
         }
     }
 }
+
+/// Visits every element of `shape` in row-major order, passing its linear index and its offset
+/// in another layout given by per-axis `strides` (0 = axis collapsed). Used by MEAN (input order
+/// → output slot) and TRANSPOSE (output order → input element).
+@inline(__always)
+func walkStrided(_ shape: [Int], strides: [Int], _ body: (_ linear: Int, _ offset: Int) -> Void) {
+    let rank = shape.count, total = shape.reduce(1, *)
+    guard total > 0 else { return }
+    guard rank > 0 else { body(0, 0); return }
+    var index = [Int](repeating: 0, count: rank)
+    var offset = 0
+    for linear in 0..<total {
+        body(linear, offset)
+        var axis = rank - 1
+        while axis >= 0 {
+            index[axis] += 1
+            offset += strides[axis]
+            if index[axis] < shape[axis] { break }
+            offset -= strides[axis] * shape[axis]
+            index[axis] = 0
+            axis -= 1
+        }
+    }
+}

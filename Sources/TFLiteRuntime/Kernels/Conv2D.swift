@@ -16,6 +16,23 @@ struct ConvGeometry: Equatable {
     }
 }
 
+extension ConvGeometry {
+    /// Validates strides/dilations and derives the output size and padding of a window op over an
+    /// NHWC input `xs`, checking the output tensor's shape; shared by convolutions and pooling.
+    init(_ op: OpContext, input xs: [Int], output: Int, kernelH: Int, kernelW: Int, outC: Int,
+         strideH: Int, strideW: Int, dilationH: Int = 1, dilationW: Int = 1, padding: Padding) throws {
+        guard strideH > 0, strideW > 0, dilationH > 0, dilationW > 0, kernelH > 0, kernelW > 0 else {
+            throw op.fail("window \(kernelH)×\(kernelW), stride \(strideH)×\(strideW), dilation \(dilationH)×\(dilationW) must be positive")
+        }
+        let (oh, top) = convolutionGeometry(input: xs[1], kernel: kernelH, stride: strideH, dilation: dilationH, padding: padding)
+        let (ow, left) = convolutionGeometry(input: xs[2], kernel: kernelW, stride: strideW, dilation: dilationW, padding: padding)
+        self.init(batch: xs[0], inH: xs[1], inW: xs[2], inC: xs[3], outH: oh, outW: ow, outC: outC,
+                  kH: kernelH, kW: kernelW, strideH: strideH, strideW: strideW,
+                  dilationH: dilationH, dilationW: dilationW, padTop: top, padLeft: left)
+        try op.expectOutputShape([xs[0], oh, ow, outC], output)
+    }
+}
+
 enum Conv2D {
     /// Reference: x [N,H,W,Cin], w [Cout,KH,KW,Cin] (OHWI), bias [Cout] → y [N,OH,OW,Cout].
     /// Direct loops accumulating in Double; zero padding outside the input.
@@ -50,10 +67,12 @@ enum Conv2D {
                     let iy = oy * g.strideH - g.padTop + ky * g.dilationH
                     for kx in 0..<g.kW {
                         let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
+                        // Stems have 3 input channels: an inline loop beats a memmove call per tap.
                         if iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW {
-                            dst.update(from: x + (iy * g.inW + ix) * g.inC, count: g.inC)
+                            let src = x + (iy * g.inW + ix) * g.inC
+                            if g.inC <= 8 { for c in 0..<g.inC { dst[c] = src[c] } } else { dst.update(from: src, count: g.inC) }
                         } else {
-                            dst.update(repeating: 0, count: g.inC)
+                            if g.inC <= 8 { for c in 0..<g.inC { dst[c] = 0 } } else { dst.update(repeating: 0, count: g.inC) }
                         }
                         dst += g.inC
                     }
@@ -67,14 +86,13 @@ enum Conv2D {
                                 bias: UnsafePointer<Float>?, activation: ActivationClamp) {
         if bias == nil && activation.isIdentity { return }
         let vectorCols = cols & ~7
-        let lo = SIMD8<Float>(repeating: activation.lower), hi = SIMD8<Float>(repeating: activation.upper)
         for r in 0..<rows {
             let row = y + r * cols
             var c = 0
             while c < vectorCols {
                 var v = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD8<Float>.self)
                 if let bias { v += UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD8<Float>.self) }
-                v = v.clamped(lowerBound: lo, upperBound: hi)
+                v = activation.apply(v)
                 UnsafeMutableRawPointer(row + c).storeBytes(of: v, as: SIMD8<Float>.self)
                 c += 8
             }
@@ -102,15 +120,9 @@ final class Conv2DKernel: Kernel {
         guard xs.count == 4, ws.count == 4, ws[3] == xs[3] else {
             throw op.shapeError("input \(xs) and filter \(ws) are not NHWC / OHWI with matching channels")
         }
-        guard o.strideH > 0, o.strideW > 0, o.dilationH > 0, o.dilationW > 0 else {
-            throw op.fail("stride \(o.strideH)×\(o.strideW) / dilation \(o.dilationH)×\(o.dilationW) must be positive")
-        }
-        let (oh, top) = convolutionGeometry(input: xs[1], kernel: ws[1], stride: o.strideH, dilation: o.dilationH, padding: o.padding)
-        let (ow, left) = convolutionGeometry(input: xs[2], kernel: ws[2], stride: o.strideW, dilation: o.dilationW, padding: o.padding)
-        geometry = ConvGeometry(batch: xs[0], inH: xs[1], inW: xs[2], inC: xs[3], outH: oh, outW: ow, outC: ws[0],
-                                kH: ws[1], kW: ws[2], strideH: o.strideH, strideW: o.strideW,
-                                dilationH: o.dilationH, dilationW: o.dilationW, padTop: top, padLeft: left)
-        try op.expectOutputShape([xs[0], oh, ow, ws[0]], out)
+        geometry = try ConvGeometry(op, input: xs, output: out, kernelH: ws[1], kernelW: ws[2], outC: ws[0],
+                                    strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
+                                    padding: o.padding)
         let w = try op.constantFloats(1, count: ws.reduce(1, *), what: "filter")
         let k = ws[1] * ws[2] * ws[3], cout = ws[0]
         var packed = [Float](repeating: 0, count: w.count)
@@ -119,6 +131,10 @@ final class Conv2DKernel: Kernel {
         bias = op.optionalInput(2) == nil ? nil : FloatBuffer(try op.constantFloats(2, count: cout, what: "bias"))
         activation = try op.activation(o.activation)
         super.init(op, inputs: [x], outputs: [out])
+    }
+
+    override var profileKey: String {
+        "CONV_2D \(geometry.kH)x\(geometry.kW)\(geometry.isPointwise ? " gemm" : " im2col") s\(geometry.strideH)"
     }
 
     override var scratchCount: Int {

@@ -39,21 +39,7 @@ final class MeanKernel: Kernel {
     override func run(threads: Int) {
         let x = inputs[0], y = outputs[0]
         y.update(repeating: 0, count: outCount)
-        let total = inShape.reduce(1, *)
-        var index = [Int](repeating: 0, count: inShape.count)
-        var o = 0
-        for i in 0..<total {
-            y[o] += x[i]
-            var axis = inShape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                o += outStrides[axis]
-                if index[axis] < inShape[axis] { break }
-                o -= outStrides[axis] * inShape[axis]
-                index[axis] = 0
-                axis -= 1
-            }
-        }
+        walkStrided(inShape, strides: outStrides) { i, o in y[o] += x[i] }
         for i in 0..<outCount { y[i] /= divisor }
     }
 }

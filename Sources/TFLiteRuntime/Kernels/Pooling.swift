@@ -36,14 +36,8 @@ final class Pool2DKernel: Kernel {
         guard case let .pool2D(o) = op.op.options else { throw op.fail("missing Pool2DOptions") }
         let x = try op.input(0), out = try op.output(0), xs = op.shape(x)
         guard xs.count == 4 else { throw op.shapeError("input \(xs) is not NHWC") }
-        guard o.strideH > 0, o.strideW > 0, o.filterH > 0, o.filterW > 0 else {
-            throw op.fail("filter \(o.filterH)×\(o.filterW) stride \(o.strideH)×\(o.strideW) must be positive")
-        }
-        let (oh, top) = convolutionGeometry(input: xs[1], kernel: o.filterH, stride: o.strideH, dilation: 1, padding: o.padding)
-        let (ow, left) = convolutionGeometry(input: xs[2], kernel: o.filterW, stride: o.strideW, dilation: 1, padding: o.padding)
-        geometry = ConvGeometry(batch: xs[0], inH: xs[1], inW: xs[2], inC: xs[3], outH: oh, outW: ow, outC: xs[3],
-                                kH: o.filterH, kW: o.filterW, strideH: o.strideH, strideW: o.strideW, padTop: top, padLeft: left)
-        try op.expectOutputShape([xs[0], oh, ow, xs[3]], out)
+        geometry = try ConvGeometry(op, input: xs, output: out, kernelH: o.filterH, kernelW: o.filterW, outC: xs[3],
+                                    strideH: o.strideH, strideW: o.strideW, padding: o.padding)
         self.kind = kind
         activation = try op.activation(o.activation)
         super.init(op, inputs: [x], outputs: [out])

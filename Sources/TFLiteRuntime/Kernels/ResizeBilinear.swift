@@ -51,7 +51,7 @@ final class ResizeBilinearKernel: Kernel {
         if alignCorners && halfPixel { throw op.fail("align_corners and half_pixel_centers are both set") }
         let x = try op.input(0), out = try op.output(0), xs = op.shape(x)
         let size = try op.constantInts(1, what: "size")
-        guard xs.count == 4, size.count == 2, size[0] > 0, size[1] > 0 else { throw op.shapeError("input \(xs), size \(size)") }
+        guard xs.count == 4, xs[1] > 0, xs[2] > 0, size.count == 2, size[0] > 0, size[1] > 0 else { throw op.shapeError("input \(xs), size \(size)") }
         try op.expectOutputShape([xs[0], size[0], size[1], xs[3]], out)
         batch = xs[0]; inH = xs[1]; inW = xs[2]; channels = xs[3]
         rows = ResizeBilinear.taps(input: inH, output: size[0], alignCorners: alignCorners, halfPixelCenters: halfPixel)

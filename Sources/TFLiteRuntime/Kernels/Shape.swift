@@ -1,4 +1,4 @@
-/// Data-movement ops: PAD/PADV2, CONCATENATION (RESHAPE/SQUEEZE/EXPAND_DIMS are storage aliases
+/// Data-movement ops: PAD/PADV2, CONCATENATION, TRANSPOSE, GATHER (RESHAPE/SQUEEZE/EXPAND_DIMS are storage aliases
 /// planned by the interpreter and have no kernel).
 
 /// PAD: x of `shape` → y of shape[i] + before[i] + after[i], filled with `value` outside x.
@@ -83,6 +83,69 @@ final class ConcatenationKernel: Kernel {
         if !activation.isIdentity {
             let total = outer * blocks.reduce(0, +), base = outputs[0]
             for i in 0..<total { base[i] = activation.apply(base[i]) }
+        }
+    }
+}
+
+/// TRANSPOSE with a constant permutation: y[i₀…] = x[i_perm⁻¹…], walking y in order.
+final class TransposeKernel: Kernel {
+    let outShape: [Int]
+    let inStrides: [Int]   // input stride for each output axis
+
+    init(_ op: OpContext) throws {
+        try op.expectInputs(2...2)
+        let x = try op.input(0), out = try op.output(0), xs = op.shape(x)
+        let perm = try op.constantInts(1, what: "perm")
+        guard perm.count == xs.count, Set(perm) == Set(0..<xs.count) else {
+            throw op.shapeError("perm \(perm) is not a permutation of \(xs.count) axes")
+        }
+        var strides = [Int](repeating: 1, count: xs.count)
+        for axis in stride(from: xs.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * xs[axis + 1] }
+        outShape = perm.map { xs[$0] }
+        inStrides = perm.map { strides[$0] }
+        try op.expectOutputShape(outShape, out)
+        super.init(op, inputs: [x], outputs: [out])
+    }
+
+    override func run(threads: Int) {
+        let x = inputs[0], y = outputs[0]
+        walkStrided(outShape, strides: inStrides) { o, source in y[o] = x[source] }
+    }
+}
+
+/// GATHER along `axis` with constant indices (batch_dims 0): for each outer index, the selected
+/// [axis+1…] blocks in index order. Indices are range-checked at load.
+final class GatherKernel: Kernel {
+    let outer: Int, axisSize: Int, inner: Int
+    let indices: [Int]
+
+    init(_ op: OpContext) throws {
+        try op.expectInputs(2...2)
+        guard case let .gather(rawAxis, batchDims) = op.op.options else { throw op.fail("missing GatherOptions") }
+        guard batchDims == 0 else { throw op.fail("batch_dims \(batchDims) is not supported") }
+        let x = try op.input(0), out = try op.output(0), xs = op.shape(x)
+        let axis = rawAxis < 0 ? rawAxis + xs.count : rawAxis
+        guard axis >= 0, axis < xs.count else { throw op.shapeError("axis \(rawAxis) for input rank \(xs.count)") }
+        let ids = try op.constantInts(1, what: "indices")
+        if let bad = ids.first(where: { $0 < 0 || $0 >= xs[axis] }) {
+            throw op.shapeError("index \(bad) is outside 0..<\(xs[axis])")
+        }
+        outer = xs[..<axis].reduce(1, *)
+        axisSize = xs[axis]
+        inner = xs[(axis + 1)...].reduce(1, *)
+        indices = ids
+        try op.expectOutputShape(Array(xs[..<axis]) + op.shape(try op.input(1)) + Array(xs[(axis + 1)...]), out)
+        super.init(op, inputs: [x], outputs: [out])
+    }
+
+    override func run(threads: Int) {
+        var y = outputs[0]
+        for o in 0..<outer {
+            let base = inputs[0] + o * axisSize * inner
+            for i in indices {
+                y.update(from: base + i * inner, count: inner)
+                y += inner
+            }
         }
     }
 }

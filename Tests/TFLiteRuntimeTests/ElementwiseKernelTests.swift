@@ -1,0 +1,168 @@
+import Foundation
+import TensorCore
+import XCTest
+@testable import TFLiteRuntime
+
+/// Arithmetic, activations, pooling, data movement, resize and reductions: fast paths against
+/// references and hand-computed values.
+final class ElementwiseKernelTests: XCTestCase {
+    func testBinaryOpsSameShapeAndBroadcast() throws {
+        var rng = SeededRandom(seed: 21)
+        for (op, builtin) in [(BinaryOperation.add, BuiltinOperator.add), (.sub, .sub), (.mul, .mul), (.div, .div)] {
+            let a = randomFloats(2 * 3 * 19, &rng), b = randomFloats(2 * 3 * 19, &rng).map { $0 + 3 }
+            let same = KernelHarness(tensors: [.init(shape: [2, 3, 19]), .init(shape: [2, 3, 19]), .init(shape: [2, 3, 19])],
+                                     builtin: builtin, options: .arithmetic(activation: .relu6), inputs: [0, 1], outputs: [2])
+            let y = try same.run([a, b])[0]
+            XCTAssertEqual(y, zip(a, b).map { min(max(op.apply($0, $1), 0), 6) }, "\(builtin)")
+            // [2,3,4] ∘ [3,1] broadcasts the second operand over axes 0 and 2.
+            let c = randomFloats(24, &rng), d = randomFloats(3, &rng).map { $0 + 3 }
+            let broadcast = KernelHarness(tensors: [.init(shape: [2, 3, 4]), .init(shape: [3, 1]), .init(shape: [2, 3, 4])],
+                                          builtin: builtin, options: .arithmetic(activation: .none), inputs: [0, 1], outputs: [2])
+            let z = try broadcast.run([c, d])[0]
+            for i in 0..<2 { for j in 0..<3 { for k in 0..<4 {
+                XCTAssertEqual(z[(i * 3 + j) * 4 + k], op.apply(c[(i * 3 + j) * 4 + k], d[j]))
+            }}}
+        }
+    }
+
+    func testPReLUPerChannelMatchesBroadcastReference() throws {
+        var rng = SeededRandom(seed: 22)
+        for channels in [32, 13] {
+            let x = randomFloats(5 * 4 * channels, &rng), alpha = randomFloats(channels, &rng)
+            let harness = KernelHarness(tensors: [.init(shape: [1, 5, 4, channels]), .init(shape: [1, 1, channels], floats: alpha),
+                                                  .init(shape: [1, 5, 4, channels])],
+                                        builtin: .prelu, options: .none, inputs: [0, 1], outputs: [2])
+            let y = try harness.run([x])[0]
+            XCTAssertEqual(y, x.enumerated().map { i, v in v >= 0 ? v : alpha[i % channels] * v })
+        }
+    }
+
+    func testUnaryActivations() throws {
+        let x: [Float] = [-20, -3, -0.5, 0, 0.25, 2, 7, 30]
+        func run(_ op: BuiltinOperator, _ options: OperatorOptions = .none) throws -> [Float] {
+            try KernelHarness(tensors: [.init(shape: [2, 4]), .init(shape: [2, 4])], builtin: op, options: options,
+                              inputs: [0], outputs: [1]).run([x])[0]
+        }
+        let logistic = try run(.logistic), tanh = try run(.tanh)
+        for (i, v) in x.enumerated() {
+            XCTAssertEqual(Double(logistic[i]), 1 / (1 + Foundation.exp(-Double(v))), accuracy: 1e-7)
+            XCTAssertEqual(Double(tanh[i]), Foundation.tanh(Double(v)), accuracy: 1e-7)
+        }
+        XCTAssertEqual(try run(.relu), x.map { max($0, 0) })
+        XCTAssertEqual(try run(.relu6), x.map { min(max($0, 0), 6) })
+        let softmax = try run(.softmax, .softmax(beta: 0.5))
+        for row in 0..<2 {
+            let values = x[(row * 4)..<(row * 4 + 4)].map { Foundation.exp(0.5 * Double($0)) }
+            for k in 0..<4 { XCTAssertEqual(Double(softmax[row * 4 + k]), values[k] / values.reduce(0, +), accuracy: 1e-6) }
+        }
+    }
+
+    func testPoolingSkipsPaddedPositions() throws {
+        // 3×3 single-channel input, 2×2 window, stride 2, SAME → output 2×2 with the bottom/right
+        // windows hanging over the padding (TFLite pads after: total 1 → 0 before, 1 after).
+        let x: [Float] = [1, 2, 3,
+                          4, 5, 6,
+                          7, 8, 9]
+        let options = OperatorOptions.pool2D(Pool2DOptions(padding: .same, strideW: 2, strideH: 2, filterW: 2, filterH: 2, activation: .none))
+        let tensors: [KernelHarness.TensorSpec] = [.init(shape: [1, 3, 3, 1]), .init(shape: [1, 2, 2, 1])]
+        let maxPool = try KernelHarness(tensors: tensors, builtin: .maxPool2D, options: options, inputs: [0], outputs: [1]).run([x])[0]
+        XCTAssertEqual(maxPool, [5, 6, 8, 9])
+        let average = try KernelHarness(tensors: tensors, builtin: .averagePool2D, options: options, inputs: [0], outputs: [1]).run([x])[0]
+        XCTAssertEqual(average, [3, 4.5, 7.5, 9])   // (1+2+4+5)/4, (3+6)/2, (7+8)/2, 9/1
+    }
+
+    func testPadAppendsZeroChannels() throws {
+        let x: [Float] = [1, 2, 3, 4]   // [1,2,1,2]
+        let harness = KernelHarness(tensors: [.init(shape: [1, 2, 1, 2]), .init(shape: [4, 2], ints: [0, 0, 1, 0, 0, 1, 0, 2]),
+                                              .init(shape: [1, 3, 2, 4])],
+                                    builtin: .pad, options: .empty(unionType: 22), inputs: [0, 1], outputs: [2])
+        let y = try harness.run([x])[0]
+        XCTAssertEqual(y, [0, 0, 0, 0, 0, 0, 0, 0,
+                           1, 2, 0, 0, 0, 0, 0, 0,
+                           3, 4, 0, 0, 0, 0, 0, 0])
+    }
+
+    func testConcatenationAlongAxisOne() throws {
+        let a: [Float] = [1, 2, 3, 4], b: [Float] = [5, 6]   // [2,2] and [2,1]
+        let harness = KernelHarness(tensors: [.init(shape: [2, 2]), .init(shape: [2, 1]), .init(shape: [2, 3])],
+                                    builtin: .concatenation, options: .concatenation(axis: -1, activation: .none),
+                                    inputs: [0, 1], outputs: [2])
+        XCTAssertEqual(try harness.run([a, b])[0], [1, 2, 5, 3, 4, 6])
+    }
+
+    func testResizeBilinearHalfPixelAndAlignCorners() throws {
+        // 1-D along width: [0, 10] → 4 samples.
+        func resize(_ alignCorners: Bool, _ halfPixel: Bool) throws -> [Float] {
+            try KernelHarness(tensors: [.init(shape: [1, 1, 2, 1]), .init(shape: [2], ints: [1, 4]), .init(shape: [1, 1, 4, 1])],
+                              builtin: .resizeBilinear, options: .resizeBilinear(alignCorners: alignCorners, halfPixelCenters: halfPixel),
+                              inputs: [0, 1], outputs: [2]).run([[0, 10]])[0]
+        }
+        // half-pixel: src = (d + 0.5)/2 − 0.5 = −0.25, 0.25, 0.75, 1.25 → clamp at the edges.
+        XCTAssertEqual(try resize(false, true), [0, 2.5, 7.5, 10])
+        // align corners: src = d·(1/3).
+        let aligned = try resize(true, false)
+        for (v, e) in zip(aligned, [0, 10.0 / 3, 20.0 / 3, 10] as [Float]) { XCTAssertEqual(v, e, accuracy: 1e-5) }
+        // legacy: src = d/2 → 0, 0.5, 1, 1.5 (upper clamped).
+        XCTAssertEqual(try resize(false, false), [0, 5, 10, 10])
+    }
+
+    func testMeanOverSpatialAxes() throws {
+        var rng = SeededRandom(seed: 23)
+        let x = randomFloats(2 * 7 * 7 * 5, &rng)
+        let harness = KernelHarness(tensors: [.init(shape: [2, 7, 7, 5]), .init(shape: [2], ints: [1, 2]), .init(shape: [2, 5])],
+                                    builtin: .mean, options: .reducer(keepDims: false), inputs: [0, 1], outputs: [2])
+        let y = try harness.run([x])[0]
+        for n in 0..<2 { for c in 0..<5 {
+            var sum = 0.0
+            for p in 0..<49 { sum += Double(x[(n * 49 + p) * 5 + c]) }
+            XCTAssertEqual(Double(y[n * 5 + c]), sum / 49, accuracy: 1e-6)
+        }}
+    }
+
+    /// Tensors alive at the same time never share memory; dead ones are reused.
+    func testMemoryPlannerNeverOverlapsLiveTensors() {
+        var rng = SeededRandom(seed: 24)
+        for _ in 0..<50 {
+            let requests = (0..<30).map { _ -> MemoryPlanner.Request in
+                let first = Int(rng.next() % 40) - 1
+                return .init(size: 1 + Int(rng.next() % 1000), first: first, last: first + Int(rng.next() % 6))
+            }
+            let (offsets, total) = MemoryPlanner.plan(requests)
+            for i in requests.indices {
+                XCTAssertEqual(offsets[i] % 16, 0)
+                XCTAssertLessThanOrEqual(offsets[i] + requests[i].size, total)
+                for j in requests.indices where j > i {
+                    let timeOverlap = requests[i].first <= requests[j].last && requests[j].first <= requests[i].last
+                    let memoryOverlap = offsets[i] < offsets[j] + requests[j].size && offsets[j] < offsets[i] + requests[i].size
+                    XCTAssertFalse(timeOverlap && memoryOverlap, "requests \(i) and \(j) collide")
+                }
+            }
+            XCTAssertLessThan(total, requests.map { ($0.size + 15) / 16 * 16 }.reduce(0, +), "no reuse happened")
+        }
+    }
+}
+
+/// TRANSPOSE and GATHER against index arithmetic written out by hand.
+final class DataMovementKernelTests: XCTestCase {
+    func testTransposeMatchesIndexFormula() throws {
+        let x = (0..<24).map(Float.init)    // [2,3,4]
+        let harness = KernelHarness(tensors: [.init(shape: [2, 3, 4]), .init(shape: [3], ints: [2, 0, 1]), .init(shape: [4, 2, 3])],
+                                    builtin: .transpose, options: .empty(unionType: 26), inputs: [0, 1], outputs: [2])
+        let y = try harness.run([x])[0]
+        for k in 0..<4 { for i in 0..<2 { for j in 0..<3 {
+            XCTAssertEqual(y[(k * 2 + i) * 3 + j], x[(i * 3 + j) * 4 + k])
+        }}}
+    }
+
+    func testGatherAlongAxisOneAndRejectsBadIndices() throws {
+        let x = (0..<12).map(Float.init)    // [2,3,2]
+        let harness = KernelHarness(tensors: [.init(shape: [2, 3, 2]), .init(shape: [4], ints: [2, 0, 2, 1]), .init(shape: [2, 4, 2])],
+                                    builtin: .gather, options: .gather(axis: 1, batchDims: 0), inputs: [0, 1], outputs: [2])
+        XCTAssertEqual(try harness.run([x])[0], [4, 5, 0, 1, 4, 5, 2, 3, 10, 11, 6, 7, 10, 11, 8, 9])
+        var bad = harness
+        bad.tensors[1] = .init(shape: [4], ints: [2, 0, 3, 1])
+        XCTAssertThrowsError(try bad.makeKernel()) { error in
+            guard case TFLiteError.shapeMismatch(0, "GATHER", _) = error else { return XCTFail("\(error)") }
+        }
+    }
+}
