@@ -32,12 +32,16 @@ let package = Package(
         .target(name: "TensorCore",
                 dependencies: ["CBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
+        .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"]),
+
         .executableTarget(name: "aslsh",
                           dependencies: ["TensorCore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
+        .testTarget(name: "NeuralNetsTests", dependencies: ["NeuralNets", "TensorCore", "TestSupport"],
+                    exclude: ["Goldens"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],
