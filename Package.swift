@@ -38,6 +38,8 @@ let package = Package(
                           dependencies: ["TensorCore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        .executableTarget(name: "aslsh-bench", dependencies: ["NeuralNets", "TensorCore"]),
+
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
         .testTarget(name: "NeuralNetsTests", dependencies: ["NeuralNets", "TensorCore", "TestSupport"],

@@ -39,9 +39,16 @@ public final class ActivationLayer {
 
     public func forward(_ x: Tensor) -> Tensor {
         input = x.scalars
+        var y = x.scalars
         let f = kind
-        output = x.scalars.map { f.apply($0) }
-        return Tensor(shape: x.shape, scalars: output)
+        y.withUnsafeMutableBufferPointer { p in
+            switch f {
+            case .relu: for i in 0..<p.count { p[i] = p[i] > 0 ? p[i] : 0 }   // branch-free: vectorises
+            default: for i in 0..<p.count { p[i] = f.apply(p[i]) }
+            }
+        }
+        output = y
+        return Tensor(shape: x.shape, scalars: y)
     }
 
     /// dY → dX = dY ⊙ f′(x).
@@ -52,7 +59,10 @@ public final class ActivationLayer {
         input.withUnsafeBufferPointer { x in
             output.withUnsafeBufferPointer { y in
                 dX.withUnsafeMutableBufferPointer { d in
-                    for i in 0..<d.count { d[i] *= f.derivative(x: x[i], y: y[i]) }
+                    switch f {
+                    case .relu: for i in 0..<d.count { d[i] = x[i] > 0 ? d[i] : 0 }
+                    default: for i in 0..<d.count { d[i] *= f.derivative(x: x[i], y: y[i]) }
+                    }
                 }
             }
         }
@@ -78,17 +88,58 @@ public final class Dropout {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         guard training, probability > 0 else { mask = []; return x }
         let keep = 1 / (1 - probability)
-        let p = probability
-        mask = (0..<x.count).map { _ in rng.uniform() < p ? 0 : keep }
+        // Drop when a 32-bit uniform draw < p·2³²; two draws per 64-bit output of a local
+        // xoshiro256** seeded from `rng` (four words per call), so the hot loop touches no class state.
+        let threshold = UInt64(Double(probability) * 4294967296.0)
+        var g = MaskStream(seedFrom: &rng)
+        let n = x.count
+        mask = [Float](repeating: 0, count: n)
         var y = x.scalars
-        for i in 0..<y.count { y[i] *= mask[i] }
+        mask.withUnsafeMutableBufferPointer { m in
+            y.withUnsafeMutableBufferPointer { yp in
+                var i = 0
+                while i < n {
+                    let r = g.next()
+                    m[i] = (r & 0xFFFF_FFFF) < threshold ? 0 : keep
+                    yp[i] *= m[i]
+                    if i + 1 < n {
+                        m[i + 1] = (r >> 32) < threshold ? 0 : keep
+                        yp[i + 1] *= m[i + 1]
+                    }
+                    i += 2
+                }
+            }
+        }
         return Tensor(shape: x.shape, scalars: y)
     }
 
     public func backward(_ dY: Tensor) -> Tensor {
         guard !mask.isEmpty else { return dY }
         var dX = dY.scalars
-        for i in 0..<dX.count { dX[i] *= mask[i] }
+        mask.withUnsafeBufferPointer { m in
+            dX.withUnsafeMutableBufferPointer { d in for i in 0..<d.count { d[i] *= m[i] } }
+        }
         return Tensor(shape: dY.shape, scalars: dX)
+    }
+}
+
+/// xoshiro256** (Blackman & Vigna) with its state in four locals, seeded by four words of a
+/// `SeededRandom`: the per-element generator for dropout masks.
+struct MaskStream {
+    var s0, s1, s2, s3: UInt64
+
+    init(seedFrom rng: inout SeededRandom) {
+        s0 = rng.next(); s1 = rng.next(); s2 = rng.next(); s3 = rng.next()
+        if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
+    }
+
+    @inline(__always) mutating func next() -> UInt64 {
+        let x = s1 &* 5
+        let result = ((x << 7) | (x >> 57)) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = (s3 << 45) | (s3 >> 19)
+        return result
     }
 }

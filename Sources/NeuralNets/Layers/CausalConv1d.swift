@@ -80,10 +80,9 @@ public final class CausalConv1d {
         batch = x.shape[0]; steps = x.shape[1]
         let rows = batch * steps, width = inChannels * kernelSize
         columns = CausalConv1d.im2col(x.scalars, B: batch, T: steps, C: inChannels, K: kernelSize, dilation: dilation)
-        var y = [Float](repeating: 0, count: rows * outChannels)
+        var y = Kernels.broadcastRows(store.value(bias), rows: rows, n: outChannels)
         Kernels.gemm(m: rows, n: outChannels, k: width, a: columns, lda: width, b: store.value(weight), ldb: width,
-                     transposeB: true, c: &y, ldc: outChannels)
-        Kernels.addRowVector(&y, rows: rows, n: outChannels, store.value(bias))
+                     transposeB: true, c: &y, ldc: outChannels, beta: 1)
         return Tensor(shape: [batch, steps, outChannels], scalars: y)
     }
 
@@ -94,7 +93,7 @@ public final class CausalConv1d {
         Kernels.gemm(m: outChannels, n: width, k: rows, a: dY.scalars, lda: outChannels, transposeA: true,
                      b: columns, ldb: width, c: store.gradient(weight), ldc: width, beta: 1)
         Kernels.accumulateColumnSums(dY.scalars, rows: rows, n: outChannels, into: store.gradient(bias))
-        var dCol = [Float](repeating: 0, count: rows * width)
+        var dCol = Kernels.uninitialized(rows * width)
         Kernels.gemm(m: rows, n: width, k: outChannels, a: dY.scalars, lda: outChannels, b: store.value(weight),
                      ldb: width, c: &dCol, ldc: width)
         let dx = CausalConv1d.col2im(dCol, B: batch, T: steps, C: inChannels, K: kernelSize, dilation: dilation)

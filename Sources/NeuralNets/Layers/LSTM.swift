@@ -48,23 +48,24 @@ final class LSTMDirection {
         precondition(x.count == T * B * inputSize && m.count == T * B)
         steps = T; batch = B; input = x; mask = m
         // All time steps' input projections in one GEMM: [T·B, in]·W_ihᵀ → [T·B, 4H].
-        gates = [Float](repeating: 0, count: T * B * G)
-        Kernels.gemm(m: T * B, n: G, k: inputSize, a: x, lda: inputSize, b: store.value(weightIH), ldb: inputSize,
-                     transposeB: true, c: &gates, ldc: G)
         var bias = [Float](repeating: 0, count: G)
         for j in 0..<G { bias[j] = store.value(biasIH)[j] + store.value(biasHH)[j] }
-        Kernels.addRowVector(&gates, rows: T * B, n: G, bias)
-        hPrev = [Float](repeating: 0, count: T * B * H)
-        cPrev = [Float](repeating: 0, count: T * B * H)
-        tanhC = [Float](repeating: 0, count: T * B * H)
+        gates = Kernels.broadcastRows(bias, rows: T * B, n: G)
+        Kernels.gemm(m: T * B, n: G, k: inputSize, a: x, lda: inputSize, b: store.value(weightIH), ldb: inputSize,
+                     transposeB: true, c: &gates, ldc: G, beta: 1)
+        hPrev = Kernels.uninitialized(T * B * H)   // every step writes its slice
+        cPrev = Kernels.uninitialized(T * B * H)
+        tanhC = [Float](repeating: 0, count: T * B * H)   // zeros stay at padded steps
         var out = [Float](repeating: 0, count: T * B * H)
-        var h = [Float](repeating: 0, count: B * H), c = [Float](repeating: 0, count: B * H)
+        var state = [Float](repeating: 0, count: 2 * B * H)   // h [B, H] then c [B, H]
         let whh = store.value(weightHH)
         gates.withUnsafeMutableBufferPointer { gp in
         hPrev.withUnsafeMutableBufferPointer { hp in
         cPrev.withUnsafeMutableBufferPointer { cp in
         tanhC.withUnsafeMutableBufferPointer { tp in
         out.withUnsafeMutableBufferPointer { op in
+        state.withUnsafeMutableBufferPointer { sp in
+            let h = sp.baseAddress!, c = h + B * H
             for s in 0..<T {
                 let t = reverse ? T - 1 - s : s
                 let g = gp.baseAddress! + t * B * G
@@ -75,20 +76,21 @@ final class LSTMDirection {
                     let row = g + b * G
                     let tc = tp.baseAddress! + (t * B + b) * H
                     let o = op.baseAddress! + (t * B + b) * H
+                    let hb = h + b * H, cb = c + b * H
                     for j in 0..<H {
                         let ig = Kernels.sigmoid(row[j]), fg = Kernels.sigmoid(row[H + j])
-                        let gg = tanhf(row[2 * H + j]), og = Kernels.sigmoid(row[3 * H + j])
+                        let gg = Kernels.tanh(row[2 * H + j]), og = Kernels.sigmoid(row[3 * H + j])
                         row[j] = ig; row[H + j] = fg; row[2 * H + j] = gg; row[3 * H + j] = og
-                        let cn = fg * c[b * H + j] + ig * gg
-                        let th = tanhf(cn)
-                        c[b * H + j] = cn
+                        let cn = fg * cb[j] + ig * gg
+                        let th = Kernels.tanh(cn)
+                        cb[j] = cn
                         tc[j] = th
-                        h[b * H + j] = og * th
+                        hb[j] = og * th
                         o[j] = og * th
                     }
                 }
             }
-        }}}}}
+        }}}}}}
         return out
     }
 
@@ -98,35 +100,43 @@ final class LSTMDirection {
         let T = steps, B = batch, H = hiddenSize, G = 4 * H
         precondition(dOut.count == T * B * H, "LSTM backward before forward or with another batch")
         var dGates = [Float](repeating: 0, count: T * B * G)   // pre-activation gradients [T, B, 4H]
-        var dh = [Float](repeating: 0, count: B * H), dc = [Float](repeating: 0, count: B * H)
-        var dhCell = [Float](repeating: 0, count: B * H)
+        var carry = [Float](repeating: 0, count: 3 * B * H)   // dh, dc, dh from the cell GEMM, each [B, H]
         let whh = store.value(weightHH)
+        let m = mask
         dGates.withUnsafeMutableBufferPointer { dgp in
+        carry.withUnsafeMutableBufferPointer { carryp in
+        gates.withUnsafeBufferPointer { gp in
+        tanhC.withUnsafeBufferPointer { tp in
+        cPrev.withUnsafeBufferPointer { cpp in
+        dOut.withUnsafeBufferPointer { dop in
+            let dh = carryp.baseAddress!, dc = dh + B * H, dhCell = dc + B * H
             for s in stride(from: T - 1, through: 0, by: -1) {
                 let t = reverse ? T - 1 - s : s
                 let dg = dgp.baseAddress! + t * B * G
-                for b in 0..<B where mask[t * B + b] {
+                for b in 0..<B where m[t * B + b] {
                     let base = (t * B + b) * H
-                    let row = (t * B + b) * G
+                    let gate = gp.baseAddress! + (t * B + b) * G
+                    let tc = tp.baseAddress! + base, cprev = cpp.baseAddress! + base, dout = dop.baseAddress! + base
+                    let dhb = dh + b * H, dcb = dc + b * H, dgb = dg + b * G
                     for j in 0..<H {
-                        let ig = gates[row + j], fg = gates[row + H + j], gg = gates[row + 2 * H + j], og = gates[row + 3 * H + j]
-                        let th = tanhC[base + j]
-                        let dhj = dh[b * H + j] + dOut[base + j]
-                        let dcj = dc[b * H + j] + dhj * og * (1 - th * th)
-                        dg[b * G + j] = dcj * gg * ig * (1 - ig)
-                        dg[b * G + H + j] = dcj * cPrev[base + j] * fg * (1 - fg)
-                        dg[b * G + 2 * H + j] = dcj * ig * (1 - gg * gg)
-                        dg[b * G + 3 * H + j] = dhj * th * og * (1 - og)
-                        dc[b * H + j] = dcj * fg
+                        let ig = gate[j], fg = gate[H + j], gg = gate[2 * H + j], og = gate[3 * H + j]
+                        let th = tc[j]
+                        let dhj = dhb[j] + dout[j]
+                        let dcj = dcb[j] + dhj * og * (1 - th * th)
+                        dgb[j] = dcj * gg * ig * (1 - ig)
+                        dgb[H + j] = dcj * cprev[j] * fg * (1 - fg)
+                        dgb[2 * H + j] = dcj * ig * (1 - gg * gg)
+                        dgb[3 * H + j] = dhj * th * og * (1 - og)
+                        dcb[j] = dcj * fg
                     }
                 }
                 // dh_{t−1} = dGates_t·W_hh for valid rows; padded rows pass dh through unchanged.
-                Kernels.gemm(m: B, n: H, k: G, a: dg, lda: G, b: whh, ldb: H, c: &dhCell, ldc: H)
-                for b in 0..<B where mask[t * B + b] {
-                    for j in 0..<H { dh[b * H + j] = dhCell[b * H + j] }
+                Kernels.gemm(m: B, n: H, k: G, a: dg, lda: G, b: whh, ldb: H, c: dhCell, ldc: H)
+                for b in 0..<B where m[t * B + b] {
+                    (dh + b * H).update(from: dhCell + b * H, count: H)
                 }
             }
-        }
+        }}}}}}
         let rows = T * B
         Kernels.gemm(m: G, n: H, k: rows, a: dGates, lda: G, transposeA: true, b: hPrev, ldb: H,
                      c: store.gradient(weightHH), ldc: H, beta: 1)
@@ -134,7 +144,7 @@ final class LSTMDirection {
                      c: store.gradient(weightIH), ldc: inputSize, beta: 1)
         Kernels.accumulateColumnSums(dGates, rows: rows, n: G, into: store.gradient(biasIH))
         Kernels.accumulateColumnSums(dGates, rows: rows, n: G, into: store.gradient(biasHH))
-        var dX = [Float](repeating: 0, count: rows * inputSize)
+        var dX = Kernels.uninitialized(rows * inputSize)
         Kernels.gemm(m: rows, n: inputSize, k: G, a: dGates, lda: G, b: store.value(weightIH), ldb: inputSize,
                      c: &dX, ldc: inputSize)
         return dX

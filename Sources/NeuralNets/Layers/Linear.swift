@@ -28,10 +28,10 @@ public final class Linear {
         let n = x.count / inFeatures
         input = x.scalars
         inputShape = x.shape
-        var y = [Float](repeating: 0, count: n * outFeatures)
+        var y = bias.map { Kernels.broadcastRows(store.value($0), rows: n, n: outFeatures) }
+            ?? [Float](repeating: 0, count: n * outFeatures)
         Kernels.gemm(m: n, n: outFeatures, k: inFeatures, a: x.scalars, lda: inFeatures,
-                     b: store.value(weight), ldb: inFeatures, transposeB: true, c: &y, ldc: outFeatures)
-        if let bias { Kernels.addRowVector(&y, rows: n, n: outFeatures, store.value(bias)) }
+                     b: store.value(weight), ldb: inFeatures, transposeB: true, c: &y, ldc: outFeatures, beta: 1)
         return Tensor(shape: Array(x.shape.dropLast()) + [outFeatures], scalars: y)
     }
 
@@ -42,7 +42,7 @@ public final class Linear {
         Kernels.gemm(m: outFeatures, n: inFeatures, k: n, a: dY.scalars, lda: outFeatures, transposeA: true,
                      b: input, ldb: inFeatures, c: store.gradient(weight), ldc: inFeatures, beta: 1)
         if let bias { Kernels.accumulateColumnSums(dY.scalars, rows: n, n: outFeatures, into: store.gradient(bias)) }
-        var dX = [Float](repeating: 0, count: n * inFeatures)
+        var dX = Kernels.uninitialized(n * inFeatures)
         Kernels.gemm(m: n, n: inFeatures, k: outFeatures, a: dY.scalars, lda: outFeatures,
                      b: store.value(weight), ldb: inFeatures, c: &dX, ldc: inFeatures)
         return Tensor(shape: inputShape, scalars: dX)

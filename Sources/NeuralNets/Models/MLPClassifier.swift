@@ -35,9 +35,7 @@ public final class MLPClassifier: SequenceClassifier {
         precondition(m.shape == [B, T], "mask \(m.shape) for batch \(seq.shape)")
         inputShape = seq.shape
         mask = m.scalars
-        var h = seq.scalars
-        for b in 0..<B { for t in 0..<T where mask[b * T + t] != 1 { for f in 0..<F { h[(b * T + t) * F + f] *= mask[b * T + t] } } }
-        var z = Tensor(shape: [B, T * F], scalars: h)
+        var z = Tensor(shape: [B, T * F], scalars: MLPClassifier.applyMask(seq.scalars, mask, frames: B * T, features: F))
         for l in 0..<hidden.count {
             z = dropouts[l].forward(activations[l].forward(hidden[l].forward(z)), training: training)
         }
@@ -51,8 +49,15 @@ public final class MLPClassifier: SequenceClassifier {
             d = hidden[l].backward(activations[l].backward(dropouts[l].backward(d)))
         }
         let (B, T, F) = (inputShape[0], inputShape[1], inputShape[2])
-        var dx = d.scalars
-        for b in 0..<B { for t in 0..<T where mask[b * T + t] != 1 { for f in 0..<F { dx[(b * T + t) * F + f] *= mask[b * T + t] } } }
-        return Tensor(shape: inputShape, scalars: dx)
+        return Tensor(shape: inputShape, scalars: MLPClassifier.applyMask(d.scalars, mask, frames: B * T, features: F))
+    }
+
+    /// x `[frames, F]` ⊙ mask `[frames]` (the original's `x * mask[:, :, None, None]`); a no-op copy when all valid.
+    static func applyMask(_ x: [Float], _ mask: [Float], frames: Int, features F: Int) -> [Float] {
+        var out = x
+        for r in 0..<frames where mask[r] != 1 {
+            for f in 0..<F { out[r * F + f] *= mask[r] }
+        }
+        return out
     }
 }

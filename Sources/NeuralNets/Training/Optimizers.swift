@@ -52,15 +52,18 @@ public final class Adam: Optimizer {
         let decay: Float = decoupledWeightDecay ? 1 - lr * wd : 1
         let l2: Float = decoupledWeightDecay ? 0 : wd
         let p = store.values, g = store.gradients
-        m.withUnsafeMutableBufferPointer { mp in
-            v.withUnsafeMutableBufferPointer { vp in
+        let decoupled = decoupledWeightDecay
+        m.withUnsafeMutableBufferPointer { mb in
+            v.withUnsafeMutableBufferPointer { vb in
+                let mp = mb.baseAddress!, vp = vb.baseAddress!
+                if decoupled { for i in 0..<n { p[i] *= decay } }
                 for i in 0..<n {
-                    if decoupledWeightDecay { p[i] *= decay }
                     let gi = g[i] + l2 * p[i]
-                    mp[i] = b1 * mp[i] + (1 - b1) * gi
-                    vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
-                    let denom = vp[i].squareRoot() / bc2Sqrt + e
-                    p[i] -= stepSize * (mp[i] / denom)
+                    let mi = b1 * mp[i] + (1 - b1) * gi
+                    let vi = b2 * vp[i] + (1 - b2) * gi * gi
+                    mp[i] = mi
+                    vp[i] = vi
+                    p[i] -= stepSize * (mi / (vi.squareRoot() / bc2Sqrt + e))
                 }
             }
         }
