@@ -13,7 +13,7 @@ import TensorCore
 func runNNBench(arguments: [String]) throws {
     var archs: [Architecture] = [.mlp, .lstm, .tcn]
     var epochs: [Architecture: Int] = [.mlp: 8, .lstm: 5, .tcn: 8]
-    var threads = 1
+    var threads = 2   // PyTorch peer: torch.set_num_threads(2); ours: 2 OpenBLAS threads
     var runPeer = true
     var peerDir = "../shared/peers"
     var peerPython = "/usr/bin/python3"
