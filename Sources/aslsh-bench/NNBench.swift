@@ -34,16 +34,18 @@ func runNNBench(arguments: [String]) throws {
         }
     }
     BLASThreads.count = threads
+    setvbuf(stdout, nil, _IOLBF, 0)   // progress lines appear as they happen, also when piped
     print("aslsh-bench nn: BLAS threads \(BLASThreads.count), archs \(archs.map(\.rawValue).joined(separator: ","))")
+    // Per architecture: ours, then the peer right after, so both see similar machine load.
     var rows: [(Architecture, NNBenchResult)] = []
-    for arch in archs {
-        let r = trainBenchmark(arch, epochs: epochs[arch] ?? 5)
-        rows.append((arch, r))
-    }
     var peer: [String: PeerFigures] = [:]
-    if runPeer {
-        peer = try runPyTorchPeer(archs: archs, epochs: epochs, dir: peerDir, python: peerPython)
+    for arch in archs {
+        rows.append((arch, trainBenchmark(arch, epochs: epochs[arch] ?? 5)))
+        if runPeer {
+            peer.merge(try runPyTorchPeer(archs: [arch], epochs: epochs, dir: peerDir, python: peerPython)) { $1 }
+        }
     }
+    print("load average: \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?")")
     print("")
     print("| arch | params | aslsh samples/s | PyTorch samples/s | ratio | aslsh samples/CPU-s | PyTorch samples/CPU-s | CPU ratio | aslsh peak RSS MiB | PyTorch train peak RSS MiB |")
     print("|---|---|---|---|---|---|---|---|---|---|")

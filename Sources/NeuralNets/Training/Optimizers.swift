@@ -1,4 +1,7 @@
 import TensorCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An optimiser updates the whole `ParameterStore` in one loop over its flat block.
 public protocol Optimizer: AnyObject {
@@ -117,7 +120,3 @@ public enum GradientClipping {
         return total
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
