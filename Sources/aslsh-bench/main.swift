@@ -7,6 +7,7 @@ let benches: [(name: String, run: ([String]) throws -> Int32)] = [
     ("media", { try runMediaBench($0); return 0 }),
     ("datasets", { try runDatasetsBench($0); return 0 }),
     ("plot", { try runPlotBench(arguments: $0); return 0 }),
+    ("nn", { try runNNBench(arguments: $0); return 0 }),
     ("shell", { runShellBench($0) }),
 ]
 
@@ -17,5 +18,3 @@ guard let selected = arguments.first, let bench = benches.first(where: { $0.name
 }
 do { exit(try bench.run(Array(arguments.dropFirst()))) } catch {
     fputs("aslsh-bench \(selected): \(error)\n", stderr)
-    exit(1)
-}

@@ -1,0 +1,145 @@
+import TensorCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Pointwise nonlinearities with their derivatives side by side.
+public enum Activation: String, Codable, Sendable, CaseIterable {
+    case relu, gelu, tanh, sigmoid
+
+    @inline(__always) public func apply(_ x: Float) -> Float {
+        switch self {
+        case .relu: x > 0 ? x : 0
+        // Exact GELU as PyTorch's default (approximate="none"): x·Φ(x) = ½x(1 + erf(x/√2)).
+        case .gelu: 0.5 * x * (1 + erff(x * 0.70710678118654752))
+        case .tanh: tanhf(x)
+        case .sigmoid: Kernels.sigmoid(x)
+        }
+    }
+
+    /// dy/dx given the input x and output y (each activation uses whichever is cheaper).
+    @inline(__always) public func derivative(x: Float, y: Float) -> Float {
+        switch self {
+        case .relu: x > 0 ? 1 : 0
+        // d/dx[xΦ(x)] = Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π).
+        case .gelu: 0.5 * (1 + erff(x * 0.70710678118654752)) + x * 0.39894228040143268 * expf(-0.5 * x * x)
+        case .tanh: 1 - y * y
+        case .sigmoid: y * (1 - y)
+        }
+    }
+}
+
+/// A pointwise activation layer: y `[...]` = f(x `[...]`); caches x and y.
+public final class ActivationLayer {
+    public let kind: Activation
+    private var input: [Float] = []
+    private var output: [Float] = []
+
+    public init(_ kind: Activation) { self.kind = kind }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        input = x.scalars
+        var y = x.scalars
+        let f = kind
+        y.withUnsafeMutableBufferPointer { p in
+            switch f {
+            case .relu: for i in 0..<p.count { p[i] = p[i] > 0 ? p[i] : 0 }   // branch-free: vectorises
+            default: for i in 0..<p.count { p[i] = f.apply(p[i]) }
+            }
+        }
+        output = y
+        return Tensor(shape: x.shape, scalars: y)
+    }
+
+    /// dY → dX = dY ⊙ f′(x).
+    public func backward(_ dY: Tensor) -> Tensor {
+        precondition(dY.count == input.count, "activation backward: \(dY.count) gradients for \(input.count) inputs")
+        var dX = dY.scalars
+        let f = kind
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeBufferPointer { y in
+                dX.withUnsafeMutableBufferPointer { d in
+                    switch f {
+                    case .relu: for i in 0..<d.count { d[i] = x[i] > 0 ? d[i] : 0 }
+                    default: for i in 0..<d.count { d[i] *= f.derivative(x: x[i], y: y[i]) }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: dY.shape, scalars: dX)
+    }
+}
+
+/// Inverted dropout (PyTorch `nn.Dropout`): in training each value is zeroed with probability p and
+/// the survivors scaled by 1/(1−p); in evaluation it is the identity. The mask comes from a seeded
+/// stream, so a run is reproducible (it cannot match PyTorch's own RNG bit for bit).
+public final class Dropout {
+    public let probability: Float
+    public var rng: SeededRandom
+    /// Cache: `[count]` mask scaled by 1/(1−p), empty when the last forward was the identity.
+    private var mask: [Float] = []
+
+    public init(_ probability: Float, seed: UInt64) {
+        precondition(probability >= 0 && probability < 1, "dropout probability \(probability) not in [0, 1)")
+        self.probability = probability
+        rng = SeededRandom(seed: seed)
+    }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        guard training, probability > 0 else { mask = []; return x }
+        let keep = 1 / (1 - probability)
+        // Drop when a 32-bit uniform draw < p·2³²; two draws per 64-bit output of a local
+        // xoshiro256** seeded from `rng` (four words per call), so the hot loop touches no class state.
+        let threshold = UInt64(Double(probability) * 4294967296.0)
+        var g = MaskStream(seedFrom: &rng)
+        let n = x.count
+        mask = [Float](repeating: 0, count: n)
+        var y = x.scalars
+        mask.withUnsafeMutableBufferPointer { m in
+            y.withUnsafeMutableBufferPointer { yp in
+                var i = 0
+                while i < n {
+                    let r = g.next()
+                    m[i] = (r & 0xFFFF_FFFF) < threshold ? 0 : keep
+                    yp[i] *= m[i]
+                    if i + 1 < n {
+                        m[i + 1] = (r >> 32) < threshold ? 0 : keep
+                        yp[i + 1] *= m[i + 1]
+                    }
+                    i += 2
+                }
+            }
+        }
+        return Tensor(shape: x.shape, scalars: y)
+    }
+
+    public func backward(_ dY: Tensor) -> Tensor {
+        guard !mask.isEmpty else { return dY }
+        var dX = dY.scalars
+        mask.withUnsafeBufferPointer { m in
+            dX.withUnsafeMutableBufferPointer { d in for i in 0..<d.count { d[i] *= m[i] } }
+        }
+        return Tensor(shape: dY.shape, scalars: dX)
+    }
+}
+
+/// xoshiro256** (Blackman & Vigna) with its state in four locals, seeded by four words of a
+/// `SeededRandom`: the per-element generator for dropout masks.
+struct MaskStream {
+    var s0, s1, s2, s3: UInt64
+
+    init(seedFrom rng: inout SeededRandom) {
+        s0 = rng.next(); s1 = rng.next(); s2 = rng.next(); s3 = rng.next()
+        if s0 | s1 | s2 | s3 == 0 { s0 = 1 }
+    }
+
+    @inline(__always) mutating func next() -> UInt64 {
+        let x = s1 &* 5
+        let result = ((x << 7) | (x >> 57)) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = (s3 << 45) | (s3 >> 19)
+        return result
+    }
+}

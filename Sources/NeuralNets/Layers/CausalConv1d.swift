@@ -1,0 +1,154 @@
+import TensorCore
+
+/// Causal dilated 1-D convolution, channel-last: x `[B, T, Cin]` → y `[B, T, Cout]`, with PyTorch
+/// `nn.Conv1d` parameters weight `[Cout, Cin, K]`, bias `[Cout]` applied after left-padding the
+/// time axis by (K−1)·d (the TCN's `F.pad(x, (pad, 0))`):
+///   y[b,t,o] = bias[o] + Σ_{c,k} W[o,c,k] · x[b, t − (K−1−k)·d, c]   (zero before t = 0).
+/// Done as im2col + one GEMM: col `[B·T, Cin·K]` in (c, k) order is exactly the flattened PyTorch
+/// weight's column order, so y = col·W_flatᵀ needs no weight rearrangement.
+public final class CausalConv1d {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelSize: Int
+    public let dilation: Int
+    public let weight: ParameterView
+    public let bias: ParameterView
+    let store: ParameterStore
+    /// Caches: col `[B·T, Cin·K]` (x itself when K = 1) and the input shape.
+    private var columns: [Float] = []
+    private var batch = 0, steps = 0
+
+    /// PyTorch init: fan_in = Cin·K; weight and bias U(±1/√fan_in).
+    public init(_ name: String, in inChannels: Int, out outChannels: Int, kernelSize: Int, dilation: Int = 1,
+                store: ParameterStore, rng: inout SeededRandom) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.dilation = dilation
+        self.store = store
+        let bound = PyTorchInit.fanInBound(inChannels * kernelSize)
+        weight = store.add("\(name).weight", shape: [outChannels, inChannels, kernelSize], uniformBound: bound, using: &rng)
+        bias = store.add("\(name).bias", shape: [outChannels], uniformBound: bound, using: &rng)
+    }
+
+    /// x `[B, T, Cin]` → col `[B·T, Cin·K]`.
+    static func im2col(_ x: [Float], B: Int, T: Int, C: Int, K: Int, dilation: Int) -> [Float] {
+        if K == 1 { return x }
+        var col = [Float](repeating: 0, count: B * T * C * K)
+        x.withUnsafeBufferPointer { xp in
+            col.withUnsafeMutableBufferPointer { cp in
+                for b in 0..<B {
+                    for t in 0..<T {
+                        let dst = cp.baseAddress! + (b * T + t) * C * K
+                        for k in 0..<K {
+                            let src = t - (K - 1 - k) * dilation
+                            guard src >= 0 else { continue }
+                            let s = xp.baseAddress! + (b * T + src) * C
+                            for c in 0..<C { dst[c * K + k] = s[c] }
+                        }
+                    }
+                }
+            }
+        }
+        return col
+    }
+
+    /// dCol `[B·T, Cin·K]` → dX `[B, T, Cin]` (the adjoint of `im2col`: scatter-add).
+    static func col2im(_ dCol: [Float], B: Int, T: Int, C: Int, K: Int, dilation: Int) -> [Float] {
+        if K == 1 { return dCol }
+        var dx = [Float](repeating: 0, count: B * T * C)
+        dCol.withUnsafeBufferPointer { cp in
+            dx.withUnsafeMutableBufferPointer { xp in
+                for b in 0..<B {
+                    for t in 0..<T {
+                        let src = cp.baseAddress! + (b * T + t) * C * K
+                        for k in 0..<K {
+                            let tt = t - (K - 1 - k) * dilation
+                            guard tt >= 0 else { continue }
+                            let d = xp.baseAddress! + (b * T + tt) * C
+                            for c in 0..<C { d[c] += src[c * K + k] }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 3 && x.shape[2] == inChannels, "CausalConv1d(\(inChannels)→\(outChannels)) got \(x.shape)")
+        batch = x.shape[0]; steps = x.shape[1]
+        let rows = batch * steps, width = inChannels * kernelSize
+        columns = CausalConv1d.im2col(x.scalars, B: batch, T: steps, C: inChannels, K: kernelSize, dilation: dilation)
+        var y = Kernels.broadcastRows(store.value(bias), rows: rows, n: outChannels)
+        Kernels.gemm(m: rows, n: outChannels, k: width, a: columns, lda: width, b: store.value(weight), ldb: width,
+                     transposeB: true, c: &y, ldc: outChannels, beta: 1)
+        return Tensor(shape: [batch, steps, outChannels], scalars: y)
+    }
+
+    /// dY `[B, T, Cout]` → dX `[B, T, Cin]`; dW += dYᵀ·col, db += Σ dY.
+    public func backward(_ dY: Tensor) -> Tensor {
+        let rows = batch * steps, width = inChannels * kernelSize
+        precondition(dY.count == rows * outChannels, "CausalConv1d backward before forward or with another batch")
+        Kernels.gemm(m: outChannels, n: width, k: rows, a: dY.scalars, lda: outChannels, transposeA: true,
+                     b: columns, ldb: width, c: store.gradient(weight), ldc: width, beta: 1)
+        Kernels.accumulateColumnSums(dY.scalars, rows: rows, n: outChannels, into: store.gradient(bias))
+        var dCol = Kernels.uninitialized(rows * width)
+        Kernels.gemm(m: rows, n: width, k: outChannels, a: dY.scalars, lda: outChannels, b: store.value(weight),
+                     ldb: width, c: &dCol, ldc: width)
+        let dx = CausalConv1d.col2im(dCol, B: batch, T: steps, C: inChannels, K: kernelSize, dilation: dilation)
+        return Tensor(shape: [batch, steps, inChannels], scalars: dx)
+    }
+
+    /// Reference kernel: the defining sum as direct loops in Double (tests compare the GEMM path to it).
+    public static func naiveForward(x: Tensor, weight: Tensor, bias: Tensor, dilation: Int) -> Tensor {
+        let (B, T, C) = (x.shape[0], x.shape[1], x.shape[2])
+        let (O, K) = (weight.shape[0], weight.shape[2])
+        var y = [Float](repeating: 0, count: B * T * O)
+        for b in 0..<B { for t in 0..<T { for o in 0..<O {
+            var s = Double(bias.scalars[o])
+            for c in 0..<C { for k in 0..<K {
+                let src = t - (K - 1 - k) * dilation
+                if src >= 0 { s += Double(weight.scalars[(o * C + c) * K + k]) * Double(x.scalars[(b * T + src) * C + c]) }
+            } }
+            y[(b * T + t) * O + o] = Float(s)
+        } } }
+        return Tensor(shape: [B, T, O], scalars: y)
+    }
+}
+
+/// TCN residual block (Bai, Kolter & Koltun 2018, "An Empirical Evaluation of Generic Convolutional
+/// and Recurrent Networks", Fig. 1b; the original's `TemporalBlock`):
+///   y = drop(relu(conv2(drop(relu(conv1(x)))))),  out = relu(y + (down(x) or x)),
+/// with `down` a 1×1 convolution only when the channel count changes. x `[B,T,Cin]` → `[B,T,Cout]`.
+public final class TemporalBlock {
+    public let conv1: CausalConv1d
+    public let conv2: CausalConv1d
+    public let down: CausalConv1d?
+    let relu1 = ActivationLayer(.relu), relu2 = ActivationLayer(.relu), reluOut = ActivationLayer(.relu)
+    let drop1: Dropout, drop2: Dropout
+
+    public init(_ name: String, in cin: Int, out cout: Int, kernelSize: Int, dilation: Int, dropout: Float,
+                store: ParameterStore, rng: inout SeededRandom, dropoutSeed: UInt64 = 0) {
+        // Creation order = PyTorch's registration order (conv1, conv2, down) so parameter order matches.
+        conv1 = CausalConv1d("\(name).conv1", in: cin, out: cout, kernelSize: kernelSize, dilation: dilation, store: store, rng: &rng)
+        conv2 = CausalConv1d("\(name).conv2", in: cout, out: cout, kernelSize: kernelSize, dilation: dilation, store: store, rng: &rng)
+        down = cin != cout ? CausalConv1d("\(name).down", in: cin, out: cout, kernelSize: 1, store: store, rng: &rng) : nil
+        drop1 = Dropout(dropout, seed: dropoutSeed)
+        drop2 = Dropout(dropout, seed: dropoutSeed &+ 0x5151)
+    }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        var y = drop1.forward(relu1.forward(conv1.forward(x)), training: training)
+        y = drop2.forward(relu2.forward(conv2.forward(y)), training: training)
+        let residual = down?.forward(x) ?? x
+        return reluOut.forward(y + residual)
+    }
+
+    public func backward(_ dOut: Tensor) -> Tensor {
+        let dSum = reluOut.backward(dOut)
+        var dX = conv1.backward(relu1.backward(drop1.backward(conv2.backward(relu2.backward(drop2.backward(dSum))))))
+        dX.addScaled(down?.backward(dSum) ?? dSum)
+        return dX
+    }
+}

@@ -1,0 +1,258 @@
+import TensorCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One LSTM layer in one direction over a masked, time-major batch (PyTorch `nn.LSTM` cell, gate
+/// order i, f, g, o; torch/nn/modules/rnn.py):
+///   gates = x_t·W_ihᵀ + b_ih + h_{t−1}·W_hhᵀ + b_hh,  c_t = σ(f)⊙c_{t−1} + σ(i)⊙tanh(g),  h_t = σ(o)⊙tanh(c_t).
+/// x `[T, B, in]`, mask `[T, B]` → h `[T, B, H]`. Packed-sequence semantics: at a padded step
+/// (mask 0) the state is carried unchanged, the output is 0 and no gradient flows through the
+/// cell. The reverse direction runs t = T−1 … 0, so with trailing padding it starts at each
+/// sequence's last valid frame, exactly as `pack_padded_sequence` does.
+final class LSTMDirection {
+    let inputSize: Int
+    let hiddenSize: Int
+    let reverse: Bool
+    let weightIH: ParameterView   // [4H, in]
+    let weightHH: ParameterView   // [4H, H]
+    let biasIH: ParameterView     // [4H]
+    let biasHH: ParameterView     // [4H]
+    let store: ParameterStore
+    // Caches of the last forward (T, B as given there).
+    private var steps = 0, batch = 0
+    private var input: [Float] = []    // x [T, B, in]
+    private var mask: [Bool] = []      // [T, B]
+    private var gates: [Float] = []    // activated i, f, g, o [T, B, 4H]
+    private var hPrev: [Float] = []    // state entering step t [T, B, H]
+    private var cPrev: [Float] = []    // [T, B, H]
+    private var tanhC: [Float] = []    // tanh(c_t) [T, B, H]
+
+    init(name: String, suffix: String, inputSize: Int, hiddenSize: Int, reverse: Bool,
+         store: ParameterStore, rng: inout SeededRandom) {
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.reverse = reverse
+        self.store = store
+        // PyTorch: every LSTM weight and bias ~ U(±1/√hidden_size).
+        let bound = 1 / Float(hiddenSize).squareRoot()
+        weightIH = store.add("\(name).weight_ih\(suffix)", shape: [4 * hiddenSize, inputSize], uniformBound: bound, using: &rng)
+        weightHH = store.add("\(name).weight_hh\(suffix)", shape: [4 * hiddenSize, hiddenSize], uniformBound: bound, using: &rng)
+        biasIH = store.add("\(name).bias_ih\(suffix)", shape: [4 * hiddenSize], uniformBound: bound, using: &rng)
+        biasHH = store.add("\(name).bias_hh\(suffix)", shape: [4 * hiddenSize], uniformBound: bound, using: &rng)
+    }
+
+    /// x `[T, B, in]`, mask `[T, B]` → h `[T, B, H]`.
+    func forward(_ x: [Float], mask m: [Bool], steps T: Int, batch B: Int) -> [Float] {
+        let H = hiddenSize, G = 4 * H
+        precondition(x.count == T * B * inputSize && m.count == T * B)
+        steps = T; batch = B; input = x; mask = m
+        // All time steps' input projections in one GEMM: [T·B, in]·W_ihᵀ → [T·B, 4H].
+        var bias = [Float](repeating: 0, count: G)
+        for j in 0..<G { bias[j] = store.value(biasIH)[j] + store.value(biasHH)[j] }
+        gates = Kernels.broadcastRows(bias, rows: T * B, n: G)
+        Kernels.gemm(m: T * B, n: G, k: inputSize, a: x, lda: inputSize, b: store.value(weightIH), ldb: inputSize,
+                     transposeB: true, c: &gates, ldc: G, beta: 1)
+        hPrev = Kernels.uninitialized(T * B * H)   // every step writes its slice
+        cPrev = Kernels.uninitialized(T * B * H)
+        tanhC = [Float](repeating: 0, count: T * B * H)   // zeros stay at padded steps
+        var out = [Float](repeating: 0, count: T * B * H)
+        var state = [Float](repeating: 0, count: 2 * B * H)   // h [B, H] then c [B, H]
+        let whh = store.value(weightHH)
+        gates.withUnsafeMutableBufferPointer { gp in
+        hPrev.withUnsafeMutableBufferPointer { hp in
+        cPrev.withUnsafeMutableBufferPointer { cp in
+        tanhC.withUnsafeMutableBufferPointer { tp in
+        out.withUnsafeMutableBufferPointer { op in
+        state.withUnsafeMutableBufferPointer { sp in
+            let h = sp.baseAddress!, c = h + B * H
+            for s in 0..<T {
+                let t = reverse ? T - 1 - s : s
+                let g = gp.baseAddress! + t * B * G
+                (hp.baseAddress! + t * B * H).update(from: h, count: B * H)
+                (cp.baseAddress! + t * B * H).update(from: c, count: B * H)
+                Kernels.gemm(m: B, n: G, k: H, a: h, lda: H, b: whh, ldb: H, transposeB: true, c: g, ldc: G, beta: 1)
+                for b in 0..<B where m[t * B + b] {
+                    let row = g + b * G
+                    let tc = tp.baseAddress! + (t * B + b) * H
+                    let o = op.baseAddress! + (t * B + b) * H
+                    let hb = h + b * H, cb = c + b * H
+                    for j in 0..<H {
+                        let ig = Kernels.sigmoid(row[j]), fg = Kernels.sigmoid(row[H + j])
+                        let gg = Kernels.tanh(row[2 * H + j]), og = Kernels.sigmoid(row[3 * H + j])
+                        row[j] = ig; row[H + j] = fg; row[2 * H + j] = gg; row[3 * H + j] = og
+                        let cn = fg * cb[j] + ig * gg
+                        let th = Kernels.tanh(cn)
+                        cb[j] = cn
+                        tc[j] = th
+                        hb[j] = og * th
+                        o[j] = og * th
+                    }
+                }
+            }
+        }}}}}}
+        return out
+    }
+
+    /// dH `[T, B, H]` (gradient of this direction's outputs) → dX `[T, B, in]`; accumulates all four
+    /// parameter gradients, the weight ones as single GEMMs over all time steps.
+    func backward(_ dOut: [Float]) -> [Float] {
+        let T = steps, B = batch, H = hiddenSize, G = 4 * H
+        precondition(dOut.count == T * B * H, "LSTM backward before forward or with another batch")
+        var dGates = [Float](repeating: 0, count: T * B * G)   // pre-activation gradients [T, B, 4H]
+        var carry = [Float](repeating: 0, count: 3 * B * H)   // dh, dc, dh from the cell GEMM, each [B, H]
+        let whh = store.value(weightHH)
+        let m = mask
+        dGates.withUnsafeMutableBufferPointer { dgp in
+        carry.withUnsafeMutableBufferPointer { carryp in
+        gates.withUnsafeBufferPointer { gp in
+        tanhC.withUnsafeBufferPointer { tp in
+        cPrev.withUnsafeBufferPointer { cpp in
+        dOut.withUnsafeBufferPointer { dop in
+            let dh = carryp.baseAddress!, dc = dh + B * H, dhCell = dc + B * H
+            for s in stride(from: T - 1, through: 0, by: -1) {
+                let t = reverse ? T - 1 - s : s
+                let dg = dgp.baseAddress! + t * B * G
+                for b in 0..<B where m[t * B + b] {
+                    let base = (t * B + b) * H
+                    let gate = gp.baseAddress! + (t * B + b) * G
+                    let tc = tp.baseAddress! + base, cprev = cpp.baseAddress! + base, dout = dop.baseAddress! + base
+                    let dhb = dh + b * H, dcb = dc + b * H, dgb = dg + b * G
+                    for j in 0..<H {
+                        let ig = gate[j], fg = gate[H + j], gg = gate[2 * H + j], og = gate[3 * H + j]
+                        let th = tc[j]
+                        let dhj = dhb[j] + dout[j]
+                        let dcj = dcb[j] + dhj * og * (1 - th * th)
+                        dgb[j] = dcj * gg * ig * (1 - ig)
+                        dgb[H + j] = dcj * cprev[j] * fg * (1 - fg)
+                        dgb[2 * H + j] = dcj * ig * (1 - gg * gg)
+                        dgb[3 * H + j] = dhj * th * og * (1 - og)
+                        dcb[j] = dcj * fg
+                    }
+                }
+                // dh_{t−1} = dGates_t·W_hh for valid rows; padded rows pass dh through unchanged.
+                Kernels.gemm(m: B, n: H, k: G, a: dg, lda: G, b: whh, ldb: H, c: dhCell, ldc: H)
+                for b in 0..<B where m[t * B + b] {
+                    (dh + b * H).update(from: dhCell + b * H, count: H)
+                }
+            }
+        }}}}}}
+        let rows = T * B
+        Kernels.gemm(m: G, n: H, k: rows, a: dGates, lda: G, transposeA: true, b: hPrev, ldb: H,
+                     c: store.gradient(weightHH), ldc: H, beta: 1)
+        Kernels.gemm(m: G, n: inputSize, k: rows, a: dGates, lda: G, transposeA: true, b: input, ldb: inputSize,
+                     c: store.gradient(weightIH), ldc: inputSize, beta: 1)
+        Kernels.accumulateColumnSums(dGates, rows: rows, n: G, into: store.gradient(biasIH))
+        Kernels.accumulateColumnSums(dGates, rows: rows, n: G, into: store.gradient(biasHH))
+        var dX = Kernels.uninitialized(rows * inputSize)
+        Kernels.gemm(m: rows, n: inputSize, k: G, a: dGates, lda: G, b: store.value(weightIH), ldb: inputSize,
+                     c: &dX, ldc: inputSize)
+        return dX
+    }
+}
+
+/// Multi-layer, optionally bidirectional LSTM (PyTorch `nn.LSTM(batch_first=True)` parameter names:
+/// `weight_ih_l{k}`, `…_reverse`), with dropout on the outputs of every layer but the last (training).
+/// x `[B, T, in]`, mask `[B, T]` (valid where > 0.5) → y `[B, T, D·H]` (D = 2 when bidirectional;
+/// forward half first), zeros at padded steps.
+public final class LSTM {
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let layers: Int
+    public let bidirectional: Bool
+    var cells: [[LSTMDirection]] = []   // [layer][direction]
+    var dropouts: [Dropout] = []        // between layers
+    private var steps = 0, batch = 0
+
+    public init(_ name: String, inputSize: Int, hiddenSize: Int, layers: Int = 1, bidirectional: Bool = false,
+                dropout: Float = 0, store: ParameterStore, rng: inout SeededRandom, dropoutSeed: UInt64 = 0) {
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.layers = layers
+        self.bidirectional = bidirectional
+        let dirs = bidirectional ? 2 : 1
+        for l in 0..<layers {
+            let inSize = l == 0 ? inputSize : dirs * hiddenSize
+            var row: [LSTMDirection] = []
+            for d in 0..<dirs {
+                row.append(LSTMDirection(name: name, suffix: "_l\(l)" + (d == 1 ? "_reverse" : ""), inputSize: inSize,
+                                         hiddenSize: hiddenSize, reverse: d == 1, store: store, rng: &rng))
+            }
+            cells.append(row)
+            if l < layers - 1 { dropouts.append(Dropout(dropout, seed: dropoutSeed &+ UInt64(l))) }
+        }
+    }
+
+    public var outputSize: Int { (bidirectional ? 2 : 1) * hiddenSize }
+
+    public func forward(_ x: Tensor, mask: Tensor, training: Bool) -> Tensor {
+        precondition(x.rank == 3 && x.shape[2] == inputSize && mask.shape == [x.shape[0], x.shape[1]],
+                     "LSTM(\(inputSize)) needs x [B,T,\(inputSize)] and mask [B,T], got \(x.shape), \(mask.shape)")
+        let B = x.shape[0], T = x.shape[1]
+        steps = T; batch = B
+        var maskTB = [Bool](repeating: false, count: T * B)
+        for b in 0..<B { for t in 0..<T { maskTB[t * B + b] = mask.scalars[b * T + t] > 0.5 } }
+        var h = SequenceLayout.batchToTime(x.scalars, B: B, T: T, F: inputSize)   // [T, B, in]
+        for l in 0..<layers {
+            let outs = cells[l].map { $0.forward(h, mask: maskTB, steps: T, batch: B) }
+            h = outs.count == 1 ? outs[0] : SequenceLayout.concatenateFeatures(outs, rows: T * B, width: hiddenSize)
+            if l < layers - 1 {
+                h = dropouts[l].forward(Tensor(shape: [h.count], scalars: h), training: training).scalars
+            }
+        }
+        return Tensor(shape: [B, T, outputSize], scalars: SequenceLayout.timeToBatch(h, B: B, T: T, F: outputSize))
+    }
+
+    /// dY `[B, T, D·H]` → dX `[B, T, in]`.
+    public func backward(_ dY: Tensor) -> Tensor {
+        let B = batch, T = steps
+        var d = SequenceLayout.batchToTime(dY.scalars, B: B, T: T, F: outputSize)
+        for l in stride(from: layers - 1, through: 0, by: -1) {
+            if l < layers - 1 { d = dropouts[l].backward(Tensor(shape: [d.count], scalars: d)).scalars }
+            let parts = cells[l].count == 1 ? [d] : SequenceLayout.splitFeatures(d, rows: T * B, width: hiddenSize, parts: 2)
+            var dIn = cells[l][0].backward(parts[0])
+            if cells[l].count == 2 {
+                let other = cells[l][1].backward(parts[1])
+                for i in 0..<dIn.count { dIn[i] += other[i] }
+            }
+            d = dIn
+        }
+        return Tensor(shape: [B, T, inputSize], scalars: SequenceLayout.timeToBatch(d, B: B, T: T, F: inputSize))
+    }
+}
+
+/// Layout shuffles between batch-major `[B, T, F]` (the datasets' layout) and time-major `[T, B, F]`
+/// (the recurrence's layout, so one step's rows are contiguous for its GEMM).
+enum SequenceLayout {
+    static func batchToTime(_ x: [Float], B: Int, T: Int, F: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: x.count)
+        for b in 0..<B { for t in 0..<T { for f in 0..<F { out[(t * B + b) * F + f] = x[(b * T + t) * F + f] } } }
+        return out
+    }
+
+    static func timeToBatch(_ x: [Float], B: Int, T: Int, F: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: x.count)
+        for t in 0..<T { for b in 0..<B { for f in 0..<F { out[(b * T + t) * F + f] = x[(t * B + b) * F + f] } } }
+        return out
+    }
+
+    /// parts × `[rows, width]` → `[rows, parts·width]`.
+    static func concatenateFeatures(_ parts: [[Float]], rows: Int, width: Int) -> [Float] {
+        let w = parts.count * width
+        var out = [Float](repeating: 0, count: rows * w)
+        for (p, part) in parts.enumerated() {
+            for r in 0..<rows { for j in 0..<width { out[r * w + p * width + j] = part[r * width + j] } }
+        }
+        return out
+    }
+
+    /// `[rows, parts·width]` → parts × `[rows, width]`.
+    static func splitFeatures(_ x: [Float], rows: Int, width: Int, parts: Int) -> [[Float]] {
+        let w = parts * width
+        return (0..<parts).map { p in
+            var out = [Float](repeating: 0, count: rows * width)
+            for r in 0..<rows { for j in 0..<width { out[r * width + j] = x[r * w + p * width + j] } }
+            return out
+        }
+    }
+}

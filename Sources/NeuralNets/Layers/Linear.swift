@@ -1,0 +1,50 @@
+import TensorCore
+
+/// Fully connected layer, PyTorch `nn.Linear`: y = x·Wᵀ + b.
+/// x `[N, in]` (any leading axes, flattened) → y `[N, out]`; weight `[out, in]`, bias `[out]`.
+public final class Linear {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    public let weight: ParameterView
+    public let bias: ParameterView?
+    let store: ParameterStore
+    /// Cache: the forward input x `[N, in]`.
+    private var input: [Float] = []
+    private var inputShape: [Int] = []
+
+    /// PyTorch init: weight kaiming_uniform(a=√5) = U(±1/√in), bias U(±1/√in).
+    public init(_ name: String, in inFeatures: Int, out outFeatures: Int, bias hasBias: Bool = true,
+                store: ParameterStore, rng: inout SeededRandom) {
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.store = store
+        let bound = PyTorchInit.fanInBound(inFeatures)
+        weight = store.add("\(name).weight", shape: [outFeatures, inFeatures], uniformBound: bound, using: &rng)
+        bias = hasBias ? store.add("\(name).bias", shape: [outFeatures], uniformBound: bound, using: &rng) : nil
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        precondition(x.shape.last == inFeatures, "Linear(\(inFeatures)→\(outFeatures)) got input \(x.shape)")
+        let n = x.count / inFeatures
+        input = x.scalars
+        inputShape = x.shape
+        var y = bias.map { Kernels.broadcastRows(store.value($0), rows: n, n: outFeatures) }
+            ?? [Float](repeating: 0, count: n * outFeatures)
+        Kernels.gemm(m: n, n: outFeatures, k: inFeatures, a: x.scalars, lda: inFeatures,
+                     b: store.value(weight), ldb: inFeatures, transposeB: true, c: &y, ldc: outFeatures, beta: 1)
+        return Tensor(shape: Array(x.shape.dropLast()) + [outFeatures], scalars: y)
+    }
+
+    /// dY `[N, out]` → dX `[N, in]`; accumulates dW += dYᵀ·x, db += Σ_rows dY.
+    public func backward(_ dY: Tensor) -> Tensor {
+        let n = dY.count / outFeatures
+        precondition(n * inFeatures == input.count, "Linear.backward before forward or with another batch")
+        Kernels.gemm(m: outFeatures, n: inFeatures, k: n, a: dY.scalars, lda: outFeatures, transposeA: true,
+                     b: input, ldb: inFeatures, c: store.gradient(weight), ldc: inFeatures, beta: 1)
+        if let bias { Kernels.accumulateColumnSums(dY.scalars, rows: n, n: outFeatures, into: store.gradient(bias)) }
+        var dX = Kernels.uninitialized(n * inFeatures)
+        Kernels.gemm(m: n, n: inFeatures, k: outFeatures, a: dY.scalars, lda: outFeatures,
+                     b: store.value(weight), ldb: inFeatures, c: &dX, ldc: inFeatures)
+        return Tensor(shape: inputShape, scalars: dX)
+    }
+}
