@@ -53,7 +53,6 @@ let package = Package(
         .target(name: "Plot", dependencies: ["TensorCore", "CPNG", "CFreeType"]),
         .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"]),
 
-        .executableTarget(name: "aslsh-bench", dependencies: ["NeuralNets", "TensorCore"]),
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "TestSupport"]),
