@@ -106,7 +106,3 @@ private func runTool(_ arguments: [String]) throws {
     }
 }
 
-private func median(_ values: [Double]) -> Double {
-    let s = values.sorted()
-    return s.isEmpty ? .nan : (s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2)
-}

@@ -146,16 +146,6 @@ func trainBenchmark(_ arch: Architecture, epochs: Int) -> NNBenchResult {
                          finalLoss: lastLoss, finalAccuracy: lastAccuracy)
 }
 
-func processCPUSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-func median(_ xs: [Double]) -> Double {
-    let s = xs.sorted()
-    return s.isEmpty ? .nan : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
 
 /// Linux: writing 5 to /proc/self/clear_refs resets VmHWM (peak RSS) to the current RSS.
 func resetPeakRSS() { try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8) }

@@ -116,9 +116,3 @@ private func measureLiteRT(python: String, modelsDir: String, models: [String], 
     return result
 }
 
-/// CPU seconds used by this process so far (all threads).
-private func processCPUSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-}

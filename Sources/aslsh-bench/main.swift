@@ -18,3 +18,5 @@ guard let selected = arguments.first, let bench = benches.first(where: { $0.name
 }
 do { exit(try bench.run(Array(arguments.dropFirst()))) } catch {
     fputs("aslsh-bench \(selected): \(error)\n", stderr)
+    exit(1)
+}
