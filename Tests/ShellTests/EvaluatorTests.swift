@@ -65,7 +65,10 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(try shell.output(":seed"), "seed 42")
         _ = try shell.output(":seed 7")
         XCTAssertEqual(shell.session.seed, 7)
-        XCTAssertTrue(try shell.output(":help").contains("  load      read a .npy, .npz, .json or .csv file into a value"))
+        // The name column is as wide as the longest command name (which grows as areas add commands).
+        XCTAssertTrue(try shell.output(":help").components(separatedBy: "\n").contains {
+            $0.hasPrefix("  load ") && $0.hasSuffix(" read a .npy, .npz, .json or .csv file into a value")
+        })
         let help = try shell.output(":help count-to")
         XCTAssertTrue(help.contains("usage: count-to N [flags]"), help)
         XCTAssertTrue(help.contains("\n      --delay NUMBER  milliseconds per number [default: 0]\n  -q, --quiet         no progress display"), help)
