@@ -48,7 +48,7 @@ let package = Package(
         .executableTarget(name: "aslsh", dependencies: ["Shell"]),
 
         .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"]),
-        .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets"]),
+        .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets", "Hands"]),
 
         .target(name: "Plot", dependencies: ["TensorCore", "CPNG", "CFreeType"]),
         .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"]),

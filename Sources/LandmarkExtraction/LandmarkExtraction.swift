@@ -45,6 +45,18 @@ public struct JobHooks {
     }
 }
 
+extension JobHooks {
+    /// Reports item `done` of `total`, then stops the run if the user cancelled: the manifest of
+    /// the finished items is written first, so `--resume` continues from there.
+    func report(_ done: Int, of total: Int, _ item: String, writer: ImportWriter) throws {
+        progress(done, total, item)
+        if isCancelled() {
+            _ = try writer.finish()
+            throw ExtractionError.cancelled(done: done, total: total, manifest: writer.manifestURL)
+        }
+    }
+}
+
 public enum ExtractionError: Error, CustomStringConvertible {
     case cancelled(done: Int, total: Int, manifest: URL)
     case noInput(String)
@@ -76,11 +88,7 @@ public enum AlphabetPreparation {
         var writer = ImportWriter(outputDirectory: outputDirectory, manifestName: manifestName, format: "photos (prepare-alphabet)")
         let done = previousRecords(writer.manifestURL, resume: options.resume)
         for (i, photo) in photos.enumerated() {
-            hooks.progress(i, photos.count, photo.url.lastPathComponent)
-            if hooks.isCancelled() {
-                _ = try writer.finish()
-                throw ExtractionError.cancelled(done: i, total: photos.count, manifest: writer.manifestURL)
-            }
+            try hooks.report(i, of: photos.count, photo.url.lastPathComponent, writer: writer)
             let clipID = clipIDComponent("\(photo.label)_\(photo.url.deletingPathExtension().lastPathComponent)")
             if let record = done[clipID] { writer.adopt(record); continue }
             let image: RGBImage
@@ -154,11 +162,7 @@ public enum ClipExtraction {
         var writer = ImportWriter(outputDirectory: outputDirectory, manifestName: manifestName, format: "video clips (extract)")
         let done = previousRecords(writer.manifestURL, resume: options.resume)
         for (i, input) in inputs.enumerated() {
-            hooks.progress(i, inputs.count, input.clipID)
-            if hooks.isCancelled() {
-                _ = try writer.finish()
-                throw ExtractionError.cancelled(done: i, total: inputs.count, manifest: writer.manifestURL)
-            }
+            try hooks.report(i, of: inputs.count, input.clipID, writer: writer)
             if let record = done[input.clipID] { writer.adopt(record); continue }
             let clip: LandmarkClip, fps: Double
             do {

@@ -5,6 +5,7 @@ import Foundation
 let benches: [(name: String, run: ([String]) throws -> Int32)] = [
     ("tflite", { try runTFLiteBench($0); return 0 }),
     ("media", { try runMediaBench($0); return 0 }),
+    ("hands", { try runHandsBench($0); return 0 }),
     ("datasets", { try runDatasetsBench($0); return 0 }),
     ("plot", { try runPlotBench(arguments: $0); return 0 }),
     ("nn", { try runNNBench(arguments: $0); return 0 }),

@@ -138,11 +138,20 @@ public enum LandmarkCommands {
         arguments: [ArgumentSpec("photos", .path, "folder of letter photos")],
         flags: [FlagSpec("out", .path, "output folder", default: .path("data/processed/alphabet"))] + trackerFlags
     ) { call in
-        let (hooks, done) = hooks("prepare-alphabet", unit: "photos", quiet: call.bool("quiet"))
+        try runTracking(call, label: "prepare-alphabet", unit: "photos") { hooks in
+            try AlphabetPreparation.run(photoRoot: call.url("photos")!, outputDirectory: call.url("out")!,
+                                        options: extractionOptions(call), hooks: hooks)
+        }
+    }
+
+    /// Runs a tracking job with a progress bar and Ctrl-C; a cancelled run (whose finished part
+    /// is already saved for --resume) becomes the shell's cancellation.
+    static func runTracking(_ call: Invocation, label: String, unit: String,
+                            _ body: (JobHooks) throws -> ImportSummary) throws -> Value {
+        let (hooks, done) = hooks(label, unit: unit, quiet: call.bool("quiet"))
         defer { done() }
         do {
-            return report(try AlphabetPreparation.run(photoRoot: call.url("photos")!, outputDirectory: call.url("out")!,
-                                                      options: extractionOptions(call), hooks: hooks), call)
+            return report(try body(hooks), call)
         } catch let error as ExtractionError {
             if case .cancelled = error { throw CancelledError() }
             throw call.failure(error.description)
@@ -166,16 +175,8 @@ public enum LandmarkCommands {
             throw call.failure("\(error)")
         }
         for (reason, count) in skipped.sorted(by: { $0.key < $1.key }) { call.session.print("not extracted (\(reason)): \(count)") }
-        let (hooks, done) = hooks("extract", unit: "clips", quiet: call.bool("quiet"))
-        defer { done() }
-        do {
-            return report(try ClipExtraction.run(inputs: inputs, outputDirectory: call.url("out")!,
-                                                 options: extractionOptions(call), hooks: hooks), call)
-        } catch let error as ExtractionError {
-            if case .cancelled = error { throw CancelledError() }
-            throw call.failure(error.description)
-        } catch let error as HandsError {
-            throw call.failure(error.description)
+        return try runTracking(call, label: "extract", unit: "clips") { hooks in
+            try ClipExtraction.run(inputs: inputs, outputDirectory: call.url("out")!, options: extractionOptions(call), hooks: hooks)
         }
     }
 
