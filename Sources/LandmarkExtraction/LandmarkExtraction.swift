@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Hands
 import Media
+import TensorCore
 
 /// Which hand a frame's landmarks come from when the tracker finds several.
 public enum HandSelection: String, CaseIterable, Sendable {
@@ -32,6 +33,17 @@ public struct ExtractionOptions: Sendable {
     public var resume = false
     /// Process only the first N inputs (a quick look before a long run).
     public var sample: Int?
+    /// List what would be processed and write nothing.
+    public var dryRun = false
+    /// Mirror the subject's left hands to right hands (x → −x about the wrist) so one model
+    /// sees one hand shape; the handedness is kept in the record's metadata.
+    public var mirrorLeft = false
+    /// Clips (`extract`): pad with masked frames or truncate to this many frames.
+    public var sequenceLength: Int?
+    /// Clips (`extract`): track every Nth frame (1 = all).
+    public var frameSkip = 1
+    /// Clips processed at once, one tracker each (2 = both cores of the target machine).
+    public var workers = 2
     public init() {}
 }
 
@@ -86,11 +98,19 @@ public enum AlphabetPreparation {
         trackerOptions.staticImageMode = true
         let tracker = try HandTracker(options: trackerOptions, modelDirectory: options.modelDirectory)
         var writer = ImportWriter(outputDirectory: outputDirectory, manifestName: manifestName, format: "photos (prepare-alphabet)")
+        if options.dryRun {
+            let perClass = Dictionary(grouping: photos, by: \.label).mapValues(\.count)
+            writer.summary.notes = ["dry run: \(photos.count) photos in \(perClass.count) classes, nothing written"]
+                + perClass.keys.sorted().map { "  \($0): \(perClass[$0]!) photos" }
+            return writer.summary
+        }
         let done = previousRecords(writer.manifestURL, resume: options.resume)
+        var attempted: [String: Int] = [:], detected: [String: Int] = [:]
         for (i, photo) in photos.enumerated() {
             try hooks.report(i, of: photos.count, photo.url.lastPathComponent, writer: writer)
             let clipID = clipIDComponent("\(photo.label)_\(photo.url.deletingPathExtension().lastPathComponent)")
-            if let record = done[clipID] { writer.adopt(record); continue }
+            attempted[photo.label, default: 0] += 1
+            if let record = done[clipID] { writer.adopt(record); detected[photo.label, default: 0] += 1; continue }
             let image: RGBImage
             do {
                 image = photo.url.pathExtension.lowercased() == "png" ? try PNG.read(photo.url) : try JPEG.read(photo.url)
@@ -104,13 +124,23 @@ public enum AlphabetPreparation {
                 writer.skip(result.hands.isEmpty ? "no hand detected" : "no \(options.hand.rawValue) hand")
                 continue
             }
-            let clip = LandmarkClip(values: flatten(hand.landmarks), mask: [true])
+            detected[photo.label, default: 0] += 1
+            let clip = LandmarkClip(values: storedLandmarks(hand, mirrorLeft: options.mirrorLeft), mask: [true])
             try writer.add(clip, clipID: clipID, label: photo.label, sourceFile: photo.url.path, hasZ: true,
                            metadata: metadata(hand, width: image.width, height: image.height, handsFound: result.hands.count))
         }
         hooks.progress(photos.count, photos.count, "")
+        // Fist-like letters fail more often: show the detection rate of every class.
+        writer.summary.notes = ["hand detected per class:"] + attempted.keys.sorted().map { label in
+            let n = attempted[label]!, k = detected[label, default: 0]
+            return "  \(label): \(k)/\(n) (\(Int((100 * Double(k) / Double(n)).rounded()))%)"
+        }
         return try writer.finish().summary
     }
+
+    /// Class names compared case-insensitively: single letters upper-case, words lower-case
+    /// (Kaggle writes `del/nothing/space`, other sets `Del/Nothing/Space`).
+    static func canonicalLabel(_ name: String) -> String { name.count == 1 ? name.uppercased() : name.lowercased() }
 
     struct Photo { var url: URL; var label: String }
 
@@ -127,10 +157,10 @@ public enum AlphabetPreparation {
             if isDir.boolValue {
                 let files = (try? fm.contentsOfDirectory(at: item, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles])) ?? []
                 photos += files.filter(isImage).sorted { $0.lastPathComponent.compare($1.lastPathComponent, options: .numeric) == .orderedAscending }
-                    .map { Photo(url: $0, label: item.lastPathComponent) }
+                    .map { Photo(url: $0, label: canonicalLabel(item.lastPathComponent)) }
             } else if isImage(item) {
                 let stem = item.deletingPathExtension().lastPathComponent
-                photos.append(Photo(url: item, label: String(stem.split(separator: "_").first ?? Substring(stem))))
+                photos.append(Photo(url: item, label: canonicalLabel(String(stem.split(separator: "_").first ?? Substring(stem)))))
             }
         }
         return photos
@@ -156,55 +186,97 @@ public enum ClipExtraction {
                            options: ExtractionOptions = ExtractionOptions(), hooks: JobHooks = JobHooks()) throws -> ImportSummary {
         var inputs = allInputs
         if let n = options.sample { inputs = Array(inputs.prefix(n)) }
+        var writer = ImportWriter(outputDirectory: outputDirectory, manifestName: manifestName, format: "video clips (extract)")
+        if options.dryRun {
+            writer.summary.notes = ["dry run: \(inputs.count) clips would be extracted, nothing written"]
+            return writer.summary
+        }
         var trackerOptions = options.tracker
         trackerOptions.staticImageMode = false
-        let tracker = try HandTracker(options: trackerOptions, modelDirectory: options.modelDirectory)
-        var writer = ImportWriter(outputDirectory: outputDirectory, manifestName: manifestName, format: "video clips (extract)")
+        // One tracker per worker: clips are independent, so `workers` clips run at once, each on
+        // its own core (the interpreter and BLAS stay single-threaded inside a worker).
+        let workers = max(1, min(options.workers, inputs.count))
+        let trackers = try (0..<workers).map { _ in try HandTracker(options: trackerOptions, modelDirectory: options.modelDirectory) }
         let done = previousRecords(writer.manifestURL, resume: options.resume)
-        for (i, input) in inputs.enumerated() {
-            try hooks.report(i, of: inputs.count, input.clipID, writer: writer)
-            if let record = done[input.clipID] { writer.adopt(record); continue }
-            let clip: LandmarkClip, fps: Double
-            do {
-                (clip, fps) = try extract(input, tracker: tracker, hand: options.hand, isCancelled: hooks.isCancelled)
-            } catch ExtractionError.interrupted {
-                // Ctrl-C inside a clip: the half-tracked clip is not written.
-                _ = try writer.finish()
-                throw ExtractionError.cancelled(done: i, total: inputs.count, manifest: writer.manifestURL)
-            } catch let error as MediaError {
-                // A corrupt or missing video fails that clip; the batch goes on.
-                writer.skip("unreadable video")
-                writer.summary.warnings.append("\(input.clipID): \(error)")
-                continue
+        var log: [String] = []
+        var next = 0
+        while next < inputs.count {
+            try hooks.report(next, of: inputs.count, inputs[next].clipID, writer: writer)
+            let batch = Array(next..<min(next + workers, inputs.count)).filter { done[inputs[$0].clipID] == nil }
+            var results = [Result<(LandmarkClip, Double, String?), Error>?](repeating: nil, count: batch.count)
+            let lock = NSLock()
+            DispatchQueue.concurrentPerform(iterations: batch.count) { k in
+                let outcome = Result { try extract(inputs[batch[k]], tracker: trackers[k], options: options, isCancelled: hooks.isCancelled) }
+                lock.lock(); results[k] = outcome.map { ($0.0, $0.fps, $0.handedness) }; lock.unlock()
             }
-            guard clip.frameCount > 0 else { writer.skip("no frames in span"); continue }
-            try writer.add(clip, clipID: input.clipID, label: input.label, labelIndex: input.labelIndex,
-                           sourceFile: input.video.path, signer: input.signer, split: input.split, hasZ: true, fps: fps)
+            for i in next..<min(next + workers, inputs.count) {
+                let input = inputs[i]
+                if let record = done[input.clipID] { writer.adopt(record); continue }
+                switch results[batch.firstIndex(of: i)!]! {
+                case .failure(ExtractionError.interrupted):
+                    // Ctrl-C inside a clip: half-tracked clips are not written.
+                    _ = try writer.finish()
+                    throw ExtractionError.cancelled(done: i, total: inputs.count, manifest: writer.manifestURL)
+                case .failure(let error as MediaError):
+                    // A corrupt or missing video fails that clip; the batch goes on.
+                    writer.skip("unreadable video")
+                    log.append("\(input.clipID): failed: \(error)")
+                case .failure(let error):
+                    throw error
+                case .success(let (clip, fps, handedness)):
+                    guard clip.frameCount > 0 else {
+                        writer.skip("no frames in span")
+                        log.append("\(input.clipID): no decoded frame within [\(input.start ?? 0), \(input.end.map { "\($0)" } ?? "end")]")
+                        continue
+                    }
+                    if clip.detectedFrames < clip.frameCount {
+                        log.append("\(input.clipID): hand detected in \(clip.detectedFrames)/\(clip.frameCount) frames")
+                    }
+                    var metadata: [String: Datasets.JSONValue] = ["frames_read": .number(Double(clip.frameCount))]
+                    if let handedness { metadata["handedness"] = .string(handedness) }
+                    var stored = clip
+                    if let length = options.sequenceLength { stored = clip.resampled(to: length) }
+                    try writer.add(stored, clipID: input.clipID, label: input.label, labelIndex: input.labelIndex,
+                                   sourceFile: input.video.path, signer: input.signer, split: input.split, hasZ: true,
+                                   fps: fps / Double(max(1, options.frameSkip)), metadata: metadata)
+                }
+            }
+            next = min(next + workers, inputs.count)
         }
         hooks.progress(inputs.count, inputs.count, "")
+        // The detection-failure log beside the manifest: every clip with a missed frame or a failure.
+        let logURL = outputDirectory.appendingPathComponent("extract_log.txt")
+        try AtomicFile.write(Data((log.joined(separator: "\n") + (log.isEmpty ? "" : "\n")).utf8), to: logURL)
+        if !log.isEmpty { writer.summary.notes.append("detection failures and partial clips: \(log.count), listed in \(logURL.path)") }
         return try writer.finish().summary
     }
 
     /// Tracks one clip: every decoded frame whose timestamp lies in [start, end] (the file's own
     /// timestamps, ±1 µs like the oracle), in decode order.
-    public static func extract(_ input: Input, tracker: HandTracker, hand: HandSelection,
-                               isCancelled: () -> Bool = { false }) throws -> (LandmarkClip, fps: Double) {
+    public static func extract(_ input: Input, tracker: HandTracker, options: ExtractionOptions,
+                               isCancelled: () -> Bool = { false }) throws -> (LandmarkClip, fps: Double, handedness: String?) {
         tracker.reset()
         let reader = try VideoReader(url: input.video)
         let lower = (input.start ?? 0) - 1e-6, upper = (input.end ?? .infinity) + 1e-6
         if let start = input.start, start > 0 { try reader.seek(to: start) }
         var values: [Float] = [], mask: [Bool] = []
         var failure: Error?
+        var index = 0
+        var labels: [String: Int] = [:]
         try reader.forEachFrame { frame in
             guard frame.time >= lower else { return true }
             guard frame.time <= upper else { return false }
             guard !isCancelled() else { failure = ExtractionError.interrupted; return false }
+            defer { index += 1 }
+            guard index % max(1, options.frameSkip) == 0 else { return true }
             do {
                 let result = try tracker.process(frame.image)
-                if let chosen = hand.choose(result.hands) {
-                    values += flatten(chosen.landmarks)
+                if let chosen = options.hand.choose(result.hands) {
+                    values += storedLandmarks(chosen, mirrorLeft: options.mirrorLeft)
                     mask.append(true)
+                    labels[chosen.handedness.label, default: 0] += 1
                 } else {
+                    // A frame without a hand is masked (its zeros are never read as data).
                     values += [Float](repeating: 0, count: 63)
                     mask.append(false)
                 }
@@ -212,11 +284,27 @@ public enum ClipExtraction {
             return true
         }
         if let failure { throw failure }
-        return (LandmarkClip(values: values, mask: mask), reader.info.frameRate.value)
+        let majority = labels.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key
+        return (LandmarkClip(values: values, mask: mask), reader.info.frameRate.value, majority)
     }
 }
 
 func flatten(_ landmarks: [Landmark]) -> [Float] { landmarks.flatMap { [Float($0.x), Float($0.y), Float($0.z)] } }
+
+/// The subject's left hand: MediaPipe assumes a mirrored image, so on ordinary (un-mirrored)
+/// photos and video its "Right" label is the subject's left hand.
+func isSubjectsLeftHand(_ hand: TrackedHand) -> Bool { hand.handedness.label == "Right" }
+
+/// Landmarks of one hand as stored: x mirrored about the wrist for the subject's left hand when
+/// `mirrorLeft` (normalisation subtracts the wrist afterwards, so 2·wrist − x is exact).
+func storedLandmarks(_ hand: TrackedHand, mirrorLeft: Bool) -> [Float] {
+    var values = flatten(hand.landmarks)
+    if mirrorLeft, isSubjectsLeftHand(hand) {
+        let wristX = values[0]
+        for j in 0..<21 { values[3 * j] = 2 * wristX - values[3 * j] }
+    }
+    return values
+}
 
 func metadata(_ hand: TrackedHand, width: Int, height: Int, handsFound: Int) -> [String: Datasets.JSONValue] {
     ["handedness": .string(hand.handedness.label), "handedness_score": .number(hand.handedness.score),

@@ -12,6 +12,8 @@ public struct ImportSummary: Equatable, Sendable {
     /// Detected frames masked because the wrist→MCP distance was degenerate.
     public var degenerateFrames = 0
     public var warnings: [String] = []
+    /// Extra report lines (e.g. detection rate per class), printed before the warnings.
+    public var notes: [String] = []
 
     public var clipCount: Int { clipsPerLabel.reduce(0) { $0 + $1.count } }
 
@@ -28,6 +30,7 @@ public struct ImportSummary: Equatable, Sendable {
         for (label, count) in clipsPerLabel { lines.append("  \(label): \(count)") }
         for reason in skipped.keys.sorted() { lines.append("skipped \(skipped[reason]!): \(reason)") }
         if degenerateFrames > 0 { lines.append("masked \(degenerateFrames) frames with a degenerate wrist→MCP distance") }
+        lines += notes
         lines += warnings.map { "warning: \($0)" }
         return lines.joined(separator: "\n")
     }

@@ -18,7 +18,13 @@ public enum LandmarkCommands {
 
     /// Turns an importer/extractor summary into a record value and prints its report.
     static func report(_ summary: ImportSummary, _ call: Invocation) -> Value {
-        for line in summary.text.components(separatedBy: "\n") { call.session.print(relative(line)) }
+        for line in summary.text.components(separatedBy: "\n") where call.definition.flag(named: "verbose") == nil
+            || call.bool("verbose") || !line.hasPrefix("warning: ") {
+            call.session.print(relative(line))
+        }
+        if call.definition.flag(named: "verbose") != nil, !call.bool("verbose"), !summary.warnings.isEmpty {
+            call.session.print("\(summary.warnings.count) warnings (--verbose lists them)")
+        }
         var skipped = Record()
         for (reason, count) in summary.skipped.sorted(by: { $0.key < $1.key }) { skipped[reason] = .int(count) }
         return .record(Record([
@@ -41,27 +47,33 @@ public enum LandmarkCommands {
     }
 
     static let trackerFlags: [FlagSpec] = [
-        FlagSpec("max-hands", .int, "hands the tracker looks for", default: .int(2), validate: FlagSpec.positive),
-        FlagSpec("model-complexity", .choice(["0", "1"]), "0 = lite models, 1 = full models", default: .string("1")),
+        FlagSpec("output-manifest", .string, "manifest file name inside the output folder"),
+        FlagSpec("hands", .int, "hands the tracker looks for (MediaPipe's max_num_hands)", default: .int(2), validate: FlagSpec.positive),
+        FlagSpec("model", .choice(["full", "lite"]), "MediaPipe model complexity", default: .string("full")),
         FlagSpec("min-detection-confidence", .number, "palm detector score threshold", default: .number(0.5)),
         FlagSpec("min-tracking-confidence", .number, "hand-presence gate", default: .number(0.5)),
         FlagSpec("hand", .choice(HandSelection.allCases.map(\.rawValue)), "which hand to keep when several are found",
                  default: .string(HandSelection.largest.rawValue)),
+        FlagSpec("mirror-left", .bool, "mirror the signer's left hands to right hands (handedness kept in metadata)"),
         FlagSpec("models", .path, "folder with MediaPipe's .tflite files [default: models/mediapipe]"),
         FlagSpec("resume", .bool, "keep clips finished by an interrupted run"),
+        FlagSpec("dry-run", .bool, "list what would be processed, write nothing"),
         FlagSpec("sample", .int, "process only the first N inputs", validate: FlagSpec.positive),
+        FlagSpec("verbose", short: "v", .bool, "print every warning and the detection-failure log"),
         FlagSpec("quiet", short: "q", .bool, "no progress display"),
     ]
 
     static func extractionOptions(_ call: Invocation) -> ExtractionOptions {
         var options = ExtractionOptions()
-        options.tracker.maxHands = call.int("max-hands")!
-        options.tracker.complexity = call.string("model-complexity") == "0" ? .lite : .full
+        options.tracker.maxHands = call.int("hands")!
+        options.tracker.complexity = call.string("model") == "lite" ? .lite : .full
         options.tracker.minDetectionConfidence = call.number("min-detection-confidence")!
         options.tracker.minTrackingConfidence = call.number("min-tracking-confidence")!
         options.hand = HandSelection(rawValue: call.string("hand")!)!
+        options.mirrorLeft = call.bool("mirror-left")
         if let models = call.url("models") { options.modelDirectory = models }
         options.resume = call.bool("resume")
+        options.dryRun = call.bool("dry-run")
         options.sample = call.int("sample")
         return options
     }
@@ -133,13 +145,14 @@ public enum LandmarkCommands {
         discussion: """
         Photos as PHOTOS/<Class>/*.jpg|png (the class is the folder name) or flat <class>_*.jpg.
         Photos with no hand are counted, not fatal.
-        example: a = prepare-alphabet data/raw/asl_alphabet/test --out data/processed/alphabet --max-hands 1
+        example: a = prepare-alphabet data/raw/asl_alphabet/test --output-root data/processed/alphabet --hands 1
         """,
-        arguments: [ArgumentSpec("photos", .path, "folder of letter photos")],
-        flags: [FlagSpec("out", .path, "output folder", default: .path("data/processed/alphabet"))] + trackerFlags
+        arguments: [ArgumentSpec("photos", .path, "folder of letter photos (INPUT_DIR)")],
+        flags: [FlagSpec("output-root", .path, "output folder", default: .path("data/processed/alphabet"))] + trackerFlags
     ) { call in
         try runTracking(call, label: "prepare-alphabet", unit: "photos") { hooks in
-            try AlphabetPreparation.run(photoRoot: call.url("photos")!, outputDirectory: call.url("out")!,
+            try AlphabetPreparation.run(photoRoot: call.url("photos")!, outputDirectory: call.url("output-root")!,
+                                        manifestName: call.string("output-manifest") ?? "alphabet_manifest.json",
                                         options: extractionOptions(call), hooks: hooks)
         }
     }
@@ -165,10 +178,14 @@ public enum LandmarkCommands {
         discussion: """
         Reads a trim (or download) manifest; trimmed clips are extracted whole, downloaded videos
         over [start_time, end_time]. A corrupt or missing video fails that clip; the run goes on.
-        example: lm = extract data/processed/manifest_trimmed.json --out data/processed/landmarks
+        example: lm = extract data/processed/manifest_trimmed.json --sequence-length 32 --model lite
         """,
         arguments: [ArgumentSpec("manifest", .path, "manifest_trimmed.json or manifest_downloaded.json")],
-        flags: [FlagSpec("out", .path, "output folder", default: .path("data/processed/landmarks"))] + trackerFlags
+        flags: [FlagSpec("output-root", .path, "output folder", default: .path("data/processed/landmarks")),
+                FlagSpec("sequence-length", .int, "pad (masked) or truncate every clip to T frames", validate: FlagSpec.positive),
+                FlagSpec("frame-skip", .int, "track every Nth frame", default: .int(1), validate: FlagSpec.positive),
+                FlagSpec("workers", .int, "clips tracked at once (one core each)", default: .int(2), validate: FlagSpec.positive)]
+            + trackerFlags
     ) { call in
         let (inputs, skipped): ([ClipExtraction.Input], [String: Int])
         do { (inputs, skipped) = try ClipExtraction.inputs(fromPipelineManifest: call.url("manifest")!) } catch {
@@ -176,7 +193,13 @@ public enum LandmarkCommands {
         }
         for (reason, count) in skipped.sorted(by: { $0.key < $1.key }) { call.session.print("not extracted (\(reason)): \(count)") }
         return try runTracking(call, label: "extract", unit: "clips") { hooks in
-            try ClipExtraction.run(inputs: inputs, outputDirectory: call.url("out")!, options: extractionOptions(call), hooks: hooks)
+            var options = extractionOptions(call)
+            options.sequenceLength = call.int("sequence-length")
+            options.frameSkip = call.int("frame-skip")!
+            options.workers = call.int("workers")!
+            return try ClipExtraction.run(inputs: inputs, outputDirectory: call.url("output-root")!,
+                                          manifestName: call.string("output-manifest") ?? "landmarks_manifest.json",
+                                          options: options, hooks: hooks)
         }
     }
 
