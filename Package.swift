@@ -44,7 +44,7 @@ let package = Package(
 
         .target(name: "JobControl"),
         .target(name: "Shell", dependencies: ["JobControl", "TensorCore", "CEditLine", "Datasets", "HandSynthesis",
-                                             "Hands", "LandmarkExtraction", "Pipeline", "Media", "Plot"]),
+                                             "Hands", "LandmarkExtraction", "Pipeline", "Media", "Plot", "Training"]),
         .executableTarget(name: "aslsh", dependencies: ["Shell"]),
 
         .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"]),
@@ -52,6 +52,7 @@ let package = Package(
 
         .target(name: "Plot", dependencies: ["TensorCore", "CPNG", "CFreeType"]),
         .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"]),
+        .target(name: "Training", dependencies: ["NeuralNets", "Datasets", "TensorCore"]),
 
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
@@ -68,6 +69,7 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),
         .testTarget(name: "NeuralNetsTests", dependencies: ["NeuralNets", "TensorCore", "TestSupport"],
                     exclude: ["Goldens"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNets", "Datasets", "HandSynthesis", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],

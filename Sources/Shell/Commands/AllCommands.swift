@@ -10,6 +10,7 @@ extension CommandRegistry {
             TableCommands.all,     // where select count sort top head tail
             PipelineCommands.all,  // intake download trim
             LandmarkCommands.all,  // synth import prepare-alphabet extract build
+            TrainingCommands.all,  // train eval
             PlotCommands.all,      // plot hand|sequence|trajectory|overlay|curves|confusion|bar|hist
         ]
     }

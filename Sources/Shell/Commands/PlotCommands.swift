@@ -74,13 +74,14 @@ public enum PlotCommands {
                 guard let url = source.flatMap(pathURL) else { throw call.failure("curves needs a metrics log path") }
                 canvas = try TrainingCurves.render(TrainingHistory.readMetricsLog(url), options: CurvesOptions(chart: chart(1200, 500)))
             case "confusion":
-                let matrix = try array(source, call)
+                // An `eval` result carries its matrix (a .npy path) and class names.
+                let matrix = try array(source?.field("confusion") ?? source, call)
                 guard matrix.rank == 2, matrix.shape[0] == matrix.shape[1] else {
                     throw call.failure("confusion needs a square [C,C] matrix, got \(matrix.shape)")
                 }
                 let c = matrix.shape[0]
                 let rows = (0..<c).map { i in (0..<c).map { Double(matrix.scalars[i * c + $0]) } }
-                let labels = call.string("labels").map { $0.split(separator: " ").map(String.init) }
+                let labels = (call.string("labels") ?? source?.field("labels")?.textValue).map { $0.split(separator: " ").map(String.init) }
                 if let labels, labels.count != c { throw call.failure("--labels has \(labels.count) names for \(c) classes") }
                 canvas = try ConfusionHeatmap(matrix: rows, labels: labels,
                                               options: ConfusionOptions(chart: chart(1000, 900), normalize: call.bool("normalize"))).render()
