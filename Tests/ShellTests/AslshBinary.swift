@@ -40,31 +40,8 @@ enum AslshBinary {
     static func run(_ arguments: [String], stdin: String = "", in directory: URL = TestEnvironment.repositoryRoot,
                     environment: [String: String] = [:], interruptAfter: Double? = nil) throws -> Result {
         guard let url else { throw NSError(domain: "AslshBinary", code: 1, userInfo: [NSLocalizedDescriptionKey: missingMessage]) }
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-        // Read stderr on another thread while stdout is read here, so neither pipe fills up.
-        final class Collected: @unchecked Sendable { var data = Data() }
-        let errCollected = Collected()
-        let errThread = Thread { errCollected.data = err.fileHandleForReading.readDataToEndOfFile() }
-        errThread.start()
-        if let interruptAfter {
-            Thread.sleep(forTimeInterval: interruptAfter)
-            process.interrupt()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !errThread.isFinished { usleep(1000) }
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errCollected.data, as: UTF8.self))
+        let outcome = try ExternalTool.launch(url, arguments, stdin: stdin, directory: directory,
+                                              environment: environment, interruptAfter: interruptAfter)
+        return Result(status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr)
     }
 }

@@ -54,16 +54,23 @@ public struct ExternalTool {
         public var description: String { "\(command.joined(separator: " ")) exited \(status): \(stderr)" }
     }
 
-    /// Runs `arguments[0]` (looked up on PATH) and returns stdout; throws on non-zero exit.
-    @discardableResult
-    public static func run(_ arguments: [String], stdin: String? = nil,
-                           environment: [String: String]? = nil) throws -> String {
+    /// What a finished process left behind.
+    public struct Outcome {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Starts `executable` with `arguments` (in `directory`, with extra `environment`), feeds it
+    /// `stdin`, optionally sends SIGINT after `interruptAfter` seconds, and waits for it. Both
+    /// pipes are drained concurrently so a chatty program cannot block on a full pipe.
+    public static func launch(_ executable: URL, _ arguments: [String], stdin: String? = nil, directory: URL? = nil,
+                              environment: [String: String] = [:], interruptAfter: Double? = nil) throws -> Outcome {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.executableURL = executable
         process.arguments = arguments
-        if let environment {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
+        if let directory { process.currentDirectoryURL = directory }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -71,18 +78,30 @@ public struct ExternalTool {
         try process.run()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
-        // Read both pipes before waiting so a chatty tool cannot block on a full pipe.
-        var errData = Data()
-        let errThread = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+        final class Collected: @unchecked Sendable { var data = Data() }
+        let errCollected = Collected()
+        let errThread = Thread { errCollected.data = err.fileHandleForReading.readDataToEndOfFile() }
         errThread.start()
+        if let interruptAfter {
+            Thread.sleep(forTimeInterval: interruptAfter)
+            process.interrupt()
+        }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while !errThread.isFinished { usleep(1000) }
-        guard process.terminationStatus == 0 else {
-            throw Failure(command: arguments, status: process.terminationStatus,
-                          stderr: String(decoding: errData, as: UTF8.self))
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                       stderr: String(decoding: errCollected.data, as: UTF8.self))
+    }
+
+    /// Runs `arguments[0]` (looked up on PATH) and returns stdout; throws on non-zero exit.
+    @discardableResult
+    public static func run(_ arguments: [String], stdin: String? = nil,
+                           environment: [String: String]? = nil) throws -> String {
+        let outcome = try launch(URL(fileURLWithPath: "/usr/bin/env"), arguments, stdin: stdin, environment: environment ?? [:])
+        guard outcome.status == 0 else {
+            throw Failure(command: arguments, status: outcome.status, stderr: outcome.stderr)
         }
-        return String(decoding: outData, as: UTF8.self)
+        return outcome.stdout
     }
 
     /// Runs a Python 3 program (text on stdin) with the given arguments.
