@@ -49,37 +49,30 @@ public enum Evaluator {
 }
 
 /// Checkpoint format: safetensors weights (PyTorch state_dict names) + JSON metadata under
-/// `__metadata__["aslsh"]`: model config, label names, sequence length, normalisation, training
-/// history, seed and aslsh version.
+/// `__metadata__["aslsh"]` (a `ModelMetadata`). Exported ONNX (`metadata_props`) and TFLite
+/// (model metadata) files carry the same JSON under the same key, so every loader reads one type.
 public enum Checkpoint {
-    struct Metadata: Codable {
-        var config: ModelConfig
-        var labelNames: [String]
-        var normalisation: String
-        var history: [EpochMetrics]
-        var seed: UInt64
-        var aslshVersion: String
-        enum CodingKeys: String, CodingKey {
-            case config, labelNames = "label_names", normalisation, history, seed, aslshVersion = "aslsh_version"
-        }
-    }
-
     public static func write(_ model: SequenceClassifier, labelNames: [String], history: [EpochMetrics], seed: UInt64, to url: URL) throws {
-        let meta = Metadata(config: model.config, labelNames: labelNames, normalisation: LandmarkNormalizer.name,
-                            history: history, seed: seed, aslshVersion: ASLSHVersion.string)
-        let json = String(decoding: try JSONEncoder.sorted.encode(meta), as: UTF8.self)
-        try model.parameters.safetensors(metadata: ["aslsh": json]).write(to: url)
+        let meta = ModelMetadata(config: model.config, labelNames: labelNames, normalisation: LandmarkNormalizer.name,
+                                 history: history, seed: seed, aslshVersion: ASLSHVersion.string)
+        try model.parameters.safetensors(metadata: [ModelMetadata.key: try meta.jsonString()]).write(to: url)
     }
 
     /// Reads a checkpoint back into a model; refuses files that are not aslsh checkpoints.
     public static func read(_ url: URL) throws -> (SequenceClassifier, labelNames: [String]) {
+        let loaded = try load(url)
+        return (loaded.model, loaded.metadata.labelNames)
+    }
+
+    /// The model and its full metadata (config, labels, normalisation, history, seed, version).
+    public static func load(_ url: URL) throws -> (model: SequenceClassifier, metadata: ModelMetadata) {
         let file = try Safetensors.read(contentsOf: url)
-        guard let json = file.metadata["aslsh"],
-              let meta = try? JSONDecoder().decode(Metadata.self, from: Data(json.utf8)) else {
+        guard let json = file.metadata[ModelMetadata.key] else {
             throw TrainingError.incompatible("\(url.path) is not an aslsh checkpoint (no aslsh metadata)")
         }
+        let meta = try ModelMetadata(json: json, source: url.path)
         let model = meta.config.makeModel(seed: meta.seed)
         try model.parameters.load(file.tensors, source: url.path)
-        return (model, meta.labelNames)
+        return (model, meta)
     }
 }
