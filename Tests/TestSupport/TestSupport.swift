@@ -115,3 +115,21 @@ public struct ExternalTool {
         (try? run(["python3", "-c", "import \(module)"])) != nil
     }
 }
+
+/// Why a test could not use an outside Python tool. Tests rethrow it as `XCTSkip` on a user's
+/// machine, but under CI (`CI` set, where `scripts/setup.sh` installs every tool) a missing tool
+/// is a failure, never a silent skip.
+public struct MissingTool: Error, CustomStringConvertible {
+    public let module: String
+    public var description: String { "python3 module '\(module)' is not installed (scripts/setup.sh installs it)" }
+    public static var mustFail: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+}
+
+extension ExternalTool {
+    /// Throws `MissingTool` unless `python3 -c "import <module>"` works. Use as
+    /// `do { try ExternalTool.requirePython("onnx") } catch let e as MissingTool where !MissingTool.mustFail { throw XCTSkip(e.description) }`
+    /// — or simply `try ExternalTool.requirePython(...)` to always fail when absent.
+    public static func requirePython(_ modules: String...) throws {
+        for m in modules where !pythonHas(m) { throw MissingTool(module: m) }
+    }
+}
