@@ -19,6 +19,10 @@ public enum DatasetBuilder {
         var summary = BuildSummary()
         let labelNames = try classList(records, manifest: manifest.source)
         summary.labelNames = labelNames
+        if let top = records.compactMap(\.labelIndex).max(), records.allSatisfy({ $0.labelIndex != nil }), top + 1 > labelNames.count {
+            summary.warnings.append("label_index runs 0…\(top) but only \(labelNames.count) classes have samples: "
+                                    + "classes renumbered 0…\(labelNames.count - 1) in upstream order (names kept in label_names)")
+        }
         let classOf = Dictionary(uniqueKeysWithValues: labelNames.enumerated().map { ($1, $0) })
 
         // Filter by detection rate, then cap per class; both counted and explained.
@@ -158,8 +162,8 @@ public enum DatasetBuilder {
         return summary
     }
 
-    /// All labels of the manifest, ordered by `label_index` when every record has one (so
-    /// indices match an upstream label file), otherwise by name. Conflicting indices are errors.
+    /// All labels of the manifest, ordered by `label_index` when every record has one (so the
+    /// order follows the upstream label file), otherwise by name. Conflicting indices are errors.
     static func classList(_ records: [LandmarkRecord], manifest: String) throws -> [String] {
         var indexOf = [String: Int](), labelAt = [Int: String]()
         guard records.allSatisfy({ $0.labelIndex != nil }) else {
@@ -178,11 +182,9 @@ public enum DatasetBuilder {
             indexOf[r.label] = index
             labelAt[index] = r.label
         }
+        // Upstream indices may have gaps (an MS-ASL subset keeps its global 0…999 class ids):
+        // keep their order but number the present classes densely; `label_names` keeps the names.
         let indices = labelAt.keys.sorted()
-        if let gap = (0...indices.last!).first(where: { labelAt[$0] == nil }) {
-            throw DatasetError.emptyClass(label: "label_index \(gap)", reason: "the manifest's label indices run 0...\(indices.last!) "
-                                          + "but no record has index \(gap) (a class of the upstream label list without samples)")
-        }
         return indices.map { labelAt[$0]! }
     }
 

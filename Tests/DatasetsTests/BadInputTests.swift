@@ -10,11 +10,12 @@ final class BadInputTests: XCTestCase {
     override func setUpWithError() throws { dir = try TestEnvironment.temporaryDirectory("aslsh-bad") }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 
-    func build(_ manifest: URL, _ configure: (inout BuildOptions) -> Void = { _ in }) throws {
+    @discardableResult
+    func build(_ manifest: URL, _ configure: (inout BuildOptions) -> Void = { _ in }) throws -> BuildSummary {
         var o = BuildOptions(manifest: manifest)
         o.datasetDirectory = dir.appendingPathComponent("ds")
         configure(&o)
-        try DatasetBuilder.build(o)
+        return try DatasetBuilder.build(o)
     }
 
     func assertNothingWritten(file: StaticString = #filePath, line: UInt = #line) {
@@ -53,9 +54,12 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(try Dataset(contentsOf: dir.appendingPathComponent("ds/val.npz")).countsPerClass, [3, 1])
     }
 
-    func testEmptyClassFromLabelIndexGap() throws {
-        let m = try Fixtures.manifest([ClipSpec(label: "a", labelIndex: 0), ClipSpec(label: "c", labelIndex: 2)], in: dir)
-        assertDatasetError(["label_index 1", "no samples"]) { try build(m) }
+    func testLabelIndexGapIsRenumberedWithAWarning() throws {
+        let m = try Fixtures.manifest(Fixtures.balanced(["a"], count: 4).map { var s = $0; s.labelIndex = 0; return s }
+                                      + Fixtures.balanced(["c"], count: 4).map { var s = $0; s.labelIndex = 2; return s }, in: dir)
+        let summary = try build(m)
+        XCTAssertEqual(summary.labelNames, ["a", "c"])
+        XCTAssertTrue(summary.warnings.contains { $0.contains("label_index runs 0…2 but only 2 classes") }, "\(summary.warnings)")
         let clash = try Fixtures.manifest([ClipSpec(label: "a", labelIndex: 0), ClipSpec(label: "b", labelIndex: 0)], in: dir, name: "c.json")
         assertDatasetError(["record 1", "label_index 0 is used by 'a' and 'b'"]) { try build(clash) }
     }

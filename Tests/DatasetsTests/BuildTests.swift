@@ -91,6 +91,21 @@ final class BuildTests: XCTestCase {
         XCTAssertNotEqual(seed42, seed7)
     }
 
+    /// An MS-ASL subset keeps upstream class ids with gaps (here 7 and 3 of 1000): the classes
+    /// are numbered densely in upstream order, names kept, instead of refusing the manifest.
+    func testUpstreamLabelIndicesWithGapsAreCompacted() throws {
+        let specs = (0..<10).flatMap { _ in [ClipSpec(label: "apple", labelIndex: 7), ClipSpec(label: "zebra", labelIndex: 3)] }
+        let manifest = try Fixtures.manifest(specs, in: dir)
+        try DatasetBuilder.build(options(manifest))
+        let train = try Dataset(contentsOf: options(manifest).outputURLs[0])
+        XCTAssertEqual(train.labelNames, ["zebra", "apple"], "upstream order (3 before 7), not alphabetical")
+        XCTAssertEqual(Set(train.labels), [0, 1])
+        for (k, label) in train.labels.enumerated() {
+            let clip = Int(train.metadata.clipIDs[k].dropFirst(4))!
+            XCTAssertEqual(label, clip % 2 == 0 ? 1 : 0, "clip\(clip) is \(clip % 2 == 0 ? "apple" : "zebra")")
+        }
+    }
+
     /// --group-by signer: no signer in two splits (checked by NumPy), every class in every split.
     func testSignerDisjointSplits() throws {
         try requireNumPy()
