@@ -1,3 +1,4 @@
+import TensorCore
 /// One clip of the landmark manifest — the format `extract`, `prepare-alphabet`, `synth` and the
 /// importers write and `build` reads. JSON field names (snake_case) are stable; see README
 /// "Landmark manifest".

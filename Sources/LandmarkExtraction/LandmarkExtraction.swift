@@ -232,7 +232,7 @@ public enum ClipExtraction {
                     if clip.detectedFrames < clip.frameCount {
                         log.append("\(input.clipID): hand detected in \(clip.detectedFrames)/\(clip.frameCount) frames")
                     }
-                    var metadata: [String: Datasets.JSONValue] = ["frames_read": .number(Double(clip.frameCount))]
+                    var metadata: [String: JSONValue] = ["frames_read": .int(clip.frameCount)]
                     if let handedness { metadata["handedness"] = .string(handedness) }
                     var stored = clip
                     if let length = options.sequenceLength { stored = clip.resampled(to: length) }
@@ -306,10 +306,10 @@ func storedLandmarks(_ hand: TrackedHand, mirrorLeft: Bool) -> [Float] {
     return values
 }
 
-func metadata(_ hand: TrackedHand, width: Int, height: Int, handsFound: Int) -> [String: Datasets.JSONValue] {
-    ["handedness": .string(hand.handedness.label), "handedness_score": .number(hand.handedness.score),
-     "presence": .number(hand.presence), "image_width": .number(Double(width)), "image_height": .number(Double(height)),
-     "hands_found": .number(Double(handsFound))]
+func metadata(_ hand: TrackedHand, width: Int, height: Int, handsFound: Int) -> [String: JSONValue] {
+    ["handedness": .string(hand.handedness.label), "handedness_score": .double(Double(hand.handedness.score)),
+     "presence": .double(Double(hand.presence)), "image_width": .int(width), "image_height": .int(height),
+     "hands_found": .int(handsFound)]
 }
 
 /// Records of an earlier run whose files still exist, by clip id (only with `--resume`).

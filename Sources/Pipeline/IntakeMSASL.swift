@@ -1,3 +1,4 @@
+import TensorCore
 import Foundation
 
 /// MS-ASL records (`MSASL_{train,val,test}.json`): an array of objects with `url`, `label`,

@@ -1,3 +1,4 @@
+import TensorCore
 import Foundation
 
 /// WLASL in its two layouts:

@@ -14,3 +14,57 @@ func median(_ xs: [Double]) -> Double {
     let s = xs.sorted()
     return s.isEmpty ? .nan : s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
+
+/// One line of the summary table that `aslsh-bench all` prints at the end: our figure and, where
+/// the peer tool ran in the same process run, its figure and the ratio (>1 = aslsh better).
+struct BenchRow {
+    var area: String
+    var what: String
+    var ours: Double
+    var unit: String
+    var peerName: String?
+    var peer: Double?
+    /// true when smaller is better (latencies), so the ratio is peer / ours.
+    var lowerIsBetter: Bool
+
+    var ratio: Double? {
+        guard let peer, peer > 0, ours > 0 else { return nil }
+        return lowerIsBetter ? peer / ours : ours / peer
+    }
+}
+
+/// Rows recorded by every area during one `aslsh-bench` process.
+enum BenchSummary {
+    nonisolated(unsafe) static var rows: [BenchRow] = []
+
+    static func record(_ area: String, _ what: String, ours: Double, unit: String, peer: (name: String, value: Double)? = nil,
+                       lowerIsBetter: Bool) {
+        rows.append(BenchRow(area: area, what: what, ours: ours, unit: unit, peerName: peer?.name, peer: peer?.value,
+                             lowerIsBetter: lowerIsBetter))
+    }
+
+    /// The Markdown table the README carries.
+    static func markdown() -> String {
+        var lines = ["| area | measure | aslsh | peer (same run) | ratio |", "|---|---|---|---|---|"]
+        for r in rows {
+            let peer = r.peer.map { "\(r.peerName ?? "peer") \(format($0)) \(r.unit)" } ?? "—"
+            let ratio = r.ratio.map { String(format: "%.2f×", $0) } ?? "—"
+            lines.append("| \(r.area) | \(r.what) | \(format(r.ours)) \(r.unit) | \(peer) | \(ratio) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func format(_ x: Double) -> String {
+        x >= 1000 ? String(format: "%.0f", x) : x >= 100 ? String(format: "%.1f", x) : x >= 1 ? String(format: "%.2f", x) : String(format: "%.3g", x)
+    }
+
+    /// Date, machine and load, printed above the table (figures on a shared machine mean little without them).
+    static func conditions() -> String {
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
+            .first { $0.hasPrefix("model name") }.map { $0.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?" } ?? "?"
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let date = ISO8601DateFormatter().string(from: Date())
+        return "\(date), \(cpu ?? "?"), \(cores) cores, load average \(load)"
+    }
+}

@@ -18,6 +18,7 @@ func runDatasetsBench(_ arguments: [String]) throws {
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("aslsh-bench-datasets-\(getpid())")
     defer { try? FileManager.default.removeItem(at: work) }
 
+    var frameImport = Double.nan
     func median(_ label: String, runs: Int = 5, _ body: () throws -> Void) rethrows {
         try body() // warm-up
         var times = [Double]()
@@ -26,6 +27,7 @@ func runDatasetsBench(_ arguments: [String]) throws {
             try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
+        if label.hasPrefix("import frame folders") { frameImport = times.sorted()[runs / 2] }
         print(String(format: "%-58@ median %8.1f ms  (min %.1f, max %.1f)", label as NSString,
                      times.sorted()[runs / 2], times.min()!, times.max()!))
     }
@@ -81,6 +83,9 @@ func runDatasetsBench(_ arguments: [String]) throws {
     if process.terminationStatus == 0 {
         print(String(format: "%-58@ median %8@ ms", "peer: NumPy frame-folder import (same work)" as NSString,
                      output.trimmingCharacters(in: .whitespacesAndNewlines) as NSString))
+        BenchSummary.record("datasets", "import 147 real frame-folder clips", ours: frameImport, unit: "ms",
+                            peer: Double(output.trimmingCharacters(in: .whitespacesAndNewlines)).map { ("NumPy", $0) },
+                            lowerIsBetter: true)
     } else {
         print("peer: python3 with numpy unavailable (exit \(process.terminationStatus))")
     }

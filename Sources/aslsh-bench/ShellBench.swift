@@ -26,7 +26,7 @@ func runShellBench(_ arguments: [String]) -> Int32 {
     print("CPU ms = user + system time of the child, which a loaded machine inflates much less than wall time)")
     print("| case | wall median ms | min | max | CPU median ms |")
     print("|---|---|---|---|---|")
-    var aslshMedian = Double.infinity
+    var aslshMedian = Double.infinity, pythonMedian: Double?
     for (name, argv) in cases {
         for _ in 0..<2 { _ = launchMilliseconds(argv) }
         var samples: [Double] = []
@@ -44,11 +44,14 @@ func runShellBench(_ arguments: [String]) -> Int32 {
         cpu.sort()
         let median = samples[samples.count / 2]
         if name == "aslsh -c ':quit'" { aslshMedian = median }
+        if name == "python3 -c pass" { pythonMedian = median }
         print(String(format: "| %@ | %.1f | %.1f | %.1f | %.1f |", name, median, samples.first!, samples.last!,
                      cpu[cpu.count / 2]))
     }
     print(String(format: "aslsh -c ':quit' median %.1f ms: %@ the 50 ms target (load average %@)", aslshMedian,
                  aslshMedian < 50 ? "under" : "OVER", loadAverage()))
+    BenchSummary.record("shell", "start-up `aslsh -c ':quit'`", ours: aslshMedian, unit: "ms",
+                        peer: pythonMedian.map { ("python3 -c pass", $0) }, lowerIsBetter: true)
     return 0
 }
 

@@ -13,8 +13,30 @@ let benches: [(name: String, run: ([String]) throws -> Int32)] = [
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+
+// `aslsh-bench all [--out FILE]`: every area in turn (a failing area is reported, the rest go on),
+// then one summary table of aslsh's figures beside the peers' from this same run.
+if arguments.first == "all" {
+    var failed = [String]()
+    for bench in benches {
+        print("\n=== aslsh-bench \(bench.name) ===")
+        fflush(stdout)
+        do { if try bench.run([]) != 0 { failed.append(bench.name) } } catch {
+            print("aslsh-bench \(bench.name): \(error)")
+            failed.append(bench.name)
+        }
+    }
+    let table = "Measured \(BenchSummary.conditions()) with `swift run -c release aslsh-bench all`.\n\n" + BenchSummary.markdown() + "\n"
+    print("\n=== summary ===\n" + table)
+    if let i = arguments.firstIndex(of: "--out"), i + 1 < arguments.count {
+        try? table.write(toFile: arguments[i + 1], atomically: true, encoding: .utf8)
+    }
+    if !failed.isEmpty { print("failed: \(failed.joined(separator: ", "))") }
+    exit(failed.isEmpty ? 0 : 1)
+}
+
 guard let selected = arguments.first, let bench = benches.first(where: { $0.name == selected }) else {
-    fputs("usage: aslsh-bench \(benches.map(\.name).joined(separator: "|")) [options]\n", stderr)
+    fputs("usage: aslsh-bench all|\(benches.map(\.name).joined(separator: "|")) [options]\n", stderr)
     exit(2)
 }
 do { exit(try bench.run(Array(arguments.dropFirst()))) } catch {

@@ -99,7 +99,7 @@ final class LandmarkClipTests: XCTestCase {
         let record = LandmarkRecord(clipID: "c1", label: "i love you", labelIndex: 3, sourceFile: "v.mp4", signer: "s",
                                     split: "val", frameCount: 4, detectedFrames: 3, landmarks: "lm/c1.npy",
                                     mask: "lm/c1.mask.npy", hasZ: false, fps: 29.97,
-                                    metadata: ["box": .array([.number(0.1), .number(0.9)]), "review": .null,
+                                    metadata: ["box": .array([.double(0.1), .double(0.9)]), "review": .null,
                                                "org_text": .string("I love you"), "ok": .bool(true),
                                                "nested": .object(["url": .string("https://youtu.be/x")])])
         let url = dir.appendingPathComponent("sub/manifest.json")

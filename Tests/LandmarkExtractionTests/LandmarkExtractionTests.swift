@@ -82,7 +82,7 @@ final class LandmarkExtractionTests: XCTestCase {
         let manifest = try LandmarkManifest.read(contentsOf: summary.manifestURL)
         let clip = try manifest.loadClip(at: 0)
         XCTAssertEqual(clip.frameCount, 80, "padded to --sequence-length")
-        XCTAssertEqual(manifest.records[0].metadata["frames_read"], .number(25), "every 2nd of 49 frames")
+        XCTAssertEqual(manifest.records[0].metadata["frames_read"], .int(25), "every 2nd of 49 frames")
         XCTAssertTrue(clip.mask[25...].allSatisfy { !$0 }, "padding is masked")
         let log = try String(contentsOf: output.appendingPathComponent("extract_log.txt"), encoding: .utf8)
         XCTAssertTrue(log.contains("give: hand detected in"), log)

@@ -56,8 +56,8 @@ public enum FrameSequenceImporter {
                 try writer.add(clip, clipID: "\(clipIDComponent(label))_\(clipIDComponent(name))", label: label,
                                sourceFile: "\(label)/\(name)", signer: options.signer, hasZ: true, fps: options.fps,
                                metadata: ["hand": .string(keepLeft ? "left" : "right"), "sequence": .string(name),
-                                          "left_frames": .number(Double(leftCount)),
-                                          "right_frames": .number(Double(rightCount))])
+                                          "left_frames": .int(leftCount),
+                                          "right_frames": .int(rightCount)])
             }
         }
         return try writer.finish().summary

@@ -1,3 +1,4 @@
+import TensorCore
 import Foundation
 
 /// What an importer did, as numbers a user can check against the source: clips written per

@@ -1,3 +1,4 @@
+import TensorCore
 import Foundation
 
 /// hand-gesture-recognition-mediapipe (Kazuhito00) keypoint files: `keypoint.csv` rows of
@@ -52,7 +53,7 @@ public enum KeypointCSVImporter {
             try writer.add(LandmarkClip(values: values, mask: [true]),
                            clipID: "keypoint_\(String(format: "%05d", row.line))", label: label, labelIndex: index,
                            sourceFile: "\(keypoints.lastPathComponent):\(row.line)", signer: signer, hasZ: false,
-                           metadata: ["csv_line": .number(Double(row.line)),
+                           metadata: ["csv_line": .int(row.line),
                                       "source_normalisation": .string("wrist_relative_max_abs_2d")])
         }
         if let names {

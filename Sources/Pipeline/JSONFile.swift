@@ -1,0 +1,47 @@
+import Foundation
+import TensorCore
+
+enum JSONFile {
+    /// Reads and decodes a JSON file; a syntax error becomes `PipelineError.malformedJSON` with the
+    /// 1-based line and column of the offending character.
+    static func read(_ url: URL) throws -> JSONValue {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw PipelineError.io(file: url.path, message: FileManager.default.fileExists(atPath: url.path)
+                                   ? error.localizedDescription : "no such file")
+        }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw locate(data, file: url.path)
+        }
+    }
+
+    /// JSONDecoder's errors carry no position; JSONSerialization's say "around character N" (or
+    /// "around line L, column C" in newer Foundation), which is turned into line:column here.
+    static func locate(_ data: Data, file: String) -> PipelineError {
+        var description = "not valid JSON"
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            description = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "\(error)"
+        }
+        let bytes = [UInt8](data)
+        var offset = bytes.count
+        if let lineMatch = description.range(of: #"line (\d+), column (\d+)"#, options: .regularExpression) {
+            let numbers = description[lineMatch].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            if numbers.count == 2 {
+                return .malformedJSON(file: file, line: numbers[0], column: numbers[1], message: description)
+            }
+        }
+        if let match = description.range(of: #"character (\d+)"#, options: .regularExpression),
+           let n = Int(description[match].split(separator: " ")[1]) {
+            offset = min(n, bytes.count)
+        }
+        var line = 1, column = 1
+        for byte in bytes.prefix(offset) {
+            if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+        }
+        return .malformedJSON(file: file, line: line, column: column, message: description)
+    }
+}
