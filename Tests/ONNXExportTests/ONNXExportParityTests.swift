@@ -21,15 +21,17 @@ final class ONNXExportParityTests: XCTestCase {
     override func tearDownWithError() throws { if let directory { try? FileManager.default.removeItem(at: directory) } }
 
     /// Exports `config`'s seeded model, runs the cases, and checks parity, metadata and I/O dims.
-    func checkParity(_ config: ModelConfig, seed: UInt64 = 7, file: StaticString = #filePath, line: UInt = #line) throws {
+    func checkParity(_ config: ModelConfig, seed: UInt64 = 7, options: ONNXExportOptions = ONNXExportOptions(),
+                     file: StaticString = #filePath, line: UInt = #line) throws {
         let model = config.makeModel(seed: seed)
         let metadata = ONNXReference.metadata(for: model, seed: seed)
         let url = directory.appendingPathComponent("\(config.architecture.rawValue)-\(UUID().uuidString.prefix(6)).onnx")
-        try ONNXExporter.write(model: model, metadata: metadata, to: url)
+        try ONNXExporter.write(model: model, metadata: metadata, options: options, to: url)
         let T = config.sequenceLength
         var cases = [ONNXReference.makeCase("b1", batch: 1, steps: T, seed: seed + 1),
                      ONNXReference.makeCase("b37", batch: 37, steps: T, seed: seed + 2)]
-        if config.architecture != .mlp {   // dynamic time axis: a shorter and a longer T too
+        let dynamic = config.architecture != .mlp && options.dynamicTime
+        if dynamic {   // dynamic time axis: a shorter and a longer T too
             cases += [ONNXReference.makeCase("short", batch: 37, steps: T - 5, seed: seed + 3),
                       ONNXReference.makeCase("long1", batch: 1, steps: T + 9, seed: seed + 4)]
         }
@@ -51,7 +53,7 @@ final class ONNXExportParityTests: XCTestCase {
         XCTAssertEqual(info.metadata["opset"], "17", file: file, line: line)
         XCTAssertEqual(try JSONDecoder().decode([String].self, from: Data(try XCTUnwrap(info.metadata["labels"]).utf8)),
                        metadata.labelNames, file: file, line: line)
-        let time: ONNXReference.Dim = config.architecture == .mlp ? .value(T) : .name("time")
+        let time: ONNXReference.Dim = dynamic ? .name("time") : .value(T)
         XCTAssertEqual(info.inputs["landmarks"], [.name("batch"), time, .value(21), .value(3)], file: file, line: line)
         XCTAssertEqual(info.inputs["mask"], [.name("batch"), time], file: file, line: line)
         XCTAssertEqual(info.outputs["logits"], [.name("batch"), .value(config.classCount)], file: file, line: line)
@@ -80,6 +82,12 @@ final class ONNXExportParityTests: XCTestCase {
                                     pooling: .mean))
         try checkParity(ModelConfig(architecture: .lstm, sequenceLength: 10, classCount: 4, hiddenDim: 12, layers: 1,
                                     bidirectional: true, pooling: .max))
+    }
+
+    func testFixedTimeAxisOption() throws {
+        var options = ONNXExportOptions()
+        options.dynamicTime = false
+        try checkParity(ModelConfig(architecture: .lstm, sequenceLength: 9, classCount: 3, hiddenDim: 8, layers: 1), options: options)
     }
 
     func testTCNMeanAndMax() throws {
