@@ -20,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         systemLibrary("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
@@ -44,7 +45,7 @@ let package = Package(
 
         .target(name: "JobControl"),
         .target(name: "Shell", dependencies: ["JobControl", "TensorCore", "CEditLine", "Datasets", "HandSynthesis",
-                                             "Hands", "LandmarkExtraction", "Pipeline", "Media", "Plot", "Training"]),
+                                             "Hands", "LandmarkExtraction", "Pipeline", "Media", "Plot", "Training", "ONNXExport"]),
         .executableTarget(name: "aslsh", dependencies: ["Shell"]),
 
         .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"]),
@@ -53,6 +54,9 @@ let package = Package(
         .target(name: "Plot", dependencies: ["TensorCore", "CPNG", "CFreeType"]),
         .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"]),
         .target(name: "Training", dependencies: ["NeuralNets", "Datasets", "TensorCore"]),
+        // ONNX export/import; Generated/onnx.pb.swift is committed (scripts/regenerate-onnx-proto.sh), no build-time plugin.
+        .target(name: "ONNXExport", dependencies: ["Training", "NeuralNets", "TensorCore",
+                                                   .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
@@ -70,6 +74,9 @@ let package = Package(
         .testTarget(name: "NeuralNetsTests", dependencies: ["NeuralNets", "TensorCore", "TestSupport"],
                     exclude: ["Goldens"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNets", "Datasets", "HandSynthesis", "TestSupport"]),
+        .testTarget(name: "ONNXExportTests", dependencies: ["ONNXExport", "Training", "NeuralNets", "Datasets", "HandSynthesis",
+                                                            "Shell", "TestSupport"],
+                    exclude: ["Scripts"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],
