@@ -44,7 +44,8 @@ let package = Package(
 
         .target(name: "JobControl"),
         .target(name: "Shell", dependencies: ["JobControl", "TensorCore", "CEditLine", "Datasets", "HandSynthesis",
-                                             "Hands", "LandmarkExtraction", "Pipeline", "Media", "Plot", "Training"]),
+                                             "Hands", "LandmarkExtraction", "Pipeline", "Media", "Plot", "Training",
+                                             "TFLiteExport"]),
         .executableTarget(name: "aslsh", dependencies: ["Shell"]),
 
         .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"]),
@@ -53,6 +54,7 @@ let package = Package(
         .target(name: "Plot", dependencies: ["TensorCore", "CPNG", "CFreeType"]),
         .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"]),
         .target(name: "Training", dependencies: ["NeuralNets", "Datasets", "TensorCore"]),
+        .target(name: "TFLiteExport", dependencies: ["Training", "NeuralNets", "TFLiteRuntime", "TensorCore"]),
 
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
@@ -70,6 +72,9 @@ let package = Package(
         .testTarget(name: "NeuralNetsTests", dependencies: ["NeuralNets", "TensorCore", "TestSupport"],
                     exclude: ["Goldens"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNets", "Datasets", "HandSynthesis", "TestSupport"]),
+        .testTarget(name: "TFLiteExportTests", dependencies: ["TFLiteExport", "TFLiteRuntime", "Training", "NeuralNets",
+                                                          "Datasets", "HandSynthesis", "TensorCore", "TestSupport"],
+                    exclude: ["litert_run.py"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],

@@ -12,6 +12,7 @@ extension CommandRegistry {
             LandmarkCommands.all,  // synth import prepare-alphabet extract build
             TrainingCommands.all,  // train eval
             PlotCommands.all,      // plot hand|sequence|trajectory|overlay|curves|confusion|bar|hist
+            ExportCommands.all,    // export (tflite here; merged with the onnx branch's export)
         ]
     }
 }

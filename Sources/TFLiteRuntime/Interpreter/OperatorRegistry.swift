@@ -5,7 +5,9 @@ enum OperatorRegistry {
         switch op.op.builtin {
         case .conv2D: return try Conv2DKernel(op)
         case .depthwiseConv2D: return try DepthwiseConv2DKernel(op)
-        case .fullyConnected: return try FullyConnectedKernel(op)
+        case .fullyConnected:
+            if let w = op.optionalInput(1), op.tensors[w].type == .int8 { return try HybridFullyConnectedKernel(op) }
+            return try FullyConnectedKernel(op)
         case .add: return try BinaryKernel(op, .add)
         case .sub: return try BinaryKernel(op, .sub)
         case .mul: return try BinaryKernel(op, .mul)
