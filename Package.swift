@@ -73,7 +73,7 @@ let package = Package(
                     exclude: ["Goldens"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNets", "Datasets", "HandSynthesis", "TestSupport"]),
         .testTarget(name: "TFLiteExportTests", dependencies: ["TFLiteExport", "TFLiteRuntime", "Training", "NeuralNets",
-                                                          "Datasets", "HandSynthesis", "TensorCore", "TestSupport"],
+                                                          "Datasets", "HandSynthesis", "TensorCore", "TestSupport", "Shell"],
                     exclude: ["litert_run.py"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
