@@ -28,11 +28,13 @@ struct GraphBuilder {
 
     /// A float32 constant kept in float32 whatever the quantisation (scalars, small factors).
     mutating func constant(_ name: String, _ shape: [Int], _ values: [Float]) -> Int {
-        add(.init(name: name, shape: shape, floats: values))
+        counter += 1
+        return add(.init(name: "\(name)_\(counter)", shape: shape, floats: values))
     }
 
     mutating func ints(_ name: String, _ values: [Int], shape: [Int]? = nil) -> Int {
-        add(.init(name: name, shape: shape ?? [values.count], int32s: values.map { Int32($0) }))
+        counter += 1
+        return add(.init(name: "\(name)_\(counter)", shape: shape ?? [values.count], int32s: values.map { Int32($0) }))
     }
 
     /// A weight or bias: float32, or FLOAT16 + DEQUANTIZE (`.float16`), or — for FULLY_CONNECTED
@@ -130,21 +132,41 @@ struct GraphBuilder {
         return y
     }
 
-    /// MEAN over `axes`.
-    mutating func mean(_ x: Int, axes: [Int], keepDims: Bool, name: String) -> Int {
+    /// MEAN (or REDUCE_MAX) over `axes`.
+    mutating func reduce(_ x: Int, axes: [Int], keepDims: Bool, name: String, op builtin: BuiltinOperator = .mean) -> Int {
         let a = ints(name + "_axes", axes)
         let s = shape(x).enumerated().compactMap { i, d in axes.contains(i) ? (keepDims ? 1 : nil) : d }
         let y = newTensor(name, s)
-        op(.mean, [x, a], [y], .reducer(keepDims: keepDims))
+        op(builtin, [x, a], [y], .reducer(keepDims: keepDims))
         return y
     }
 
-    /// max(Σₜ mask, 1) as [B, 1] from mask3 [B, T, 1]: MEAN·T, then (s − 1)₊ + 1 (MAXIMUM-free).
-    mutating func validCountAtLeastOne(_ mask3: Int, steps: Int) -> Int {
-        let meanMask = mean(mask3, axes: [1], keepDims: false, name: "mask_mean")   // [B, 1]
-        let total = binary(.mul, meanMask, constant("steps", [1], [Float(steps)]), name: "mask_sum")
-        let excess = binary(.sub, total, constant("one", [1], [1]), activation: .relu, name: "mask_excess")
-        return binary(.add, excess, constant("one_", [1], [1]), name: "mask_count")
+    /// Σₜ mask as [B, 1] from mask3 [B, T, 1] (MEAN·T: no SUM needed).
+    mutating func validCount(_ mask3: Int, steps: Int) -> Int {
+        let meanMask = reduce(mask3, axes: [1], keepDims: false, name: "mask_mean")   // [B, 1]
+        return binary(.mul, meanMask, constant("steps", [1], [Float(steps)]), name: "mask_sum")
+    }
+
+    /// Masked mean over time, z [B, T, C], mask3 [B, T, 1] → [B, C]: Σₜ m·z / max(Σₜ m, 1) computed as
+    /// MEAN(z·m) · T / count, with count = (Σm − 1)₊ + 1 (no MAXIMUM op).
+    mutating func maskedMean(_ z: Int, _ mask3: Int, steps: Int) -> Int {
+        let meanZ = reduce(binary(.mul, z, mask3, name: "weighted"), axes: [1], keepDims: false, name: "pool_mean")
+        let excess = binary(.sub, validCount(mask3, steps: steps), constant("one", [1], [1]), activation: .relu, name: "mask_excess")
+        let count = binary(.add, excess, constant("one", [1], [1]), name: "mask_count")
+        let factor = binary(.div, constant("steps", [1], [Float(steps)]), count, name: "pool_factor")
+        return binary(.mul, meanZ, factor, name: "pooled")
+    }
+
+    /// Masked max over time (valid frames only; 0 when there is none), z [B, T, C] → [B, C]:
+    /// REDUCE_MAX(z·m + (m − 1)·10³⁰) · any, with any = Σm − (Σm − 1)₊ ∈ {0, 1}.
+    mutating func maskedMax(_ z: Int, _ mask3: Int, steps: Int) -> Int {
+        let penalty = binary(.mul, binary(.sub, mask3, constant("one", [1], [1]), name: "mask_minus_one"),
+                             constant("big", [1], [1e30]), name: "penalty")
+        let shifted = binary(.add, binary(.mul, z, mask3, name: "kept"), penalty, name: "shifted")
+        let maxima = reduce(shifted, axes: [1], keepDims: false, name: "pool_max", op: .reduceMax)
+        let total = validCount(mask3, steps: steps)
+        let any = binary(.sub, total, binary(.sub, total, constant("one", [1], [1]), activation: .relu, name: "mask_excess"), name: "mask_any")
+        return binary(.mul, maxima, any, name: "pooled")
     }
 
     static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {

@@ -9,12 +9,9 @@ import TFLiteRuntime
 ///   c = m·c' + (1−m)·c,  h = m·h' + (1−m)·h        (state held on masked frames; exact for m ∈ {0, 1})
 /// The reverse direction walks t = T−1 … 0. Pooling `.last` = the final held state of each direction
 /// (forward: at the last valid frame; reverse: after reading back to the first valid frame);
-/// `.mean` = Σₜ m·h_t / max(Σₜ m, 1).
+/// `.mean` / `.max` pool the stacked outputs over valid frames.
 enum LSTMGraph {
     static func build(_ g: inout GraphBuilder, _ c: ModelConfig, _ w: WeightSource, landmarks: Int, mask: Int) throws -> Int {
-        guard c.pooling != .max else {
-            throw TFLiteExportError.unsupported(architecture: "lstm", reason: "max pooling is not exported yet (last and mean are)")
-        }
         let B = g.shape(landmarks)[0], T = c.sequenceLength, H = c.hiddenDim
         let x3 = g.reshape(landmarks, [B, T, c.featureCount], name: "frames")
         let mask3 = g.reshape(mask, [B, T, 1], name: "mask3")
@@ -44,10 +41,11 @@ enum LSTMGraph {
         switch c.pooling {
         case .last:
             pooled = finals.count == 1 ? finals[0] : g.concatenate(finals, axis: 1, name: "final")
-        default:
-            var sum = g.binary(.mul, sequence[0], m[0], name: "pool_term")
-            for t in 1..<T { sum = g.binary(.add, sum, g.binary(.mul, sequence[t], m[t], name: "pool_term"), name: "pool_sum") }
-            pooled = g.binary(.div, sum, g.validCountAtLeastOne(mask3, steps: T), name: "pooled")
+        case .mean, .max:
+            // Outputs stacked to [B, T, D·H] (RESHAPE to [B, 1, D·H] + CONCATENATION), then pooled over valid frames.
+            let width = g.shape(sequence[0])[1]
+            let stacked = g.concatenate(sequence.map { g.reshape($0, [B, 1, width], name: "step") }, axis: 1, name: "outputs")
+            pooled = c.pooling == .mean ? g.maskedMean(stacked, mask3, steps: T) : g.maskedMax(stacked, mask3, steps: T)
         }
         let logits = g.named("logits", [B, c.classCount])
         return g.fullyConnected(pooled, weight: try w("head.weight"), bias: try w("head.bias"), out: c.classCount, name: "head", output: logits)

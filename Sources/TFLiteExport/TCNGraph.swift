@@ -3,13 +3,10 @@ import TFLiteRuntime
 
 /// TCN on [B, 1, T, C] (NHWC with H = 1): per block, PAD (K−1)·d frames on the left of the time
 /// axis then CONV_2D (VALID, dilation d on W, fused RELU) twice, a 1×1 CONV_2D residual when the
-/// width changes, ADD with fused RELU. Masked mean pooling Σₜ m·z / max(Σₜ m, 1) as
-/// MEAN(z·m)·T / count (MEAN and MUL/SUB/ADD/DIV only), then the FULLY_CONNECTED head.
+/// width changes, ADD with fused RELU. Masked mean (or max) pooling over valid frames
+/// (`GraphBuilder.maskedMean` / `maskedMax`), then the FULLY_CONNECTED head.
 enum TCNGraph {
     static func build(_ g: inout GraphBuilder, _ c: ModelConfig, _ w: WeightSource, landmarks: Int, mask: Int) throws -> Int {
-        guard c.pooling != .max else {
-            throw TFLiteExportError.unsupported(architecture: "tcn", reason: "max pooling is not exported yet (mean pooling is)")
-        }
         let B = g.shape(landmarks)[0], T = c.sequenceLength, H = c.hiddenDim, K = c.kernelSize
         var x = g.reshape(landmarks, [B, 1, T, c.featureCount], name: "frames")
         for i in 0..<c.layers {
@@ -23,11 +20,7 @@ enum TCNGraph {
         }
         let z = g.reshape(x, [B, T, H], name: "features")
         let mask3 = g.reshape(mask, [B, T, 1], name: "mask3")
-        let weighted = g.binary(.mul, z, mask3, name: "weighted")
-        let meanZ = g.mean(weighted, axes: [1], keepDims: false, name: "pool_mean")          // [B, H] = Σ m·z / T
-        let count = g.validCountAtLeastOne(mask3, steps: T)                                  // [B, 1]
-        let factor = g.binary(.div, g.constant("steps_f", [1], [Float(T)]), count, name: "pool_factor")
-        let pooled = g.binary(.mul, meanZ, factor, name: "pooled")
+        let pooled = c.pooling == .max ? g.maskedMax(z, mask3, steps: T) : g.maskedMean(z, mask3, steps: T)
         let logits = g.named("logits", [B, c.classCount])
         return g.fullyConnected(pooled, weight: try w("head.weight"), bias: try w("head.bias"), out: c.classCount, name: "head", output: logits)
     }

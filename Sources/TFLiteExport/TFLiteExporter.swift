@@ -39,8 +39,8 @@ public enum TFLiteExporter {
     public static func operators(for architecture: Architecture) -> [BuiltinOperator] {
         switch architecture {
         case .mlp: return [.reshape, .mul, .fullyConnected]
-        case .tcn: return [.reshape, .pad, .conv2D, .add, .mul, .mean, .sub, .div, .fullyConnected]
-        case .lstm: return [.reshape, .sub, .gather, .concatenation, .fullyConnected, .logistic, .tanh, .mul, .add, .mean, .div]
+        case .tcn: return [.reshape, .pad, .conv2D, .add, .mul, .mean, .sub, .div, .reduceMax, .fullyConnected]
+        case .lstm: return [.reshape, .sub, .gather, .concatenation, .fullyConnected, .logistic, .tanh, .mul, .add, .mean, .div, .reduceMax]
         }
     }
 

@@ -28,6 +28,9 @@ final class TFLiteExportTests: XCTestCase {
                                                  bidirectional: true, pooling: .mean)),
         ("lstm1-bidirectional-last", ModelConfig(architecture: .lstm, sequenceLength: T, classCount: 5, hiddenDim: 8, layers: 1,
                                                  bidirectional: true)),
+        ("lstm1-max", ModelConfig(architecture: .lstm, sequenceLength: T, classCount: 5, hiddenDim: 8, layers: 1, pooling: .max)),
+        ("tcn-max-k2", ModelConfig(architecture: .tcn, sequenceLength: T, classCount: 5, hiddenDim: 10, layers: 2, kernelSize: 2,
+                                   pooling: .max)),
     ]
 
     /// Tolerances on |logit difference| against the Swift float32 model, for models with logits of order 1.
@@ -106,10 +109,11 @@ final class TFLiteExportTests: XCTestCase {
         XCTAssertEqual(Set(leftovers), Set(TFLiteQuantization.allCases.map { "\($0.rawValue).tflite" }), "no temp files left")
     }
 
-    func testUnsupportedPoolingIsRefusedByName() {
-        let config = ModelConfig(architecture: .tcn, sequenceLength: 5, classCount: 3, hiddenDim: 4, layers: 1, pooling: .max)
+    func testUnsupportedModelsAreRefusedWithTheReason() {
+        let config = ModelConfig(architecture: .mlp, sequenceLength: 5, featureCount: 42, classCount: 3, hiddenDim: 4, layers: 1)
         XCTAssertThrowsError(try TFLiteExporter.export(model: config.makeModel(seed: 1), metadata: ExportHarness.metadata(config))) {
-            XCTAssertTrue("\($0)".contains("max pooling"), "\($0)")
+            XCTAssertEqual($0 as? TFLiteExportError, .unsupported(architecture: "mlp",
+                           reason: "42 features per frame; the I/O contract is 21×3 landmarks"))
         }
     }
 }

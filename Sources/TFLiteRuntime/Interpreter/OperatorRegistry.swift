@@ -27,6 +27,7 @@ enum OperatorRegistry {
         case .gather: return try GatherKernel(op)
         case .resizeBilinear: return try ResizeBilinearKernel(op)
         case .mean: return try MeanKernel(op)
+        case .reduceMax: return try MeanKernel(op, .max)
         case .unidirectionalSequenceLSTM: return try SequenceLSTMKernel(op)
         default:
             throw op.fail("no kernel for \(op.op.builtin.name) (builtin code \(op.op.builtin.rawValue))")
