@@ -45,7 +45,8 @@ let package = Package(
 
         .target(name: "JobControl"),
         .target(name: "Shell", dependencies: ["JobControl", "TensorCore", "CEditLine", "Datasets", "HandSynthesis",
-                                             "Hands", "LandmarkExtraction", "Pipeline", "Media", "Plot", "Training", "ONNXExport"]),
+                                             "Hands", "LandmarkExtraction", "Pipeline", "Media", "Plot", "Training", "ONNXExport",
+                                             "TFLiteExport"]),
         .executableTarget(name: "aslsh", dependencies: ["Shell"]),
 
         .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"]),
@@ -57,6 +58,7 @@ let package = Package(
         // ONNX export/import; Generated/onnx.pb.swift is committed (scripts/regenerate-onnx-proto.sh), no build-time plugin.
         .target(name: "ONNXExport", dependencies: ["Training", "NeuralNets", "TensorCore",
                                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "TFLiteExport", dependencies: ["Training", "NeuralNets", "TFLiteRuntime", "TensorCore"]),
 
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
@@ -77,6 +79,9 @@ let package = Package(
         .testTarget(name: "ONNXExportTests", dependencies: ["ONNXExport", "Training", "NeuralNets", "Datasets", "HandSynthesis",
                                                             "Shell", "TestSupport"],
                     exclude: ["Scripts"]),
+        .testTarget(name: "TFLiteExportTests", dependencies: ["TFLiteExport", "TFLiteRuntime", "Training", "NeuralNets",
+                                                          "Datasets", "HandSynthesis", "TensorCore", "TestSupport", "Shell"],
+                    exclude: ["litert_run.py"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],

@@ -62,17 +62,23 @@ final class ExportCommandTests: XCTestCase {
         let diff = ONNXReference.maxDifference(try XCTUnwrap(logits["test"]), expected)
         XCTAssertLessThanOrEqual(diff, 1e-4)
 
-        // The record `train` returns works as --checkpoint too; mismatched shape flags and tflite are refused.
+        // The record `train` returns works as --checkpoint too; mismatched shape flags are refused.
         session.execute(CellSource(text: "net = {checkpoint: \"\(run.checkpoint.path)\"}"))
         XCTAssertNil(cell("export onnx --checkpoint net --out \"\(directory.path)/b.onnx\"").error)
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory.path + "/b.onnx"))
         let mismatch = cell("export onnx --checkpoint net --out \"\(directory.path)/c.onnx\" --architecture tcn").error
-        XCTAssertTrue(mismatch.map { "\($0)" }?.contains("--architecture tcn disagrees with the checkpoint (lstm)") ?? false, "\(String(describing: mismatch))")
+        XCTAssertTrue(mismatch.map { "\($0)" }?.contains("--architecture tcn disagrees with the model (lstm)") ?? false, "\(String(describing: mismatch))")
         let badT = cell("export onnx --checkpoint net --out \"\(directory.path)/c.onnx\" --sequence-length \(T + 1)").error
         XCTAssertTrue(badT.map { "\($0)" }?.contains("--sequence-length \(T + 1) disagrees") ?? false, "\(String(describing: badT))")
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.path + "/c.onnx"))
-        let tflite = cell("export tflite --checkpoint net").error
-        XCTAssertTrue(tflite.map { "\($0)" }?.contains("export tflite: not available in this build") ?? false)
+        // An aslsh ONNX file converts to TFLite (`export tflite --onnx`); ONNX export itself reads checkpoints.
+        let converted = directory.appendingPathComponent("from_onnx.tflite")
+        XCTAssertNil(cell("t = export tflite --onnx \"\(out.path)\" --out \"\(converted.path)\"").error)
+        XCTAssertEqual(session.variables["t"]?.field("format")?.textValue, "tflite")
+        XCTAssertEqual(session.variables["t"]?.field("architecture")?.textValue, "lstm")
+        XCTAssertGreaterThan((try FileManager.default.attributesOfItem(atPath: converted.path)[.size] as? Int) ?? 0, 1000)
+        let onnxFromOnnx = cell("export onnx --onnx \"\(out.path)\"").error
+        XCTAssertTrue(onnxFromOnnx.map { "\($0)" }?.contains("--onnx is an input for `export tflite`") ?? false)
         let missing = cell("export onnx --checkpoint \"\(directory.path)/nope.safetensors\"").error
         XCTAssertTrue(missing.map { "\($0)" }?.contains("nope.safetensors") ?? false, "\(String(describing: missing))")
     }

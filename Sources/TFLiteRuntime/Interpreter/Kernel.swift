@@ -45,6 +45,8 @@ struct OpContext {
     let floatConstant: (Int) -> [Float]?
     /// Integer data of INT32/INT64 constant tensors.
     let intConstant: (Int) -> [Int]?
+    /// Raw values and scales of INT8 constants that no DEQUANTIZE consumes (hybrid kernels' weights).
+    var quantizedConstant: (Int) -> QuantizedConstant? = { _ in nil }
 
     func fail(_ reason: String) -> TFLiteError {
         .unsupportedOperator(index: index, op: op.builtin.name, reason: reason)
@@ -103,6 +105,12 @@ struct OpContext {
         guard let clamp = ActivationClamp(a) else { throw fail("fused activation \(a) is not supported") }
         return clamp
     }
+}
+
+/// An INT8 constant as stored: value = scale[channel]·(q − zeroPoint[channel]) along `quantizedDimension`.
+struct QuantizedConstant {
+    let values: [Int8]
+    let quantization: TFLiteModel.Quantization
 }
 
 /// A fused activation that is a clamp (NONE, RELU, RELU_N1_TO_1, RELU6).

@@ -5,7 +5,9 @@ enum OperatorRegistry {
         switch op.op.builtin {
         case .conv2D: return try Conv2DKernel(op)
         case .depthwiseConv2D: return try DepthwiseConv2DKernel(op)
-        case .fullyConnected: return try FullyConnectedKernel(op)
+        case .fullyConnected:
+            if let w = op.optionalInput(1), op.tensors[w].type == .int8 { return try HybridFullyConnectedKernel(op) }
+            return try FullyConnectedKernel(op)
         case .add: return try BinaryKernel(op, .add)
         case .sub: return try BinaryKernel(op, .sub)
         case .mul: return try BinaryKernel(op, .mul)
@@ -25,6 +27,7 @@ enum OperatorRegistry {
         case .gather: return try GatherKernel(op)
         case .resizeBilinear: return try ResizeBilinearKernel(op)
         case .mean: return try MeanKernel(op)
+        case .reduceMax: return try MeanKernel(op, .max)
         case .unidirectionalSequenceLSTM: return try SequenceLSTMKernel(op)
         default:
             throw op.fail("no kernel for \(op.op.builtin.name) (builtin code \(op.op.builtin.rawValue))")

@@ -60,6 +60,7 @@ public final class TFLiteInterpreter {
         // 1. Constants.
         var floatConstants: [Int: [Float]] = [:]
         var intConstants: [Int: [Int]] = [:]
+        var quantizedConstants: [Int: QuantizedConstant] = [:]
         for (t, info) in tensors.enumerated() where info.buffer > 0 && !model.buffers[info.buffer].isEmpty {
             let bytes = model.bufferBytes(info.buffer)
             let count = info.shape.reduce(1, *)
@@ -73,7 +74,10 @@ public final class TFLiteInterpreter {
             case .float16: floatConstants[t] = ConstantDecoding.float16(bytes)
             case .int32: intConstants[t] = ConstantDecoding.int32(bytes).map(Int.init)
             case .int64: intConstants[t] = ConstantDecoding.int64(bytes).map { Int(truncatingIfNeeded: $0) }
-            default: break   // int8/uint8/int16: only meaningful through DEQUANTIZE, decoded there
+            case .int8:
+                // Through DEQUANTIZE (decoded there) or as a hybrid kernel's weights (read as is).
+                if let q = info.quantization { quantizedConstants[t] = QuantizedConstant(values: bytes.map { Int8(bitPattern: $0) }, quantization: q) }
+            default: break   // uint8/int16: only meaningful through DEQUANTIZE, decoded there
             }
         }
 
@@ -129,14 +133,15 @@ public final class TFLiteInterpreter {
                 if let values = floatConstants[src] { floatConstants[dst] = values } else { aliasOf[dst] = src }
                 continue
             }
-            for t in op.inputs + op.outputs where t >= 0 && floatConstants[t] == nil && intConstants[t] == nil {
+            for t in op.inputs + op.outputs where t >= 0 && floatConstants[t] == nil && intConstants[t] == nil && quantizedConstants[t] == nil {
                 guard tensors[t].type == .float32 else {
                     throw TFLiteError.unsupportedOperator(index: index, op: name,
                         reason: "tensor \(t) \(tensors[t].name.debugDescription) is \(tensors[t].type); only FLOAT32 activations are supported")
                 }
             }
             let context = OpContext(index: index, op: op, tensors: tensors,
-                                    floatConstant: { floatConstants[$0] }, intConstant: { intConstants[$0] })
+                                    floatConstant: { floatConstants[$0] }, intConstant: { intConstants[$0] },
+                                    quantizedConstant: { quantizedConstants[$0] })
             kernels.append(try OperatorRegistry.kernel(for: context))
             kernelStep.append(index)
         }

@@ -1,11 +1,15 @@
-/// MEAN over constant axes (keep_dims only changes the output shape): sum in input order, divide once.
+/// MEAN (or REDUCE_MAX) over constant axes (keep_dims only changes the output shape): sum in input
+/// order and divide once, or keep the running maximum (−∞ for an empty reduction, as TFLite).
 final class MeanKernel: Kernel {
+    enum Reduction { case mean, max }
+    let reduction: Reduction
     let inShape: [Int]
     let outStrides: [Int]     // output element stride per input axis (0 on reduced axes)
     let outCount: Int
     let divisor: Float
 
-    init(_ op: OpContext) throws {
+    init(_ op: OpContext, _ reduction: Reduction = .mean) throws {
+        self.reduction = reduction
         try op.expectInputs(2...2)
         let x = try op.input(0), out = try op.output(0), xs = op.shape(x)
         let rawAxes = try op.constantInts(1, what: "axes")
@@ -38,8 +42,14 @@ final class MeanKernel: Kernel {
 
     override func run(threads: Int) {
         let x = inputs[0], y = outputs[0]
-        y.update(repeating: 0, count: outCount)
-        walkStrided(inShape, strides: outStrides) { i, o in y[o] += x[i] }
-        for i in 0..<outCount { y[i] /= divisor }
+        switch reduction {
+        case .mean:
+            y.update(repeating: 0, count: outCount)
+            walkStrided(inShape, strides: outStrides) { i, o in y[o] += x[i] }
+            for i in 0..<outCount { y[i] /= divisor }
+        case .max:
+            y.update(repeating: -.infinity, count: outCount)
+            walkStrided(inShape, strides: outStrides) { i, o in y[o] = Swift.max(y[o], x[i]) }
+        }
     }
 }

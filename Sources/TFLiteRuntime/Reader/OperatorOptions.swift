@@ -54,6 +54,13 @@ public struct FullyConnectedOptions: Equatable, Sendable {
     /// 0 = DEFAULT; anything else is a shuffled int8 layout.
     public var weightsFormat: Int8
     public var keepNumDims: Bool
+    /// Hybrid (int8-weight) kernels quantise each input row with its own zero point.
+    public var asymmetricQuantizeInputs: Bool = false
+
+    public init(activation: FusedActivation, weightsFormat: Int8 = 0, keepNumDims: Bool = false, asymmetricQuantizeInputs: Bool = false) {
+        self.activation = activation; self.weightsFormat = weightsFormat; self.keepNumDims = keepNumDims
+        self.asymmetricQuantizeInputs = asymmetricQuantizeInputs
+    }
 }
 
 public struct SequenceLSTMOptions: Equatable, Sendable {
@@ -94,7 +101,7 @@ extension OperatorOptions {
                                          filterW: try int(3), filterH: try int(4), activation: try act(5)))
         case T.fullyConnected:
             return .fullyConnected(FullyConnectedOptions(activation: try act(0), weightsFormat: try t.i8(1),
-                                                         keepNumDims: try t.bool(2)))
+                                                         keepNumDims: try t.bool(2), asymmetricQuantizeInputs: try t.bool(3)))
         case T.softmax:
             return .softmax(beta: try t.f32(0))
         case T.concatenation:

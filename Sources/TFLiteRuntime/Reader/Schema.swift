@@ -103,6 +103,7 @@ public struct BuiltinOperator: RawRepresentable, Hashable, CustomStringConvertib
     public static let stridedSlice = BuiltinOperator(rawValue: 45)
     public static let prelu = BuiltinOperator(rawValue: 54)
     public static let expandDims = BuiltinOperator(rawValue: 70)
+    public static let reduceMax = BuiltinOperator(rawValue: 82)
 
     static let names: [Int32: String] = [
         0: "ADD", 1: "AVERAGE_POOL_2D", 2: "CONCATENATION", 3: "CONV_2D", 4: "DEPTHWISE_CONV_2D",

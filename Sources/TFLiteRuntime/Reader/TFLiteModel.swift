@@ -24,6 +24,10 @@ public struct TFLiteModel: Sendable {
         public let scale: [Float]
         public let zeroPoint: [Int64]
         public let quantizedDimension: Int
+
+        public init(scale: [Float], zeroPoint: [Int64], quantizedDimension: Int) {
+            self.scale = scale; self.zeroPoint = zeroPoint; self.quantizedDimension = quantizedDimension
+        }
     }
 
     public struct TensorInfo: Equatable, Sendable {

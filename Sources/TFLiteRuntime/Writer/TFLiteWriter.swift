@@ -135,7 +135,7 @@ public enum TFLiteWriter {
         case let .pool2D(p):
             return (T.pool2D, .table([pad(p.padding), int(p.strideW), int(p.strideH), int(p.filterW), int(p.filterH), act(p.activation)]))
         case let .fullyConnected(f):
-            return (T.fullyConnected, .table([act(f.activation), .u8(UInt8(bitPattern: f.weightsFormat)), bool(f.keepNumDims)]))
+            return (T.fullyConnected, .table([act(f.activation), .u8(UInt8(bitPattern: f.weightsFormat)), bool(f.keepNumDims), bool(f.asymmetricQuantizeInputs)]))
         case let .softmax(beta): return (T.softmax, .table([.f32(beta)]))
         case let .concatenation(axis, a): return (T.concatenation, .table([int(axis), act(a)]))
         case let .arithmetic(a):
