@@ -33,9 +33,9 @@ final class RealDataTests: XCTestCase {
                                                   labels: folder.appendingPathComponent("keypoint_classifier_label.csv"), to: imported)
         let (train, validation, test) = try build(summary.manifestURL, prefix: "kp_", staticFrames: true, sequenceLength: nil)
         var options = TrainingOptions()
-        options.epochs = 60
+        options.epochs = 40
         options.batchSize = 32
-        options.patience = 15
+        options.patience = 10
         options.checkpointDirectory = directory.appendingPathComponent("mlp")
         let started = Date()
         let run = try Trainer.train(train, validation: validation, options: options)
@@ -55,13 +55,13 @@ final class RealDataTests: XCTestCase {
         let summary = try FrameSequenceImporter.run(root: root, to: imported, options: .init(signer: "neat11", fps: 30))
         let (train, validation, test) = try build(summary.manifestURL, prefix: "seq_", staticFrames: false, sequenceLength: 30)
         XCTAssertEqual(train.count + validation.count + test.count, 147)
-        for (arch, epochs, floor) in [(Architecture.tcn, 40, 0.5), (.lstm, 40, 0.4)] {
+        for (arch, epochs, floor) in [(Architecture.tcn, 30, 0.6), (.lstm, 30, 0.5)] {
             var options = TrainingOptions()
             options.architecture = arch
             options.epochs = epochs
             options.batchSize = 16
             options.learningRate = 3e-3
-            options.hiddenDim = 64
+            options.hiddenDim = 48
             options.dropout = 0.1
             options.checkpointDirectory = directory.appendingPathComponent(arch.rawValue)
             let started = Date()

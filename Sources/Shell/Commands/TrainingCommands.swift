@@ -201,8 +201,10 @@ public enum TrainingCommands {
             session.print("most confused: " + confused.map { "\($0.trueLabel)→\($0.predicted) ×\($0.count)" }.joined(separator: ", "))
         }
         if !report.worstSamples.isEmpty {
-            session.print("worst: " + report.worstSamples.prefix(3).map {
-                "\($0.clipID.isEmpty ? "#\($0.index)" : $0.clipID) (\($0.trueLabel)→\($0.predicted), p=\(String(format: "%.2f", $0.trueProbability)))"
+            // Lowest probability given to the true class; "A→B" when the sample was misclassified.
+            session.print("least confident: " + report.worstSamples.prefix(3).map {
+                let outcome = $0.trueLabel == $0.predicted ? $0.trueLabel : "\($0.trueLabel)→\($0.predicted)"
+                return "\($0.clipID.isEmpty ? "#\($0.index)" : $0.clipID) (\(outcome), p=\(String(format: "%.2f", $0.trueProbability)))"
             }.joined(separator: ", "))
         }
     }
