@@ -43,7 +43,9 @@ enum Fixtures {
         }
         return Dataset(sequences: Tensor(shape: [n, T, 21, 3], scalars: values), masks: masks, labels: labels,
                        labelNames: (0..<classes).map { "class\($0)" },
-                       metadata: .init(clipIDs: (0..<n).map { "clip\($0)" }))
+                       metadata: .init(clipIDs: (0..<n).map { "clip\($0)" }, sourceFiles: [String](repeating: "", count: n),
+                                        signers: [String](repeating: "", count: n), detectionRates: [Float](repeating: 1, count: n),
+                                        frameCounts: [Int](repeating: T, count: n), hasZ: [Bool](repeating: true, count: n)))
     }
 }
 
