@@ -32,18 +32,26 @@ final class RealDataTests: XCTestCase {
         let summary = try KeypointCSVImporter.run(keypoints: folder.appendingPathComponent("keypoint.csv"),
                                                   labels: folder.appendingPathComponent("keypoint_classifier_label.csv"), to: imported)
         let (train, validation, test) = try build(summary.manifestURL, prefix: "kp_", staticFrames: true, sequenceLength: nil)
+        // The augmented recipe (rotation, scale, jitter; cosine schedule with warm-up): the plain
+        // default MLP reaches 0.903 on this split, this one 0.95–0.97 (README figures).
         var options = TrainingOptions()
-        options.epochs = 40
+        options.epochs = 50
         options.batchSize = 32
-        options.patience = 10
+        options.learningRate = 3e-3
+        options.dropout = 0.3
+        options.scheduler = .cosine
+        options.warmupEpochs = 3
+        options.augmentation.rotateDegrees = 10
+        options.augmentation.scale = 0.1
+        options.augmentation.jitter = 0.02
         options.checkpointDirectory = directory.appendingPathComponent("mlp")
         let started = Date()
         let run = try Trainer.train(train, validation: validation, options: options)
         let report = Evaluator.evaluate(run.model, on: test)
-        print(String(format: "real keypoint CSV, MLP, random split: test accuracy %.4f, macro F1 %.4f, top-5 %.4f (%d train / %d test, best epoch %d, %.1f s)",
+        print(String(format: "real keypoint CSV, MLP + augmentation, random split: test accuracy %.4f, macro F1 %.4f, top-5 %.4f (%d train / %d test, best epoch %d, %.1f s)",
                      report.accuracy, report.macroF1, report.top5Accuracy, train.count, test.count, run.bestEpoch, Date().timeIntervalSince(started)))
         // 30 classes (chance 0.033); a landmark MLP on this single-signer set reaches well above 0.9.
-        XCTAssertGreaterThan(report.accuracy, 0.85)
+        XCTAssertGreaterThan(report.accuracy, 0.9)
         XCTAssertGreaterThan(report.top5Accuracy, 0.95)
     }
 
@@ -61,7 +69,7 @@ final class RealDataTests: XCTestCase {
             options.epochs = epochs
             options.batchSize = 16
             options.learningRate = 3e-3
-            options.hiddenDim = 48
+            options.hiddenDim = 32
             options.dropout = 0.1
             options.checkpointDirectory = directory.appendingPathComponent(arch.rawValue)
             let started = Date()
