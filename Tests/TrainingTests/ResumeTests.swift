@@ -171,4 +171,25 @@ final class ResumeTests: XCTestCase {
         close(try rates { $0.scheduler = .plateau; $0.stepSize = 1; $0.gamma = 0.5; $0.optimizer = .sgd; $0.learningRate = 1e-6 },
               [1e-6, 1e-6, 1e-6, 5e-7, 5e-7, 2.5e-7], "plateau")
     }
+
+    /// `--class-weights balanced` = n/(C·n_c) (scikit-learn's rule) and `--label-smoothing` both reach the loss.
+    func testClassWeightsAndLabelSmoothingReachTheLoss() throws {
+        var data = Fixtures.sequences(n: 8, T: 1, classes: 2, seed: 6)
+        data.labels = [0, 1, 1, 1, 0, 1, 1, 1]   // 2 of class 0, 6 of class 1
+        XCTAssertEqual(Trainer.balancedWeights(data), [8.0 / 4, 8.0 / 12])
+        func firstLoss(_ configure: (inout TrainingOptions) -> Void) throws -> Double {
+            var o = TrainingOptions()
+            o.epochs = 1
+            o.batchSize = 8
+            o.hiddenDim = 8
+            o.checkpointDirectory = directory.appendingPathComponent(UUID().uuidString)
+            configure(&o)
+            return try Trainer.train(data, validation: nil, options: o).history[0].trainLoss
+        }
+        let plain = try firstLoss { _ in }
+        // One batch, loss before the first step: only the loss definition differs.
+        XCTAssertNotEqual(try firstLoss { $0.balancedClassWeights = true }, plain)
+        XCTAssertNotEqual(try firstLoss { $0.labelSmoothing = 0.2 }, plain)
+        XCTAssertEqual(try firstLoss { _ in }, plain)
+    }
 }
