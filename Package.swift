@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),
         .testTarget(name: "NeuralNetsTests", dependencies: ["NeuralNets", "TensorCore", "TestSupport"],
                     exclude: ["Goldens"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNets", "Datasets", "HandSynthesis", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNets", "Datasets", "HandSynthesis", "Shell", "TestSupport"]),
         .testTarget(name: "ONNXExportTests", dependencies: ["ONNXExport", "Training", "NeuralNets", "Datasets", "HandSynthesis",
                                                             "Shell", "TestSupport"],
                     exclude: ["Scripts"]),

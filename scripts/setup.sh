@@ -11,7 +11,7 @@ APT_PACKAGES=(libedit-dev libavformat-dev libavcodec-dev libswscale-dev libavuti
               libopenblas-dev libpng-dev libturbojpeg0-dev pkg-config ffmpeg python3-numpy
               libfreetype-dev fonts-dejavu-core)
 # Python tools the tests talk to as outside references (interop, exports, downloads).
-PIP_PACKAGES=(numpy safetensors yt-dlp onnx onnxruntime ai-edge-litert)  # ai-edge-litert imports as ai_edge_litert
+PIP_PACKAGES=(numpy safetensors yt-dlp onnx onnxruntime ai-edge-litert tensorboard)  # ai-edge-litert imports as ai_edge_litert
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -3,139 +3,222 @@ import Foundation
 import NeuralNets
 import TensorCore
 
-/// Hyperparameters of one training run (flag names as the original `train.py`).
-public struct TrainingOptions: Sendable {
-    public var architecture: Architecture = .mlp
-    public var hiddenDim: Int?
-    public var layers: Int?
-    public var dropout: Float = 0.2
-    public var batchSize = 64
-    public var epochs = 30
-    public var learningRate: Float = 1e-3
-    public var weightDecay: Float = 0
-    public var seed: UInt64 = 42
-    /// Stop when validation accuracy has not improved for this many epochs (nil = never).
-    public var patience: Int?
-    /// Global gradient-norm clip (nil = none).
-    public var clipNorm: Float?
-    /// Where `<arch>_best.safetensors`, `<arch>_last.safetensors` and `<arch>_metrics.jsonl` go.
-    public var checkpointDirectory = URL(fileURLWithPath: "models/checkpoints")
-    public init() {}
-}
-
-/// One epoch's numbers, as written to the metrics log (JSON lines) that `plot curves` reads.
-public struct EpochMetrics: Codable, Equatable, Sendable {
-    public var epoch: Int
-    public var trainLoss: Double
-    public var trainAcc: Double
-    public var valLoss: Double?
-    public var valAcc: Double?
-    public var valTop5: Double?
-    enum CodingKeys: String, CodingKey {
-        case epoch, trainLoss = "train_loss", trainAcc = "train_acc", valLoss = "val_loss", valAcc = "val_acc", valTop5 = "val_top5"
-    }
-}
-
-public enum TrainingError: Error, CustomStringConvertible {
-    case nonFinite(epoch: Int, batch: Int)
-    case incompatible(String)
-    case cancelled(epoch: Int)
-
-    public var description: String {
-        switch self {
-        case .nonFinite(let e, let b): "loss became NaN/Inf at epoch \(e), batch \(b): lower --lr or add clipping; the best checkpoint so far is kept"
-        case .incompatible(let why): why
-        case .cancelled(let e): "stopped at epoch \(e); the best and last checkpoints so far are kept"
-        }
-    }
-}
-
-/// The result of `train`: the best model (by validation accuracy, or the last without
-/// validation data), its checkpoint and the per-epoch history.
+/// The result of `train`: the best model (by validation accuracy, or training accuracy without
+/// validation data), its checkpoint, the last checkpoint and the per-epoch history.
 public struct TrainingRun {
     public var model: SequenceClassifier
     public var labelNames: [String]
     public var history: [EpochMetrics]
     public var bestEpoch: Int
+    /// `<arch>_epoch<N>_acc<score>.safetensors`.
     public var checkpoint: URL
+    /// `<arch>_last.safetensors` (weights + training state for `--resume`).
+    public var lastCheckpoint: URL
     public var metricsLog: URL
+    /// The TensorBoard event file, with `--tensorboard`.
+    public var eventFile: URL?
 }
 
-/// Mini-batch training with seeded shuffling, Adam/AdamW, early stopping and checkpoints.
+/// Mini-batch training with seeded shuffling and augmentation, Adam/AdamW/SGD, learning-rate
+/// schedules, early stopping, best/last checkpoints, exact resume and TensorBoard logs.
 public enum Trainer {
     public static func train(_ train: Dataset, validation: Dataset?, options: TrainingOptions,
                              log: (String) -> Void = { _ in }, isCancelled: () -> Bool = { false }) throws -> TrainingRun {
         guard train.count > 0 else { throw TrainingError.incompatible("the training set is empty") }
-        if let validation {
-            guard validation.labelNames == train.labelNames else {
-                throw TrainingError.incompatible("validation classes differ from training classes")
-            }
-            guard validation.sequenceLength == train.sequenceLength else {
-                throw TrainingError.incompatible("validation sequence length \(validation.sequenceLength) ≠ training \(train.sequenceLength)")
-            }
+        let validation = try validation.map { try LabelAlignment.align($0, to: train.labelNames, role: "validation set") }
+        if let validation, validation.sequenceLength != train.sequenceLength {
+            throw TrainingError.incompatible("validation sequence length \(validation.sequenceLength) ≠ training \(train.sequenceLength)")
+        }
+        if options.balancedClassWeights, let empty = train.labelNames.indices.first(where: { c in !train.labels.contains(c) }) {
+            throw TrainingError.badOption("--class-weights balanced: class '\(train.labelNames[empty])' has no training samples")
         }
         let config = ModelConfig(architecture: options.architecture, sequenceLength: train.sequenceLength,
                                  classCount: train.classCount, hiddenDim: options.hiddenDim, layers: options.layers,
                                  dropout: options.dropout)
-        let model = config.makeModel(seed: options.seed)
-        let optimizer = options.weightDecay > 0 ? Adam.adamW(learningRate: options.learningRate, weightDecay: options.weightDecay)
-                                                : Adam(learningRate: options.learningRate)
-        let loss = CrossEntropyLoss()
-        var rng = SeededRandom(seed: options.seed ^ 0x5348_5546)
+        var model = config.makeModel(seed: options.seed)
+        let optimizer = ResumableOptimizer(options.optimizer == .adam && options.weightDecay > 0 ? .adamw : options.optimizer,
+                                           learningRate: options.learningRate, weightDecay: options.weightDecay,
+                                           momentum: options.momentum)
+        let loss = CrossEntropyLoss(labelSmoothing: options.labelSmoothing,
+                                    classWeights: options.balancedClassWeights ? balancedWeights(train) : nil)
+        let directory = options.checkpointDirectory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let name = options.architecture.rawValue
-        let best = options.checkpointDirectory.appendingPathComponent("\(name)_best.safetensors")
-        let last = options.checkpointDirectory.appendingPathComponent("\(name)_last.safetensors")
-        let metricsURL = options.checkpointDirectory.appendingPathComponent("\(name)_metrics.jsonl")
+        let last = directory.appendingPathComponent("\(name)_last.safetensors")
+        let metricsURL = directory.appendingPathComponent("\(name)_metrics.jsonl")
+
+        var state = TrainingState(
+            epoch: 0, optimizer: optimizer.kind, optimizerSteps: 0, learningRate: options.learningRate,
+            plateau: options.scheduler == .plateau ? ReduceOnPlateau(factor: options.gamma, patience: options.stepSize) : nil,
+            shuffleRNG: SeededRandom(seed: options.seed ^ 0x5348_5546).state,
+            augmentationRNG: SeededRandom(seed: options.seed ^ 0x4155_4755).state, dropoutRNGs: [],
+            bestScore: -1, bestEpoch: 0, epochsSinceBest: 0, bestCheckpoint: "", runName: options.runName ?? defaultRunName(name),
+            batchSize: options.batchSize, augmentation: options.augmentation, scheduler: options.scheduler)
         var history: [EpochMetrics] = []
-        var bestAcc = -1.0, bestEpoch = 0, sinceBest = 0
-        log("epoch  train_loss  train_acc  val_loss  val_acc  val_top5")
-        for epoch in 1...max(1, options.epochs) {
-            let order = rng.permutation(train.count)
+        if let resume = options.resume {
+            (model, state, history) = try restore(from: resume, expecting: config, labelNames: train.labelNames,
+                                                  options: options, optimizer: optimizer)
+            log("resuming \(resume.lastPathComponent) after epoch \(state.epoch) (best epoch \(state.bestEpoch))")
+        }
+        let dropouts = DropoutLayers.find(in: model)
+        if !state.dropoutRNGs.isEmpty { for (d, words) in zip(dropouts, state.dropoutRNGs) { d.rng = SeededRandom(state: words) } }
+        var shuffleRNG = SeededRandom(state: state.shuffleRNG), augmentationRNG = SeededRandom(state: state.augmentationRNG)
+        let board = options.tensorboard
+            ? try TensorBoardWriter(directory: directory.appendingPathComponent("runs").appendingPathComponent(state.runName)) : nil
+        let table = EpochTable(hasValidation: validation != nil)
+        log(table.header)
+
+        var epoch = state.epoch + 1
+        while epoch <= options.epochs {
+            let started = Date()
+            let lr = scheduledLearningRate(options, state: state, epoch: epoch - 1)
+            optimizer.learningRate = lr
+            let order = shuffleRNG.permutation(train.count)
             var lossSum = 0.0, correct = 0
             for (b, start) in stride(from: 0, to: order.count, by: options.batchSize).enumerated() {
                 if isCancelled() { throw TrainingError.cancelled(epoch: epoch) }
                 let indices = Array(order[start..<min(start + options.batchSize, order.count)])
-                let (x, mask, labels) = batch(train, indices)
+                var (x, mask, labels) = batch(train, indices)
+                Augmentation.apply(options.augmentation, x: &x, mask: &mask, rng: &augmentationRNG)
                 model.parameters.zeroGradients()
                 let logits = model.forward(x, mask: mask, training: true)
                 let (l, dLogits) = loss.lossAndGradient(logits: logits, labels: labels)
                 guard l.isFinite else { throw TrainingError.nonFinite(epoch: epoch, batch: b) }
                 model.backward(dLogits)
-                if let clip = options.clipNorm { _ = GradientClipping.clipNorm(model.parameters, maxNorm: clip) }
+                if let clip = options.clipNorm { GradientClipping.clipNorm(model.parameters, maxNorm: clip) }
                 optimizer.step(model.parameters)
                 lossSum += Double(l) * Double(indices.count)
                 correct += zip(logits.argmaxLastAxis(), labels).filter { $0 == $1 }.count
             }
             var record = EpochMetrics(epoch: epoch, trainLoss: lossSum / Double(train.count),
-                                      trainAcc: Double(correct) / Double(train.count))
+                                      trainAcc: Double(correct) / Double(train.count), learningRate: Double(lr))
             if let validation {
                 let report = Evaluator.evaluate(model, on: validation)
                 record.valLoss = report.loss
                 record.valAcc = report.accuracy
                 record.valTop5 = report.top5Accuracy
             }
-            history.append(record)
-            log(String(format: "%5d  %10.4f  %9.3f  %8@  %7@  %8@", epoch, record.trainLoss, record.trainAcc,
-                       record.valLoss.map { String(format: "%.4f", $0) } ?? "-", record.valAcc.map { String(format: "%.3f", $0) } ?? "-",
-                       record.valTop5.map { String(format: "%.3f", $0) } ?? "-"))
-            let score = record.valAcc ?? record.trainAcc
-            try Checkpoint.write(model, labelNames: train.labelNames, history: history, seed: options.seed, to: last)
-            if score > bestAcc {
-                bestAcc = score; bestEpoch = epoch; sinceBest = 0
-                try Checkpoint.write(model, labelNames: train.labelNames, history: history, seed: options.seed, to: best)
-            } else {
-                sinceBest += 1
+            if var plateau = state.plateau {
+                state.learningRate = plateau.step(metric: Float(record.valLoss ?? record.trainLoss), learningRate: state.learningRate)
+                state.plateau = plateau
             }
+            record.seconds = Date().timeIntervalSince(started)
+            history.append(record)
+            log(table.row(record))
+
+            let score = record.valAcc ?? record.trainAcc
+            if score > state.bestScore {
+                let bestName = String(format: "%@_epoch%d_acc%.4f.safetensors", name, epoch, score)
+                try Checkpoint.write(model, labelNames: train.labelNames, history: history, seed: options.seed,
+                                     to: directory.appendingPathComponent(bestName))
+                if !state.bestCheckpoint.isEmpty && state.bestCheckpoint != bestName {
+                    try? FileManager.default.removeItem(at: directory.appendingPathComponent(state.bestCheckpoint))
+                }
+                (state.bestScore, state.bestEpoch, state.epochsSinceBest, state.bestCheckpoint) = (score, epoch, 0, bestName)
+            } else {
+                state.epochsSinceBest += 1
+            }
+            state.epoch = epoch
+            state.optimizerSteps = optimizer.stepCount
+            state.shuffleRNG = shuffleRNG.state
+            state.augmentationRNG = augmentationRNG.state
+            state.dropoutRNGs = dropouts.map(\.rng.state)
+            try Checkpoint.write(model, labelNames: train.labelNames, history: history, seed: options.seed,
+                                 state: (state, optimizer), to: last)
             let lines = try history.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
             try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: metricsURL)
-            if let patience = options.patience, sinceBest >= patience {
+            try board?.add(scalars: tensorBoardScalars(record), step: epoch)
+            if let patience = options.patience, state.epochsSinceBest >= patience {
                 log("early stop: no validation improvement for \(patience) epochs")
                 break
             }
+            epoch += 1
         }
+        let best = directory.appendingPathComponent(state.bestCheckpoint)
         let (bestModel, _) = try Checkpoint.read(best)
-        return TrainingRun(model: bestModel, labelNames: train.labelNames, history: history, bestEpoch: bestEpoch,
-                           checkpoint: best, metricsLog: metricsURL)
+        return TrainingRun(model: bestModel, labelNames: train.labelNames, history: history, bestEpoch: state.bestEpoch,
+                           checkpoint: best, lastCheckpoint: last, metricsLog: metricsURL, eventFile: board?.url)
+    }
+
+    /// Loads a last checkpoint and its training state; refuses another architecture, label set,
+    /// sequence length or feature layout with a sentence saying which.
+    static func restore(from url: URL, expecting config: ModelConfig, labelNames: [String], options: TrainingOptions,
+                        optimizer: ResumableOptimizer) throws -> (SequenceClassifier, TrainingState, [EpochMetrics]) {
+        let loaded = try Checkpoint.loadForResume(url)
+        let meta = loaded.metadata, have = meta.config
+        let source = url.lastPathComponent
+        guard let state = loaded.state else {
+            throw TrainingError.incompatible("cannot resume from \(source): it has no training state (resume from a run's <arch>_last.safetensors)")
+        }
+        if have.architecture != config.architecture || have.hiddenDim != config.hiddenDim || have.layers != config.layers
+            || have.dropout != config.dropout || have.bidirectional != config.bidirectional || have.kernelSize != config.kernelSize {
+            throw TrainingError.incompatible("cannot resume from \(source): it is \(describe(have)), this run asks for \(describe(config))")
+        }
+        if meta.labelNames != labelNames {
+            let missing = Set(labelNames).subtracting(meta.labelNames).sorted(), extra = Set(meta.labelNames).subtracting(labelNames).sorted()
+            throw TrainingError.incompatible("cannot resume from \(source): its \(meta.labelNames.count) classes differ from the dataset's \(labelNames.count)"
+                + (missing.isEmpty ? "" : "; new in the dataset: \(missing.joined(separator: ", "))")
+                + (extra.isEmpty ? "" : "; only in the checkpoint: \(extra.joined(separator: ", "))")
+                + (missing.isEmpty && extra.isEmpty ? " (same names, another order)" : ""))
+        }
+        if have.sequenceLength != config.sequenceLength || have.featureCount != config.featureCount
+            || meta.normalisation != LandmarkNormalizer.name {
+            throw TrainingError.incompatible("cannot resume from \(source): feature layout T = \(have.sequenceLength), \(have.featureCount) features, "
+                + "\(meta.normalisation) ≠ the dataset's T = \(config.sequenceLength), \(config.featureCount) features, \(LandmarkNormalizer.name)")
+        }
+        if meta.seed != options.seed || state.optimizer != optimizer.kind || state.batchSize != options.batchSize
+            || state.augmentation != options.augmentation || state.scheduler != options.scheduler {
+            throw TrainingError.incompatible("cannot resume from \(source): it was trained with seed \(meta.seed), --optimizer \(state.optimizer.rawValue), "
+                + "--batch-size \(state.batchSize), --scheduler \(state.scheduler.rawValue) and its augmentation flags; repeat them to continue the same run")
+        }
+        optimizer.stepCount = state.optimizerSteps
+        optimizer.first = loaded.optimizer["first"] ?? []
+        optimizer.second = loaded.optimizer["second"] ?? []
+        return (loaded.model, state, meta.history)
+    }
+
+    static func describe(_ c: ModelConfig) -> String {
+        "an \(c.architecture.rawValue) (hidden \(c.hiddenDim), \(c.layers) layers, dropout \(c.dropout))"
+    }
+
+    /// Warm-up then the chosen schedule, for a 0-based epoch.
+    static func scheduledLearningRate(_ options: TrainingOptions, state: TrainingState, epoch: Int) -> Float {
+        let base = options.learningRate, warmup = options.warmupEpochs
+        switch options.scheduler {
+        case .cosine:
+            return LearningRateSchedule.cosine(total: options.epochs, warmup: warmup, minimum: 0).learningRate(base: base, epoch: epoch)
+        case .none, .step, .plateau:
+            if epoch < warmup { return base * Float(epoch + 1) / Float(warmup) }
+            switch options.scheduler {
+            case .step: return LearningRateSchedule.step(stepSize: options.stepSize, gamma: options.gamma).learningRate(base: base, epoch: epoch - warmup)
+            case .plateau: return state.learningRate
+            default: return base
+            }
+        }
+    }
+
+    /// n / (C · n_c) per class (scikit-learn `compute_class_weight("balanced")`).
+    static func balancedWeights(_ data: Dataset) -> [Float] {
+        var counts = [Int](repeating: 0, count: data.classCount)
+        for l in data.labels { counts[l] += 1 }
+        return counts.map { Float(data.count) / Float(data.classCount * max($0, 1)) }
+    }
+
+    static func tensorBoardScalars(_ r: EpochMetrics) -> [(tag: String, value: Float)] {
+        var s: [(tag: String, value: Float)] = [("loss/train", Float(r.trainLoss)), ("accuracy/train", Float(r.trainAcc))]
+        if let v = r.valLoss { s.append(("loss/val", Float(v))) }
+        if let v = r.valAcc { s.append(("accuracy/val", Float(v))) }
+        if let v = r.valTop5 { s.append(("top5/val", Float(v))) }
+        if let v = r.learningRate { s.append(("lr", Float(v))) }
+        return s
+    }
+
+    static func defaultRunName(_ arch: String) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        return "\(arch)_\(f.string(from: Date()))"
     }
 
     /// `[B, T, 21, 3]` sequences, `[B, T]` mask (1 valid) and labels for the given samples.
@@ -145,6 +228,39 @@ public enum Trainer {
         var mask = [Float](repeating: 0, count: indices.count * T)
         for (k, i) in indices.enumerated() { for t in 0..<T where data.masks[i * T + t] { mask[k * T + t] = 1 } }
         return (x, Tensor(shape: [indices.count, T], scalars: mask), indices.map { data.labels[$0] })
+    }
+}
+
+/// The per-epoch table: fixed-width columns so a long run reads as one aligned block.
+struct EpochTable {
+    var hasValidation: Bool
+    var header: String {
+        "epoch  train_loss  train_acc" + (hasValidation ? "  val_loss  val_acc  val_top5" : "") + "        lr   time"
+    }
+
+    func row(_ r: EpochMetrics) -> String {
+        var s = String(format: "%5d  %10.4f  %9.3f", r.epoch, r.trainLoss, r.trainAcc)
+        if hasValidation { s += String(format: "  %8.4f  %7.3f  %8.3f", r.valLoss ?? .nan, r.valAcc ?? .nan, r.valTop5 ?? .nan) }
+        return s + String(format: "  %8.2e  %4.1fs", r.learningRate ?? .nan, r.seconds ?? 0)
+    }
+}
+
+/// Matches a dataset's classes to a model's by name: the same set in another order is remapped;
+/// classes the model does not know are an error that names them.
+public enum LabelAlignment {
+    public static func align(_ data: Dataset, to names: [String], role: String) throws -> Dataset {
+        if data.labelNames == names { return data }
+        let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let used = Set(data.labels)
+        let unknown = data.labelNames.enumerated().filter { used.contains($0.offset) && index[$0.element] == nil }.map(\.element)
+        guard unknown.isEmpty else {
+            throw TrainingError.incompatible("the \(role) has \(unknown.count) class\(unknown.count == 1 ? "" : "es") the model does not know: "
+                + unknown.joined(separator: ", ") + " (model classes: \(names.joined(separator: ", ")))")
+        }
+        var aligned = data
+        aligned.labels = data.labels.map { index[data.labelNames[$0]]! }
+        aligned.labelNames = names
+        return aligned
     }
 }
 

@@ -23,9 +23,12 @@ public enum TrainingCommands {
     static let train = CommandDefinition(
         "train", summary: "train an MLP, LSTM or TCN classifier on a dataset (.npz from build)",
         discussion: """
-        Seeded shuffling, Adam (AdamW with --weight-decay), best checkpoint by validation accuracy,
-        early stopping (--patience), metrics log (JSON lines) for `plot curves`. Ctrl-C stops at a
-        batch boundary keeping the best checkpoint.
+        Seeded shuffling and augmentation, Adam/AdamW/SGD, learning-rate schedules, early stopping
+        (--patience). Keeps the best checkpoint by validation accuracy as
+        <arch>_epoch<N>_acc<A>.safetensors and <arch>_last.safetensors (with the training state:
+        --resume it to continue exactly). Metrics log (JSON lines) for `plot curves`; --tensorboard
+        also writes event files under <checkpoint-dir>/runs/. Ctrl-C stops at a batch boundary
+        keeping both checkpoints.
         example: net = train data/processed/datasets/letters_train.npz --val data/processed/datasets/letters_val.npz --architecture mlp --epochs 30
         """,
         arguments: [ArgumentSpec("dataset", .path, "training .npz")],
@@ -35,29 +38,34 @@ public enum TrainingCommands {
                 FlagSpec("layers", .int, "layers / TCN levels", validate: FlagSpec.positive),
                 FlagSpec("dropout", .number, "dropout probability", default: .number(0.2)),
                 FlagSpec("batch-size", .int, "samples per batch", default: .int(64), validate: FlagSpec.positive),
-                FlagSpec("epochs", .int, "passes over the data", default: .int(30), validate: FlagSpec.positive),
+                FlagSpec("epochs", .int, "total epochs (a resumed run continues up to this)", default: .int(30), validate: FlagSpec.positive),
                 FlagSpec("lr", .number, "learning rate", default: .number(1e-3), validate: FlagSpec.positive),
-                FlagSpec("weight-decay", .number, "AdamW weight decay", default: .number(0)),
+                FlagSpec("optimizer", .choice(OptimizerKind.allCases.map(\.rawValue)), "adam (AdamW when --weight-decay > 0), adamw, sgd", default: .string("adam")),
+                FlagSpec("momentum", .number, "SGD momentum", default: .number(0.9), validate: FlagSpec.nonNegative),
+                FlagSpec("weight-decay", .number, "weight decay (decoupled for adam/adamw)", default: .number(0), validate: FlagSpec.nonNegative),
+                FlagSpec("scheduler", .choice(SchedulerKind.allCases.map(\.rawValue)), "learning-rate schedule", default: .string("none")),
+                FlagSpec("warmup", .int, "linear warm-up epochs", default: .int(0), validate: FlagSpec.nonNegative),
+                FlagSpec("step-size", .int, "step: epochs between decays; plateau: patience", default: .int(10), validate: FlagSpec.positive),
+                FlagSpec("gamma", .number, "step/plateau decay factor", default: .number(0.1), validate: FlagSpec.positive),
+                FlagSpec("label-smoothing", .number, "label smoothing ε in [0, 1)", default: .number(0), validate: FlagSpec.nonNegative),
+                FlagSpec("class-weights", .choice(["none", "balanced"]), "loss class weights (balanced = n/(C·n_c))", default: .string("none")),
                 FlagSpec("patience", .int, "early stopping patience (epochs)", validate: FlagSpec.positive),
                 FlagSpec("clip", .number, "gradient-norm clip", validate: FlagSpec.positive),
-                FlagSpec("seed", .int, "seed for initialisation and shuffling", default: .int(42)),
+                FlagSpec("seed", .int, "seed for initialisation, shuffling, dropout and augmentation", default: .int(42)),
+                FlagSpec("augment-mirror", .bool, "mirror x → −x with probability ½"),
+                FlagSpec("augment-rotate", .number, "rotate by U(−DEG, DEG) degrees", validate: FlagSpec.nonNegative),
+                FlagSpec("augment-scale", .number, "scale by U(1−F, 1+F)", validate: FlagSpec.nonNegative),
+                FlagSpec("augment-jitter", .number, "σ of translation and landmark noise (palm lengths)", validate: FlagSpec.nonNegative),
+                FlagSpec("augment-time-stretch", .number, "resample in time by U(1−F, 1+F)", validate: FlagSpec.nonNegative),
+                FlagSpec("augment-frame-dropout", .number, "mask each valid frame with probability P", validate: FlagSpec.nonNegative),
+                FlagSpec("resume", .path, "continue from a run's <arch>_last.safetensors"),
+                FlagSpec("tensorboard", .bool, "also write TensorBoard event files under <checkpoint-dir>/runs/"),
+                FlagSpec("run-name", .string, "TensorBoard run folder (default <arch>_<UTC time>)"),
                 FlagSpec("device", .choice(["cpu"]), "compute device", default: .string("cpu")),
                 FlagSpec("checkpoint-dir", .path, "checkpoint folder", default: .path("models/checkpoints"))]
     ) { call in
         guard let train = try dataset(call, "dataset") else { throw call.failure("no dataset") }
-        var options = TrainingOptions()
-        options.architecture = Architecture(rawValue: call.string("architecture")!)!
-        options.hiddenDim = call.int("hidden-dim")
-        options.layers = call.int("layers")
-        options.dropout = Float(call.number("dropout")!)
-        options.batchSize = call.int("batch-size")!
-        options.epochs = call.int("epochs")!
-        options.learningRate = Float(call.number("lr")!)
-        options.weightDecay = Float(call.number("weight-decay")!)
-        options.patience = call.int("patience")
-        options.clipNorm = call.number("clip").map(Float.init)
-        options.seed = UInt64(max(0, call.int("seed")!))
-        options.checkpointDirectory = call.url("checkpoint-dir")!
+        let options = try trainingOptions(call)
         let run: TrainingRun
         do {
             run = try Trainer.train(train, validation: try dataset(call, "val"), options: options,
@@ -66,46 +74,138 @@ public enum TrainingCommands {
             if case .cancelled = error { throw CancelledError() }
             throw call.failure(error.description)
         }
-        let best = run.history[run.bestEpoch - 1]
+        let best = run.history.first { $0.epoch == run.bestEpoch }
         call.session.print("best epoch \(run.bestEpoch) → \(LandmarkCommands.relative(run.checkpoint.path))")
-        return .record(Record([(key: "checkpoint", value: .path(LandmarkCommands.relative(run.checkpoint.path))),
-                               (key: "metrics", value: .path(LandmarkCommands.relative(run.metricsLog.path))),
-                               (key: "best_epoch", value: .int(run.bestEpoch)),
-                               (key: "val_acc", value: best.valAcc.map { .number($0) } ?? .null),
-                               (key: "train_acc", value: .number(best.trainAcc))]))
+        var entries: [(key: String, value: Value)] = [
+            (key: "checkpoint", value: .path(LandmarkCommands.relative(run.checkpoint.path))),
+            (key: "last", value: .path(LandmarkCommands.relative(run.lastCheckpoint.path))),
+            (key: "metrics", value: .path(LandmarkCommands.relative(run.metricsLog.path))),
+            (key: "best_epoch", value: .int(run.bestEpoch)),
+            (key: "epochs", value: .int(run.history.last?.epoch ?? 0)),
+            (key: "val_acc", value: best?.valAcc.map { .number($0) } ?? .null),
+            (key: "train_acc", value: best.map { .number($0.trainAcc) } ?? .null)]
+        if let events = run.eventFile { entries.append((key: "tensorboard", value: .path(LandmarkCommands.relative(events.path)))) }
+        return .record(Record(entries))
+    }
+
+    static func trainingOptions(_ call: Invocation) throws -> TrainingOptions {
+        var options = TrainingOptions()
+        options.architecture = Architecture(rawValue: call.string("architecture")!)!
+        options.hiddenDim = call.int("hidden-dim")
+        options.layers = call.int("layers")
+        options.dropout = Float(call.number("dropout")!)
+        options.batchSize = call.int("batch-size")!
+        options.epochs = call.int("epochs")!
+        options.learningRate = Float(call.number("lr")!)
+        options.optimizer = OptimizerKind(rawValue: call.string("optimizer")!)!
+        options.momentum = Float(call.number("momentum")!)
+        options.weightDecay = Float(call.number("weight-decay")!)
+        options.scheduler = SchedulerKind(rawValue: call.string("scheduler")!)!
+        options.warmupEpochs = call.int("warmup")!
+        options.stepSize = call.int("step-size")!
+        options.gamma = Float(call.number("gamma")!)
+        options.labelSmoothing = Float(call.number("label-smoothing")!)
+        guard options.labelSmoothing < 1 else { throw call.failure("--label-smoothing must be below 1, got \(options.labelSmoothing)") }
+        guard (0..<1).contains(options.dropout) else { throw call.failure("--dropout must be in [0, 1), got \(options.dropout)") }
+        options.balancedClassWeights = call.string("class-weights") == "balanced"
+        options.patience = call.int("patience")
+        options.clipNorm = call.number("clip").map(Float.init)
+        options.seed = UInt64(max(0, call.int("seed")!))
+        var augment = AugmentationOptions()
+        augment.mirror = call.bool("augment-mirror")
+        augment.rotateDegrees = Float(call.number("augment-rotate") ?? 0)
+        augment.scale = Float(call.number("augment-scale") ?? 0)
+        augment.jitter = Float(call.number("augment-jitter") ?? 0)
+        augment.timeStretch = Float(call.number("augment-time-stretch") ?? 0)
+        augment.frameDropout = Float(call.number("augment-frame-dropout") ?? 0)
+        guard augment.scale < 1, augment.timeStretch < 1, augment.frameDropout < 1 else {
+            throw call.failure("--augment-scale, --augment-time-stretch and --augment-frame-dropout must be below 1")
+        }
+        options.augmentation = augment
+        options.resume = call.url("resume")
+        options.tensorboard = call.bool("tensorboard")
+        options.runName = call.string("run-name")
+        options.checkpointDirectory = call.url("checkpoint-dir")!
+        return options
     }
 
     static let evaluate = CommandDefinition(
-        "eval", summary: "evaluate a checkpoint on a dataset: accuracy, top-5, per-class F1, confusion matrix",
+        "eval", summary: "evaluate a checkpoint: accuracy, top-5, per-class P/R/F1, confusion, worst samples",
         discussion: """
-        Writes the confusion matrix (rows = true class) as .npy for `plot confusion`.
-        example: r = eval net data/processed/datasets/letters_test.npz; plot confusion r --out plots/cm.png
+        Classes are matched by name (a test set with the same classes in another order is fine; classes
+        the checkpoint does not know are an error naming them). Writes the confusion matrix
+        (rows = true class) as .npy for `plot confusion` and, with --report, the whole report as JSON.
+        Result fields: accuracy top5 loss macro_precision macro_recall macro_f1 confusion (array)
+        confusion_npy labels per_class (table) most_confused (table) worst (table) report.
+        example: r = eval net data/processed/datasets/letters_test.npz --report reports/letters.json; plot confusion r --out plots/cm.png
         """,
         arguments: [ArgumentSpec("model", .any, "a checkpoint path or the value `train` returned"),
                     ArgumentSpec("dataset", .path, "test .npz")],
-        flags: [FlagSpec("confusion-out", .path, "where the confusion matrix .npy goes (default: beside the checkpoint)")]
+        flags: [FlagSpec("confusion-out", .path, "where the confusion matrix .npy goes (default: beside the checkpoint)"),
+                FlagSpec("report", .path, "write the full report as JSON here"),
+                FlagSpec("worst", .int, "how many lowest-confidence samples to list", default: .int(5), validate: FlagSpec.nonNegative),
+                FlagSpec("device", .choice(["cpu"]), "compute device", default: .string("cpu"))]
     ) { call in
         guard let url = checkpointURL(call["model"]) else { throw call.failure("MODEL must be a checkpoint path or a train result") }
-        guard let data = try dataset(call, "dataset") else { throw call.failure("no dataset") }
-        let model: SequenceClassifier, names: [String]
-        do { (model, names) = try Checkpoint.read(url) } catch { throw call.failure("\(error)") }
-        guard names == data.labelNames else {
-            throw call.failure("the checkpoint's classes (\(names.count)) differ from the dataset's (\(data.labelNames.count))")
-        }
+        guard let raw = try dataset(call, "dataset") else { throw call.failure("no dataset") }
+        let model: SequenceClassifier, names: [String], data: Dataset
+        do {
+            (model, names) = try Checkpoint.read(url)
+            data = try LabelAlignment.align(raw, to: names, role: "test set \(call.url("dataset")!.lastPathComponent)")
+        } catch { throw call.failure("\(error)") }
         guard model.config.sequenceLength == data.sequenceLength else {
             throw call.failure("the checkpoint expects T = \(model.config.sequenceLength), the dataset has T = \(data.sequenceLength)")
         }
-        let report = Evaluator.evaluate(model, on: data)
+        let report = Evaluator.evaluate(model, on: data, worst: call.int("worst")!)
         let cmURL = call.url("confusion-out") ?? url.deletingPathExtension().appendingPathExtension("confusion.npy")
-        try NPY.write(NDArray(shape: [names.count, names.count], storage: .int64(report.confusion.flatMap { $0.map(Int64.init) })), to: cmURL)
-        call.session.print(String(format: "accuracy %.4f  top-5 %.4f  macro F1 %.4f  (%d samples)", report.accuracy,
-                                  report.top5Accuracy, report.macroF1, report.count))
-        for (name, m) in zip(names, report.perClass) {
-            call.session.print(String(format: "  %-10@ precision %.3f  recall %.3f  F1 %.3f", name as NSString, m.precision, m.recall, m.f1))
+        let confusion = NDArray(shape: [names.count, names.count], storage: .int64(report.confusion.flatMap { $0.map(Int64.init) }))
+        try NPY.write(confusion, to: cmURL)
+        if let reportURL = call.url("report") {
+            try FileManager.default.createDirectory(at: reportURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try AtomicFile.write(try report.json(), to: reportURL)
         }
-        return .record(Record([(key: "accuracy", value: .number(report.accuracy)), (key: "top5", value: .number(report.top5Accuracy)),
-                               (key: "macro_f1", value: .number(report.macroF1)),
-                               (key: "confusion", value: .path(LandmarkCommands.relative(cmURL.path))),
-                               (key: "labels", value: .string(names.joined(separator: " ")))]))
+        printReport(report, call.session)
+        let perClass = Table(columns: ["label", "precision", "recall", "f1", "support"], rows: report.perClass.map {
+            [.string($0.label), .number($0.precision), .number($0.recall), .number($0.f1), .int($0.support)]
+        })
+        let confused = Table(columns: ["true", "predicted", "count"], rows: report.mostConfused().map {
+            [.string($0.trueLabel), .string($0.predicted), .int($0.count)]
+        })
+        let worst = Table(columns: ["index", "clip_id", "true", "predicted", "p_true"], rows: report.worstSamples.map {
+            [.int($0.index), .string($0.clipID), .string($0.trueLabel), .string($0.predicted), .number($0.trueProbability)]
+        })
+        var entries: [(key: String, value: Value)] = [
+            (key: "accuracy", value: .number(report.accuracy)), (key: "top5", value: .number(report.top5Accuracy)),
+            (key: "loss", value: .number(report.loss)),
+            (key: "macro_precision", value: .number(report.macroPrecision)), (key: "macro_recall", value: .number(report.macroRecall)),
+            (key: "macro_f1", value: .number(report.macroF1)),
+            (key: "confusion", value: .array(confusion)),
+            (key: "confusion_npy", value: .path(LandmarkCommands.relative(cmURL.path))),
+            (key: "labels", value: .string(names.joined(separator: " "))),
+            (key: "per_class", value: .table(perClass)), (key: "most_confused", value: .table(confused)), (key: "worst", value: .table(worst))]
+        if let reportURL = call.url("report") { entries.append((key: "report", value: .path(LandmarkCommands.relative(reportURL.path)))) }
+        return .record(Record(entries))
+    }
+
+    static func printReport(_ report: EvaluationReport, _ session: Session) {
+        session.print(String(format: "accuracy %.4f  top-5 %.4f  macro P %.4f  R %.4f  F1 %.4f  (%d samples)", report.accuracy,
+                             report.top5Accuracy, report.macroPrecision, report.macroRecall, report.macroF1, report.count))
+        let width = max(5, report.labelNames.map(\.count).max() ?? 5)
+        func pad(_ s: String) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }
+        session.print(pad("class") + "  precision  recall     f1  support")
+        for m in report.perClass {
+            session.print(pad(m.label) + String(format: "  %9.3f  %6.3f  %5.3f  %7d", m.precision, m.recall, m.f1, m.support))
+        }
+        let confused = report.mostConfused()
+        if !confused.isEmpty {
+            session.print("most confused: " + confused.map { "\($0.trueLabel)→\($0.predicted) ×\($0.count)" }.joined(separator: ", "))
+        }
+        if !report.worstSamples.isEmpty {
+            // Lowest probability given to the true class; "A→B" when the sample was misclassified.
+            session.print("least confident: " + report.worstSamples.prefix(3).map {
+                let outcome = $0.trueLabel == $0.predicted ? $0.trueLabel : "\($0.trueLabel)→\($0.predicted)"
+                return "\($0.clipID.isEmpty ? "#\($0.index)" : $0.clipID) (\(outcome), p=\(String(format: "%.2f", $0.trueProbability)))"
+            }.joined(separator: ", "))
+        }
     }
 }

@@ -1,0 +1,132 @@
+import Foundation
+import TensorCore
+
+/// Training-time augmentation of normalised landmark sequences (all off by default). Each sample of
+/// a batch draws its own parameters from the trainer's seeded augmentation stream, so a run is
+/// reproducible and `--resume` continues the same stream. The landmarks are wrist-centred and
+/// palm-scaled (`wrist_mcp9`), so mirroring, rotation and scaling act about the wrist.
+public struct AugmentationOptions: Codable, Equatable, Sendable {
+    /// x → −x with probability ½ (a left hand becomes a right hand; datasets store no handedness).
+    public var mirror = false
+    /// Rotation in the image (x, y) plane by an angle drawn from U(−deg, deg).
+    public var rotateDegrees: Float = 0
+    /// Scale by a factor drawn from U(1 − f, 1 + f).
+    public var scale: Float = 0
+    /// σ of a per-sample (x, y) translation and of per-landmark (x, y) noise, in palm lengths.
+    public var jitter: Float = 0
+    /// Resample in time by a factor drawn from U(1 − f, 1 + f) about the middle frame.
+    public var timeStretch: Float = 0
+    /// Probability that each valid frame is masked out (at least one valid frame is kept).
+    public var frameDropout: Float = 0
+
+    public init() {}
+
+    public var isActive: Bool {
+        mirror || rotateDegrees > 0 || scale > 0 || jitter > 0 || timeStretch > 0 || frameDropout > 0
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case mirror, rotateDegrees = "rotate_degrees", scale, jitter, timeStretch = "time_stretch", frameDropout = "frame_dropout"
+    }
+}
+
+/// The augmentations as functions of one sample: `frames` `[T·21·3]` (zeros where masked), `mask` `[T]`.
+public enum Augmentation {
+    /// Applies every enabled augmentation to each sample of x `[B, T, 21, 3]`, mask `[B, T]` (1 valid).
+    public static func apply(_ options: AugmentationOptions, x: inout Tensor, mask: inout Tensor, rng: inout SeededRandom) {
+        guard options.isActive else { return }
+        let B = x.shape[0], T = x.shape[1], F = 63
+        var xs = x.scalars, ms = mask.scalars
+        for b in 0..<B {
+            var frames = Array(xs[(b * T * F)..<((b + 1) * T * F)])
+            var valid = ms[(b * T)..<((b + 1) * T)].map { $0 > 0.5 }
+            if options.timeStretch > 0 {
+                timeStretch(&frames, mask: &valid, factor: 1 + rng.uniform(-options.timeStretch, options.timeStretch))
+            }
+            if options.frameDropout > 0 { frameDropout(&frames, mask: &valid, probability: options.frameDropout, rng: &rng) }
+            if options.mirror && rng.uniform() < 0.5 { mirror(&frames) }
+            if options.rotateDegrees > 0 {
+                rotate(&frames, radians: rng.uniform(-options.rotateDegrees, options.rotateDegrees) * .pi / 180)
+            }
+            if options.scale > 0 { scale(&frames, by: 1 + rng.uniform(-options.scale, options.scale)) }
+            if options.jitter > 0 { jitter(&frames, mask: valid, sigma: options.jitter, rng: &rng) }
+            xs.replaceSubrange((b * T * F)..<((b + 1) * T * F), with: frames)
+            ms.replaceSubrange((b * T)..<((b + 1) * T), with: valid.map { $0 ? 1 : 0 })
+        }
+        x = Tensor(shape: x.shape, scalars: xs)
+        mask = Tensor(shape: mask.shape, scalars: ms)
+    }
+
+    /// x → −x for every landmark (an involution: applying it twice is the identity).
+    public static func mirror(_ frames: inout [Float]) {
+        for i in stride(from: 0, to: frames.count, by: 3) { frames[i] = -frames[i] }
+    }
+
+    /// Rotates (x, y) about the wrist (the origin); z and distances are unchanged.
+    public static func rotate(_ frames: inout [Float], radians: Float) {
+        let c = cos(radians), s = sin(radians)
+        for i in stride(from: 0, to: frames.count, by: 3) {
+            let (x, y) = (frames[i], frames[i + 1])
+            frames[i] = c * x - s * y
+            frames[i + 1] = s * x + c * y
+        }
+    }
+
+    /// Multiplies every coordinate by `factor` (masked frames stay 0).
+    public static func scale(_ frames: inout [Float], by factor: Float) {
+        for i in frames.indices { frames[i] *= factor }
+    }
+
+    /// Adds one N(0, σ) (x, y) offset per sample and N(0, σ/4) noise per landmark, on valid frames
+    /// only (z is left alone: 2-D datasets carry z = 0, which noise would turn into invented depth).
+    public static func jitter(_ frames: inout [Float], mask: [Bool], sigma: Float, rng: inout SeededRandom) {
+        let dx = rng.normal(std: sigma), dy = rng.normal(std: sigma)
+        for (t, valid) in mask.enumerated() where valid {
+            for j in 0..<21 {
+                let i = t * 63 + 3 * j
+                frames[i] += dx + rng.normal(std: sigma / 4)
+                frames[i + 1] += dy + rng.normal(std: sigma / 4)
+            }
+        }
+    }
+
+    /// Output frame t reads source position c + (t − c)·factor, c = (T − 1)/2: linear interpolation
+    /// when both neighbours are valid, else the nearer frame with its mask; outside the clip → masked.
+    /// Masked output frames are zeros, so frames and mask stay consistent.
+    public static func timeStretch(_ frames: inout [Float], mask: inout [Bool], factor: Float) {
+        let T = mask.count
+        guard T > 1 else { return }
+        let source = frames, sourceMask = mask
+        let c = Float(T - 1) / 2
+        for t in 0..<T {
+            let pos = c + (Float(t) - c) * factor
+            let lo = Int(pos.rounded(.down)), hi = lo + 1, w = pos - Float(lo)
+            var out = [Float](repeating: 0, count: 63), valid = false
+            if lo >= 0, hi < T, sourceMask[lo], sourceMask[hi] {
+                for k in 0..<63 { out[k] = (1 - w) * source[lo * 63 + k] + w * source[hi * 63 + k] }
+                valid = true
+            } else {
+                let nearest = Int(pos.rounded())
+                if nearest >= 0, nearest < T, sourceMask[nearest] {
+                    out = Array(source[(nearest * 63)..<((nearest + 1) * 63)])
+                    valid = true
+                }
+            }
+            frames.replaceSubrange((t * 63)..<((t + 1) * 63), with: out)
+            mask[t] = valid
+        }
+    }
+
+    /// Masks each valid frame (and zeroes it) with probability p; a sample with a single valid
+    /// frame is left alone, and at least one valid frame always survives.
+    public static func frameDropout(_ frames: inout [Float], mask: inout [Bool], probability: Float, rng: inout SeededRandom) {
+        let validFrames = mask.indices.filter { mask[$0] }
+        guard validFrames.count > 1 else { return }
+        let dropped = validFrames.filter { _ in rng.uniform() < probability }
+        let keep = dropped.count == validFrames.count ? validFrames[Int(rng.next() % UInt64(validFrames.count))] : -1
+        for t in dropped where t != keep {
+            mask[t] = false
+            for k in 0..<63 { frames[t * 63 + k] = 0 }
+        }
+    }
+}

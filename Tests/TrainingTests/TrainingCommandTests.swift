@@ -1,0 +1,94 @@
+import XCTest
+import Datasets
+import Shell
+import TensorCore
+import TestSupport
+@testable import Training
+
+/// `train` and `eval` through the shell: every new flag reaches the trainer, `--resume` continues
+/// from the command line, `--tensorboard` and `--report` write their files, and the result records
+/// expose the documented fields.
+final class TrainingCommandTests: XCTestCase {
+    var directory: URL!
+    var session: Session!
+    var errors: [String] = []
+
+    override func setUpWithError() throws {
+        directory = try TestEnvironment.temporaryDirectory("training-commands")
+        session = Session(outputSink: { _ in }, errorSink: { [unowned self] in errors.append($0) })
+        try Fixtures.sequences(n: 30, T: 4, classes: 3, seed: 1).write(to: directory.appendingPathComponent("train.npz"))
+        try Fixtures.sequences(n: 12, T: 4, classes: 3, seed: 2).write(to: directory.appendingPathComponent("val.npz"))
+        // The test set lists the classes in another order (matched by name).
+        var test = Fixtures.sequences(n: 12, T: 4, classes: 3, seed: 3)
+        test.labels = test.labels.map { [2, 0, 1][$0] }
+        test.labelNames = ["class1", "class2", "class0"]
+        try test.write(to: directory.appendingPathComponent("test.npz"))
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func run(_ cell: String) throws -> (value: Value?, lines: [String]) {
+        let outcome = session.execute(CellSource(text: cell))
+        if let error = outcome.error { throw error }
+        return (outcome.value, outcome.output.map(\.text))
+    }
+
+    func testTrainResumeTensorBoardAndEvalReportFromTheShell() throws {
+        let d = directory.path
+        let flags = "--val \(d)/val.npz --architecture tcn --hidden-dim 8 --layers 2 --batch-size 8 --optimizer adamw --weight-decay 0.01 "
+            + "--scheduler cosine --warmup 1 --label-smoothing 0.1 --class-weights balanced --augment-mirror --augment-rotate 5 "
+            + "--augment-scale 0.1 --augment-jitter 0.01 --augment-time-stretch 0.1 --augment-frame-dropout 0.1 --seed 3 "
+            + "--checkpoint-dir \(d)/ck --tensorboard --run-name demo"
+        let (first, firstLines) = try run("net = train \(d)/train.npz --epochs 2 \(flags)")
+        XCTAssertEqual(first?.field("epochs")?.numberValue, 2)
+        XCTAssertTrue(firstLines.contains { $0.hasPrefix("epoch  train_loss") }, "\(firstLines)")
+        let (resumed, lines) = try run("net = train \(d)/train.npz --epochs 4 \(flags) --resume \(d)/ck/tcn_last.safetensors")
+        XCTAssertTrue(lines[0].hasPrefix("resuming tcn_last.safetensors after epoch 2"), "\(lines)")
+        XCTAssertEqual(resumed?.field("epochs")?.numberValue, 4)
+        let checkpoint = try XCTUnwrap(resumed?.field("checkpoint")?.textValue)
+        XCTAssertTrue(URL(fileURLWithPath: checkpoint).lastPathComponent.hasPrefix("tcn_epoch"), checkpoint)
+        let events = try FileManager.default.contentsOfDirectory(atPath: "\(d)/ck/runs/demo")
+        XCTAssertEqual(events.count, 2, "one event file per invocation in the same run folder: \(events)")
+        // The resumed run equals an uninterrupted 4-epoch run with the same flags.
+        let whole = flags.replacingOccurrences(of: "\(d)/ck", with: "\(d)/whole")
+        _ = try run("w = train \(d)/train.npz --epochs 4 \(whole)")
+        let a = try String(contentsOfFile: "\(d)/ck/tcn_metrics.jsonl", encoding: .utf8)
+        let b = try String(contentsOfFile: "\(d)/whole/tcn_metrics.jsonl", encoding: .utf8)
+        func stripTimes(_ s: String) -> String { s.replacingOccurrences(of: #""seconds":[0-9.e-]+"#, with: "", options: .regularExpression) }
+        XCTAssertEqual(stripTimes(a), stripTimes(b))
+
+        let (report, evalLines) = try run("r = eval net \(d)/test.npz --report \(d)/report.json --worst 3")
+        XCTAssertTrue(evalLines[0].hasPrefix("accuracy "), "\(evalLines)")
+        XCTAssertTrue(evalLines.contains { $0.hasPrefix("least confident: clip") }, "\(evalLines)")
+        let accuracy = try XCTUnwrap(report?.field("accuracy")?.numberValue)
+        XCTAssertEqual(report?.field("per_class")?.tableValue?.rows.count, 3)
+        XCTAssertEqual(report?.field("worst")?.tableValue?.rows.count, 3)
+        guard case .array(let confusion)? = report?.field("confusion") else { return XCTFail("confusion is an array") }
+        XCTAssertEqual(confusion.shape, [3, 3])
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("report.json"))) as! [String: Any]
+        XCTAssertEqual(json["accuracy"] as? Double, accuracy)
+        XCTAssertEqual(json["labels"] as? [String], ["class0", "class1", "class2"], "reported in the checkpoint's class order")
+        // Same as the library on the original-order data.
+        let (model, _) = try Checkpoint.read(URL(fileURLWithPath: checkpoint))
+        var reordered = try Dataset(contentsOf: directory.appendingPathComponent("test.npz"))
+        reordered = try LabelAlignment.align(reordered, to: ["class0", "class1", "class2"], role: "test")
+        XCTAssertEqual(Evaluator.evaluate(model, on: reordered).accuracy, accuracy)
+    }
+
+    func testBadFlagsAndUnknownTestClassesAreClearErrors() throws {
+        let d = directory.path
+        var unknown = Fixtures.sequences(n: 6, T: 4, classes: 3, seed: 4)
+        unknown.labelNames = ["class0", "class1", "walrus"]
+        try unknown.write(to: directory.appendingPathComponent("unknown.npz"))
+        _ = try run("net = train \(d)/train.npz --epochs 1 --hidden-dim 8 --checkpoint-dir \(d)/ck")
+        XCTAssertThrowsError(try run("eval net \(d)/unknown.npz")) { error in
+            XCTAssertTrue("\(error)".contains("has 1 class the model does not know: walrus"), "\(error)")
+        }
+        XCTAssertThrowsError(try run("train \(d)/train.npz --augment-frame-dropout 1.5 --checkpoint-dir \(d)/ck")) { error in
+            XCTAssertTrue("\(error)".contains("must be below 1"), "\(error)")
+        }
+        XCTAssertThrowsError(try run("train \(d)/train.npz --architecture lstm --epochs 2 --checkpoint-dir \(d)/ck --resume \(d)/ck/mlp_last.safetensors")) { error in
+            XCTAssertTrue("\(error)".contains("it is an mlp"), "\(error)")
+        }
+    }
+}
