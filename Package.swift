@@ -44,15 +44,20 @@ let package = Package(
 
         .target(name: "JobControl"),
         .target(name: "Shell", dependencies: ["JobControl", "TensorCore", "CEditLine", "Datasets", "HandSynthesis",
-                                             "Hands", "LandmarkExtraction", "Pipeline", "Media", "Plot", "Training"]),
+                                             "Hands", "LandmarkExtraction", "Pipeline", "Media", "Plot", "Training",
+                                             "Inference"]),
         .executableTarget(name: "aslsh", dependencies: ["Shell"]),
 
         .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"]),
-        .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets", "Hands"]),
+        .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets", "Hands",
+                                                                 "Inference", "Training"]),
 
         .target(name: "Plot", dependencies: ["TensorCore", "CPNG", "CFreeType"]),
         .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"]),
         .target(name: "Training", dependencies: ["NeuralNets", "Datasets", "TensorCore"]),
+        // Inference: ASLPredictor over a checkpoint / TFLite (/ ONNX) backend, from landmarks, images or video.
+        .target(name: "Inference", dependencies: ["Training", "NeuralNets", "Datasets", "TensorCore", "TFLiteRuntime",
+                                                  "Hands", "Media", "LandmarkExtraction"]),
 
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
@@ -70,6 +75,9 @@ let package = Package(
         .testTarget(name: "NeuralNetsTests", dependencies: ["NeuralNets", "TensorCore", "TestSupport"],
                     exclude: ["Goldens"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NeuralNets", "Datasets", "HandSynthesis", "TestSupport"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Training", "NeuralNets", "Datasets", "HandSynthesis",
+                                                           "TFLiteRuntime", "Media", "Hands", "LandmarkExtraction",
+                                                           "Shell", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],

@@ -11,6 +11,7 @@ extension CommandRegistry {
             PipelineCommands.all,  // intake download trim
             LandmarkCommands.all,  // synth import prepare-alphabet extract build
             TrainingCommands.all,  // train eval
+            PredictCommands.all,   // predict
             PlotCommands.all,      // plot hand|sequence|trajectory|overlay|curves|confusion|bar|hist
         ]
     }
