@@ -25,10 +25,12 @@ public final class SlidingWindowRecognizer {
     public struct Options: Sendable {
         public var window: Int
         public var stride: Int
-        /// Hand lengths per frame (see `motion`); 0.04 ≈ a hand moving its own length in under a second at 30 fps.
-        public var motionThreshold: Double = 0.04
+        /// Hand lengths per frame (see `motion`). Signing on the MS-ASL clip 7G6B6kaMjb4 measures
+        /// 0.14–0.47; a held letter is tracker jitter only, well below 0.08 (about a hand length
+        /// every 12 frames, 0.4 s at 30 fps).
+        public var motionThreshold: Double = 0.08
         public var topK: Int = 3
-        public init(window: Int, stride: Int, motionThreshold: Double = 0.04, topK: Int = 3) {
+        public init(window: Int, stride: Int, motionThreshold: Double = 0.08, topK: Int = 3) {
             self.window = max(1, window); self.stride = max(1, stride)
             self.motionThreshold = motionThreshold; self.topK = topK
         }

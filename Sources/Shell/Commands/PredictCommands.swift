@@ -31,7 +31,7 @@ public enum PredictCommands {
                 FlagSpec("window", .int, "video: frames per window [default: the sequence model's T, else 16]", validate: FlagSpec.positive),
                 FlagSpec("stride", .int, "video: frames between windows [default: window / 2]", validate: FlagSpec.positive),
                 FlagSpec("motion-threshold", .number, "video: hand lengths per frame above which a window is a sign",
-                         default: .number(0.04)),
+                         default: .number(0.08)),
                 FlagSpec("hands", .int, "hands the tracker looks for", default: .int(2), validate: FlagSpec.positive),
                 FlagSpec("model-complexity", .choice(["full", "lite"]), "MediaPipe model complexity", default: .string("full")),
                 FlagSpec("hand", .choice(HandSelection.allCases.map(\.rawValue)), "which hand when several are found",
