@@ -46,11 +46,12 @@ let package = Package(
         .target(name: "JobControl"),
         .target(name: "Shell", dependencies: ["JobControl", "TensorCore", "CEditLine", "Datasets", "HandSynthesis",
                                              "Hands", "LandmarkExtraction", "Pipeline", "Media", "Plot", "Training", "ONNXExport",
-                                             "TFLiteExport"]),
+                                             "TFLiteExport", "Inference"]),
         .executableTarget(name: "aslsh", dependencies: ["Shell"]),
 
         .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"]),
-        .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets", "Hands"]),
+        .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets", "Hands",
+                                                                 "Inference", "Training"]),
 
         .target(name: "Plot", dependencies: ["TensorCore", "CPNG", "CFreeType"]),
         .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"]),
@@ -59,6 +60,9 @@ let package = Package(
         .target(name: "ONNXExport", dependencies: ["Training", "NeuralNets", "TensorCore",
                                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "TFLiteExport", dependencies: ["Training", "NeuralNets", "TFLiteRuntime", "TensorCore"]),
+        // Inference: ASLPredictor over a checkpoint / TFLite (/ ONNX) backend, from landmarks, images or video.
+        .target(name: "Inference", dependencies: ["Training", "NeuralNets", "Datasets", "TensorCore", "TFLiteRuntime",
+                                                  "Hands", "Media", "LandmarkExtraction", "ONNXExport"]),
 
 
         .target(name: "TestSupport", dependencies: ["TensorCore"], path: "Tests/TestSupport"),
@@ -82,6 +86,9 @@ let package = Package(
         .testTarget(name: "TFLiteExportTests", dependencies: ["TFLiteExport", "TFLiteRuntime", "Training", "NeuralNets",
                                                           "Datasets", "HandSynthesis", "TensorCore", "TestSupport", "Shell"],
                     exclude: ["litert_run.py"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "Training", "NeuralNets", "Datasets", "HandSynthesis",
+                                                           "TFLiteRuntime", "Media", "Hands", "LandmarkExtraction",
+                                                           "ONNXExport", "TFLiteExport", "Shell", "TestSupport"]),
         .testTarget(name: "SystemLibraryTests",
                     dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],

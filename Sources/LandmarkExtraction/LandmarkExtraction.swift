@@ -14,7 +14,8 @@ public enum HandSelection: String, CaseIterable, Sendable {
     /// (un-mirrored) video "Left" is the signer's right hand.
     case left, right
 
-    func choose(_ hands: [TrackedHand]) -> TrackedHand? {
+    /// The hand this rule picks from the tracker's output (nil when none qualifies).
+    public func choose(_ hands: [TrackedHand]) -> TrackedHand? {
         switch self {
         case .first: return hands.first
         case .largest: return hands.max { $0.roi.width * $0.roi.height < $1.roi.width * $1.roi.height }
@@ -297,7 +298,7 @@ func isSubjectsLeftHand(_ hand: TrackedHand) -> Bool { hand.handedness.label == 
 
 /// Landmarks of one hand as stored: x mirrored about the wrist for the subject's left hand when
 /// `mirrorLeft` (normalisation subtracts the wrist afterwards, so 2·wrist − x is exact).
-func storedLandmarks(_ hand: TrackedHand, mirrorLeft: Bool) -> [Float] {
+public func storedLandmarks(_ hand: TrackedHand, mirrorLeft: Bool) -> [Float] {
     var values = flatten(hand.landmarks)
     if mirrorLeft, isSubjectsLeftHand(hand) {
         let wristX = values[0]

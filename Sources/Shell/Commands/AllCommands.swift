@@ -12,6 +12,7 @@ extension CommandRegistry {
             LandmarkCommands.all,  // synth import prepare-alphabet extract build
             TrainingCommands.all,  // train eval
             ExportCommands.all,    // export onnx|tflite
+            PredictCommands.all,   // predict
             PlotCommands.all,      // plot hand|sequence|trajectory|overlay|curves|confusion|bar|hist
         ]
     }

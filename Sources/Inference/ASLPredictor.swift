@@ -1,0 +1,179 @@
+import Datasets
+import Foundation
+import NeuralNets
+import TensorCore
+import Training
+
+/// One class and its softmax probability.
+public struct ClassScore: Equatable, Sendable, CustomStringConvertible {
+    public var label: String
+    public var classIndex: Int
+    public var confidence: Float
+    public init(label: String, classIndex: Int, confidence: Float) {
+        self.label = label; self.classIndex = classIndex; self.confidence = confidence
+    }
+    public var description: String { String(format: "%@ %.3f", label, confidence) }
+}
+
+/// What `modelInfo` reports about the loaded model.
+public struct ModelInfo: Equatable, Sendable {
+    public var architecture: Architecture
+    public var classCount: Int
+    public var labelNames: [String]
+    public var sequenceLength: Int
+    /// One sample: `[T, 21, 3]` (a batch is `[B, T, 21, 3]`).
+    public var inputShape: [Int]
+    public var normalisation: String
+    /// `checkpoint`, `tflite` or `onnx`.
+    public var format: String
+    public var sourceFile: URL
+}
+
+/// The original pipeline's `ASLPredictor`: load a checkpoint or an exported model, give it raw
+/// landmarks (`[T, 21, 3]`, `[T, 63]` or `[21, 3]`, optional mask), get label probabilities.
+/// Inputs are normalised and brought to the model's length exactly as `build` does for
+/// training (`ModelInput`).
+///
+///     let predictor = try ASLPredictor(modelFile: URL(fileURLWithPath: "models/checkpoints/mlp_best.safetensors"))
+///     let top3 = try predictor.predictTopK(landmarks, k: 3)       // [ClassScore], best first
+///
+/// Not thread-safe (models and interpreters keep per-call buffers): one predictor per thread.
+public final class ASLPredictor {
+    public let backend: ClassifierBackend
+    public let metadata: ModelMetadata
+    public var input: ModelInput
+    /// Class index → label.
+    public let labelMap: [Int: String]
+    public var labelNames: [String] { metadata.labelNames }
+    /// Reused single-sample buffers (x `[1, T, 21, 3]`, mask `[1, T]`): no per-call allocation
+    /// beyond what the backend itself does.
+    private var xBuffer: [Float], maskBuffer: [Float]
+
+    public init(backend: ClassifierBackend) throws {
+        let meta = backend.metadata
+        let file = backend.source.path
+        guard meta.labelNames.count == meta.config.classCount, !meta.labelNames.isEmpty else {
+            throw InferenceError.badModel(file: file, reason: "\(meta.labelNames.count) label names for \(meta.config.classCount) classes")
+        }
+        guard meta.config.featureCount == 63 else {
+            throw InferenceError.badModel(file: file, reason: "\(meta.config.featureCount) features per frame; the predictor feeds 21×3 landmarks")
+        }
+        do { input = try ModelInput(sequenceLength: meta.config.sequenceLength, normalisation: meta.normalisation) } catch {
+            throw InferenceError.badModel(file: file, reason: "unknown normalisation '\(meta.normalisation)'")
+        }
+        self.backend = backend
+        metadata = meta
+        labelMap = Dictionary(uniqueKeysWithValues: meta.labelNames.enumerated().map { ($0.offset, $0.element) })
+        xBuffer = [Float](repeating: 0, count: meta.config.sequenceLength * 63)
+        maskBuffer = [Float](repeating: 0, count: meta.config.sequenceLength)
+    }
+
+    /// A training checkpoint (`.safetensors`).
+    public convenience init(checkpoint: URL) throws {
+        try self.init(backend: CheckpointBackend(url: checkpoint))
+    }
+
+    /// A checkpoint or an exported model, by extension: `.safetensors`, `.tflite`, `.onnx`.
+    public convenience init(modelFile: URL) throws {
+        try self.init(backend: ModelFiles.backend(for: modelFile))
+    }
+
+    public var modelInfo: ModelInfo {
+        let c = metadata.config
+        return ModelInfo(architecture: c.architecture, classCount: metadata.labelNames.count, labelNames: metadata.labelNames,
+                         sequenceLength: c.sequenceLength, inputShape: [c.sequenceLength, 21, 3],
+                         normalisation: metadata.normalisation, format: backend.format, sourceFile: backend.source)
+    }
+
+    // MARK: single samples
+
+    /// Every class's probability for one sample, best first when `sortedByConfidence`, else in class order.
+    public func predictDistribution(_ landmarks: Tensor, mask: [Bool]? = nil, sortedByConfidence: Bool = true) throws -> [ClassScore] {
+        try distribution(of: input.prepare(landmarks, mask: mask), sortedByConfidence: sortedByConfidence)
+    }
+
+    /// The k most probable classes, best first.
+    public func predictTopK(_ landmarks: Tensor, mask: [Bool]? = nil, k: Int = 3) throws -> [ClassScore] {
+        Array(try predictDistribution(landmarks, mask: mask).prefix(max(1, k)))
+    }
+
+    /// The most probable class.
+    public func predictSingle(_ landmarks: Tensor, mask: [Bool]? = nil) throws -> ClassScore {
+        try predictTopK(landmarks, mask: mask, k: 1)[0]
+    }
+
+    /// One clip (raw or normalised landmarks with its detection mask).
+    public func predictDistribution(clip: LandmarkClip, sortedByConfidence: Bool = true) throws -> [ClassScore] {
+        try distribution(of: input.prepare(clip), sortedByConfidence: sortedByConfidence)
+    }
+
+    /// A clip already in the model's form (`ModelInput.prepare`) → probabilities.
+    func distribution(of prepared: LandmarkClip, sortedByConfidence: Bool) throws -> [ClassScore] {
+        let T = metadata.config.sequenceLength
+        precondition(prepared.frameCount == T, "prepared clip has \(prepared.frameCount) frames, the model \(T)")
+        // Move the buffers into the tensors and back, so they stay uniquely referenced (no copy).
+        xBuffer.withUnsafeMutableBufferPointer { dst in prepared.values.withUnsafeBufferPointer { dst.baseAddress!.update(from: $0.baseAddress!, count: $0.count) } }
+        for t in 0..<T { maskBuffer[t] = prepared.mask[t] ? 1 : 0 }
+        var x = Tensor(shape: [1, T, 21, 3], scalars: xBuffer)
+        var m = Tensor(shape: [1, T], scalars: maskBuffer)
+        xBuffer = []
+        maskBuffer = []
+        defer { swap(&x.scalars, &xBuffer); swap(&m.scalars, &maskBuffer) }
+        let logits = try backend.logits(x: x, mask: m)
+        return scores(logits.scalars[...], sorted: sortedByConfidence)
+    }
+
+    // MARK: batches
+
+    /// Many samples in one forward pass; per sample the top `k` (all classes when k is nil), best first.
+    /// A sample of the wrong shape fails the batch with an error naming its index; use
+    /// `predictEach` to keep going past bad items.
+    public func predictBatch(_ samples: [Tensor], masks: [[Bool]?]? = nil, k: Int? = 1) throws -> [[ClassScore]] {
+        let clips = try samples.enumerated().map { i, sample in
+            try input.prepare(sample, mask: masks?[i], item: "sample \(i)")
+        }
+        return try predictPrepared(clips, k: k)
+    }
+
+    /// Clips already in the model's form → top k per clip (all classes when k is nil).
+    public func predictPrepared(_ clips: [LandmarkClip], k: Int? = 1) throws -> [[ClassScore]] {
+        guard !clips.isEmpty else { return [] }
+        let T = metadata.config.sequenceLength, C = metadata.labelNames.count
+        var values = [Float](), mask = [Float]()
+        values.reserveCapacity(clips.count * T * 63)
+        mask.reserveCapacity(clips.count * T)
+        for clip in clips {
+            values += clip.values
+            mask += clip.mask.map { $0 ? 1 : 0 }
+        }
+        let logits = try backend.logits(x: Tensor(shape: [clips.count, T, 21, 3], scalars: values),
+                                        mask: Tensor(shape: [clips.count, T], scalars: mask))
+        return (0..<clips.count).map { b in
+            let all = scores(logits.scalars[(b * C)..<((b + 1) * C)], sorted: true)
+            return k.map { Array(all.prefix(max(1, $0))) } ?? all
+        }
+    }
+
+    /// Each sample on its own (bad items become failures; the rest go on).
+    public func predictEach(_ samples: [(item: String, landmarks: Tensor, mask: [Bool]?)], k: Int = 3) -> [Result<[ClassScore], InferenceError>] {
+        samples.map { s in
+            Result {
+                do { return try predictTopK(s.landmarks, mask: s.mask, k: k) } catch let e as InferenceError { throw e.naming(s.item) }
+            }.mapError { ($0 as? InferenceError) ?? .badInput(item: s.item, reason: "\($0)") }
+        }
+    }
+
+    /// Softmax of one row of logits (max-subtracted, summed in Double) as scores.
+    func scores(_ logits: ArraySlice<Float>, sorted: Bool) -> [ClassScore] {
+        let top = logits.max() ?? 0
+        var sum = 0.0
+        for v in logits { sum += Foundation.exp(Double(v - top)) }
+        let base = logits.startIndex
+        var result = logits.indices.map { i in
+            ClassScore(label: metadata.labelNames[i - base], classIndex: i - base,
+                       confidence: Float(Foundation.exp(Double(logits[i] - top)) / sum))
+        }
+        if sorted { result.sort { $0.confidence != $1.confidence ? $0.confidence > $1.confidence : $0.classIndex < $1.classIndex } }
+        return result
+    }
+}
