@@ -60,7 +60,9 @@ public enum ExportCommands {
         let bytes = (try? FileManager.default.attributesOfItem(atPath: out.path)[.size] as? Int) ?? 0
         let time = c.architecture == .mlp ? String(c.sequenceLength) : "time"
         let inputs = "landmarks [batch, \(time), \(c.featureCount / 3), 3], mask [batch, \(time)]"
-        call.session.print("exported \(c.architecture.rawValue) (\(c.classCount) classes, opset \(ONNXExporter.opset)) → \(LandmarkCommands.relative(out.path)) (\(bytes) bytes)")
+        call.session.print("exported \(c.architecture.rawValue) (\(c.classCount) classes, opset \(ONNXExporter.opset)) → \(LandmarkCommands.relative(out.path))")
+        // The size moves with the metadata (training history carries per-epoch timings): volatile.
+        call.session.print("\(bytes) bytes", volatile: true)
         return .record(Record([(key: "path", value: .path(LandmarkCommands.relative(out.path))),
                                (key: "format", value: .string("onnx")),
                                (key: "opset", value: .int(ONNXExporter.opset)),

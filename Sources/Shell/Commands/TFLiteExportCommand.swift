@@ -23,8 +23,9 @@ enum TFLiteExportCommand {
         } catch { throw call.failure("\(error)") }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         let config = loaded.model.config
-        call.session.print("\(config.architecture.rawValue) (\(config.classCount) classes, T = \(config.sequenceLength)) → "
-                           + "\(LandmarkCommands.relative(url.path)) (\(quantization.rawValue), \(bytes) bytes)")
+        call.session.print("exported \(config.architecture.rawValue) (\(config.classCount) classes, T = \(config.sequenceLength), "
+                           + "\(quantization.rawValue) weights) → \(LandmarkCommands.relative(url.path))")
+        call.session.print("\(bytes) bytes", volatile: true)   // moves with the metadata's timings
         return .record(Record([(key: "path", value: .path(LandmarkCommands.relative(url.path))),
                                (key: "format", value: .string("tflite")),
                                (key: "quantize", value: .string(quantization.rawValue)),
