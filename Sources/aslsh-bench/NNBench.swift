@@ -5,6 +5,9 @@ import TensorCore
 /// `aslsh-bench nn [--archs mlp,lstm,tcn] [--epochs mlp=8,lstm=5,tcn=8] [--threads N] [--no-peer]
 ///                 [--peer-dir DIR] [--peer-python PATH]`
 ///
+/// Threads: ours = `NNThreads.count` Dispatch workers (default 2), each calling a 1-thread
+/// OpenBLAS; the peer = `torch.set_num_threads(2)` with OpenBLAS at 1 thread (`openblas-1t`).
+///
 /// Trains each architecture of the original on synthetic landmark data with the peer's shapes
 /// (`../shared/peers/train_bench.py`: MLP T=1 N=20000 26 classes; LSTM and TCN T=32 N=5000 50 classes;
 /// batch 64, Adam lr 1e-3, reshuffle every epoch, loss + running accuracy per step) and reports
@@ -13,9 +16,13 @@ import TensorCore
 func runNNBench(arguments: [String]) throws {
     var archs: [Architecture] = [.mlp, .lstm, .tcn]
     var epochs: [Architecture: Int] = [.mlp: 8, .lstm: 5, .tcn: 8]
-    var threads = 2   // PyTorch peer: torch.set_num_threads(2); ours: 2 OpenBLAS threads
+    var threads = 2   // PyTorch peer: torch.set_num_threads(2) + OpenBLAS 1 thread; ours: 2 workers + OpenBLAS 1 thread
     var runPeer = true
-    var peerDir = "../shared/peers"
+    // ../shared beside the repository, or ASLSH_SHARED (as the tests find it)
+    var peerDir = ProcessInfo.processInfo.environment["ASLSH_SHARED"].map { $0 + "/peers" } ?? "../shared/peers"
+    if !FileManager.default.fileExists(atPath: peerDir), FileManager.default.fileExists(atPath: "../../shared/peers") {
+        peerDir = "../../shared/peers"
+    }
     var peerPython = "/usr/bin/python3"
     var it = arguments.makeIterator()
     while let arg = it.next() {
@@ -33,9 +40,11 @@ func runNNBench(arguments: [String]) throws {
         default: throw NeuralNetError.badInput("unknown option \(arg)")
         }
     }
-    BLASThreads.count = threads
+    BLASThreads.count = 1
+    NNThreads.count = threads
     setvbuf(stdout, nil, _IOLBF, 0)   // progress lines appear as they happen, also when piped
-    print("aslsh-bench nn: BLAS threads \(BLASThreads.count), archs \(archs.map(\.rawValue).joined(separator: ","))")
+    print("aslsh-bench nn: \(NNThreads.count) worker threads × OpenBLAS \(BLASThreads.count) thread; "
+          + "peer: torch.set_num_threads(2), OpenBLAS 1 thread; archs \(archs.map(\.rawValue).joined(separator: ","))")
     // Per architecture: ours, then the peer right after, so both see similar machine load.
     var rows: [(Architecture, NNBenchResult)] = []
     var peer: [String: PeerFigures] = [:]
@@ -163,6 +172,10 @@ func runPyTorchPeer(archs: [Architecture], epochs: [Architecture: Int], dir: Str
                     python: String) throws -> [String: PeerFigures] {
     guard FileManager.default.fileExists(atPath: dir + "/train_bench.py") else {
         print("peer: \(dir)/train_bench.py not found; skipping PyTorch (use --peer-dir)")
+        return [:]
+    }
+    guard FileManager.default.isExecutableFile(atPath: python) else {
+        print("peer: \(python) not found; skipping PyTorch (use --peer-python)")
         return [:]
     }
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("aslsh-nn-peer-\(getpid())")

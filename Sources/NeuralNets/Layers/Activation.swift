@@ -41,10 +41,13 @@ public final class ActivationLayer {
         input = x.scalars
         var y = x.scalars
         let f = kind
-        y.withUnsafeMutableBufferPointer { p in
-            switch f {
-            case .relu: for i in 0..<p.count { p[i] = p[i] > 0 ? p[i] : 0 }   // branch-free: vectorises
-            default: for i in 0..<p.count { p[i] = f.apply(p[i]) }
+        y.withUnsafeMutableBufferPointer { buffer in
+            let p = buffer.baseAddress!
+            Parallel.chunks(buffer.count, minimum: Kernels.parallelElementwiseMinimum) { r in
+                switch f {
+                case .relu: for i in r { p[i] = p[i] > 0 ? p[i] : 0 }   // branch-free: vectorises
+                default: for i in r { p[i] = f.apply(p[i]) }
+                }
             }
         }
         output = y
@@ -58,10 +61,13 @@ public final class ActivationLayer {
         let f = kind
         input.withUnsafeBufferPointer { x in
             output.withUnsafeBufferPointer { y in
-                dX.withUnsafeMutableBufferPointer { d in
-                    switch f {
-                    case .relu: for i in 0..<d.count { d[i] = x[i] > 0 ? d[i] : 0 }
-                    default: for i in 0..<d.count { d[i] *= f.derivative(x: x[i], y: y[i]) }
+                dX.withUnsafeMutableBufferPointer { buffer in
+                    let d = buffer.baseAddress!, x = x.baseAddress!, y = y.baseAddress!
+                    Parallel.chunks(buffer.count, minimum: Kernels.parallelElementwiseMinimum) { r in
+                        switch f {
+                        case .relu: for i in r { d[i] = x[i] > 0 ? d[i] : 0 }
+                        default: for i in r { d[i] *= f.derivative(x: x[i], y: y[i]) }
+                        }
                     }
                 }
             }
@@ -116,8 +122,11 @@ public final class Dropout {
     public func backward(_ dY: Tensor) -> Tensor {
         guard !mask.isEmpty else { return dY }
         var dX = dY.scalars
-        mask.withUnsafeBufferPointer { m in
-            dX.withUnsafeMutableBufferPointer { d in for i in 0..<d.count { d[i] *= m[i] } }
+        mask.withUnsafeBufferPointer { mb in
+            dX.withUnsafeMutableBufferPointer { db in
+                let m = mb.baseAddress!, d = db.baseAddress!
+                Parallel.chunks(db.count, minimum: Kernels.parallelElementwiseMinimum) { r in for i in r { d[i] *= m[i] } }
+            }
         }
         return Tensor(shape: dY.shape, scalars: dX)
     }

@@ -37,14 +37,16 @@ public final class CausalConv1d {
         var col = [Float](repeating: 0, count: B * T * C * K)
         x.withUnsafeBufferPointer { xp in
             col.withUnsafeMutableBufferPointer { cp in
-                for b in 0..<B {
-                    for t in 0..<T {
-                        let dst = cp.baseAddress! + (b * T + t) * C * K
-                        for k in 0..<K {
-                            let src = t - (K - 1 - k) * dilation
-                            guard src >= 0 else { continue }
-                            let s = xp.baseAddress! + (b * T + src) * C
-                            for c in 0..<C { dst[c * K + k] = s[c] }
+                Parallel.chunks(B, minimum: max(1, Kernels.parallelElementwiseMinimum / max(T * C * K, 1))) { batches in
+                    for b in batches {
+                        for t in 0..<T {
+                            let dst = cp.baseAddress! + (b * T + t) * C * K
+                            for k in 0..<K {
+                                let src = t - (K - 1 - k) * dilation
+                                guard src >= 0 else { continue }
+                                let s = xp.baseAddress! + (b * T + src) * C
+                                for c in 0..<C { dst[c * K + k] = s[c] }
+                            }
                         }
                     }
                 }
@@ -59,14 +61,17 @@ public final class CausalConv1d {
         var dx = [Float](repeating: 0, count: B * T * C)
         dCol.withUnsafeBufferPointer { cp in
             dx.withUnsafeMutableBufferPointer { xp in
-                for b in 0..<B {
-                    for t in 0..<T {
-                        let src = cp.baseAddress! + (b * T + t) * C * K
-                        for k in 0..<K {
-                            let tt = t - (K - 1 - k) * dilation
-                            guard tt >= 0 else { continue }
-                            let d = xp.baseAddress! + (b * T + tt) * C
-                            for c in 0..<C { d[c] += src[c * K + k] }
+                // Each sample's scatter stays inside its own rows, so batches split safely.
+                Parallel.chunks(B, minimum: max(1, Kernels.parallelElementwiseMinimum / max(T * C * K, 1))) { batches in
+                    for b in batches {
+                        for t in 0..<T {
+                            let src = cp.baseAddress! + (b * T + t) * C * K
+                            for k in 0..<K {
+                                let tt = t - (K - 1 - k) * dilation
+                                guard tt >= 0 else { continue }
+                                let d = xp.baseAddress! + (b * T + tt) * C
+                                for c in 0..<C { d[c] += src[c * K + k] }
+                            }
                         }
                     }
                 }
@@ -81,7 +86,7 @@ public final class CausalConv1d {
         let rows = batch * steps, width = inChannels * kernelSize
         columns = CausalConv1d.im2col(x.scalars, B: batch, T: steps, C: inChannels, K: kernelSize, dilation: dilation)
         var y = Kernels.broadcastRows(store.value(bias), rows: rows, n: outChannels)
-        Kernels.gemm(m: rows, n: outChannels, k: width, a: columns, lda: width, b: store.value(weight), ldb: width,
+        Kernels.parallelGemm(m: rows, n: outChannels, k: width, a: columns, lda: width, b: store.value(weight), ldb: width,
                      transposeB: true, c: &y, ldc: outChannels, beta: 1)
         return Tensor(shape: [batch, steps, outChannels], scalars: y)
     }
@@ -90,11 +95,11 @@ public final class CausalConv1d {
     public func backward(_ dY: Tensor) -> Tensor {
         let rows = batch * steps, width = inChannels * kernelSize
         precondition(dY.count == rows * outChannels, "CausalConv1d backward before forward or with another batch")
-        Kernels.gemm(m: outChannels, n: width, k: rows, a: dY.scalars, lda: outChannels, transposeA: true,
+        Kernels.parallelGemm(m: outChannels, n: width, k: rows, a: dY.scalars, lda: outChannels, transposeA: true,
                      b: columns, ldb: width, c: store.gradient(weight), ldc: width, beta: 1)
         Kernels.accumulateColumnSums(dY.scalars, rows: rows, n: outChannels, into: store.gradient(bias))
         var dCol = Kernels.uninitialized(rows * width)
-        Kernels.gemm(m: rows, n: width, k: outChannels, a: dY.scalars, lda: outChannels, b: store.value(weight),
+        Kernels.parallelGemm(m: rows, n: width, k: outChannels, a: dY.scalars, lda: outChannels, b: store.value(weight),
                      ldb: width, c: &dCol, ldc: width)
         let dx = CausalConv1d.col2im(dCol, B: batch, T: steps, C: inChannels, K: kernelSize, dilation: dilation)
         return Tensor(shape: [batch, steps, inChannels], scalars: dx)

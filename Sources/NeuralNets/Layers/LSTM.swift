@@ -43,6 +43,8 @@ final class LSTMDirection {
     }
 
     /// x `[T, B, in]`, mask `[T, B]` → h `[T, B, H]`.
+    /// Batch rows recur independently, so the time loop runs on `NNThreads.count` blocks of rows at
+    /// once (one small GEMM per step and block, no synchronisation inside the loop).
     func forward(_ x: [Float], mask m: [Bool], steps T: Int, batch B: Int) -> [Float] {
         let H = hiddenSize, G = 4 * H
         precondition(x.count == T * B * inputSize && m.count == T * B)
@@ -51,102 +53,107 @@ final class LSTMDirection {
         var bias = [Float](repeating: 0, count: G)
         for j in 0..<G { bias[j] = store.value(biasIH)[j] + store.value(biasHH)[j] }
         gates = Kernels.broadcastRows(bias, rows: T * B, n: G)
-        Kernels.gemm(m: T * B, n: G, k: inputSize, a: x, lda: inputSize, b: store.value(weightIH), ldb: inputSize,
-                     transposeB: true, c: &gates, ldc: G, beta: 1)
+        Kernels.parallelGemm(m: T * B, n: G, k: inputSize, a: x, lda: inputSize, b: store.value(weightIH), ldb: inputSize,
+                             transposeB: true, c: &gates, ldc: G, beta: 1)
         hPrev = Kernels.uninitialized(T * B * H)   // every step writes its slice
         cPrev = Kernels.uninitialized(T * B * H)
         tanhC = [Float](repeating: 0, count: T * B * H)   // zeros stay at padded steps
         var out = [Float](repeating: 0, count: T * B * H)
         var state = [Float](repeating: 0, count: 2 * B * H)   // h [B, H] then c [B, H]
-        let whh = store.value(weightHH)
+        let whh = UnsafePointer(store.value(weightHH))
+        let reverse = self.reverse
         gates.withUnsafeMutableBufferPointer { gp in
         hPrev.withUnsafeMutableBufferPointer { hp in
         cPrev.withUnsafeMutableBufferPointer { cp in
         tanhC.withUnsafeMutableBufferPointer { tp in
         out.withUnsafeMutableBufferPointer { op in
         state.withUnsafeMutableBufferPointer { sp in
-            let h = sp.baseAddress!, c = h + B * H
-            for s in 0..<T {
-                let t = reverse ? T - 1 - s : s
-                let g = gp.baseAddress! + t * B * G
-                (hp.baseAddress! + t * B * H).update(from: h, count: B * H)
-                (cp.baseAddress! + t * B * H).update(from: c, count: B * H)
-                Kernels.gemm(m: B, n: G, k: H, a: h, lda: H, b: whh, ldb: H, transposeB: true, c: g, ldc: G, beta: 1)
-                for b in 0..<B where m[t * B + b] {
-                    let row = g + b * G
-                    let tc = tp.baseAddress! + (t * B + b) * H
-                    let o = op.baseAddress! + (t * B + b) * H
-                    let hb = h + b * H, cb = c + b * H
-                    for j in 0..<H {
-                        let ig = Kernels.sigmoid(row[j]), fg = Kernels.sigmoid(row[H + j])
-                        let gg = Kernels.tanh(row[2 * H + j]), og = Kernels.sigmoid(row[3 * H + j])
-                        row[j] = ig; row[H + j] = fg; row[2 * H + j] = gg; row[3 * H + j] = og
-                        let cn = fg * cb[j] + ig * gg
-                        let th = Kernels.tanh(cn)
-                        cb[j] = cn
-                        tc[j] = th
-                        hb[j] = og * th
-                        o[j] = og * th
+        m.withUnsafeBufferPointer { mp in
+            let gBase = gp.baseAddress!, hBase = hp.baseAddress!, cBase = cp.baseAddress!
+            let tBase = tp.baseAddress!, oBase = op.baseAddress!, mk = mp.baseAddress!
+            let hState = sp.baseAddress!, cState = hState + B * H
+            Parallel.chunks(B, minimum: 8) { rows in
+                let b0 = rows.lowerBound, nb = rows.count
+                let h = hState + b0 * H, c = cState + b0 * H
+                for s in 0..<T {
+                    let t = reverse ? T - 1 - s : s
+                    (hBase + (t * B + b0) * H).update(from: h, count: nb * H)
+                    (cBase + (t * B + b0) * H).update(from: c, count: nb * H)
+                    Kernels.gemm(m: nb, n: G, k: H, a: h, lda: H, b: whh, ldb: H, transposeB: true,
+                                 c: gBase + (t * B + b0) * G, ldc: G, beta: 1)
+                    for b in rows where mk[t * B + b] {
+                        Kernels.lstmCell(row: gBase + (t * B + b) * G, H: H, c: cState + b * H, tanhC: tBase + (t * B + b) * H,
+                                         h: hState + b * H, out: oBase + (t * B + b) * H)
                     }
                 }
             }
-        }}}}}}
+        }}}}}}}
         return out
     }
 
     /// dH `[T, B, H]` (gradient of this direction's outputs) → dX `[T, B, in]`; accumulates all four
-    /// parameter gradients, the weight ones as single GEMMs over all time steps.
+    /// parameter gradients, the weight ones as single GEMMs over all time steps. The recurrence runs
+    /// on blocks of batch rows in parallel like `forward`.
     func backward(_ dOut: [Float]) -> [Float] {
         let T = steps, B = batch, H = hiddenSize, G = 4 * H
         precondition(dOut.count == T * B * H, "LSTM backward before forward or with another batch")
         var dGates = [Float](repeating: 0, count: T * B * G)   // pre-activation gradients [T, B, 4H]
         var carry = [Float](repeating: 0, count: 3 * B * H)   // dh, dc, dh from the cell GEMM, each [B, H]
-        let whh = store.value(weightHH)
-        let m = mask
+        let whh = UnsafePointer(store.value(weightHH))
+        let reverse = self.reverse
         dGates.withUnsafeMutableBufferPointer { dgp in
         carry.withUnsafeMutableBufferPointer { carryp in
         gates.withUnsafeBufferPointer { gp in
         tanhC.withUnsafeBufferPointer { tp in
         cPrev.withUnsafeBufferPointer { cpp in
         dOut.withUnsafeBufferPointer { dop in
+        mask.withUnsafeBufferPointer { mp in
             let dh = carryp.baseAddress!, dc = dh + B * H, dhCell = dc + B * H
-            for s in stride(from: T - 1, through: 0, by: -1) {
-                let t = reverse ? T - 1 - s : s
-                let dg = dgp.baseAddress! + t * B * G
-                for b in 0..<B where m[t * B + b] {
-                    let base = (t * B + b) * H
-                    let gate = gp.baseAddress! + (t * B + b) * G
-                    let tc = tp.baseAddress! + base, cprev = cpp.baseAddress! + base, dout = dop.baseAddress! + base
-                    let dhb = dh + b * H, dcb = dc + b * H, dgb = dg + b * G
-                    for j in 0..<H {
-                        let ig = gate[j], fg = gate[H + j], gg = gate[2 * H + j], og = gate[3 * H + j]
-                        let th = tc[j]
-                        let dhj = dhb[j] + dout[j]
-                        let dcj = dcb[j] + dhj * og * (1 - th * th)
-                        dgb[j] = dcj * gg * ig * (1 - ig)
-                        dgb[H + j] = dcj * cprev[j] * fg * (1 - fg)
-                        dgb[2 * H + j] = dcj * ig * (1 - gg * gg)
-                        dgb[3 * H + j] = dhj * th * og * (1 - og)
-                        dcb[j] = dcj * fg
+            let dgBase = dgp.baseAddress!, gBase = gp.baseAddress!, tBase = tp.baseAddress!
+            let cpBase = cpp.baseAddress!, doBase = dop.baseAddress!, mk = mp.baseAddress!
+            Parallel.chunks(B, minimum: 8) { rows in
+                let b0 = rows.lowerBound, nb = rows.count
+                for s in stride(from: T - 1, through: 0, by: -1) {
+                    let t = reverse ? T - 1 - s : s
+                    let dg = dgBase + t * B * G
+                    for b in rows where mk[t * B + b] {
+                        let base = (t * B + b) * H
+                        let gate = gBase + (t * B + b) * G
+                        let tc = tBase + base, cprev = cpBase + base, dout = doBase + base
+                        let dhb = dh + b * H, dcb = dc + b * H, dgb = dg + b * G
+                        for j in 0..<H {
+                            let ig = gate[j], fg = gate[H + j], gg = gate[2 * H + j], og = gate[3 * H + j]
+                            let th = tc[j]
+                            let dhj = dhb[j] + dout[j]
+                            let dcj = dcb[j] + dhj * og * (1 - th * th)
+                            dgb[j] = dcj * gg * ig * (1 - ig)
+                            dgb[H + j] = dcj * cprev[j] * fg * (1 - fg)
+                            dgb[2 * H + j] = dcj * ig * (1 - gg * gg)
+                            dgb[3 * H + j] = dhj * th * og * (1 - og)
+                            dcb[j] = dcj * fg
+                        }
+                    }
+                    // dh_{t−1} = dGates_t·W_hh for valid rows; padded rows pass dh through unchanged.
+                    Kernels.gemm(m: nb, n: H, k: G, a: dg + b0 * G, lda: G, b: whh, ldb: H, c: dhCell + b0 * H, ldc: H)
+                    for b in rows where mk[t * B + b] {
+                        (dh + b * H).update(from: dhCell + b * H, count: H)
                     }
                 }
-                // dh_{t−1} = dGates_t·W_hh for valid rows; padded rows pass dh through unchanged.
-                Kernels.gemm(m: B, n: H, k: G, a: dg, lda: G, b: whh, ldb: H, c: dhCell, ldc: H)
-                for b in 0..<B where m[t * B + b] {
-                    (dh + b * H).update(from: dhCell + b * H, count: H)
-                }
             }
-        }}}}}}
+        }}}}}}}
         let rows = T * B
-        Kernels.gemm(m: G, n: H, k: rows, a: dGates, lda: G, transposeA: true, b: hPrev, ldb: H,
-                     c: store.gradient(weightHH), ldc: H, beta: 1)
-        Kernels.gemm(m: G, n: inputSize, k: rows, a: dGates, lda: G, transposeA: true, b: input, ldb: inputSize,
-                     c: store.gradient(weightIH), ldc: inputSize, beta: 1)
-        Kernels.accumulateColumnSums(dGates, rows: rows, n: G, into: store.gradient(biasIH))
-        Kernels.accumulateColumnSums(dGates, rows: rows, n: G, into: store.gradient(biasHH))
+        Kernels.parallelGemm(m: G, n: H, k: rows, a: dGates, lda: G, transposeA: true, b: hPrev, ldb: H,
+                             c: store.gradient(weightHH), ldc: H, beta: 1)
+        Kernels.parallelGemm(m: G, n: inputSize, k: rows, a: dGates, lda: G, transposeA: true, b: input, ldb: inputSize,
+                             c: store.gradient(weightIH), ldc: inputSize, beta: 1)
+        // Both biases get the same Σ_rows dGates: sum once, add twice.
+        var biasGradient = [Float](repeating: 0, count: G)
+        Kernels.accumulateColumnSums(dGates, rows: rows, n: G, into: &biasGradient)
+        Kernels.addRowVector(store.gradient(biasIH), rows: 1, n: G, biasGradient)
+        Kernels.addRowVector(store.gradient(biasHH), rows: 1, n: G, biasGradient)
         var dX = Kernels.uninitialized(rows * inputSize)
-        Kernels.gemm(m: rows, n: inputSize, k: G, a: dGates, lda: G, b: store.value(weightIH), ldb: inputSize,
-                     c: &dX, ldc: inputSize)
+        Kernels.parallelGemm(m: rows, n: inputSize, k: G, a: dGates, lda: G, b: store.value(weightIH), ldb: inputSize,
+                             c: &dX, ldc: inputSize)
         return dX
     }
 }

@@ -30,7 +30,7 @@ public final class Linear {
         inputShape = x.shape
         var y = bias.map { Kernels.broadcastRows(store.value($0), rows: n, n: outFeatures) }
             ?? [Float](repeating: 0, count: n * outFeatures)
-        Kernels.gemm(m: n, n: outFeatures, k: inFeatures, a: x.scalars, lda: inFeatures,
+        Kernels.parallelGemm(m: n, n: outFeatures, k: inFeatures, a: x.scalars, lda: inFeatures,
                      b: store.value(weight), ldb: inFeatures, transposeB: true, c: &y, ldc: outFeatures, beta: 1)
         return Tensor(shape: Array(x.shape.dropLast()) + [outFeatures], scalars: y)
     }
@@ -39,11 +39,11 @@ public final class Linear {
     public func backward(_ dY: Tensor) -> Tensor {
         let n = dY.count / outFeatures
         precondition(n * inFeatures == input.count, "Linear.backward before forward or with another batch")
-        Kernels.gemm(m: outFeatures, n: inFeatures, k: n, a: dY.scalars, lda: outFeatures, transposeA: true,
+        Kernels.parallelGemm(m: outFeatures, n: inFeatures, k: n, a: dY.scalars, lda: outFeatures, transposeA: true,
                      b: input, ldb: inFeatures, c: store.gradient(weight), ldc: inFeatures, beta: 1)
         if let bias { Kernels.accumulateColumnSums(dY.scalars, rows: n, n: outFeatures, into: store.gradient(bias)) }
         var dX = Kernels.uninitialized(n * inFeatures)
-        Kernels.gemm(m: n, n: inFeatures, k: outFeatures, a: dY.scalars, lda: outFeatures,
+        Kernels.parallelGemm(m: n, n: inFeatures, k: outFeatures, a: dY.scalars, lda: outFeatures,
                      b: store.value(weight), ldb: inFeatures, c: &dX, ldc: inFeatures)
         return Tensor(shape: inputShape, scalars: dX)
     }

@@ -59,14 +59,17 @@ public final class Adam: Optimizer {
         m.withUnsafeMutableBufferPointer { mb in
             v.withUnsafeMutableBufferPointer { vb in
                 let mp = mb.baseAddress!, vp = vb.baseAddress!
-                if decoupled { for i in 0..<n { p[i] *= decay } }
-                for i in 0..<n {
-                    let gi = g[i] + l2 * p[i]
-                    let mi = b1 * mp[i] + (1 - b1) * gi
-                    let vi = b2 * vp[i] + (1 - b2) * gi * gi
-                    mp[i] = mi
-                    vp[i] = vi
-                    p[i] -= stepSize * (mi / (vi.squareRoot() / bc2Sqrt + e))
+                // Every element updates on its own, so blocks of the flat store run in parallel.
+                Parallel.chunks(n, minimum: Kernels.parallelElementwiseMinimum) { r in
+                    if decoupled { for i in r { p[i] *= decay } }
+                    for i in r {
+                        let gi = g[i] + l2 * p[i]
+                        let mi = b1 * mp[i] + (1 - b1) * gi
+                        let vi = b2 * vp[i] + (1 - b2) * gi * gi
+                        mp[i] = mi
+                        vp[i] = vi
+                        p[i] -= stepSize * (mi / (vi.squareRoot() / bc2Sqrt + e))
+                    }
                 }
             }
         }

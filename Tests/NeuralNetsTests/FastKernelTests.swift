@@ -1,0 +1,117 @@
+@testable import NeuralNets
+import TensorCore
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Each fast kernel against its naive reference: eight-lane exp/sigmoid/tanh against glibc `expf`
+/// forms, the vectorised LSTM cell against the scalar one, row-split parallel GEMMs against one
+/// sgemm, and whole layers run with 2 worker threads against 1.
+final class FastKernelTests: XCTestCase {
+    override func tearDown() { NNThreads.count = 2 }
+
+    func testVectorExpSigmoidTanhMatchGlibc() {
+        // A dense sweep over the range the LSTM sees plus the saturated tails.
+        var xs: [Float] = stride(from: -30, through: 30, by: 0.0037).map { Float($0) }
+        xs += [-200, -100, -88, -87.5, -50, 0, 1e-7, -1e-7, 50, 88, 88.5, 100, 200]
+        while xs.count % 8 != 0 { xs.append(0.5) }
+        var worstExp: Float = 0, worstSig: Float = 0, worstTanh: Float = 0
+        for i in stride(from: 0, to: xs.count, by: 8) {
+            let v = SIMD8<Float>((0..<8).map { xs[i + $0] })
+            let e = VectorMath.exp(v), s = VectorMath.sigmoid(v), t = VectorMath.tanh(v)
+            for l in 0..<8 {
+                let x = v[l]
+                if x > -87 && x < 88 {   // inside the clamp: relative error of e^x
+                    worstExp = max(worstExp, abs(e[l] - expf(x)) / expf(x))
+                }
+                worstSig = max(worstSig, abs(s[l] - Kernels.sigmoid(x)))
+                worstTanh = max(worstTanh, abs(t[l] - Kernels.tanh(x)))
+                XCTAssert(s[l].isFinite && t[l].isFinite, "x = \(x)")
+            }
+        }
+        XCTAssertLessThan(worstExp, 4e-7, "exp relative error")
+        XCTAssertLessThan(worstSig, 2e-7, "sigmoid absolute error")
+        XCTAssertLessThan(worstTanh, 4e-7, "tanh absolute error")
+        XCTAssertEqual(VectorMath.sigmoid(SIMD8(repeating: -200))[0], 0, accuracy: 1e-30)
+        XCTAssertEqual(VectorMath.tanh(SIMD8(repeating: 200))[0], 1)
+        XCTAssertEqual(VectorMath.tanh(SIMD8(repeating: -200))[0], -1)
+    }
+
+    func testLSTMCellMatchesScalarReference() {
+        for H in [8, 13, 128] {   // 13: the scalar tail path too
+            var rng = SeededRandom(seed: UInt64(H))
+            let pre = Tensor.uniform([4 * H], low: -6, high: 6, using: &rng).scalars
+            let c0 = Tensor.uniform([H], low: -2, high: 2, using: &rng).scalars
+            var (rowF, cF, tF, hF, oF) = (pre, c0, [Float](repeating: 0, count: H), [Float](repeating: 0, count: H), [Float](repeating: 0, count: H))
+            var (rowN, cN, tN, hN, oN) = (pre, c0, tF, hF, oF)
+            Kernels.lstmCell(row: &rowF, H: H, c: &cF, tanhC: &tF, h: &hF, out: &oF)
+            Kernels.lstmCellNaive(row: &rowN, H: H, range: 0..<H, c: &cN, tanhC: &tN, h: &hN, out: &oN)
+            for (name, a, b) in [("gates", rowF, rowN), ("c", cF, cN), ("tanh c", tF, tN), ("h", hF, hN), ("out", oF, oN)] {
+                let diff = zip(a, b).map { abs($0 - $1) }.max()!
+                XCTAssertLessThan(diff, 1e-6, "H=\(H) \(name)")
+            }
+            XCTAssertEqual(hF, oF)
+        }
+    }
+
+    func testParallelGemmEqualsSerialForEveryTransposeCase() {
+        NNThreads.count = 2
+        var rng = SeededRandom(seed: 5)
+        let (m, n, k) = (300, 70, 64)   // m·n·k above the threshold, odd split
+        let a = Tensor.uniform([m * k], low: -1, high: 1, using: &rng).scalars
+        let b = Tensor.uniform([k * n], low: -1, high: 1, using: &rng).scalars
+        let c0 = Tensor.uniform([m * n], low: -1, high: 1, using: &rng).scalars
+        XCTAssertGreaterThanOrEqual(m * n * k, Kernels.parallelGemmThreshold)
+        for ta in [false, true] {
+            for tb in [false, true] {
+                let (lda, ldb) = (ta ? m : k, tb ? k : n)
+                var serial = c0, parallel = c0
+                Kernels.gemm(m: m, n: n, k: k, a: a, lda: lda, transposeA: ta, b: b, ldb: ldb, transposeB: tb,
+                             c: &serial, ldc: n, alpha: 0.5, beta: 1)
+                Kernels.parallelGemm(m: m, n: n, k: k, a: a, lda: lda, transposeA: ta, b: b, ldb: ldb, transposeB: tb,
+                                     c: &parallel, ldc: n, alpha: 0.5, beta: 1)
+                let diff = zip(serial, parallel).map { abs($0 - $1) }.max()!
+                XCTAssertLessThan(diff, 1e-5, "transposeA \(ta) transposeB \(tb)")
+                // and against the naive triple loop
+                var worst: Float = 0
+                for i in stride(from: 0, to: m, by: 37) {
+                    for j in 0..<n {
+                        var s = 0.0
+                        for p in 0..<k { s += Double(ta ? a[p * m + i] : a[i * k + p]) * Double(tb ? b[j * k + p] : b[p * n + j]) }
+                        worst = max(worst, abs(Float(0.5 * s + Double(c0[i * n + j])) - parallel[i * n + j]))
+                    }
+                }
+                XCTAssertLessThan(worst, 1e-4)
+            }
+        }
+    }
+
+    /// The batch-parallel LSTM recurrence and the row-split conv GEMMs give the serial results.
+    func testModelsWithTwoWorkersMatchOneWorker() {
+        var rng = SeededRandom(seed: 9)
+        let (B, T) = (40, 12)
+        let x = Tensor.uniform([B, T, 63], low: -1, high: 1, using: &rng)
+        var mask = [Float](repeating: 0, count: B * T)
+        for b in 0..<B { for t in 0..<(T / 2 + b % (T / 2 + 1)) { mask[b * T + t] = 1 } }
+        let m = Tensor(shape: [B, T], scalars: mask)
+        let dLogits = Tensor.uniform([B, 7], low: -1, high: 1, using: &rng)
+        for arch in [Architecture.lstm, .tcn] {
+            var results: [(Tensor, Tensor, [Float])] = []
+            for threads in [1, 2] {
+                NNThreads.count = threads
+                let model = ModelConfig(architecture: arch, sequenceLength: T, classCount: 7, hiddenDim: arch == .lstm ? 24 : 64,
+                                        bidirectional: arch == .lstm).makeModel(seed: 3)
+                let y = model.forward(x, mask: m, training: false)
+                model.parameters.zeroGradients()
+                let dx = model.backward(dLogits)
+                results.append((y, dx, Array(UnsafeBufferPointer(start: model.parameters.gradients, count: model.parameters.count))))
+            }
+            XCTAssertLessThan(results[0].0.maxAbsDifference(results[1].0), 1e-6, "\(arch) logits")
+            XCTAssertLessThan(results[0].1.maxAbsDifference(results[1].1), 1e-6, "\(arch) dX")
+            let dg = zip(results[0].2, results[1].2).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(dg, 1e-5, "\(arch) parameter gradients")
+            XCTAssertGreaterThan(results[1].2.map(abs).max()!, 0, "\(arch) gradients are not all zero")
+        }
+    }
+}
