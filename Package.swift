@@ -2,6 +2,7 @@
 // aslsh — American Sign Language recognition from hand landmarks, in one native program.
 // Module map (see README "Layout"): C shims → TensorCore → {Media, TFLiteRuntime, NeuralNets, Plot}
 // → {Hands, Pipeline, Training, Export, Inference} → Shell → aslsh.
+import Foundation
 import PackageDescription
 
 /// One thin system-library target per C library: `module.modulemap` + `shim.h`, nothing else.
@@ -9,6 +10,17 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
     .systemLibrary(name: name, path: "Sources/\(name)", pkgConfig: pkgConfig,
                    providers: [.apt([apt])])
 }
+
+/// Code generation for the TFLite kernels: Haswell's AVX2 on x86-64 hosts (Intel since 2013, AMD
+/// since 2015; the project's machines are AMD EPYC), so SIMD8<Float> is one ymm register instead
+/// of two SSE halves. Swift never contracts a·b + c into an FMA, so results are bit-identical to
+/// the baseline build; `ASLSH_PORTABLE=1 swift build` makes a binary for older x86 CPUs.
+#if arch(x86_64)
+let vectorISA: [SwiftSetting] = ProcessInfo.processInfo.environment["ASLSH_PORTABLE"] == "1"
+    ? [] : [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let vectorISA: [SwiftSetting] = []
+#endif
 
 let package = Package(
     name: "aslsh",
@@ -47,8 +59,9 @@ let package = Package(
                                              "Hands", "LandmarkExtraction", "Pipeline", "Media", "Plot", "Training"]),
         .executableTarget(name: "aslsh", dependencies: ["Shell"]),
 
-        .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"]),
-        .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets", "Hands"]),
+        // AVX2 for the TFLite kernels (see `vectorISA`).
+        .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"], swiftSettings: vectorISA),
+        .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets", "Hands", "LandmarkExtraction"]),
 
         .target(name: "Plot", dependencies: ["TensorCore", "CPNG", "CFreeType"]),
         .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"]),
