@@ -2,6 +2,7 @@
 // aslsh — American Sign Language recognition from hand landmarks, in one native program.
 // Module map (see README "Layout"): C shims → TensorCore → {Media, TFLiteRuntime, NeuralNets, Plot}
 // → {Hands, Pipeline, Training, Export, Inference} → Shell → aslsh.
+import Foundation
 import PackageDescription
 
 /// One thin system-library target per C library: `module.modulemap` + `shim.h`, nothing else.
@@ -9,6 +10,20 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
     .systemLibrary(name: name, path: "Sources/\(name)", pkgConfig: pkgConfig,
                    providers: [.apt([apt])])
 }
+
+/// Code generation for the TFLite kernels: Haswell's AVX2 when the building machine has it (read
+/// from /proc/cpuinfo, like -march=native: the binary is for the machine that builds it), so
+/// SIMD8<Float> is one ymm register instead of two SSE halves. Swift never contracts a·b + c into
+/// an FMA, so results are bit-identical to the baseline build. `ASLSH_PORTABLE=1 swift build`
+/// makes a binary for any x86-64 CPU (e.g. to copy to an older machine).
+#if arch(x86_64)
+let hostHasAVX2 = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+    .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").contains("avx2") ?? false
+let vectorISA: [SwiftSetting] = ProcessInfo.processInfo.environment["ASLSH_PORTABLE"] == "1" || !hostHasAVX2
+    ? [] : [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let vectorISA: [SwiftSetting] = []
+#endif
 
 let package = Package(
     name: "aslsh",
@@ -49,8 +64,9 @@ let package = Package(
                                              "TFLiteExport", "Inference"]),
         .executableTarget(name: "aslsh", dependencies: ["Shell"]),
 
-        .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"]),
-        .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets", "Hands",
+        // AVX2 for the TFLite kernels (see `vectorISA`).
+        .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"], swiftSettings: vectorISA),
+        .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets", "Hands", "LandmarkExtraction",
                                                                  "Inference", "Training"]),
 
         .target(name: "Plot", dependencies: ["TensorCore", "CPNG", "CFreeType"]),

@@ -12,9 +12,69 @@ public enum ImageToTensor {
 
     /// Tensor pixel (u, v) samples the source at c + R(θ)·((u/N − 0.5)·w, (v/N − 0.5)·h), pixel
     /// centres on integer coordinates (no half-pixel shift). Returns `[size, size, 3]` floats.
+    /// Bit-identical to `cropReference`; faster because the products m00·u, m10·u are tabulated
+    /// once (the sums keep the reference's order, so the doubles are the same) and pixels whose
+    /// four taps lie inside the image skip the border rule.
     ///
     /// - Parameters: `pixels` RGB8 row-major `[height, width, 3]`; `roi` in pixels.
     public static func crop(pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
+                            roi: PixelRect, size: Int, border: Border,
+                            into output: UnsafeMutableBufferPointer<Float>) {
+        precondition(pixels.count >= width * height * 3 && output.count >= size * size * 3)
+        let c = cos(roi.rotation), s = sin(roi.rotation)
+        let a = roi.width / Double(size), b = roi.height / Double(size)
+        let m00 = c * a, m01 = -s * b, m02 = roi.xCenter - 0.5 * roi.width * c + 0.5 * roi.height * s
+        let m10 = s * a, m11 = c * b, m12 = roi.yCenter - 0.5 * roi.width * s - 0.5 * roi.height * c
+        let xOfU = (0..<size).map { m00 * Double($0) }, yOfU = (0..<size).map { m10 * Double($0) }
+        let scale: Float = 1 / 255
+        let src = pixels.baseAddress!, out = output.baseAddress!, stride = width * 3
+        for v in 0..<size {
+            let xv = m01 * Double(v), yv = m11 * Double(v)
+            for u in 0..<size {
+                let x = xOfU[u] + xv + m02
+                let y = yOfU[u] + yv + m12
+                let fx = Int(clamping: Int64((x * 32).rounded(.toNearestOrEven).clamped(-2_147_483_648, 2_147_483_647)))
+                let fy = Int(clamping: Int64((y * 32).rounded(.toNearestOrEven).clamped(-2_147_483_648, 2_147_483_647)))
+                let sx = fx >> 5, sy = fy >> 5, ax = fx & 31, ay = fy & 31
+                let w00 = (32 - ax) * (32 - ay), w01 = ax * (32 - ay), w10 = (32 - ax) * ay, w11 = ax * ay
+                let o = out + (v * size + u) * 3
+                if sx >= 0 && sy >= 0 && sx < width - 1 && sy < height - 1 {
+                    let p = src + sy * stride + sx * 3, q = p + stride
+                    for channel in 0..<3 {
+                        let acc = (Int(p[channel]) * w00 + Int(p[channel + 3]) * w01 + Int(q[channel]) * w10
+                                   + Int(q[channel + 3]) * w11) * 32
+                        o[channel] = Float(min(max((acc + (1 << 14)) >> 15, 0), 255)) * scale
+                    }
+                    continue
+                }
+                for channel in 0..<3 {
+                    func tap(_ yy: Int, _ xx: Int) -> Int { borderTap(src, width, height, border, yy, xx, channel) }
+                    let acc = (tap(sy, sx) * w00 + tap(sy, sx + 1) * w01 + tap(sy + 1, sx) * w10
+                               + tap(sy + 1, sx + 1) * w11) * 32
+                    o[channel] = Float(min(max((acc + (1 << 14)) >> 15, 0), 255)) * scale
+                }
+            }
+        }
+    }
+
+    /// One channel of source pixel (xx, yy) under the border rule: 0 (palm input) or the nearest
+    /// edge pixel (landmark crops) outside the image.
+    @inline(__always)
+    private static func borderTap(_ src: UnsafePointer<UInt8>, _ width: Int, _ height: Int, _ border: Border,
+                                  _ yy: Int, _ xx: Int, _ channel: Int) -> Int {
+        switch border {
+        case .replicate:
+            let cy = min(max(yy, 0), height - 1), cx = min(max(xx, 0), width - 1)
+            return Int(src[(cy * width + cx) * 3 + channel])
+        case .zero:
+            guard yy >= 0, yy < height, xx >= 0, xx < width else { return 0 }
+            return Int(src[(yy * width + xx) * 3 + channel])
+        }
+    }
+
+    /// Reference for `crop`: every tap through the border rule, the affine map evaluated in full
+    /// per pixel. `crop` must reproduce it bit for bit (ImageToTensorTests).
+    static func cropReference(pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
                             roi: PixelRect, size: Int, border: Border,
                             into output: UnsafeMutableBufferPointer<Float>) {
         precondition(pixels.count >= width * height * 3 && output.count >= size * size * 3)
@@ -36,16 +96,7 @@ public enum ImageToTensor {
                 let w00 = (32 - ax) * (32 - ay), w01 = ax * (32 - ay), w10 = (32 - ax) * ay, w11 = ax * ay
                 let base = (v * size + u) * 3
                 for channel in 0..<3 {
-                    @inline(__always) func tap(_ yy: Int, _ xx: Int) -> Int {
-                        switch border {
-                        case .replicate:
-                            let cy = min(max(yy, 0), height - 1), cx = min(max(xx, 0), width - 1)
-                            return Int(pixels[(cy * width + cx) * 3 + channel])
-                        case .zero:
-                            guard yy >= 0, yy < height, xx >= 0, xx < width else { return 0 }
-                            return Int(pixels[(yy * width + xx) * 3 + channel])
-                        }
-                    }
+                    func tap(_ yy: Int, _ xx: Int) -> Int { borderTap(pixels.baseAddress!, width, height, border, yy, xx, channel) }
                     let acc = (tap(sy, sx) * w00 + tap(sy, sx + 1) * w01 + tap(sy + 1, sx) * w10
                                + tap(sy + 1, sx + 1) * w11) * 32
                     let value = min(max((acc + (1 << 14)) >> 15, 0), 255)

@@ -27,8 +27,11 @@ final class ConvolutionKernelTests: XCTestCase {
             (11, 9, 5, 7, 3, 1, .valid, 1, .relu),
             (10, 10, 4, 6, 3, 1, .same, 2, .none),      // dilation
             (6, 6, 8, 8, 1, 2, .same, 1, .none),        // strided 1×1 → im2col path
+            (7, 5, 24, 40, 1, 1, .same, 1, .relu6),     // odd rows, SIMD8 column tail in bias+clamp
+            (3, 3, 40, 21, 1, 1, .same, 1, .none),
+            (4, 4, 5, 3, 1, 1, .same, 1, .relu),        // fewer columns than one SIMD8
         ]
-        for (h, w, cin, cout, k, s, pad, d, act) in cases {
+        for (h, w, cin, cout, k, s, pad, d, act) in cases { for threads in [1, 2] {
             let (oh, top) = convolutionGeometry(input: h, kernel: k, stride: s, dilation: d, padding: pad)
             let (ow, left) = convolutionGeometry(input: w, kernel: k, stride: s, dilation: d, padding: pad)
             let batch = 2
@@ -40,13 +43,13 @@ final class ConvolutionKernelTests: XCTestCase {
                 builtin: .conv2D,
                 options: .conv2D(Conv2DOptions(padding: pad, strideW: s, strideH: s, activation: act, dilationW: d, dilationH: d)),
                 inputs: [0, 1, 2], outputs: [3])
-            let fast = try harness.run([x])[0]
+            let fast = try harness.run([x], threads: threads)[0]
             var expected = [Float](repeating: 0, count: batch * oh * ow * cout)
             let g = ConvGeometry(batch: batch, inH: h, inW: w, inC: cin, outH: oh, outW: ow, outC: cout, kH: k, kW: k,
                                  strideH: s, strideW: s, dilationH: d, dilationW: d, padTop: top, padLeft: left)
             Conv2D.naive(g, x: x, w: filter, bias: bias, y: &expected, activation: ActivationClamp(act)!)
-            XCTAssertLessThanOrEqual(maxAbsDifference(fast, expected), 1e-4, "conv \(h)×\(w)×\(cin)→\(cout) k\(k) s\(s) \(pad) d\(d)")
-        }
+            XCTAssertLessThanOrEqual(maxAbsDifference(fast, expected), 1e-4, "conv \(h)×\(w)×\(cin)→\(cout) k\(k) s\(s) \(pad) d\(d) t\(threads)")
+        }}
     }
 
     func testDepthwiseMatchesNaiveReference() throws {
