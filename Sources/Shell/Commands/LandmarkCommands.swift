@@ -12,8 +12,14 @@ public enum LandmarkCommands {
 
     /// Paths under the current directory are shown relative to it, so a saved session replays
     /// (and `--check`s) the same from any checkout.
+    /// Paths in printed text relative to the working directory — also beside it (`../shared/…`),
+    /// so a saved session replays identically from another clone location.
     static func relative(_ text: String) -> String {
-        text.replacingOccurrences(of: FileManager.default.currentDirectoryPath + "/", with: "")
+        let cwd = FileManager.default.currentDirectoryPath
+        var out = text.replacingOccurrences(of: cwd + "/", with: "")
+        let parent = (cwd as NSString).deletingLastPathComponent
+        if parent.count > 1 { out = out.replacingOccurrences(of: parent + "/", with: "../") }
+        return out
     }
 
     /// Turns an importer/extractor summary into a record value and prints its report.

@@ -23,8 +23,18 @@ public enum PipelineCommands {
         func finish() { reporter?.finish() }
     }
 
+    /// Prints a stage's summary; its wall time (" in 4.5 s") moves to a volatile line of its own
+    /// so a replayed session still checks the counts.
     static func summary(_ text: String, _ call: Invocation) {
-        for line in text.components(separatedBy: "\n") { call.session.print(LandmarkCommands.relative(line)) }
+        for line in text.components(separatedBy: "\n") {
+            let relative = LandmarkCommands.relative(line)
+            if let range = relative.range(of: #" in [0-9]+(\.[0-9]+)? s\b"#, options: .regularExpression) {
+                call.session.print(relative.replacingCharacters(in: range, with: ""))
+                call.session.print("time:" + relative[range].dropFirst(3), volatile: true)
+            } else {
+                call.session.print(relative)
+            }
+        }
     }
 
     static let intake = CommandDefinition(
