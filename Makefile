@@ -26,8 +26,8 @@ test: setup
 	set -o pipefail; $(SWIFT) test $(RELEASE_FLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test.log
 	@bash scripts/test-summary.sh .build/test.log
 
-# make bench AREA=tflite|media|hands|datasets|plot|nn|shell
-AREA ?= tflite
+# make bench (every area, summary table) or make bench AREA=tflite|media|hands|datasets|plot|nn|shell|predict
+AREA ?= all
 bench: build
 	$(SWIFT) run -c release aslsh-bench $(AREA)
 

@@ -67,7 +67,7 @@ let package = Package(
         // AVX2 for the TFLite kernels (see `vectorISA`).
         .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"], swiftSettings: vectorISA),
         .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets", "Hands", "LandmarkExtraction",
-                                                                 "Inference", "Training"]),
+                                                                 "Inference", "Training", "ONNXExport"]),
 
         .target(name: "Plot", dependencies: ["TensorCore", "CPNG", "CFreeType"]),
         .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"]),

@@ -81,6 +81,8 @@ func runHandsBench(_ arguments: [String]) throws {
                      stages.palm * perFrame, stages.landmark * perFrame, (stages.total - stages.palm - stages.landmark) * perFrame,
                      peer.map { String(format: "%7.1f", $0) } ?? "    n/a",
                      peer.map { String(format: "%.2f×", ours / $0) } ?? "n/a"))
+        BenchSummary.record("hands", "video tracking, \(config.name) models, 1 core", ours: ours, unit: "frames/s",
+                            peer: python != nil ? peer.map { ("MediaPipe", $0) } : nil, lowerIsBetter: false)
     }
 
     guard !arguments.contains("--no-extract") else { return }

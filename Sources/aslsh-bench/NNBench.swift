@@ -65,6 +65,8 @@ func runNNBench(arguments: [String]) throws {
         print("| \(arch.rawValue) | \(r.parameters) | \(f(r.samplesPerSecond)) | \(f(p?.sps)) | \(ratio(r.samplesPerSecond, p?.sps)) | "
               + "\(f(r.samplesPerCPUSecond)) | \(f(p?.cpuSps)) | \(ratio(r.samplesPerCPUSecond, p?.cpuSps)) | "
               + "\(f(r.peakRSS)) | \(f(p?.rss)) |")
+        BenchSummary.record("nn", "train \(arch.rawValue), batch 64", ours: r.samplesPerSecond, unit: "samples/s",
+                            peer: p.map { ("PyTorch", $0.sps) }, lowerIsBetter: false)
     }
 }
 

@@ -69,6 +69,10 @@ func runTFLiteBench(_ args: [String]) throws {
                   + f(builtin) + "         " + f(xnn) + "         "
                   + (builtin.map { String(format: "%5.2f×", o.median / $0) } ?? "    –  ") + "         "
                   + (xnn.map { String(format: "%5.2f×", o.median / $0) } ?? "  –"))
+            if threads == 1 {
+                BenchSummary.record("tflite", "\(name), 1 thread", ours: o.median, unit: "ms",
+                                    peer: xnn.map { ("LiteRT XNNPACK", $0) } ?? builtin.map { ("LiteRT builtin", $0) }, lowerIsBetter: true)
+            }
         }
     }
 }
