@@ -26,6 +26,8 @@ enum FFmpeg {
     /// FFmpeg prints warnings (e.g. "moov atom not found") on stderr by default; the library
     /// reports failures through `MediaError` instead, so only fatal messages are let through.
     static let quietLogging: Void = { av_log_set_level(AV_LOG_FATAL) }()
+    /// Network protocols (http, rtsp, …) need their libraries set up once before the first open.
+    static let networkInitialised: Void = { _ = avformat_network_init() }()
 }
 
 extension Rational {

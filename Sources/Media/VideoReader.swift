@@ -53,14 +53,20 @@ public final class VideoReader {
     /// Stream start time in time-base units (subtracted so times start near 0, as OpenCV does).
     private var startTicks: Int64 = 0
 
-    var path: String { url.path }
+    var path: String { url.isFileURL ? url.path : url.absoluteString }
 
     public init(url: URL, threads: Int = 0) throws {
         _ = FFmpeg.quietLogging
         self.url = url
-        let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw MediaError(.fileNotFound, file: path, message: "no such file")
+        // A file, or any input FFmpeg's protocols open (http://, rtsp://, udp://, pipe:…) given as a
+        // URL with a scheme; only files are checked for existence up front.
+        let path = url.isFileURL ? url.path : url.absoluteString
+        if url.isFileURL {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw MediaError(.fileNotFound, file: path, message: "no such file")
+            }
+        } else {
+            _ = FFmpeg.networkInitialised
         }
         var context: UnsafeMutablePointer<AVFormatContext>? = nil
         try FFmpeg.check(avformat_open_input(&context, path, nil, nil), "avformat_open_input", .cannotOpen, file: path)

@@ -23,6 +23,16 @@ enum Kernels {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// One row times a transposed matrix, c[n] = h[k]·Bᵀ + beta·c with B `[n, k]` row-major — the
+    /// recurrent step of a single sequence (batch-1 prediction). `cblas_sgemv` reads B in place;
+    /// `cblas_sgemm` with m = 1 packs all of B on every call (measured 2.7 ms → see README
+    /// *Prediction* for an LSTM T=32). `gemm(m: 1, …, transposeB: true)` is the reference.
+    static func rowTimesTransposed(n: Int, k: Int, h: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int,
+                                   c: UnsafeMutablePointer<Float>, beta: Float = 1) {
+        guard n > 0 else { return }
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), 1, b, Int32(ldb), h, 1, beta, c, 1)
+    }
+
     /// A `[count]` buffer whose contents the caller overwrites entirely (a GEMM with beta 0):
     /// skips the zero fill that `[Float](repeating: 0, …)` would spend a memset on.
     @inline(__always)

@@ -87,6 +87,25 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
+    /// The batch-1 recurrent step (sgemv, no packing) equals the m = 1 sgemm it replaces and a
+    /// Double dot product, with beta 1 accumulation as the LSTM uses it.
+    func testRowTimesTransposedMatchesGemmAndNaive() {
+        var rng = SeededRandom(seed: 8)
+        let (n, k) = (4 * 128, 128)
+        let h = Tensor.uniform([k], low: -1, high: 1, using: &rng).scalars
+        let b = Tensor.uniform([n * k], low: -1, high: 1, using: &rng).scalars
+        let c0 = Tensor.uniform([n], low: -1, high: 1, using: &rng).scalars
+        var fast = c0, reference = c0
+        Kernels.rowTimesTransposed(n: n, k: k, h: h, b: b, ldb: k, c: &fast)
+        Kernels.gemm(m: 1, n: n, k: k, a: h, lda: k, b: b, ldb: k, transposeB: true, c: &reference, ldc: n, beta: 1)
+        for j in 0..<n {
+            var s = Double(c0[j])
+            for p in 0..<k { s += Double(h[p]) * Double(b[j * k + p]) }
+            XCTAssertEqual(fast[j], Float(s), accuracy: 1e-4)
+            XCTAssertEqual(fast[j], reference[j], accuracy: 1e-4)
+        }
+    }
+
     /// The batch-parallel LSTM recurrence and the row-split conv GEMMs give the serial results.
     func testModelsWithTwoWorkersMatchOneWorker() {
         var rng = SeededRandom(seed: 9)

@@ -79,8 +79,12 @@ final class LSTMDirection {
                     let t = reverse ? T - 1 - s : s
                     (hBase + (t * B + b0) * H).update(from: h, count: nb * H)
                     (cBase + (t * B + b0) * H).update(from: c, count: nb * H)
-                    Kernels.gemm(m: nb, n: G, k: H, a: h, lda: H, b: whh, ldb: H, transposeB: true,
-                                 c: gBase + (t * B + b0) * G, ldc: G, beta: 1)
+                    if nb == 1 {
+                        Kernels.rowTimesTransposed(n: G, k: H, h: h, b: whh, ldb: H, c: gBase + (t * B + b0) * G)
+                    } else {
+                        Kernels.gemm(m: nb, n: G, k: H, a: h, lda: H, b: whh, ldb: H, transposeB: true,
+                                     c: gBase + (t * B + b0) * G, ldc: G, beta: 1)
+                    }
                     for b in rows where mk[t * B + b] {
                         Kernels.lstmCell(row: gBase + (t * B + b) * G, H: H, c: cState + b * H, tanhC: tBase + (t * B + b) * H,
                                          h: hState + b * H, out: oBase + (t * B + b) * H)

@@ -16,15 +16,15 @@ public enum PredictCommands {
         discussion: """
         SOURCE is a landmark .npy ([T,21,3], [21,3], [T,63], or a stack [N,T,21,3]; a mask
         `<name>.mask.npy` beside it is used), a .jpg/.png photo, a folder of those, or a video
-        (any file FFmpeg reads; `-` reads a pipe on stdin). Video is recognised continuously: every
-        --stride frames the last --window frames go to the model, printed with timestamps as they
-        come. With --sign-model, still windows (motion below --motion-threshold, in hand lengths per
-        frame) go to the letter model (--model), moving ones to the sign model; the `model` column
+        (any file FFmpeg reads, a stream URL — http://, rtsp://, udp://, … — or `-` for a pipe on
+        stdin). Video is recognised continuously: every --stride frames the last --window frames go
+        to the model, printed with timestamps as they come. With --sign-model, still windows
+        (motion below --motion-threshold, in hand lengths per frame) go to the letter model (--model), moving ones to the sign model; the `model` column
         says which answered. A bad item (no hand, wrong shape, unreadable) is reported and the rest go on.
         example: r = predict photos/ --model models/checkpoints/mlp_best.safetensors --top-k 3
         example: predict clip.mp4 --model letters.safetensors --sign-model signs.tflite --window 32 --stride 8 --out results.jsonl
         """,
-        arguments: [ArgumentSpec("source", .path, "landmark .npy, image, folder, video file or - (stdin)")],
+        arguments: [ArgumentSpec("source", .path, "landmark .npy, image, folder, video file, stream URL or - (stdin)")],
         flags: [FlagSpec("model", .path, "checkpoint (.safetensors) or exported model (.tflite/.onnx); the letter model with --sign-model"),
                 FlagSpec("sign-model", .path, "sign (sequence) model for moving windows of video"),
                 FlagSpec("top-k", .int, "classes shown per item", default: .int(3), validate: FlagSpec.positive),
@@ -55,12 +55,24 @@ public enum PredictCommands {
             }
             run.out = handle
         }
+        // A network stream (http://, rtsp://, udp://, …): FFmpeg opens it; recognised as video.
+        if let scheme = source.range(of: "://").map({ String(source[..<$0.lowerBound]) }), scheme != "file",
+           let stream = URL(string: source) {
+            try run.video(stream, name: source)
+        } else {
+            try PredictCommands.files(source, &run, call)
+        }
+        if run.stopped { call.session.print("stopped (Ctrl-C); \(run.rows.count) results so far") }
+        let failed = run.rows.filter { $0["error"].map { if case .null = $0 { false } else { true } } ?? false }.count
+        if run.rows.count > 1 && failed > 0 { call.session.print("\(failed) of \(run.rows.count) items failed; the others were predicted") }
+        return .table(Table(records: run.rows))
+    }
+
+    /// A landmark file, image, video file, pipe (`-`) or folder of those.
+    static func files(_ source: String, _ run: inout PredictRun, _ call: Invocation) throws {
         let url = source == "-" ? URL(fileURLWithPath: "/dev/stdin") : Invocation.resolvePath(source)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            if source.contains("://") {
-                throw call.failure("\(source): network streams are not supported yet (the video reader opens files, pipes and - only)")
-            }
             if source.hasPrefix("/dev/video") { throw call.failure("\(source): no such camera device (no v4l2 device on this machine)") }
             throw call.failure("\(source): no such file or folder")
         }
@@ -77,10 +89,6 @@ public enum PredictCommands {
         } else {
             try run.item(url)
         }
-        if run.stopped { call.session.print("stopped (Ctrl-C); \(run.rows.count) results so far") }
-        let failed = run.rows.filter { $0["error"].map { if case .null = $0 { false } else { true } } ?? false }.count
-        if run.rows.count > 1 && failed > 0 { call.session.print("\(failed) of \(run.rows.count) items failed; the others were predicted") }
-        return .table(Table(records: run.rows))
     }
 }
 
