@@ -65,6 +65,9 @@ final class TrainingCommandTests: XCTestCase {
         XCTAssertEqual(report?.field("worst")?.tableValue?.rows.count, 3)
         guard case .array(let confusion)? = report?.field("confusion") else { return XCTFail("confusion is an array") }
         XCTAssertEqual(confusion.shape, [3, 3])
+        // The original CLI's spelling, flags instead of arguments, gives the same report.
+        let (flagged, _) = try run("eval --dataset \(d)/test.npz --checkpoint net --worst 3")
+        XCTAssertEqual(flagged?.field("accuracy")?.numberValue, accuracy)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("report.json"))) as! [String: Any]
         XCTAssertEqual(json["accuracy"] as? Double, accuracy)
         XCTAssertEqual(json["labels"] as? [String], ["class0", "class1", "class2"], "reported in the checkpoint's class order")

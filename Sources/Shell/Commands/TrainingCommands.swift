@@ -32,7 +32,8 @@ public enum TrainingCommands {
         example: net = train data/processed/datasets/letters_train.npz --val data/processed/datasets/letters_val.npz --architecture mlp --epochs 30
         """,
         arguments: [ArgumentSpec("dataset", .path, "training .npz")],
-        flags: [FlagSpec("val", .path, "validation .npz"),
+        flags: [FlagSpec("dataset", .path, "training .npz (instead of the DATASET argument)"),
+                FlagSpec("val", .path, "validation .npz"),
                 FlagSpec("architecture", .choice(Architecture.allCases.map(\.rawValue)), "model", default: .string("mlp")),
                 FlagSpec("hidden-dim", .int, "hidden size (default: mlp 256, lstm 128, tcn 64)", validate: FlagSpec.positive),
                 FlagSpec("layers", .int, "layers / TCN levels", validate: FlagSpec.positive),
@@ -138,15 +139,18 @@ public enum TrainingCommands {
         Result fields: accuracy top5 loss macro_precision macro_recall macro_f1 confusion (array)
         confusion_npy labels per_class (table) most_confused (table) worst (table) report.
         example: r = eval net data/processed/datasets/letters_test.npz --report reports/letters.json; plot confusion r --out plots/cm.png
+        example: eval --dataset data/processed/datasets/letters_test.npz --checkpoint models/checkpoints/letters/mlp_last.safetensors
         """,
-        arguments: [ArgumentSpec("model", .any, "a checkpoint path or the value `train` returned"),
+        arguments: [ArgumentSpec("checkpoint", .any, "a checkpoint path or the value `train` returned"),
                     ArgumentSpec("dataset", .path, "test .npz")],
-        flags: [FlagSpec("confusion-out", .path, "where the confusion matrix .npy goes (default: beside the checkpoint)"),
+        flags: [FlagSpec("checkpoint", .any, "the checkpoint, as a flag (the original CLI's spelling)"),
+                FlagSpec("dataset", .path, "the test .npz, as a flag"),
+                FlagSpec("confusion-out", .path, "where the confusion matrix .npy goes (default: beside the checkpoint)"),
                 FlagSpec("report", .path, "write the full report as JSON here"),
                 FlagSpec("worst", .int, "how many lowest-confidence samples to list", default: .int(5), validate: FlagSpec.nonNegative),
                 FlagSpec("device", .choice(["cpu"]), "compute device", default: .string("cpu"))]
     ) { call in
-        guard let url = checkpointURL(call["model"]) else { throw call.failure("MODEL must be a checkpoint path or a train result") }
+        guard let url = checkpointURL(call["checkpoint"]) else { throw call.failure("CHECKPOINT must be a checkpoint path or a train result") }
         guard let raw = try dataset(call, "dataset") else { throw call.failure("no dataset") }
         let model: SequenceClassifier, names: [String], data: Dataset
         do {

@@ -75,6 +75,9 @@ struct Binder {
                           validate: nil, into: &values, &expressions)
                 given.insert(spec.name)
                 next += 1
+            } else if values[spec.name] != nil {
+                // Given as a flag of the same name (`eval --dataset X --checkpoint Y`, the original CLI's spelling).
+                given.insert(spec.name)
             } else if let value = spec.defaultValue {
                 values[spec.name] = value
             } else if !spec.isOptional {
