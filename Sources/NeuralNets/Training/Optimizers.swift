@@ -38,6 +38,15 @@ public final class Adam: Optimizer {
         self.decoupledWeightDecay = decoupledWeightDecay
     }
 
+    /// Puts back a saved state (`--resume`): the step count and both moments, as read from
+    /// `stepCount`, `m` and `v` of an earlier run (empty moments = before the first step).
+    public func restore(stepCount: Int, m: [Float], v: [Float]) {
+        precondition(m.count == v.count, "Adam moments differ in length: \(m.count) vs \(v.count)")
+        self.stepCount = stepCount
+        self.m = m
+        self.v = v
+    }
+
     /// AdamW with PyTorch's default weight decay 1e-2.
     public static func adamW(learningRate: Float = 1e-3, weightDecay: Float = 1e-2) -> Adam {
         Adam(learningRate: learningRate, weightDecay: weightDecay, decoupledWeightDecay: true)
@@ -84,7 +93,11 @@ public final class SGD: Optimizer {
     public var dampening: Float
     public var nesterov: Bool
     public var weightDecay: Float
-    private var buffer: [Float] = []
+    /// The momentum buffer `[store.count]` (empty before the first step or without momentum).
+    public private(set) var buffer: [Float] = []
+
+    /// Puts back a saved momentum buffer (`--resume`).
+    public func restore(buffer: [Float]) { self.buffer = buffer }
 
     public init(learningRate: Float, momentum: Float = 0, dampening: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {
         self.learningRate = learningRate
