@@ -39,8 +39,8 @@ let package = Package(
     ],
     targets: [
         systemLibrary("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
-        systemLibrary("CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil",
-                      apt: "libavformat-dev libavcodec-dev libswscale-dev"),
+        systemLibrary("CFFmpeg", pkgConfig: "libavformat libavdevice libavcodec libswscale libavutil",
+                      apt: "libavformat-dev libavdevice-dev libavcodec-dev libswscale-dev"),
         systemLibrary("CTurboJPEG", pkgConfig: "libturbojpeg", apt: "libturbojpeg0-dev"),
         systemLibrary("CPNG", pkgConfig: "libpng", apt: "libpng-dev"),
         systemLibrary("CEditLine", pkgConfig: "libedit", apt: "libedit-dev"),

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libedit-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+APT_PACKAGES=(libedit-dev libavformat-dev libavdevice-dev libavcodec-dev libswscale-dev libavutil-dev
               libopenblas-dev libpng-dev libturbojpeg0-dev pkg-config ffmpeg python3-numpy
               libfreetype-dev fonts-dejavu-core)
 # Python tools the tests talk to as outside references (interop, exports, downloads).

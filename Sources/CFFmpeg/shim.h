@@ -1,6 +1,7 @@
-// FFmpeg (libavformat, libavcodec, libswscale, libavutil).
+// FFmpeg (libavformat, libavdevice, libavcodec, libswscale, libavutil).
 // Shims only for what Swift cannot import: function-like macros.
 #include <libavformat/avformat.h>
+#include <libavdevice/avdevice.h>
 #include <libavcodec/avcodec.h>
 #include <libswscale/swscale.h>
 #include <libavutil/avutil.h>

@@ -28,6 +28,8 @@ enum FFmpeg {
     static let quietLogging: Void = { av_log_set_level(AV_LOG_FATAL) }()
     /// Network protocols (http, rtsp, …) need their libraries set up once before the first open.
     static let networkInitialised: Void = { _ = avformat_network_init() }()
+    /// Capture devices (v4l2 cameras, …) are input formats of libavdevice, registered once.
+    static let devicesRegistered: Void = { avdevice_register_all() }()
 }
 
 extension Rational {

@@ -55,6 +55,20 @@ public final class VideoReader {
 
     var path: String { url.isFileURL ? url.path : url.absoluteString }
 
+    /// libavdevice's input format for a capture device path (`/dev/videoN` → v4l2), nil for
+    /// ordinary files and streams.
+    static func captureFormat(for path: String) -> UnsafePointer<AVInputFormat>? {
+        guard path.hasPrefix("/dev/video") else { return nil }
+        _ = FFmpeg.devicesRegistered
+        return av_find_input_format("v4l2")
+    }
+
+    /// The name of the capture input a path is opened with ("video4linux2,v4l2" for `/dev/videoN`),
+    /// nil for files.
+    public static func captureInputName(for path: String) -> String? {
+        captureFormat(for: path).map { String(cString: $0.pointee.name) }
+    }
+
     public init(url: URL, threads: Int = 0) throws {
         _ = FFmpeg.quietLogging
         self.url = url
@@ -69,7 +83,10 @@ public final class VideoReader {
             _ = FFmpeg.networkInitialised
         }
         var context: UnsafeMutablePointer<AVFormatContext>? = nil
-        try FFmpeg.check(avformat_open_input(&context, path, nil, nil), "avformat_open_input", .cannotOpen, file: path)
+        // A camera (/dev/videoN) is read through libavdevice's v4l2 input, which probing a path
+        // would not pick.
+        let device = VideoReader.captureFormat(for: path)
+        try FFmpeg.check(avformat_open_input(&context, path, device, nil), "avformat_open_input", .cannotOpen, file: path)
         // Handles live in locals until every step succeeded; on failure they are freed here.
         var codecContextLocal: UnsafeMutablePointer<AVCodecContext>? = nil
         var packetLocal: UnsafeMutablePointer<AVPacket>? = nil

@@ -16,8 +16,8 @@ public enum PredictCommands {
         discussion: """
         SOURCE is a landmark .npy ([T,21,3], [21,3], [T,63], or a stack [N,T,21,3]; a mask
         `<name>.mask.npy` beside it is used), a .jpg/.png photo, a folder of those, or a video
-        (any file FFmpeg reads, a stream URL — http://, rtsp://, udp://, … — or `-` for a pipe on
-        stdin). Video is recognised continuously: every --stride frames the last --window frames go
+        (any file FFmpeg reads, a stream URL — http://, rtsp://, udp://, … — a v4l2 camera
+        /dev/videoN, or `-` for a pipe on stdin). Video is recognised continuously: every --stride frames the last --window frames go
         to the model, printed with timestamps as they come. With --sign-model, still windows
         (motion below --motion-threshold, in hand lengths per frame) go to the letter model (--model), moving ones to the sign model; the `model` column
         says which answered. A bad item (no hand, wrong shape, unreadable) is reported and the rest go on.
