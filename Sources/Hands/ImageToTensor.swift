@@ -21,10 +21,7 @@ public enum ImageToTensor {
                             roi: PixelRect, size: Int, border: Border,
                             into output: UnsafeMutableBufferPointer<Float>) {
         precondition(pixels.count >= width * height * 3 && output.count >= size * size * 3)
-        let c = cos(roi.rotation), s = sin(roi.rotation)
-        let a = roi.width / Double(size), b = roi.height / Double(size)
-        let m00 = c * a, m01 = -s * b, m02 = roi.xCenter - 0.5 * roi.width * c + 0.5 * roi.height * s
-        let m10 = s * a, m11 = c * b, m12 = roi.yCenter - 0.5 * roi.width * s - 0.5 * roi.height * c
+        let (m00, m01, m02, m10, m11, m12) = affine(roi, size: size)
         let xOfU = (0..<size).map { m00 * Double($0) }, yOfU = (0..<size).map { m10 * Double($0) }
         let scale: Float = 1 / 255
         let src = pixels.baseAddress!, out = output.baseAddress!, stride = width * 3
@@ -72,17 +69,22 @@ public enum ImageToTensor {
         }
     }
 
+    /// The affine dst → src map of a `size`×`size` crop of `roi`: src = M · (u, v, 1), rows
+    /// (m00, m01, m02) and (m10, m11, m12). Shared by `crop` and `cropReference`.
+    static func affine(_ roi: PixelRect, size: Int) -> (Double, Double, Double, Double, Double, Double) {
+        let c = cos(roi.rotation), s = sin(roi.rotation)
+        let a = roi.width / Double(size), b = roi.height / Double(size)
+        return (c * a, -s * b, roi.xCenter - 0.5 * roi.width * c + 0.5 * roi.height * s,
+                s * a, c * b, roi.yCenter - 0.5 * roi.width * s - 0.5 * roi.height * c)
+    }
+
     /// Reference for `crop`: every tap through the border rule, the affine map evaluated in full
     /// per pixel. `crop` must reproduce it bit for bit (ImageToTensorTests).
     static func cropReference(pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int,
                             roi: PixelRect, size: Int, border: Border,
                             into output: UnsafeMutableBufferPointer<Float>) {
         precondition(pixels.count >= width * height * 3 && output.count >= size * size * 3)
-        let c = cos(roi.rotation), s = sin(roi.rotation)
-        let a = roi.width / Double(size), b = roi.height / Double(size)
-        // Affine dst → src map: src = M · (u, v, 1).
-        let m00 = c * a, m01 = -s * b, m02 = roi.xCenter - 0.5 * roi.width * c + 0.5 * roi.height * s
-        let m10 = s * a, m11 = c * b, m12 = roi.yCenter - 0.5 * roi.width * s - 0.5 * roi.height * c
+        let (m00, m01, m02, m10, m11, m12) = affine(roi, size: size)
         let scale: Float = 1 / 255
         for v in 0..<size {
             for u in 0..<size {
