@@ -11,7 +11,7 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
                    providers: [.apt([apt])])
 }
 
-/// Code generation for the TFLite kernels: Haswell's AVX2 when the building machine has it (read
+/// Code generation for the TFLite and NN kernels: Haswell's AVX2 when the building machine has it (read
 /// from /proc/cpuinfo, like -march=native: the binary is for the machine that builds it), so
 /// SIMD8<Float> is one ymm register instead of two SSE halves. Swift never contracts a·b + c into
 /// an FMA, so results are bit-identical to the baseline build. `ASLSH_PORTABLE=1 swift build`
@@ -70,7 +70,8 @@ let package = Package(
                                                                  "Inference", "Training", "ONNXExport"]),
 
         .target(name: "Plot", dependencies: ["TensorCore", "CPNG", "CFreeType"]),
-        .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"]),
+        // The layers' elementwise kernels (SIMD8 exp/sigmoid/tanh, ReLU, dropout) get AVX2 like TFLite's.
+        .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"], swiftSettings: vectorISA),
         .target(name: "Training", dependencies: ["NeuralNets", "Datasets", "TensorCore"]),
         // ONNX export/import; Generated/onnx.pb.swift is committed (scripts/regenerate-onnx-proto.sh), no build-time plugin.
         .target(name: "ONNXExport", dependencies: ["Training", "NeuralNets", "TensorCore",

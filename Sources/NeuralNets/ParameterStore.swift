@@ -32,6 +32,13 @@ public final class ParameterStore {
     public private(set) var gradients: UnsafeMutablePointer<Float>
     /// `[bufferCount]` non-trainable state saved with the parameters.
     public private(set) var buffers: UnsafeMutablePointer<Float>
+    /// Bumped whenever parameter values may have changed (`add`, `set`, an optimiser step, or any
+    /// other writer through `values` calling `markModified()`): layers that keep a derived copy of
+    /// their weights (repacked for batch-1 prediction) rebuild it when this differs.
+    public private(set) var generation = 0
+
+    /// Call after writing parameter values through `values` / `value(_:)` directly.
+    @inline(__always) public func markModified() { generation &+= 1 }
 
     public init() {
         values = .allocate(capacity: 1)
@@ -75,6 +82,7 @@ public final class ParameterStore {
         for (j, i) in view.range.enumerated() { values[i] = initial[j]; gradients[i] = 0 }
         count += view.count
         views.append(view)
+        markModified()
         return view
     }
 
@@ -126,6 +134,7 @@ public final class ParameterStore {
             throw NeuralNetError.shapeMismatch(name: name, expected: view.shape, actual: tensor.shape)
         }
         tensor.scalars.withUnsafeBufferPointer { (base + view.offset).update(from: $0.baseAddress!, count: view.count) }
+        markModified()
     }
 
     /// Every parameter then every buffer, named as in PyTorch's `state_dict` (one checkpoint write).

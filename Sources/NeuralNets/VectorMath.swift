@@ -10,7 +10,7 @@ enum VectorMath {
     /// sigmoid and tanh below turn into their exact limits 0/1 and ±1 within float precision).
     @inline(__always)
     static func exp(_ x: V) -> V {
-        let x = pointwiseMax(pointwiseMin(x, V(repeating: 88.3)), V(repeating: -87.3))
+        let x = clamp(x, -87.3, 88.3)
         // round(x·log2 e) by the 1.5·2²³ trick: adding it leaves the rounded integer in the low
         // mantissa bits, which also gives 2^n without a float→int conversion.
         let magic = V(repeating: 12_582_912)
@@ -27,6 +27,16 @@ enum VectorMath {
         let er = p * (r * r) + r + V(repeating: 1)
         let bits = (unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         return er * unsafeBitCast(bits, to: V.self)
+    }
+
+    /// Lane-wise min(max(x, lo), hi). Written as a lane loop (which LLVM turns into vmaxps/vminps)
+    /// because the stdlib's generic `pointwiseMin/Max` stayed out-of-line calls (5 % of an LSTM
+    /// prediction in a profile).
+    @inline(__always)
+    static func clamp(_ x: V, _ lo: Float, _ hi: Float) -> V {
+        var r = x
+        for i in 0..<V.scalarCount { r[i] = Swift.min(Swift.max(x[i], lo), hi) }
+        return r
     }
 
     /// 1 / (1 + e^{−x}).
@@ -87,5 +97,72 @@ extension Kernels {
             h[j] = og * th
             out[j] = og * th
         }
+    }
+}
+
+extension Kernels {
+    /// W_hh `[4H, H]` (PyTorch gate rows i, f, g, o) → `[H/8][H][4][8]`: for each block of eight
+    /// hidden units and each input k, the 32 weights that feed that block's four gates, contiguous,
+    /// so one sequence's step streams W_hh once, in order (`lstmStepPacked`). H must be a multiple of 8.
+    static func packGateWeights(_ w: UnsafePointer<Float>, H: Int) -> [Float] {
+        precondition(H % 8 == 0, "packGateWeights needs H % 8 == 0, got \(H)")
+        var packed = uninitialized(4 * H * H)
+        packed.withUnsafeMutableBufferPointer { p in
+            for block in 0..<(H / 8) {
+                for k in 0..<H {
+                    let dst = p.baseAddress! + (block * H + k) * 32
+                    for g in 0..<4 { for l in 0..<8 { dst[g * 8 + l] = w[(g * H + block * 8 + l) * H + k] } }
+                }
+            }
+        }
+        return packed
+    }
+
+    /// One LSTM step of one sequence with the recurrent product fused into the cell: for each block
+    /// of eight hidden units, gates = pre `[4H]` (input projection + both biases) + W_hh·hIn summed
+    /// over k from `packed` (`packGateWeights`), then c `[H]` and hOut `[H]` updated as `lstmCell`
+    /// does. hIn and hOut must not alias (later blocks still read hIn). Replaces a 4H×H sgemv (which
+    /// reads W_hh row by row and has to reduce each row across lanes) plus a second pass over the
+    /// gates; the reference is `gemm(m: 1)` + `lstmCellNaive` (`lstmStepNaive`).
+    static func lstmStepPacked(pre: UnsafePointer<Float>, packed: UnsafePointer<Float>, H: Int,
+                               hIn: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, hOut: UnsafeMutablePointer<Float>) {
+        typealias V = VectorMath.V
+        for block in 0..<(H / 8) {
+            let j = block * 8
+            var p = packed + block * H * 32
+            // Two sets of four accumulators (even and odd k) so the adds are not one long chain.
+            var i0 = VectorMath.load(pre + j), f0 = VectorMath.load(pre + H + j)
+            var g0 = VectorMath.load(pre + 2 * H + j), o0 = VectorMath.load(pre + 3 * H + j)
+            var i1 = V(), f1 = V(), g1 = V(), o1 = V()
+            var k = 0
+            while k + 2 <= H {
+                let h0 = V(repeating: hIn[k]), h1 = V(repeating: hIn[k + 1])
+                i0 += VectorMath.load(p) * h0; f0 += VectorMath.load(p + 8) * h0
+                g0 += VectorMath.load(p + 16) * h0; o0 += VectorMath.load(p + 24) * h0
+                i1 += VectorMath.load(p + 32) * h1; f1 += VectorMath.load(p + 40) * h1
+                g1 += VectorMath.load(p + 48) * h1; o1 += VectorMath.load(p + 56) * h1
+                p += 64; k += 2
+            }
+            if k < H {
+                let h0 = V(repeating: hIn[k])
+                i0 += VectorMath.load(p) * h0; f0 += VectorMath.load(p + 8) * h0
+                g0 += VectorMath.load(p + 16) * h0; o0 += VectorMath.load(p + 24) * h0
+            }
+            let ig = VectorMath.sigmoid(i0 + i1), fg = VectorMath.sigmoid(f0 + f1)
+            let gg = VectorMath.tanh(g0 + g1), og = VectorMath.sigmoid(o0 + o1)
+            let cn = fg * VectorMath.load(c + j) + ig * gg
+            VectorMath.store(cn, c + j)
+            VectorMath.store(og * VectorMath.tanh(cn), hOut + j)
+        }
+    }
+
+    /// Reference for `lstmStepPacked` on the unpacked W_hh `[4H, H]`: the gate GEMM then the
+    /// scalar cell (glibc `expf`).
+    static func lstmStepNaive(pre: UnsafePointer<Float>, weightHH: UnsafePointer<Float>, H: Int,
+                              hIn: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, hOut: UnsafeMutablePointer<Float>) {
+        var gates = Array(UnsafeBufferPointer(start: pre, count: 4 * H))
+        var tanhC = [Float](repeating: 0, count: H), h = [Float](repeating: 0, count: H)
+        gemm(m: 1, n: 4 * H, k: H, a: hIn, lda: H, b: weightHH, ldb: H, transposeB: true, c: &gates, ldc: 4 * H, beta: 1)
+        lstmCellNaive(row: &gates, H: H, range: 0..<H, c: c, tanhC: &tanhC, h: &h, out: hOut)
     }
 }

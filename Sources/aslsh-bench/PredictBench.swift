@@ -7,7 +7,7 @@ import ONNXExport
 import TensorCore
 import Training
 
-/// `aslsh-bench predict [--runs N]`: ASLPredictor single-sample latency (median, p99, after
+/// `aslsh-bench predict [--runs N] [--archs mlp,lstm,tcn]`: ASLPredictor single-sample latency (median, p99, after
 /// warm-up) and batch-256 throughput for the peer's models (`../shared/peers/common.py` SPECS:
 /// MLP 2×256 T=1 26 classes, LSTM 2×128 T=32 50 classes, TCN 4×64 k=3 T=32 50 classes), on the
 /// checkpoint backend. Peer, same run: the same model exported by `ONNXExporter`, run by
@@ -20,7 +20,9 @@ func runPredictBench(_ arguments: [String]) throws {
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("aslsh-predict-bench-\(getpid())")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: work) }
+    let only = arguments.firstIndex(of: "--archs").map { arguments[$0 + 1].split(separator: ",").map(String.init) }
     let specs: [(Architecture, Int, Int)] = [(.mlp, 1, 26), (.lstm, 32, 50), (.tcn, 32, 50)]
+        .filter { only?.contains($0.0.rawValue) ?? true }
     for (architecture, T, classes) in specs {
         let config = ModelConfig(architecture: architecture, sequenceLength: T, classCount: classes)
         let model = config.makeModel(seed: 1)

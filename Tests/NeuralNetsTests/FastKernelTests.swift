@@ -87,22 +87,31 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
-    /// The batch-1 recurrent step (sgemv, no packing) equals the m = 1 sgemm it replaces and a
-    /// Double dot product, with beta 1 accumulation as the LSTM uses it.
-    func testRowTimesTransposedMatchesGemmAndNaive() {
+    /// The one-row GEMM (run as an sgemv, no packing) matches a Double dot product for every
+    /// transpose combination, with strided A, alpha and beta accumulation, and equals row 0 of the
+    /// same product done as a two-row sgemm.
+    func testOneRowGemmMatchesNaiveAndTwoRowGemm() {
         var rng = SeededRandom(seed: 8)
-        let (n, k) = (4 * 128, 128)
-        let h = Tensor.uniform([k], low: -1, high: 1, using: &rng).scalars
-        let b = Tensor.uniform([n * k], low: -1, high: 1, using: &rng).scalars
-        let c0 = Tensor.uniform([n], low: -1, high: 1, using: &rng).scalars
-        var fast = c0, reference = c0
-        Kernels.rowTimesTransposed(n: n, k: k, h: h, b: b, ldb: k, c: &fast)
-        Kernels.gemm(m: 1, n: n, k: k, a: h, lda: k, b: b, ldb: k, transposeB: true, c: &reference, ldc: n, beta: 1)
-        for j in 0..<n {
-            var s = Double(c0[j])
-            for p in 0..<k { s += Double(h[p]) * Double(b[j * k + p]) }
-            XCTAssertEqual(fast[j], Float(s), accuracy: 1e-4)
-            XCTAssertEqual(fast[j], reference[j], accuracy: 1e-4)
+        let (n, k, lda) = (4 * 128 + 3, 131, 3)
+        for ta in [false, true] {
+            for tb in [false, true] {
+                // A: one row [k] (ta false) or one column of a [k, lda] matrix (ta true); B: [n,k] if tb else [k,n].
+                let a = Tensor.uniform([k * lda], low: -1, high: 1, using: &rng).scalars
+                let b = Tensor.uniform([n * k], low: -1, high: 1, using: &rng).scalars
+                let c0 = Tensor.uniform([2 * n], low: -1, high: 1, using: &rng).scalars
+                var fast = c0, twoRows = c0
+                Kernels.gemm(m: 1, n: n, k: k, a: a, lda: ta ? lda : k, transposeA: ta, b: b, ldb: tb ? k : n,
+                             transposeB: tb, c: &fast, ldc: n, alpha: 0.5, beta: 1)
+                Kernels.gemm(m: 2, n: n, k: k, a: a, lda: ta ? lda : k, transposeA: ta, b: b, ldb: tb ? k : n,
+                             transposeB: tb, c: &twoRows, ldc: n, alpha: 0.5, beta: 1)
+                for j in 0..<n {
+                    var s = 0.0
+                    for p in 0..<k { s += Double(ta ? a[p * lda] : a[p]) * Double(tb ? b[j * k + p] : b[p * n + j]) }
+                    XCTAssertEqual(fast[j], Float(0.5 * s + Double(c0[j])), accuracy: 1e-4, "ta \(ta) tb \(tb) j \(j)")
+                    XCTAssertEqual(fast[j], twoRows[j], accuracy: 1e-4)
+                }
+                XCTAssertEqual(Array(fast[n...]), Array(c0[n...]), "only row 0 written")
+            }
         }
     }
 
@@ -120,8 +129,8 @@ final class FastKernelTests: XCTestCase {
             for threads in [1, 2] {
                 NNThreads.count = threads
                 let model = ModelConfig(architecture: arch, sequenceLength: T, classCount: 7, hiddenDim: arch == .lstm ? 24 : 64,
-                                        bidirectional: arch == .lstm).makeModel(seed: 3)
-                let y = model.forward(x, mask: m, training: false)
+                                        dropout: 0, bidirectional: arch == .lstm).makeModel(seed: 3)
+                let y = model.forward(x, mask: m, training: true)   // dropout 0: deterministic, and cached for backward
                 model.parameters.zeroGradients()
                 let dx = model.backward(dLogits)
                 results.append((y, dx, Array(UnsafeBufferPointer(start: model.parameters.gradients, count: model.parameters.count))))

@@ -55,10 +55,13 @@ struct GradientCheck {
                 for i in probes(view.count).map({ view.offset + $0 }) {
                     let saved = store.values[i]
                     store.values[i] = saved + eps
+                    store.markModified()
                     let lp = loss(input)
                     store.values[i] = saved - eps
+                    store.markModified()
                     let lm = loss(input)
                     store.values[i] = saved
+                    store.markModified()
                     compare("\(view.name)[\(i - view.offset)]", analytic[i], (lp - lm) / Double(2 * eps))
                     checked += 1
                 }

@@ -49,6 +49,7 @@ final class LayerGradientTests: XCTestCase {
         let store = ParameterStore()
         let layer = LayerNorm("ln", dim: 6, store: store)
         for i in 0..<store.count { store.values[i] += Float(i % 5) * 0.1 - 0.2 }   // non-trivial γ, β
+        store.markModified()
         check.check("LayerNorm", input: input([4, 6], seed: 5), store: store,
                     forward: { layer.forward($0) }, backward: { layer.backward($0) })
     }
@@ -57,6 +58,7 @@ final class LayerGradientTests: XCTestCase {
         let store = ParameterStore()
         let layer = BatchNorm1d("bn", channels: 3, store: store)
         for i in 0..<store.count { store.values[i] += Float(i % 4) * 0.2 - 0.3 }
+        store.markModified()
         check.check("BatchNorm1d train", input: input([5, 2, 3], seed: 6), store: store,
                     forward: { layer.forward($0, training: true) }, backward: { layer.backward($0) })
         check.check("BatchNorm1d eval", input: input([5, 3], seed: 7), store: store,

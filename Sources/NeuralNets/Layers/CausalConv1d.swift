@@ -32,45 +32,60 @@ public final class CausalConv1d {
     }
 
     /// x `[B, T, Cin]` → col `[B·T, Cin·K]`.
+    /// Each col row is written once, front to back: tap k of output step t reads input row
+    /// t − (K−1−k)·d, or a zero row before the sequence starts, so col needs no zero fill and the
+    /// inner loop has no branch (the earlier scatter, column by column, was 15 % of a TCN prediction).
     static func im2col(_ x: [Float], B: Int, T: Int, C: Int, K: Int, dilation: Int) -> [Float] {
         if K == 1 { return x }
-        var col = [Float](repeating: 0, count: B * T * C * K)
+        var col = Kernels.uninitialized(B * T * C * K)
+        let zeros = [Float](repeating: 0, count: C)
         x.withUnsafeBufferPointer { xp in
+        zeros.withUnsafeBufferPointer { zp in
             col.withUnsafeMutableBufferPointer { cp in
+                let xBase = xp.baseAddress!, zero = zp.baseAddress!, colBase = cp.baseAddress!
                 Parallel.chunks(B, minimum: max(1, Kernels.parallelElementwiseMinimum / max(T * C * K, 1))) { batches in
+                    var taps = [UnsafePointer<Float>](repeating: zero, count: K)
                     for b in batches {
                         for t in 0..<T {
-                            let dst = cp.baseAddress! + (b * T + t) * C * K
                             for k in 0..<K {
-                                let src = t - (K - 1 - k) * dilation
-                                guard src >= 0 else { continue }
-                                let s = xp.baseAddress! + (b * T + src) * C
-                                for c in 0..<C { dst[c * K + k] = s[c] }
+                                let src = t &- (K &- 1 &- k) &* dilation
+                                let row: Int = (b &* T &+ src) &* C
+                                taps[k] = src >= 0 ? xBase + row : zero
+                            }
+                            let offset: Int = (b &* T &+ t) &* C &* K
+                            let dst = colBase + offset
+                            taps.withUnsafeBufferPointer { tp in
+                                for c in 0..<C { for k in 0..<K { dst[c &* K &+ k] = tp[k][c] } }
                             }
                         }
                     }
                 }
             }
-        }
+        }}
         return col
     }
 
-    /// dCol `[B·T, Cin·K]` → dX `[B, T, Cin]` (the adjoint of `im2col`: scatter-add).
+    /// dCol `[B·T, Cin·K]` → dX `[B, T, Cin]`, the adjoint of `im2col`, as a gather: input row s
+    /// collects tap k from output step s + (K−1−k)·d when that is inside the sequence, so each dX
+    /// element is written once (no zero fill, no read-modify-write scatter).
     static func col2im(_ dCol: [Float], B: Int, T: Int, C: Int, K: Int, dilation: Int) -> [Float] {
         if K == 1 { return dCol }
-        var dx = [Float](repeating: 0, count: B * T * C)
+        var dx = Kernels.uninitialized(B * T * C)
         dCol.withUnsafeBufferPointer { cp in
             dx.withUnsafeMutableBufferPointer { xp in
-                // Each sample's scatter stays inside its own rows, so batches split safely.
+                let colBase = cp.baseAddress!, dxBase = xp.baseAddress!
                 Parallel.chunks(B, minimum: max(1, Kernels.parallelElementwiseMinimum / max(T * C * K, 1))) { batches in
                     for b in batches {
-                        for t in 0..<T {
-                            let src = cp.baseAddress! + (b * T + t) * C * K
-                            for k in 0..<K {
-                                let tt = t - (K - 1 - k) * dilation
-                                guard tt >= 0 else { continue }
-                                let d = xp.baseAddress! + (b * T + tt) * C
-                                for c in 0..<C { d[c] += src[c * K + k] }
+                        for s in 0..<T {
+                            let offset: Int = (b &* T &+ s) &* C
+                            let d = dxBase + offset
+                            for c in 0..<C { d[c] = 0 }
+                            for k in stride(from: K - 1, through: 0, by: -1) {   // t ascending, as the scatter summed
+                                let t = s &+ (K &- 1 &- k) &* dilation
+                                guard t < T else { continue }
+                                let row: Int = (b &* T &+ t) &* C &* K
+                                let src = colBase + row + k
+                                for c in 0..<C { d[c] += src[c &* K] }
                             }
                         }
                     }
@@ -89,6 +104,41 @@ public final class CausalConv1d {
         Kernels.parallelGemm(m: rows, n: outChannels, k: width, a: columns, lda: width, b: store.value(weight), ldb: width,
                      transposeB: true, c: &y, ldc: outChannels, beta: 1)
         return Tensor(shape: [batch, steps, outChannels], scalars: y)
+    }
+
+    /// Weights as K taps of `[Cin, Cout]` (`packedGemmAccumulate`'s layout), and the store
+    /// generation they were packed at.
+    private var packedTaps: [Float] = []
+    private var packedGeneration = -1
+
+    /// Evaluation forward (prediction): x `[B, T, Cin]` → y `[B, T, Cout]` as K shifted products,
+    /// y[b, t] = bias + Σ_k x[b, t − (K−1−k)·d]·W_k — each tap a GEMM on contiguous input rows, so
+    /// no im2col and no per-call weight packing. Equals `forward` within float rounding (tests
+    /// compare); caches nothing for a backward pass.
+    public func predict(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 3 && x.shape[2] == inChannels, "CausalConv1d(\(inChannels)→\(outChannels)) got \(x.shape)")
+        let (B, T, C, O, K) = (x.shape[0], x.shape[1], inChannels, outChannels, kernelSize)
+        batch = 0; steps = 0   // a backward after this is refused
+        if packedGeneration != store.generation {
+            let w = store.value(weight)
+            packedTaps = Kernels.uninitialized(K * C * O)
+            for k in 0..<K { for c in 0..<C { for o in 0..<O { packedTaps[(k * C + c) * O + o] = w[(o * C + c) * K + k] } } }
+            packedGeneration = store.generation
+        }
+        var y = Kernels.broadcastRows(store.value(bias), rows: B * T, n: O)
+        x.scalars.withUnsafeBufferPointer { xp in
+        packedTaps.withUnsafeBufferPointer { wp in
+        y.withUnsafeMutableBufferPointer { yp in
+            for b in 0..<B {
+                for k in 0..<K {
+                    let shift = (K - 1 - k) * dilation
+                    guard shift < T else { continue }
+                    Kernels.packedGemmAccumulate(m: T - shift, n: O, k: C, a: xp.baseAddress! + b * T * C, lda: C,
+                                                 p: wp.baseAddress! + k * C * O, c: yp.baseAddress! + (b * T + shift) * O, ldc: O)
+                }
+            }
+        }}}
+        return Tensor(shape: [B, T, O], scalars: y)
     }
 
     /// dY `[B, T, Cout]` → dX `[B, T, Cin]`; dW += dYᵀ·col, db += Σ dY.
@@ -143,14 +193,38 @@ public final class TemporalBlock {
         drop2 = Dropout(dropout, seed: dropoutSeed &+ 0x5151)
     }
 
+    /// Whether the last forward cached what `backward` needs (training mode does; `predict` does not).
+    private var cached = false
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        cached = training
+        if !training { return predict(x) }
         var y = drop1.forward(relu1.forward(conv1.forward(x)), training: training)
         y = drop2.forward(relu2.forward(conv2.forward(y)), training: training)
         let residual = down?.forward(x) ?? x
         return reluOut.forward(y + residual)
     }
 
+    /// Evaluation: the convolutions' `predict` (packed weights, no im2col), ReLUs in place,
+    /// dropout the identity; nothing cached for backward.
+    func predict(_ x: Tensor) -> Tensor {
+        var h = conv1.predict(x)
+        h.scalars.withUnsafeMutableBufferPointer { hp in for i in hp.indices { hp[i] = hp[i] > 0 ? hp[i] : 0 } }   // as ReLU: NaN → 0
+        var y = conv2.predict(h)
+        let residual = down?.predict(x) ?? x
+        y.scalars.withUnsafeMutableBufferPointer { yp in
+            residual.scalars.withUnsafeBufferPointer { rp in
+                for i in yp.indices {
+                    let sum = (yp[i] > 0 ? yp[i] : 0) + rp[i]
+                    yp[i] = sum > 0 ? sum : 0
+                }
+            }
+        }
+        return y
+    }
+
     public func backward(_ dOut: Tensor) -> Tensor {
+        precondition(cached, "TemporalBlock.backward needs a forward with training: true (evaluation caches nothing)")
         let dSum = reluOut.backward(dOut)
         var dX = conv1.backward(relu1.backward(drop1.backward(conv2.backward(relu2.backward(drop2.backward(dSum))))))
         dX.addScaled(down?.backward(dSum) ?? dSum)

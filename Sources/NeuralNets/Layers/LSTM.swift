@@ -42,6 +42,46 @@ final class LSTMDirection {
         biasHH = store.add("\(name).bias_hh\(suffix)", shape: [4 * hiddenSize], uniformBound: bound, using: &rng)
     }
 
+    /// W_hh repacked for `lstmStepPacked` (one sequence, prediction), and the store generation it
+    /// was packed at.
+    private var packedHH: [Float] = []
+    private var packedGeneration = -1
+
+    /// x `[T, 1, in]`, mask `[T]` → h `[T, 1, H]` for one sequence in evaluation: the batch-1
+    /// prediction path. Same result as `forward` within float rounding (tests compare), but each
+    /// step is one pass over W_hh fused with the cell, and nothing is cached for a backward pass.
+    func forwardOneSequence(_ x: [Float], mask m: [Bool], steps T: Int) -> [Float] {
+        let H = hiddenSize, G = 4 * H
+        precondition(x.count == T * inputSize && m.count == T && H % 8 == 0)
+        steps = 0; batch = 0   // no caches: a backward after this is refused
+        if packedGeneration != store.generation {
+            packedHH = Kernels.packGateWeights(store.value(weightHH), H: H)
+            packedGeneration = store.generation
+        }
+        var bias = [Float](repeating: 0, count: G)
+        for j in 0..<G { bias[j] = store.value(biasIH)[j] + store.value(biasHH)[j] }
+        var pre = Kernels.broadcastRows(bias, rows: T, n: G)   // [T, 4H]
+        Kernels.gemm(m: T, n: G, k: inputSize, a: x, lda: inputSize, b: store.value(weightIH), ldb: inputSize,
+                     transposeB: true, c: &pre, ldc: G, beta: 1)
+        var out = [Float](repeating: 0, count: T * H)
+        var state = [Float](repeating: 0, count: 3 * H)   // h, h of the next step, c
+        pre.withUnsafeBufferPointer { pp in
+        packedHH.withUnsafeBufferPointer { wp in
+        out.withUnsafeMutableBufferPointer { op in
+        state.withUnsafeMutableBufferPointer { sp in
+            var h = sp.baseAddress!, next = h + H
+            let c = h + 2 * H
+            for s in 0..<T {
+                let t = reverse ? T - 1 - s : s
+                guard m[t] else { continue }   // padded step: state carried, output 0
+                Kernels.lstmStepPacked(pre: pp.baseAddress! + t * G, packed: wp.baseAddress!, H: H, hIn: h, c: c, hOut: next)
+                swap(&h, &next)
+                (op.baseAddress! + t * H).update(from: h, count: H)
+            }
+        }}}}
+        return out
+    }
+
     /// x `[T, B, in]`, mask `[T, B]` → h `[T, B, H]`.
     /// Batch rows recur independently, so the time loop runs on `NNThreads.count` blocks of rows at
     /// once (one small GEMM per step and block, no synchronisation inside the loop).
@@ -79,12 +119,9 @@ final class LSTMDirection {
                     let t = reverse ? T - 1 - s : s
                     (hBase + (t * B + b0) * H).update(from: h, count: nb * H)
                     (cBase + (t * B + b0) * H).update(from: c, count: nb * H)
-                    if nb == 1 {
-                        Kernels.rowTimesTransposed(n: G, k: H, h: h, b: whh, ldb: H, c: gBase + (t * B + b0) * G)
-                    } else {
-                        Kernels.gemm(m: nb, n: G, k: H, a: h, lda: H, b: whh, ldb: H, transposeB: true,
-                                     c: gBase + (t * B + b0) * G, ldc: G, beta: 1)
-                    }
+                    // (one sequence: m = 1, which `gemm` runs as an sgemv reading W_hh in place)
+                    Kernels.gemm(m: nb, n: G, k: H, a: h, lda: H, b: whh, ldb: H, transposeB: true,
+                                 c: gBase + (t * B + b0) * G, ldc: G, beta: 1)
                     for b in rows where mk[t * B + b] {
                         Kernels.lstmCell(row: gBase + (t * B + b) * G, H: H, c: cState + b * H, tanhC: tBase + (t * B + b) * H,
                                          h: hState + b * H, out: oBase + (t * B + b) * H)
@@ -100,7 +137,8 @@ final class LSTMDirection {
     /// on blocks of batch rows in parallel like `forward`.
     func backward(_ dOut: [Float]) -> [Float] {
         let T = steps, B = batch, H = hiddenSize, G = 4 * H
-        precondition(dOut.count == T * B * H, "LSTM backward before forward or with another batch")
+        precondition(dOut.count == T * B * H, "LSTM backward before forward, with another batch, or after a one-sequence "
+                     + "evaluation forward (which caches nothing: use training: true)")
         var dGates = [Float](repeating: 0, count: T * B * G)   // pre-activation gradients [T, B, 4H]
         var carry = [Float](repeating: 0, count: 3 * B * H)   // dh, dc, dh from the cell GEMM, each [B, H]
         let whh = UnsafePointer(store.value(weightHH))
@@ -165,7 +203,9 @@ final class LSTMDirection {
 /// Multi-layer, optionally bidirectional LSTM (PyTorch `nn.LSTM(batch_first=True)` parameter names:
 /// `weight_ih_l{k}`, `…_reverse`), with dropout on the outputs of every layer but the last (training).
 /// x `[B, T, in]`, mask `[B, T]` (valid where > 0.5) → y `[B, T, D·H]` (D = 2 when bidirectional;
-/// forward half first), zeros at padded steps.
+/// forward half first), zeros at padded steps. `training: false` means inference: one sequence
+/// (batch 1, H a multiple of 8) then takes the fused packed-weight step and caches nothing for a
+/// backward pass.
 public final class LSTM {
     public let inputSize: Int
     public let hiddenSize: Int
@@ -204,8 +244,12 @@ public final class LSTM {
         var maskTB = [Bool](repeating: false, count: T * B)
         for b in 0..<B { for t in 0..<T { maskTB[t * B + b] = mask.scalars[b * T + t] > 0.5 } }
         var h = SequenceLayout.batchToTime(x.scalars, B: B, T: T, F: inputSize)   // [T, B, in]
+        // One sequence in evaluation (prediction): the fused, packed-weight step.
+        let oneSequence = B == 1 && !training && hiddenSize % 8 == 0
         for l in 0..<layers {
-            let outs = cells[l].map { $0.forward(h, mask: maskTB, steps: T, batch: B) }
+            let outs = cells[l].map {
+                oneSequence ? $0.forwardOneSequence(h, mask: maskTB, steps: T) : $0.forward(h, mask: maskTB, steps: T, batch: B)
+            }
             h = outs.count == 1 ? outs[0] : SequenceLayout.concatenateFeatures(outs, rows: T * B, width: hiddenSize)
             if l < layers - 1 {
                 h = dropouts[l].forward(Tensor(shape: [h.count], scalars: h), training: training).scalars

@@ -53,6 +53,7 @@ public final class Adam: Optimizer {
     }
 
     public func step(_ store: ParameterStore) {
+        defer { store.markModified() }
         let n = store.count
         if m.count != n { m = [Float](repeating: 0, count: n); v = [Float](repeating: 0, count: n) }
         stepCount += 1
@@ -108,6 +109,7 @@ public final class SGD: Optimizer {
     }
 
     public func step(_ store: ParameterStore) {
+        defer { store.markModified() }
         let n = store.count, p = store.values, g = store.gradients
         let first = buffer.count != n
         if first && momentum != 0 { buffer = [Float](repeating: 0, count: n) }
