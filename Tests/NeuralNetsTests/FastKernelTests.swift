@@ -142,4 +142,35 @@ final class FastKernelTests: XCTestCase {
             XCTAssertGreaterThan(results[1].2.map(abs).max()!, 0, "\(arch) gradients are not all zero")
         }
     }
+
+    /// The fused ReLU + dropout of the TCN block equals ReLU then dropout (same seed: same mask,
+    /// same outputs, same gradient), in training and in evaluation, NaN → 0 as ReLU.
+    func testReluThenDropEqualsReLUThenDropout() {
+        var rng = SeededRandom(seed: 31)
+        var x = Tensor.uniform([3, 50_000], low: -1, high: 1, using: &rng)   // several mask blocks
+        x.scalars[7] = .nan
+        let dY = Tensor.uniform([3, 50_000], low: -1, high: 1, using: &rng)
+        for training in [true, false] {
+            let relu = ActivationLayer(.relu), separate = Dropout(0.3, seed: 4), fused = Dropout(0.3, seed: 4)
+            let expected = separate.forward(relu.forward(x), training: training)
+            var y = x
+            fused.reluThenDrop(&y, training: training)
+            XCTAssertEqual(y.scalars, expected.scalars, "training \(training)")
+            XCTAssertEqual(fused.backward(dY).scalars, relu.backward(separate.backward(dY)).scalars, "training \(training)")
+            XCTAssertEqual(y.scalars[7], 0)
+        }
+    }
+
+    /// Dropout masks depend on the seed and the element count only, not on the worker count.
+    func testDropoutMaskIsTheSameForOneAndTwoWorkers() {
+        let x = Tensor(repeating: 1, shape: [100_003])
+        var masks: [[Float]] = []
+        for threads in [1, 2] {
+            NNThreads.count = threads
+            masks.append(Dropout(0.5, seed: 9).forward(x, training: true).scalars)
+        }
+        XCTAssertEqual(masks[0], masks[1])
+        let dropped = masks[0].filter { $0 == 0 }.count
+        XCTAssertEqual(Double(dropped) / 100_003, 0.5, accuracy: 0.01)
+    }
 }

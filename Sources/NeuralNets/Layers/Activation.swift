@@ -84,6 +84,8 @@ public final class Dropout {
     public var rng: SeededRandom
     /// Cache: `[count]` mask scaled by 1/(1−p), empty when the last forward was the identity.
     private var mask: [Float] = []
+    /// Elements per mask stream (even, so a block never splits a 64-bit draw).
+    static let maskBlock = 1 << 14
 
     public init(_ probability: Float, seed: UInt64) {
         precondition(probability >= 0 && probability < 1, "dropout probability \(probability) not in [0, 1)")
@@ -93,30 +95,65 @@ public final class Dropout {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         guard training, probability > 0 else { mask = []; return x }
-        let keep = 1 / (1 - probability)
-        // Drop when a 32-bit uniform draw < p·2³²; two draws per 64-bit output of a local
-        // xoshiro256** seeded from `rng` (four words per call), so the hot loop touches no class state.
-        let threshold = UInt64(Double(probability) * 4294967296.0)
-        var g = MaskStream(seedFrom: &rng)
-        let n = x.count
-        mask = [Float](repeating: 0, count: n)
+        drawMask(count: x.count)
         var y = x.scalars
-        mask.withUnsafeMutableBufferPointer { m in
-            y.withUnsafeMutableBufferPointer { yp in
-                var i = 0
-                while i < n {
-                    let r = g.next()
-                    m[i] = (r & 0xFFFF_FFFF) < threshold ? 0 : keep
-                    yp[i] *= m[i]
-                    if i + 1 < n {
-                        m[i + 1] = (r >> 32) < threshold ? 0 : keep
-                        yp[i + 1] *= m[i + 1]
-                    }
-                    i += 2
-                }
+        mask.withUnsafeBufferPointer { mb in
+            y.withUnsafeMutableBufferPointer { yb in
+                let m = mb.baseAddress!, yp = yb.baseAddress!
+                Parallel.chunks(yb.count, minimum: Kernels.parallelElementwiseMinimum) { r in for i in r { yp[i] *= m[i] } }
             }
         }
         return Tensor(shape: x.shape, scalars: y)
+    }
+
+    /// mask `[n]` ← 0 with probability p, else 1/(1−p). A value is dropped when a 32-bit uniform
+    /// draw < p·2³²; two draws per 64-bit output of a local xoshiro256** per block of `maskBlock`
+    /// elements, each seeded from `rng` in block order, so the mask depends on the seed and n
+    /// only — not on how many threads fill the blocks — and the hot loop touches no class state.
+    private func drawMask(count n: Int) {
+        let keep = 1 / (1 - probability)
+        let threshold = UInt64(Double(probability) * 4294967296.0)
+        let blocks = (n + Dropout.maskBlock - 1) / Dropout.maskBlock
+        let streams = (0..<blocks).map { _ in MaskStream(seedFrom: &rng) }
+        mask = Kernels.uninitialized(n)
+        mask.withUnsafeMutableBufferPointer { mb in
+            let m = mb.baseAddress!
+            Parallel.chunks(blocks, minimum: max(1, Kernels.parallelElementwiseMinimum / Dropout.maskBlock)) { range in
+                for block in range {
+                    var g = streams[block]
+                    var i = block * Dropout.maskBlock
+                    let end = min(n, i + Dropout.maskBlock)
+                    while i < end {
+                        let r = g.next()
+                        m[i] = (r & 0xFFFF_FFFF) < threshold ? 0 : keep
+                        if i + 1 < end { m[i + 1] = (r >> 32) < threshold ? 0 : keep }
+                        i += 2
+                    }
+                }
+            }
+        }
+    }
+
+    /// ReLU then this dropout in one pass, in place: x ← relu(x)·m with the factor f = m·[x > 0]
+    /// kept as the mask, so `backward` (dY ⊙ f) is the gradient of both. Draws exactly the mask
+    /// `forward` would; with p = 0 or in evaluation f is the ReLU's 0/1. Saves the TCN block two
+    /// copies and two passes per activation (ActivationLayer then Dropout).
+    public func reluThenDrop(_ x: inout Tensor, training: Bool) {
+        let n = x.count
+        let dropping = training && probability > 0
+        if dropping { drawMask(count: n) } else { mask = Kernels.uninitialized(n) }
+        mask.withUnsafeMutableBufferPointer { mb in
+            x.scalars.withUnsafeMutableBufferPointer { xb in
+                let m = mb.baseAddress!, xp = xb.baseAddress!
+                Parallel.chunks(n, minimum: Kernels.parallelElementwiseMinimum) { r in
+                    for i in r {
+                        let f: Float = xp[i] > 0 ? (dropping ? m[i] : 1) : 0
+                        m[i] = f
+                        xp[i] = xp[i] > 0 ? xp[i] * f : 0   // as ReLU: NaN → 0
+                    }
+                }
+            }
+        }
     }
 
     public func backward(_ dY: Tensor) -> Tensor {

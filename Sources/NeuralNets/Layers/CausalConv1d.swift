@@ -4,8 +4,10 @@ import TensorCore
 /// `nn.Conv1d` parameters weight `[Cout, Cin, K]`, bias `[Cout]` applied after left-padding the
 /// time axis by (K−1)·d (the TCN's `F.pad(x, (pad, 0))`):
 ///   y[b,t,o] = bias[o] + Σ_{c,k} W[o,c,k] · x[b, t − (K−1−k)·d, c]   (zero before t = 0).
-/// Done as im2col + one GEMM: col `[B·T, Cin·K]` in (c, k) order is exactly the flattened PyTorch
-/// weight's column order, so y = col·W_flatᵀ needs no weight rearrangement.
+/// Done as im2col + one GEMM. col `[B·T, K·Cin]` is tap-major — tap k of row t is input row
+/// t − (K−1−k)·d copied whole — so im2col is K row copies and col2im K vector adds per row; the
+/// weight is permuted to the same (k, c) column order once per forward (`[Cout, K, Cin]`, 12 k
+/// floats for a 64-channel K=3 layer) and its gradient permuted back.
 public final class CausalConv1d {
     public let inChannels: Int
     public let outChannels: Int
@@ -14,7 +16,7 @@ public final class CausalConv1d {
     public let weight: ParameterView
     public let bias: ParameterView
     let store: ParameterStore
-    /// Caches: col `[B·T, Cin·K]` (x itself when K = 1) and the input shape.
+    /// Caches: col `[B·T, K·Cin]` (x itself when K = 1) and the input shape.
     private var columns: [Float] = []
     private var batch = 0, steps = 0
 
@@ -31,43 +33,39 @@ public final class CausalConv1d {
         bias = store.add("\(name).bias", shape: [outChannels], uniformBound: bound, using: &rng)
     }
 
-    /// x `[B, T, Cin]` → col `[B·T, Cin·K]`.
-    /// Each col row is written once, front to back: tap k of output step t reads input row
-    /// t − (K−1−k)·d, or a zero row before the sequence starts, so col needs no zero fill and the
-    /// inner loop has no branch (the earlier scatter, column by column, was 15 % of a TCN prediction).
+    /// x `[B, T, Cin]` → col `[B·T, K·Cin]`, tap-major: col[b·T + t, k·C + c] = x[b, t − (K−1−k)·d, c],
+    /// zero before the sequence starts.
     static func im2col(_ x: [Float], B: Int, T: Int, C: Int, K: Int, dilation: Int) -> [Float] {
         if K == 1 { return x }
         var col = Kernels.uninitialized(B * T * C * K)
-        let zeros = [Float](repeating: 0, count: C)
         x.withUnsafeBufferPointer { xp in
-        zeros.withUnsafeBufferPointer { zp in
             col.withUnsafeMutableBufferPointer { cp in
-                let xBase = xp.baseAddress!, zero = zp.baseAddress!, colBase = cp.baseAddress!
+                let xBase = xp.baseAddress!, colBase = cp.baseAddress!
                 Parallel.chunks(B, minimum: max(1, Kernels.parallelElementwiseMinimum / max(T * C * K, 1))) { batches in
-                    var taps = [UnsafePointer<Float>](repeating: zero, count: K)
                     for b in batches {
                         for t in 0..<T {
+                            let rowOffset: Int = (b &* T &+ t) &* K &* C
                             for k in 0..<K {
+                                let dst = colBase + rowOffset + k &* C
                                 let src = t &- (K &- 1 &- k) &* dilation
-                                let row: Int = (b &* T &+ src) &* C
-                                taps[k] = src >= 0 ? xBase + row : zero
-                            }
-                            let offset: Int = (b &* T &+ t) &* C &* K
-                            let dst = colBase + offset
-                            taps.withUnsafeBufferPointer { tp in
-                                for c in 0..<C { for k in 0..<K { dst[c &* K &+ k] = tp[k][c] } }
+                                if src >= 0 {
+                                    let srcOffset: Int = (b &* T &+ src) &* C
+                                    dst.update(from: xBase + srcOffset, count: C)
+                                } else {
+                                    dst.update(repeating: 0, count: C)
+                                }
                             }
                         }
                     }
                 }
             }
-        }}
+        }
         return col
     }
 
-    /// dCol `[B·T, Cin·K]` → dX `[B, T, Cin]`, the adjoint of `im2col`, as a gather: input row s
-    /// collects tap k from output step s + (K−1−k)·d when that is inside the sequence, so each dX
-    /// element is written once (no zero fill, no read-modify-write scatter).
+    /// dCol `[B·T, K·Cin]` → dX `[B, T, Cin]`, the adjoint of `im2col`, as a gather: input row s
+    /// sums tap k of output row s + (K−1−k)·d over the taps that stay inside the sequence (in
+    /// ascending output row), so each dX row is written once.
     static func col2im(_ dCol: [Float], B: Int, T: Int, C: Int, K: Int, dilation: Int) -> [Float] {
         if K == 1 { return dCol }
         var dx = Kernels.uninitialized(B * T * C)
@@ -79,13 +77,13 @@ public final class CausalConv1d {
                         for s in 0..<T {
                             let offset: Int = (b &* T &+ s) &* C
                             let d = dxBase + offset
-                            for c in 0..<C { d[c] = 0 }
-                            for k in stride(from: K - 1, through: 0, by: -1) {   // t ascending, as the scatter summed
+                            d.update(repeating: 0, count: C)
+                            for k in stride(from: K - 1, through: 0, by: -1) {
                                 let t = s &+ (K &- 1 &- k) &* dilation
                                 guard t < T else { continue }
-                                let row: Int = (b &* T &+ t) &* C &* K
-                                let src = colBase + row + k
-                                for c in 0..<C { d[c] += src[c &* K] }
+                                let srcOffset: Int = (b &* T &+ t) &* K &* C &+ k &* C
+                                let src = colBase + srcOffset
+                                for c in 0..<C { d[c] += src[c] }
                             }
                         }
                     }
@@ -95,14 +93,32 @@ public final class CausalConv1d {
         return dx
     }
 
+    /// The weight `[Cout, Cin, K]` (PyTorch) in col's column order, `[Cout, K, Cin]`.
+    private var tapMajorWeight: [Float] = []
+
+    /// `[Cout, Cin, K]` ↔ `[Cout, K, Cin]`; `inverse` accumulates a tap-major gradient into PyTorch order.
+    static func permuteTaps(_ w: UnsafePointer<Float>, O: Int, C: Int, K: Int) -> [Float] {
+        var out = Kernels.uninitialized(O * C * K)
+        for o in 0..<O { for c in 0..<C { for k in 0..<K { out[(o * K + k) * C + c] = w[(o * C + c) * K + k] } } }
+        return out
+    }
+
+    static func accumulateTapMajor(_ g: [Float], into w: UnsafeMutablePointer<Float>, O: Int, C: Int, K: Int) {
+        for o in 0..<O { for c in 0..<C { for k in 0..<K { w[(o * C + c) * K + k] += g[(o * K + k) * C + c] } } }
+    }
+
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.rank == 3 && x.shape[2] == inChannels, "CausalConv1d(\(inChannels)→\(outChannels)) got \(x.shape)")
         batch = x.shape[0]; steps = x.shape[1]
         let rows = batch * steps, width = inChannels * kernelSize
         columns = CausalConv1d.im2col(x.scalars, B: batch, T: steps, C: inChannels, K: kernelSize, dilation: dilation)
+        tapMajorWeight = kernelSize == 1 ? [] : CausalConv1d.permuteTaps(store.value(weight), O: outChannels, C: inChannels, K: kernelSize)
         var y = Kernels.broadcastRows(store.value(bias), rows: rows, n: outChannels)
-        Kernels.parallelGemm(m: rows, n: outChannels, k: width, a: columns, lda: width, b: store.value(weight), ldb: width,
-                     transposeB: true, c: &y, ldc: outChannels, beta: 1)
+        let w = kernelSize == 1 ? UnsafePointer(store.value(weight)) : nil
+        tapMajorWeight.withUnsafeBufferPointer { tw in
+            Kernels.parallelGemm(m: rows, n: outChannels, k: width, a: columns, lda: width, b: w ?? tw.baseAddress!, ldb: width,
+                                 transposeB: true, c: &y, ldc: outChannels, beta: 1)
+        }
         return Tensor(shape: [batch, steps, outChannels], scalars: y)
     }
 
@@ -141,18 +157,30 @@ public final class CausalConv1d {
         return Tensor(shape: [B, T, O], scalars: y)
     }
 
-    /// dY `[B, T, Cout]` → dX `[B, T, Cin]`; dW += dYᵀ·col, db += Σ dY.
+    /// dY `[B, T, Cout]` → dX `[B, T, Cin]`; dW += dYᵀ·col (permuted back to PyTorch order), db += Σ dY.
     public func backward(_ dY: Tensor) -> Tensor {
         let rows = batch * steps, width = inChannels * kernelSize
-        precondition(dY.count == rows * outChannels, "CausalConv1d backward before forward or with another batch")
-        Kernels.parallelGemm(m: outChannels, n: width, k: rows, a: dY.scalars, lda: outChannels, transposeA: true,
-                     b: columns, ldb: width, c: store.gradient(weight), ldc: width, beta: 1)
-        Kernels.accumulateColumnSums(dY.scalars, rows: rows, n: outChannels, into: store.gradient(bias))
+        precondition(rows > 0 && dY.count == rows * outChannels,
+                     "CausalConv1d backward before forward, with another batch, or after predict (which caches nothing)")
+        let (O, C, K) = (outChannels, inChannels, kernelSize)
+        if K == 1 {
+            Kernels.parallelGemm(m: O, n: width, k: rows, a: dY.scalars, lda: O, transposeA: true,
+                                 b: columns, ldb: width, c: store.gradient(weight), ldc: width, beta: 1)
+        } else {
+            var dW = Kernels.uninitialized(O * width)
+            Kernels.parallelGemm(m: O, n: width, k: rows, a: dY.scalars, lda: O, transposeA: true,
+                                 b: columns, ldb: width, c: &dW, ldc: width)
+            CausalConv1d.accumulateTapMajor(dW, into: store.gradient(weight), O: O, C: C, K: K)
+        }
+        Kernels.accumulateColumnSums(dY.scalars, rows: rows, n: O, into: store.gradient(bias))
         var dCol = Kernels.uninitialized(rows * width)
-        Kernels.parallelGemm(m: rows, n: width, k: outChannels, a: dY.scalars, lda: outChannels, b: store.value(weight),
-                     ldb: width, c: &dCol, ldc: width)
-        let dx = CausalConv1d.col2im(dCol, B: batch, T: steps, C: inChannels, K: kernelSize, dilation: dilation)
-        return Tensor(shape: [batch, steps, inChannels], scalars: dx)
+        let w = K == 1 ? UnsafePointer(store.value(weight)) : nil
+        tapMajorWeight.withUnsafeBufferPointer { tw in
+            Kernels.parallelGemm(m: rows, n: width, k: O, a: dY.scalars, lda: O, b: w ?? tw.baseAddress!,
+                                 ldb: width, c: &dCol, ldc: width)
+        }
+        let dx = CausalConv1d.col2im(dCol, B: batch, T: steps, C: C, K: K, dilation: dilation)
+        return Tensor(shape: [batch, steps, C], scalars: dx)
     }
 
     /// Reference kernel: the defining sum as direct loops in Double (tests compare the GEMM path to it).
@@ -180,7 +208,8 @@ public final class TemporalBlock {
     public let conv1: CausalConv1d
     public let conv2: CausalConv1d
     public let down: CausalConv1d?
-    let relu1 = ActivationLayer(.relu), relu2 = ActivationLayer(.relu), reluOut = ActivationLayer(.relu)
+    let reluOut = ActivationLayer(.relu)
+    /// Each does its ReLU too (`Dropout.reluThenDrop`, one fused pass).
     let drop1: Dropout, drop2: Dropout
 
     public init(_ name: String, in cin: Int, out cout: Int, kernelSize: Int, dilation: Int, dropout: Float,
@@ -199,8 +228,10 @@ public final class TemporalBlock {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         cached = training
         if !training { return predict(x) }
-        var y = drop1.forward(relu1.forward(conv1.forward(x)), training: training)
-        y = drop2.forward(relu2.forward(conv2.forward(y)), training: training)
+        var h = conv1.forward(x)
+        drop1.reluThenDrop(&h, training: training)
+        var y = conv2.forward(h)
+        drop2.reluThenDrop(&y, training: training)
         let residual = down?.forward(x) ?? x
         return reluOut.forward(y + residual)
     }
@@ -226,7 +257,7 @@ public final class TemporalBlock {
     public func backward(_ dOut: Tensor) -> Tensor {
         precondition(cached, "TemporalBlock.backward needs a forward with training: true (evaluation caches nothing)")
         let dSum = reluOut.backward(dOut)
-        var dX = conv1.backward(relu1.backward(drop1.backward(conv2.backward(relu2.backward(drop2.backward(dSum))))))
+        var dX = conv1.backward(drop1.backward(conv2.backward(drop2.backward(dSum))))
         dX.addScaled(down?.backward(dSum) ?? dSum)
         return dX
     }
