@@ -7,15 +7,19 @@ import ONNXExport
 import TensorCore
 import Training
 
-/// `aslsh-bench predict [--runs N] [--archs mlp,lstm,tcn]`: ASLPredictor single-sample latency (median, p99, after
-/// warm-up) and batch-256 throughput for the peer's models (`../shared/peers/common.py` SPECS:
-/// MLP 2×256 T=1 26 classes, LSTM 2×128 T=32 50 classes, TCN 4×64 k=3 T=32 50 classes), on the
-/// checkpoint backend. Peer, same run: the same model exported by `ONNXExporter`, run by
-/// onnxruntime (1 intra-op thread, batch 1, the same inputs) — when python3 has onnxruntime.
+/// `aslsh-bench predict [--runs N] [--rounds R] [--archs mlp,lstm,tcn]`: ASLPredictor single-sample
+/// latency (median, p99, after warm-up) and batch-256 throughput for the peer's models
+/// (`../shared/peers/common.py` SPECS: MLP 2×256 T=1 26 classes, LSTM 2×128 T=32 50 classes, TCN
+/// 4×64 k=3 T=32 50 classes), on the checkpoint backend. Peer, same run: the same model exported by
+/// `ONNXExporter`, run by onnxruntime (1 intra-op thread, batch 1, the same inputs) in a Python
+/// process kept open, when python3 has onnxruntime. The single-sample runs alternate between the
+/// two sides in R rounds (default 5) of N/R runs, so a change in machine load hits both alike.
 func runPredictBench(_ arguments: [String]) throws {
     let runs = arguments.firstIndex(of: "--runs").flatMap { Int(arguments[$0 + 1]) } ?? 2000
+    let rounds = max(1, arguments.firstIndex(of: "--rounds").flatMap { Int(arguments[$0 + 1]) } ?? 5)
     BLASThreads.count = 1
-    print("ASLPredictor (checkpoint backend, 1 thread): single sample = raw [T,21,3] → normalise → forward → softmax → sorted")
+    print("ASLPredictor (checkpoint backend, 1 thread): single sample = raw [T,21,3] → normalise → forward → softmax → sorted;"
+          + " \(rounds) rounds alternating with onnxruntime")
     print("model      T  classes  b1 median µs  b1 p99 µs  forward-only median µs  b256 samples/s  onnxruntime b1 µs  b256/s")
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("aslsh-predict-bench-\(getpid())")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -30,14 +34,21 @@ func runPredictBench(_ arguments: [String]) throws {
         let predictor = try ASLPredictor(backend: CheckpointBackend(model: model, metadata: meta, source: URL(fileURLWithPath: "bench")))
         var rng = SeededRandom(seed: 7)
         let samples = (0..<256).map { _ in Tensor(shape: [T, 21, 3], scalars: (0..<(T * 63)).map { _ in rng.uniform() }) }
-        // Batch 1, end to end.
+        let onnx = work.appendingPathComponent("\(architecture.rawValue).onnx")
+        try ONNXExporter.write(model: model, metadata: meta, to: onnx)
+        let peer = OnnxruntimePeer(onnx: onnx, T: T)
+        defer { peer?.close() }
+        // Batch 1, end to end, alternating with the peer.
         for i in 0..<200 { _ = try predictor.predictDistribution(samples[i % 256]) }
-        var times: [Double] = []
+        var times: [Double] = [], peerTimes: [Double] = []
         times.reserveCapacity(runs)
-        for i in 0..<runs {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try predictor.predictDistribution(samples[i % 256])
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3)
+        for _ in 0..<rounds {
+            for i in 0..<(runs / rounds) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try predictor.predictDistribution(samples[i % 256])
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3)
+            }
+            peerTimes += peer?.singleSampleTimes(runs / rounds) ?? []
         }
         times.sort()
         let p99 = times[min(times.count - 1, Int(Double(times.count) * 0.99))]
@@ -58,47 +69,89 @@ func runPredictBench(_ arguments: [String]) throws {
             _ = try predictor.predictBatch(samples, k: 1)
             batch.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
-        let onnx = work.appendingPathComponent("\(architecture.rawValue).onnx")
-        try ONNXExporter.write(model: model, metadata: meta, to: onnx)
-        let peer = onnxruntimeLatency(onnx, T: T, runs: runs)
+        let peerB1 = peerTimes.isEmpty ? nil : median(peerTimes)
+        let peerB256 = peer?.batchThroughput(20)
         print(String(format: "%-6@ %5d  %7d  %12.1f  %9.1f  %22.1f  %14.0f  %17@  %6@", architecture.rawValue as NSString, T, classes,
                      median(times), p99, median(forward), 256 / median(batch),
-                     (peer.map { String(format: "%.1f", $0.b1) } ?? "n/a") as NSString, (peer.map { String(format: "%.0f", $0.b256) } ?? "n/a") as NSString))
+                     (peerB1.map { String(format: "%.1f", $0) } ?? "n/a") as NSString, (peerB256.map { String(format: "%.0f", $0) } ?? "n/a") as NSString))
         BenchSummary.record("predict", "\(architecture.rawValue) T=\(T), 1 sample", ours: median(times), unit: "µs",
-                            peer: peer.map { ("onnxruntime", $0.b1) }, lowerIsBetter: true)
+                            peer: peerB1.map { ("onnxruntime", $0) }, lowerIsBetter: true)
     }
 }
 
-/// onnxruntime on the exported file, 1 thread: median batch-1 latency (µs) and batch-256
-/// throughput (samples/s); nil when python3 or onnxruntime is missing.
-private func onnxruntimeLatency(_ onnx: URL, T: Int, runs: Int) -> (b1: Double, b256: Double)? {
-    let script = """
+/// onnxruntime on the exported file, 1 intra-op thread, in a Python process that stays open
+/// between requests (`b1 N`: N single-sample runs, their times in µs; `b256 N`: samples/s, median
+/// of N batch-256 runs). nil when python3 or onnxruntime is missing.
+private final class OnnxruntimePeer {
+    private let process = Process()
+    private let input: FileHandle
+    private let output: FileHandle
+    private var buffered = Data()
+
+    private static let script = """
     import sys, time, numpy as np, onnxruntime as ort
-    path, T, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    path, T = sys.argv[1], int(sys.argv[2])
     o = ort.SessionOptions(); o.intra_op_num_threads = 1; o.inter_op_num_threads = 1
     s = ort.InferenceSession(path, o, providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(7)
     x = rng.random((256, T, 21, 3), dtype=np.float32); m = np.ones((256, T), np.float32)
     for i in range(200): s.run(None, {"landmarks": x[i:i+1], "mask": m[i:i+1]})
-    ts = []
-    for i in range(runs):
-        a = time.perf_counter(); s.run(None, {"landmarks": x[i % 256:i % 256 + 1], "mask": m[i % 256:i % 256 + 1]}); ts.append(time.perf_counter() - a)
-    for _ in range(3): s.run(None, {"landmarks": x, "mask": m})
-    bs = []
-    for _ in range(20):
-        a = time.perf_counter(); s.run(None, {"landmarks": x, "mask": m}); bs.append(time.perf_counter() - a)
-    print(sorted(ts)[len(ts) // 2] * 1e6, 256 / sorted(bs)[len(bs) // 2])
+    print("ready", flush=True)
+    for line in sys.stdin:
+        cmd, n = line.split(); n = int(n)
+        if cmd == "b1":
+            ts = []
+            for i in range(n):
+                a = time.perf_counter(); s.run(None, {"landmarks": x[i % 256:i % 256 + 1], "mask": m[i % 256:i % 256 + 1]})
+                ts.append((time.perf_counter() - a) * 1e6)
+            print(" ".join("%.2f" % t for t in ts), flush=True)
+        else:
+            for _ in range(3): s.run(None, {"landmarks": x, "mask": m})
+            bs = []
+            for _ in range(n):
+                a = time.perf_counter(); s.run(None, {"landmarks": x, "mask": m}); bs.append(time.perf_counter() - a)
+            print(256 / sorted(bs)[len(bs) // 2], flush=True)
     """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script, onnx.path, String(T), String(runs)]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return nil }
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    let numbers = output.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-    guard process.terminationStatus == 0, numbers.count == 2 else { return nil }
-    return (numbers[0], numbers[1])
+
+    init?(onnx: URL, T: Int) {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", Self.script, onnx.path, String(T)]
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        input = stdin.fileHandleForWriting
+        output = stdout.fileHandleForReading
+        guard (try? process.run()) != nil, readLine() == "ready" else { close(); return nil }
+    }
+
+    func singleSampleTimes(_ n: Int) -> [Double]? {
+        request("b1 \(n)").map { $0.split(separator: " ").compactMap { Double($0) } }
+    }
+
+    func batchThroughput(_ n: Int) -> Double? { request("b256 \(n)").flatMap { Double($0) } }
+
+    func close() {
+        try? input.close()
+        if process.isRunning { process.terminate() }
+    }
+
+    private func request(_ line: String) -> String? {
+        guard process.isRunning else { return nil }
+        input.write(Data((line + "\n").utf8))
+        return readLine()
+    }
+
+    private func readLine() -> String? {
+        while true {
+            if let newline = buffered.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffered[buffered.startIndex..<newline], as: UTF8.self)
+                buffered = Data(buffered[(newline + 1)...])
+                return line
+            }
+            let chunk = output.availableData
+            if chunk.isEmpty { return nil }   // the process ended
+            buffered += chunk
+        }
+    }
 }

@@ -70,9 +70,26 @@ public final class Adam: Optimizer {
             v.withUnsafeMutableBufferPointer { vb in
                 let mp = mb.baseAddress!, vp = vb.baseAddress!
                 // Every element updates on its own, so blocks of the flat store run in parallel.
+                // Eight lanes at a time, written out because the four pointers may alias as far as
+                // the compiler knows, so it kept the loop scalar (30 % of MLP training was this
+                // loop's sqrt and divide). Lane-wise IEEE sqrt/div: bit-identical to the scalar tail.
                 Parallel.chunks(n, minimum: Kernels.parallelElementwiseMinimum) { r in
-                    if decoupled { for i in r { p[i] *= decay } }
-                    for i in r {
+                    typealias V = SIMD8<Float>
+                    var i = r.lowerBound
+                    while i + 8 <= r.upperBound {
+                        var pv = Kernels.load8(p + i)
+                        if decoupled { pv *= decay }
+                        let gi = Kernels.load8(g + i) + l2 * pv
+                        let mi = b1 * Kernels.load8(mp + i) + (1 - b1) * gi
+                        let vi = b2 * Kernels.load8(vp + i) + (1 - b2) * gi * gi
+                        Kernels.store8(mi, mp + i)
+                        Kernels.store8(vi, vp + i)
+                        pv -= stepSize * (mi / (vi.squareRoot() / bc2Sqrt + e))
+                        Kernels.store8(pv, p + i)
+                        i += 8
+                    }
+                    for i in i..<r.upperBound {
+                        if decoupled { p[i] *= decay }
                         let gi = g[i] + l2 * p[i]
                         let mi = b1 * mp[i] + (1 - b1) * gi
                         let vi = b2 * vp[i] + (1 - b2) * gi * gi
