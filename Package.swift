@@ -14,13 +14,15 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
 /// Code generation for the TFLite and NN kernels: Haswell's AVX2 when the building machine has it (read
 /// from /proc/cpuinfo, like -march=native: the binary is for the machine that builds it), so
 /// SIMD8<Float> is one ymm register instead of two SSE halves. Swift never contracts a·b + c into
-/// an FMA, so results are bit-identical to the baseline build. `ASLSH_PORTABLE=1 swift build`
+/// an FMA, so results are bit-identical to the baseline build — except where NeuralNets' prediction
+/// kernels ask for fused multiply-adds (`Kernels.multiplyAdd`), which they do only when
+/// `ASLSH_FMA` is defined (here), since without the instruction each lane would be a libm call. `ASLSH_PORTABLE=1 swift build`
 /// makes a binary for any x86-64 CPU (e.g. to copy to an older machine).
 #if arch(x86_64)
 let hostHasAVX2 = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
     .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").contains("avx2") ?? false
 let vectorISA: [SwiftSetting] = ProcessInfo.processInfo.environment["ASLSH_PORTABLE"] == "1" || !hostHasAVX2
-    ? [] : [.unsafeFlags(["-target-cpu", "haswell"])]
+    ? [] : [.unsafeFlags(["-target-cpu", "haswell"]), .define("ASLSH_FMA")]
 #else
 let vectorISA: [SwiftSetting] = []
 #endif

@@ -3,8 +3,8 @@
 /// operands on every call, which for a TCN prediction (m = 32 time steps, n = 64, k = 64…192)
 /// cost as much as the multiply itself; here the weights are packed once per parameter
 /// generation by the layer and A is read in place. Register block: 4 rows × 16 columns (eight
-/// SIMD8 accumulators, fused multiply-adds: `addProduct` is one vfmadd, where `+= a * b` stays a
-/// multiply and an add); column tails in 8-lane and scalar steps, row tails one row at a time.
+/// SIMD8 accumulators, fused multiply-adds where the hardware has them: `multiplyAdd`); column
+/// tails in 8-lane and scalar steps, row tails one row at a time.
 /// The reference is `Kernels.gemm` (tests compare).
 extension Kernels {
     typealias V8 = SIMD8<Float>
@@ -24,8 +24,8 @@ extension Kernels {
                     let wl = load8(w), wh = load8(w + 8)
                     let s0 = V8(repeating: a0[q]), s1 = V8(repeating: a1[q])
                     let s2 = V8(repeating: a2[q]), s3 = V8(repeating: a3[q])
-                    x0.addProduct(wl, s0); y0.addProduct(wh, s0); x1.addProduct(wl, s1); y1.addProduct(wh, s1)
-                    x2.addProduct(wl, s2); y2.addProduct(wh, s2); x3.addProduct(wl, s3); y3.addProduct(wh, s3)
+                    multiplyAdd(&x0, wl, s0); multiplyAdd(&y0, wh, s0); multiplyAdd(&x1, wl, s1); multiplyAdd(&y1, wh, s1)
+                    multiplyAdd(&x2, wl, s2); multiplyAdd(&y2, wh, s2); multiplyAdd(&x3, wl, s3); multiplyAdd(&y3, wh, s3)
                     w += n
                 }
                 store8(x0, c0 + j); store8(y0, c0 + j + 8); store8(x1, c1 + j); store8(y1, c1 + j + 8)
@@ -48,17 +48,28 @@ extension Kernels {
             while j + 8 <= n {
                 var x = load8(cr + j)
                 var w = p + j
-                for q in 0..<k { x.addProduct(load8(w), V8(repeating: ar[q])); w += n }
+                for q in 0..<k { multiplyAdd(&x, load8(w), V8(repeating: ar[q])); w += n }
                 store8(x, cr + j)
                 j += 8
             }
             while j < n {
                 var s = cr[j]
-                for q in 0..<k { s.addProduct(ar[q], p[q &* n &+ j]) }
+                for q in 0..<k { s += ar[q] * p[q &* n &+ j] }
                 cr[j] = s
                 j += 1
             }
         }
+    }
+
+    /// acc += a·b lane-wise: one fused vfmadd where the build targets FMA hardware (`ASLSH_FMA`,
+    /// set with AVX2 in Package.swift), else a multiply and an add (an FMA without the instruction
+    /// would be a libm call per lane).
+    @inline(__always) static func multiplyAdd(_ acc: inout V8, _ a: V8, _ b: V8) {
+        #if ASLSH_FMA
+        acc.addProduct(a, b)
+        #else
+        acc += a * b
+        #endif
     }
 
     @inline(__always) static func load8(_ p: UnsafePointer<Float>) -> V8 { UnsafeRawPointer(p).loadUnaligned(as: V8.self) }

@@ -137,16 +137,16 @@ extension Kernels {
             var k = 0
             while k + 2 <= H {
                 let h0 = V(repeating: hIn[k]), h1 = V(repeating: hIn[k + 1])
-                i0.addProduct(VectorMath.load(p), h0); f0.addProduct(VectorMath.load(p + 8), h0)
-                g0.addProduct(VectorMath.load(p + 16), h0); o0.addProduct(VectorMath.load(p + 24), h0)
-                i1.addProduct(VectorMath.load(p + 32), h1); f1.addProduct(VectorMath.load(p + 40), h1)
-                g1.addProduct(VectorMath.load(p + 48), h1); o1.addProduct(VectorMath.load(p + 56), h1)
+                multiplyAdd(&i0, VectorMath.load(p), h0); multiplyAdd(&f0, VectorMath.load(p + 8), h0)
+                multiplyAdd(&g0, VectorMath.load(p + 16), h0); multiplyAdd(&o0, VectorMath.load(p + 24), h0)
+                multiplyAdd(&i1, VectorMath.load(p + 32), h1); multiplyAdd(&f1, VectorMath.load(p + 40), h1)
+                multiplyAdd(&g1, VectorMath.load(p + 48), h1); multiplyAdd(&o1, VectorMath.load(p + 56), h1)
                 p += 64; k += 2
             }
             if k < H {
                 let h0 = V(repeating: hIn[k])
-                i0.addProduct(VectorMath.load(p), h0); f0.addProduct(VectorMath.load(p + 8), h0)
-                g0.addProduct(VectorMath.load(p + 16), h0); o0.addProduct(VectorMath.load(p + 24), h0)
+                multiplyAdd(&i0, VectorMath.load(p), h0); multiplyAdd(&f0, VectorMath.load(p + 8), h0)
+                multiplyAdd(&g0, VectorMath.load(p + 16), h0); multiplyAdd(&o0, VectorMath.load(p + 24), h0)
             }
             let ig = VectorMath.sigmoid(i0 + i1), fg = VectorMath.sigmoid(f0 + f1)
             let gg = VectorMath.tanh(g0 + g1), og = VectorMath.sigmoid(o0 + o1)
