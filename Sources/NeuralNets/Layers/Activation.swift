@@ -96,14 +96,19 @@ public final class Dropout {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         guard training, probability > 0 else { mask = []; return x }
         drawMask(count: x.count)
-        var y = x.scalars
+        return timesMask(x)
+    }
+
+    /// t ⊙ mask: the forward of the kept values and the backward of their gradients alike.
+    private func timesMask(_ t: Tensor) -> Tensor {
+        var out = t.scalars
         mask.withUnsafeBufferPointer { mb in
-            y.withUnsafeMutableBufferPointer { yb in
-                let m = mb.baseAddress!, yp = yb.baseAddress!
-                Parallel.chunks(yb.count, minimum: Kernels.parallelElementwiseMinimum) { r in for i in r { yp[i] *= m[i] } }
+            out.withUnsafeMutableBufferPointer { ob in
+                let m = mb.baseAddress!, o = ob.baseAddress!
+                Parallel.chunks(ob.count, minimum: Kernels.parallelElementwiseMinimum) { r in for i in r { o[i] *= m[i] } }
             }
         }
-        return Tensor(shape: x.shape, scalars: y)
+        return Tensor(shape: t.shape, scalars: out)
     }
 
     /// mask `[n]` ← 0 with probability p, else 1/(1−p). A value is dropped when a 32-bit uniform
@@ -158,14 +163,7 @@ public final class Dropout {
 
     public func backward(_ dY: Tensor) -> Tensor {
         guard !mask.isEmpty else { return dY }
-        var dX = dY.scalars
-        mask.withUnsafeBufferPointer { mb in
-            dX.withUnsafeMutableBufferPointer { db in
-                let m = mb.baseAddress!, d = db.baseAddress!
-                Parallel.chunks(db.count, minimum: Kernels.parallelElementwiseMinimum) { r in for i in r { d[i] *= m[i] } }
-            }
-        }
-        return Tensor(shape: dY.shape, scalars: dX)
+        return timesMask(dY)
     }
 }
 
