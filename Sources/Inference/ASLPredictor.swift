@@ -149,8 +149,7 @@ public final class ASLPredictor {
         let logits = try backend.logits(x: Tensor(shape: [clips.count, T, 21, 3], scalars: values),
                                         mask: Tensor(shape: [clips.count, T], scalars: mask))
         return (0..<clips.count).map { b in
-            let all = scores(logits.scalars[(b * C)..<((b + 1) * C)], sorted: true)
-            return k.map { Array(all.prefix(max(1, $0))) } ?? all
+            scores(logits.scalars[(b * C)..<((b + 1) * C)], sorted: true, k: k)
         }
     }
 
@@ -163,17 +162,32 @@ public final class ASLPredictor {
         }
     }
 
-    /// Softmax of one row of logits (max-subtracted, summed in Double) as scores.
-    func scores(_ logits: ArraySlice<Float>, sorted: Bool) -> [ClassScore] {
+    /// Softmax of one row of logits (max-subtracted, exponentials and sum in Double) as scores:
+    /// in class order, or best first (ties by class index) keeping the best `k` when given. Only the
+    /// returned classes become `ClassScore`s — sorting the indices instead of the scores, each
+    /// holding a label string, was the largest cost of a batch-256 MLP prediction after the GEMMs.
+    func scores(_ logits: ArraySlice<Float>, sorted: Bool, k: Int? = nil) -> [ClassScore] {
         let top = logits.max() ?? 0
+        let base = logits.startIndex, n = logits.count
+        var e = [Double](repeating: 0, count: n)
         var sum = 0.0
-        for v in logits { sum += Foundation.exp(Double(v - top)) }
-        let base = logits.startIndex
-        var result = logits.indices.map { i in
-            ClassScore(label: metadata.labelNames[i - base], classIndex: i - base,
-                       confidence: Float(Foundation.exp(Double(logits[i] - top)) / sum))
+        for i in 0..<n { e[i] = Foundation.exp(Double(logits[base + i] - top)); sum += e[i] }
+        let confidence = e.map { Float($0 / sum) }
+        var order = Array(0..<n)
+        let wanted = min(n, max(1, k ?? n))
+        if sorted && wanted * 4 <= n {
+            // A few of many (top-1 of a batch): k scans, each keeping the first of equal maxima.
+            var taken = [Bool](repeating: false, count: n)
+            order = (0..<wanted).map { _ in
+                var best = -1
+                for i in 0..<n where !taken[i] && (best < 0 || confidence[i] > confidence[best]) { best = i }
+                taken[best] = true
+                return best
+            }
+        } else if sorted {
+            order.sort { confidence[$0] != confidence[$1] ? confidence[$0] > confidence[$1] : $0 < $1 }
+            order.removeSubrange(wanted...)
         }
-        if sorted { result.sort { $0.confidence != $1.confidence ? $0.confidence > $1.confidence : $0.classIndex < $1.classIndex } }
-        return result
+        return order.map { ClassScore(label: metadata.labelNames[$0], classIndex: $0, confidence: confidence[$0]) }
     }
 }

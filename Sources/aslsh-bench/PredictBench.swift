@@ -7,17 +7,19 @@ import ONNXExport
 import TensorCore
 import Training
 
-/// `aslsh-bench predict [--runs N] [--rounds R] [--archs mlp,lstm,tcn]`: ASLPredictor single-sample
+/// `aslsh-bench predict [--runs N] [--rounds R] [--batches N] [--archs mlp,lstm,tcn]`: ASLPredictor single-sample
 /// latency (median, p99, after warm-up) and batch-256 throughput for the peer's models
 /// (`../shared/peers/common.py` SPECS: MLP 2×256 T=1 26 classes, LSTM 2×128 T=32 50 classes, TCN
 /// 4×64 k=3 T=32 50 classes), on the checkpoint backend. Peer, same run: the same model exported by
 /// `ONNXExporter`, run by onnxruntime (1 intra-op thread, batch 1, the same inputs) in a Python
-/// process kept open, when python3 has onnxruntime. The single-sample runs alternate between the
+/// process kept open, when python3 has onnxruntime. Batch 256: median of `--batches` runs (default 20). The single-sample runs alternate between the
 /// two sides in R rounds (default 5) of N/R runs, so a change in machine load hits both alike.
 func runPredictBench(_ arguments: [String]) throws {
     let runs = arguments.firstIndex(of: "--runs").flatMap { Int(arguments[$0 + 1]) } ?? 2000
     let rounds = max(1, arguments.firstIndex(of: "--rounds").flatMap { Int(arguments[$0 + 1]) } ?? 5)
+    let batches = max(1, arguments.firstIndex(of: "--batches").flatMap { Int(arguments[$0 + 1]) } ?? 20)
     BLASThreads.count = 1
+    NNThreads.count = 1   // one thread per side, as onnxruntime's intra_op_num_threads = 1
     print("ASLPredictor (checkpoint backend, 1 thread): single sample = raw [T,21,3] → normalise → forward → softmax → sorted;"
           + " \(rounds) rounds alternating with onnxruntime")
     print("model      T  classes  b1 median µs  b1 p99 µs  forward-only median µs  b256 samples/s  onnxruntime b1 µs  b256/s")
@@ -64,13 +66,13 @@ func runPredictBench(_ arguments: [String]) throws {
         // Batch 256, end to end (preparation included).
         for _ in 0..<3 { _ = try predictor.predictBatch(samples, k: 1) }
         var batch: [Double] = []
-        for _ in 0..<20 {
+        for _ in 0..<batches {
             let start = DispatchTime.now().uptimeNanoseconds
             _ = try predictor.predictBatch(samples, k: 1)
             batch.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         let peerB1 = peerTimes.isEmpty ? nil : median(peerTimes)
-        let peerB256 = peer?.batchThroughput(20)
+        let peerB256 = peer?.batchThroughput(batches)
         print(String(format: "%-6@ %5d  %7d  %12.1f  %9.1f  %22.1f  %14.0f  %17@  %6@", architecture.rawValue as NSString, T, classes,
                      median(times), p99, median(forward), 256 / median(batch),
                      (peerB1.map { String(format: "%.1f", $0) } ?? "n/a") as NSString, (peerB256.map { String(format: "%.0f", $0) } ?? "n/a") as NSString))

@@ -85,6 +85,31 @@ final class PredictorTests: XCTestCase {
         XCTAssertEqual(try predictor.predictTopK(frame, k: 2), try predictor.predictTopK(Tensor(shape: [1, 63], scalars: samples[0].scalars), k: 2))
     }
 
+    /// Scores: the k-scan selection (a few of many classes) and the full sort agree, ties go to
+    /// the lower class index, and the unsorted form is the softmax in class order.
+    func testScoreSelectionMatchesTheFullSortWithTies() throws {
+        let fx = try letters()
+        let predictor = try ASLPredictor(modelFile: fx.checkpoint)
+        let n = predictor.labelNames.count
+        XCTAssertGreaterThanOrEqual(n, 8)
+        var logits = (0..<n).map { Float(($0 * 7) % 5) * 0.5 }   // many equal values
+        logits[n - 1] = 3   // the unique best is the last class (the others are 0…2)
+        let all = predictor.scores(logits[...], sorted: true)
+        XCTAssertEqual(all.count, n)
+        XCTAssertEqual(all[0].classIndex, n - 1)
+        for (a, b) in zip(all, all.dropFirst()) {
+            XCTAssertTrue(a.confidence > b.confidence || (a.confidence == b.confidence && a.classIndex < b.classIndex), "\(a) before \(b)")
+        }
+        for k in [1, 2, n / 4, n / 2, n] {
+            XCTAssertEqual(predictor.scores(logits[...], sorted: true, k: k), Array(all.prefix(k)), "k \(k)")
+        }
+        let plain = predictor.scores(logits[...], sorted: false)
+        XCTAssertEqual(plain.map(\.classIndex), Array(0..<n))
+        let top = logits.max()!
+        let sum = logits.map { exp(Double($0 - top)) }.reduce(0, +)
+        for (i, score) in plain.enumerated() { XCTAssertEqual(Double(score.confidence), exp(Double(logits[i] - top)) / sum, accuracy: 1e-7) }
+    }
+
     /// Sequence clips of other lengths are normalised and resampled exactly as `build
     /// --sequence-length T` does, and the TCN/LSTM see what `forward` would.
     func testSequenceInputsMatchTheDatasetBuilder() throws {
