@@ -195,54 +195,63 @@ public enum ClipExtraction {
         var trackerOptions = options.tracker
         trackerOptions.staticImageMode = false
         // One tracker per worker: clips are independent, so `workers` clips run at once, each on
-        // its own core (the interpreter and BLAS stay single-threaded inside a worker).
+        // its own core (the interpreter and BLAS stay single-threaded inside a worker). The workers
+        // share one queue of clips — a worker that finishes a short clip takes the next one at once
+        // (pairs of clips used to wait for the longer of the two) — while this thread writes the
+        // results in input order, so the manifest, the log and `--resume` do not depend on timing.
         let workers = max(1, min(options.workers, inputs.count))
         let trackers = try (0..<workers).map { _ in try HandTracker(options: trackerOptions, modelDirectory: options.modelDirectory) }
         let done = previousRecords(writer.manifestURL, resume: options.resume)
-        var log: [String] = []
-        var next = 0
-        while next < inputs.count {
-            try hooks.report(next, of: inputs.count, inputs[next].clipID, writer: writer)
-            let batch = Array(next..<min(next + workers, inputs.count)).filter { done[inputs[$0].clipID] == nil }
-            var results = [Result<(LandmarkClip, Double, String?), Error>?](repeating: nil, count: batch.count)
-            let lock = NSLock()
-            DispatchQueue.concurrentPerform(iterations: batch.count) { k in
-                let outcome = Result { try extract(inputs[batch[k]], tracker: trackers[k], options: options, isCancelled: hooks.isCancelled) }
-                lock.lock(); results[k] = outcome.map { ($0.0, $0.fps, $0.handedness) }; lock.unlock()
-            }
-            for i in next..<min(next + workers, inputs.count) {
-                let input = inputs[i]
-                if let record = done[input.clipID] { writer.adopt(record); continue }
-                switch results[batch.firstIndex(of: i)!]! {
-                case .failure(ExtractionError.interrupted):
-                    // Ctrl-C inside a clip: half-tracked clips are not written.
-                    _ = try writer.finish()
-                    throw ExtractionError.cancelled(done: i, total: inputs.count, manifest: writer.manifestURL)
-                case .failure(let error as MediaError):
-                    // A corrupt or missing video fails that clip; the batch goes on.
-                    writer.skip("unreadable video")
-                    log.append("\(input.clipID): failed: \(error)")
-                case .failure(let error):
-                    throw error
-                case .success(let (clip, fps, handedness)):
-                    guard clip.frameCount > 0 else {
-                        writer.skip("no frames in span")
-                        log.append("\(input.clipID): no decoded frame within [\(input.start ?? 0), \(input.end.map { "\($0)" } ?? "end")]")
-                        continue
-                    }
-                    if clip.detectedFrames < clip.frameCount {
-                        log.append("\(input.clipID): hand detected in \(clip.detectedFrames)/\(clip.frameCount) frames")
-                    }
-                    var metadata: [String: JSONValue] = ["frames_read": .int(clip.frameCount)]
-                    if let handedness { metadata["handedness"] = .string(handedness) }
-                    var stored = clip
-                    if let length = options.sequenceLength { stored = clip.resampled(to: length) }
-                    try writer.add(stored, clipID: input.clipID, label: input.label, labelIndex: input.labelIndex,
-                                   sourceFile: input.video.path, signer: input.signer, split: input.split, hasZ: true,
-                                   fps: fps / Double(max(1, options.frameSkip)), metadata: metadata)
+        // Up to 4 clips per worker ahead of the writer; one worker runs in step with it (a clip is
+        // handed out once the previous one is written), so Ctrl-C between clips is exact.
+        let queue = ExtractionQueue(count: inputs.count, lookahead: workers == 1 ? 1 : 4 * workers,
+                                    skip: { done[inputs[$0].clipID] != nil })
+        let group = DispatchGroup()
+        let clips = inputs   // an immutable copy for the workers
+        for tracker in trackers {
+            DispatchQueue.global().async(group: group) {
+                while let i = queue.take() {
+                    let outcome = Result { try extract(clips[i], tracker: tracker, options: options, isCancelled: hooks.isCancelled) }
+                    queue.put(i, outcome.map { ($0.0, $0.fps, $0.handedness) })
                 }
             }
-            next = min(next + workers, inputs.count)
+        }
+        // However this loop ends (done, Ctrl-C, an error), no worker is left running.
+        defer { queue.stop(); group.wait() }
+        var log: [String] = []
+        for i in 0..<inputs.count {
+            try hooks.report(i, of: inputs.count, inputs[i].clipID, writer: writer)
+            queue.reached(i)
+            let input = inputs[i]
+            if let record = done[input.clipID] { writer.adopt(record); continue }
+            switch queue.result(i) {
+            case .failure(ExtractionError.interrupted):
+                // Ctrl-C inside a clip: half-tracked clips are not written.
+                _ = try writer.finish()
+                throw ExtractionError.cancelled(done: i, total: inputs.count, manifest: writer.manifestURL)
+            case .failure(let error as MediaError):
+                // A corrupt or missing video fails that clip; the batch goes on.
+                writer.skip("unreadable video")
+                log.append("\(input.clipID): failed: \(error)")
+            case .failure(let error):
+                throw error
+            case .success(let (clip, fps, handedness)):
+                guard clip.frameCount > 0 else {
+                    writer.skip("no frames in span")
+                    log.append("\(input.clipID): no decoded frame within [\(input.start ?? 0), \(input.end.map { "\($0)" } ?? "end")]")
+                    continue
+                }
+                if clip.detectedFrames < clip.frameCount {
+                    log.append("\(input.clipID): hand detected in \(clip.detectedFrames)/\(clip.frameCount) frames")
+                }
+                var metadata: [String: JSONValue] = ["frames_read": .int(clip.frameCount)]
+                if let handedness { metadata["handedness"] = .string(handedness) }
+                var stored = clip
+                if let length = options.sequenceLength { stored = clip.resampled(to: length) }
+                try writer.add(stored, clipID: input.clipID, label: input.label, labelIndex: input.labelIndex,
+                               sourceFile: input.video.path, signer: input.signer, split: input.split, hasZ: true,
+                               fps: fps / Double(max(1, options.frameSkip)), metadata: metadata)
+            }
         }
         hooks.progress(inputs.count, inputs.count, "")
         // The detection-failure log beside the manifest: every clip with a missed frame or a failure.
@@ -323,4 +332,56 @@ func previousRecords(_ manifest: URL, resume: Bool) -> [String: LandmarkRecord] 
         result[record.clipID] = record
     }
     return result
+}
+
+/// The clips of one `extract` run shared by its workers: `take` hands out the next clip to track
+/// (skipping ones already done, and at most `lookahead` clips ahead of the writer, which bounds
+/// the finished results held in memory), `put` stores a clip's outcome, and `result(i)` — called
+/// by the writer in input order — waits for clip i and hands its outcome over.
+final class ExtractionQueue: @unchecked Sendable {
+    typealias Outcome = Result<(LandmarkClip, Double, String?), Error>
+    private let condition = NSCondition()
+    private let count: Int, lookahead: Int
+    private let skip: (Int) -> Bool
+    private var next = 0, written = 0
+    private var stopped = false
+    private var outcomes: [Int: Outcome] = [:]
+
+    init(count: Int, lookahead: Int, skip: @escaping (Int) -> Bool) {
+        self.count = count; self.lookahead = max(1, lookahead); self.skip = skip
+    }
+
+    /// The next clip index to track, or nil when there is none left or the run stopped.
+    func take() -> Int? {
+        condition.lock(); defer { condition.unlock() }
+        while true {
+            while next < count && skip(next) { next += 1 }
+            if stopped || next >= count { return nil }
+            if next < written + lookahead { next += 1; return next - 1 }
+            condition.wait()
+        }
+    }
+
+    func put(_ i: Int, _ outcome: Outcome) {
+        condition.lock(); outcomes[i] = outcome; condition.broadcast(); condition.unlock()
+    }
+
+    /// The writer is at clip i (every i in order, done ones included): clips up to
+    /// i + lookahead − 1 may now be handed out.
+    func reached(_ i: Int) {
+        condition.lock(); written = i; condition.broadcast(); condition.unlock()
+    }
+
+    /// Waits for clip i's outcome and removes it. Clip i is always handed out before the writer
+    /// waits for it: `take` goes in index order and i < written + lookahead.
+    func result(_ i: Int) -> Outcome {
+        condition.lock(); defer { condition.unlock() }
+        while outcomes[i] == nil { condition.wait() }
+        return outcomes.removeValue(forKey: i)!
+    }
+
+    /// No more clips are handed out; workers finish the one they are on.
+    func stop() {
+        condition.lock(); stopped = true; condition.broadcast(); condition.unlock()
+    }
 }

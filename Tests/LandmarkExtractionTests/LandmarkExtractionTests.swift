@@ -168,4 +168,39 @@ final class LandmarkExtractionTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: output.appendingPathComponent("landmarks/7G6B6kaMjb4.npy")), before)
         XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("landmarks/C37R_Ix8-qs.npy").path))
     }
+
+    /// Two workers on one shared queue write the same manifest, in input order, and the same
+    /// landmark files as one worker — with clips of very different lengths (so the workers
+    /// overtake each other), a missing video in the middle, and clips a resumed run skips.
+    func testTwoWorkersWriteWhatOneWorkerWrites() throws {
+        let videos = TestEnvironment.sharedPath("realdata/msasl_videos")!
+        let names = ["7G6B6kaMjb4", "C37R_Ix8-qs", "CYx7qm62Zwo", "GYWm0gdybFA", "HPz_C5XM4o4"]
+        var inputs = names.enumerated().map { k, name in
+            ClipExtraction.Input(clipID: name, label: "x", video: videos.appendingPathComponent("\(name).mp4"),
+                                 start: 0, end: k == 0 ? 1.2 : 0.15)
+        }
+        inputs.insert(ClipExtraction.Input(clipID: "missing", label: "x", video: output.appendingPathComponent("missing.mp4")), at: 2)
+        options.tracker.complexity = .lite
+        var manifests: [[LandmarkRecord]] = []
+        var clips: [[LandmarkClip]] = []
+        for workers in [1, 2] {
+            let dir = output.appendingPathComponent("w\(workers)")
+            options.workers = workers
+            // The first two clips come from an earlier run, the rest are new (`--resume`).
+            options.resume = false
+            _ = try ClipExtraction.run(inputs: Array(inputs.prefix(2)), outputDirectory: dir, options: options)
+            options.resume = true
+            let summary = try ClipExtraction.run(inputs: inputs, outputDirectory: dir, options: options)
+            XCTAssertEqual(summary.clipCount, 5, "workers \(workers)")
+            XCTAssertEqual(summary.skipped["unreadable video"], 1)
+            let manifest = try LandmarkManifest.read(contentsOf: summary.manifestURL)
+            manifests.append(manifest.records)
+            clips.append(try manifest.records.indices.map { try manifest.loadClip(at: $0) })
+        }
+        XCTAssertEqual(manifests[0].map(\.clipID), names, "input order")
+        XCTAssertEqual(manifests[1].map(\.clipID), names)
+        XCTAssertEqual(clips[0].map(\.values), clips[1].map(\.values), "identical landmarks")
+        XCTAssertEqual(clips[0].map(\.mask), clips[1].map(\.mask))
+        XCTAssertGreaterThan(clips[0][0].frameCount, 3 * clips[0][1].frameCount, "clip lengths differ")
+    }
 }
