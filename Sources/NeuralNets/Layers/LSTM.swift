@@ -42,6 +42,18 @@ final class LSTMDirection {
         biasHH = store.add("\(name).bias_hh\(suffix)", shape: [4 * hiddenSize], uniformBound: bound, using: &rng)
     }
 
+    /// b_ih + b_hh + x·W_ihᵀ for every row, x `[rows, in]` → `[rows, 4H]`: all time steps' input
+    /// projections in one GEMM, before the recurrence.
+    private func inputProjection(_ x: [Float], rows: Int) -> [Float] {
+        let G = 4 * hiddenSize
+        var bias = [Float](repeating: 0, count: G)
+        for j in 0..<G { bias[j] = store.value(biasIH)[j] + store.value(biasHH)[j] }
+        var projected = Kernels.broadcastRows(bias, rows: rows, n: G)
+        Kernels.parallelGemm(m: rows, n: G, k: inputSize, a: x, lda: inputSize, b: store.value(weightIH), ldb: inputSize,
+                             transposeB: true, c: &projected, ldc: G, beta: 1)
+        return projected
+    }
+
     /// W_hh repacked for `lstmStepPacked` (one sequence, prediction), and the store generation it
     /// was packed at.
     private var packedHH: [Float] = []
@@ -58,11 +70,7 @@ final class LSTMDirection {
             packedHH = Kernels.packGateWeights(store.value(weightHH), H: H)
             packedGeneration = store.generation
         }
-        var bias = [Float](repeating: 0, count: G)
-        for j in 0..<G { bias[j] = store.value(biasIH)[j] + store.value(biasHH)[j] }
-        var pre = Kernels.broadcastRows(bias, rows: T, n: G)   // [T, 4H]
-        Kernels.gemm(m: T, n: G, k: inputSize, a: x, lda: inputSize, b: store.value(weightIH), ldb: inputSize,
-                     transposeB: true, c: &pre, ldc: G, beta: 1)
+        let pre = inputProjection(x, rows: T)   // [T, 4H]
         var out = [Float](repeating: 0, count: T * H)
         var state = [Float](repeating: 0, count: 3 * H)   // h, h of the next step, c
         pre.withUnsafeBufferPointer { pp in
@@ -89,12 +97,7 @@ final class LSTMDirection {
         let H = hiddenSize, G = 4 * H
         precondition(x.count == T * B * inputSize && m.count == T * B)
         steps = T; batch = B; input = x; mask = m
-        // All time steps' input projections in one GEMM: [T·B, in]·W_ihᵀ → [T·B, 4H].
-        var bias = [Float](repeating: 0, count: G)
-        for j in 0..<G { bias[j] = store.value(biasIH)[j] + store.value(biasHH)[j] }
-        gates = Kernels.broadcastRows(bias, rows: T * B, n: G)
-        Kernels.parallelGemm(m: T * B, n: G, k: inputSize, a: x, lda: inputSize, b: store.value(weightIH), ldb: inputSize,
-                             transposeB: true, c: &gates, ldc: G, beta: 1)
+        gates = inputProjection(x, rows: T * B)
         hPrev = Kernels.uninitialized(T * B * H)   // every step writes its slice
         cPrev = Kernels.uninitialized(T * B * H)
         tanhC = [Float](repeating: 0, count: T * B * H)   // zeros stay at padded steps
