@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNets
+import ONNXExport
 import TensorCore
 import Training
 
@@ -25,30 +26,45 @@ public enum ModelFiles {
         switch url.pathExtension.lowercased() {
         case "safetensors": return try CheckpointBackend(url: url)
         case "tflite": return try TFLiteBackend(url: url)
-        case "onnx": return try ONNXBackendLoader.load(url)
+        case "onnx": return try CheckpointBackend(onnx: url)
         default: throw InferenceError.unsupportedModelFile(file: url.path)
         }
     }
 }
 
-/// A training checkpoint run by the Swift model itself (`forward(training: false)`).
+/// The Swift model itself (`forward(training: false)`), from a training checkpoint or from an
+/// aslsh-exported `.onnx` file, which `ONNXModelReader` rebuilds from its initializers and
+/// `"aslsh"` metadata_props — so its predictions are the checkpoint's (the export tests hold
+/// onnxruntime to the same logits within 1e-4). ONNX files from other tools are refused by the
+/// reader with a message naming the file.
 public final class CheckpointBackend: ClassifierBackend {
     public let metadata: ModelMetadata
     public let source: URL
     public let model: SequenceClassifier
-    public var format: String { "checkpoint" }
+    /// `checkpoint` or `onnx`: the file it came from.
+    public let format: String
 
     public init(url: URL) throws {
         do { (model, metadata) = try Checkpoint.load(url) } catch {
             throw InferenceError.badModel(file: url.path, reason: "\(error)")
         }
         source = url
+        format = "checkpoint"
+    }
+
+    public init(onnx url: URL) throws {
+        do { (model, metadata) = try ONNXModelReader.read(url) } catch {
+            throw InferenceError.badModel(file: url.path, reason: "\(error)")
+        }
+        source = url
+        format = "onnx"
     }
 
     public init(model: SequenceClassifier, metadata: ModelMetadata, source: URL) {
         self.model = model
         self.metadata = metadata
         self.source = source
+        format = "checkpoint"
     }
 
     public func logits(x: Tensor, mask: Tensor) throws -> Tensor {
