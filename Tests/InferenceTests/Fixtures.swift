@@ -3,6 +3,7 @@ import Foundation
 import HandSynthesis
 import NeuralNets
 import TensorCore
+import SyntheticFixtures
 import TestSupport
 import Training
 import XCTest
@@ -19,14 +20,9 @@ enum Fixtures {
 
     static let letters: Result<Letters, Error> = Result {
         let directory = try TestEnvironment.temporaryDirectory("inference")
-        let synth = directory.appendingPathComponent("synth")
-        _ = try HandSynthesizer.write(SynthesisOptions(classes: ["letters"], perClass: 20, seed: 5), to: synth)
-        let manifestURL = synth.appendingPathComponent("synth_manifest.json")
-        var options = BuildOptions(manifest: manifestURL)
-        options.staticFrames = true
-        options.datasetDirectory = directory
-        let summary = try DatasetBuilder.build(options)
-        let train = try Dataset(contentsOf: summary.outputs[0])
+        let built = try SyntheticDatasets.build(SynthesisOptions(classes: ["letters"], perClass: 20, seed: 5),
+                                                staticFrames: true, groupBy: nil, in: directory)
+        let manifestURL = built.manifest, train = built.train
         var training = TrainingOptions()
         training.epochs = 8
         training.batchSize = 32

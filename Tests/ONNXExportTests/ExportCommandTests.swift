@@ -3,6 +3,7 @@ import Foundation
 import HandSynthesis
 import NeuralNets
 import TensorCore
+import SyntheticFixtures
 import TestSupport
 import Training
 import XCTest
@@ -16,13 +17,9 @@ final class ExportCommandTests: XCTestCase {
         try ONNXReference.requireTools()
         let directory = try TestEnvironment.temporaryDirectory("onnx-shell")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let synth = directory.appendingPathComponent("synth")
-        _ = try HandSynthesizer.write(SynthesisOptions(classes: ["letters"], perClass: 8, sequenceLength: 16, seed: 3), to: synth)
-        var build = BuildOptions(manifest: synth.appendingPathComponent("synth_manifest.json"))
-        build.datasetDirectory = directory
-        build.groupBy = .signer
-        let summary = try DatasetBuilder.build(build)
-        let train = try Dataset(contentsOf: summary.outputs[0]), test = try Dataset(contentsOf: summary.outputs[2])
+        let built = try SyntheticDatasets.build(SynthesisOptions(classes: ["letters"], perClass: 8, sequenceLength: 16, seed: 3),
+                                                staticFrames: false, in: directory)
+        let train = built.train, test = built.test
         var options = TrainingOptions()
         options.architecture = .lstm
         options.hiddenDim = 16

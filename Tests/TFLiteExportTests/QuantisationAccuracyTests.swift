@@ -3,6 +3,7 @@ import Foundation
 import HandSynthesis
 import NeuralNets
 import TensorCore
+import SyntheticFixtures
 import TestSupport
 import TFLiteExport
 import TFLiteRuntime
@@ -18,15 +19,9 @@ final class QuantisationAccuracyTests: XCTestCase {
 
     override func setUpWithError() throws {
         directory = try TestEnvironment.temporaryDirectory("tfexport-accuracy")
-        let synth = directory.appendingPathComponent("synth")
-        _ = try HandSynthesizer.write(SynthesisOptions(classes: ["letters"], perClass: 30, seed: 3), to: synth)
-        var options = BuildOptions(manifest: synth.appendingPathComponent("synth_manifest.json"))
-        options.staticFrames = true
-        options.datasetDirectory = directory
-        options.groupBy = .signer
-        let summary = try DatasetBuilder.build(options)
-        train = try Dataset(contentsOf: summary.outputs[0])
-        test = try Dataset(contentsOf: summary.outputs[2])
+        let built = try SyntheticDatasets.build(SynthesisOptions(classes: ["letters"], perClass: 30, seed: 3),
+                                                staticFrames: true, in: directory)
+        (train, test) = (built.train, built.test)
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }

@@ -3,6 +3,7 @@ import Datasets
 import HandSynthesis
 import NeuralNets
 import TensorCore
+import SyntheticFixtures
 import TestSupport
 @testable import Training
 
@@ -15,15 +16,9 @@ enum Fixtures {
         if let cached { return cached }
         let directory = try TestEnvironment.temporaryDirectory("training-fixture")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let synth = directory.appendingPathComponent("synth")
-        _ = try HandSynthesizer.write(SynthesisOptions(classes: ["letters"], perClass: 30, seed: 3), to: synth)
-        var options = BuildOptions(manifest: synth.appendingPathComponent("synth_manifest.json"))
-        options.staticFrames = true
-        options.datasetDirectory = directory
-        options.groupBy = .signer
-        let summary = try DatasetBuilder.build(options)
-        let splits = (try Dataset(contentsOf: summary.outputs[0]), try Dataset(contentsOf: summary.outputs[1]),
-                      try Dataset(contentsOf: summary.outputs[2]))
+        let built = try SyntheticDatasets.build(SynthesisOptions(classes: ["letters"], perClass: 30, seed: 3),
+                                                staticFrames: true, in: directory)
+        let splits = (built.train, built.validation, built.test)
         cached = splits
         return splits
     }
