@@ -11,21 +11,11 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
                    providers: [.apt([apt])])
 }
 
-/// Code generation for the TFLite and NN kernels: Haswell's AVX2 when the building machine has it (read
-/// from /proc/cpuinfo, like -march=native: the binary is for the machine that builds it), so
-/// SIMD8<Float> is one ymm register instead of two SSE halves. Swift never contracts a·b + c into
-/// an FMA, so results are bit-identical to the baseline build — except where NeuralNets' prediction
-/// kernels ask for fused multiply-adds (`Kernels.multiplyAdd`), which they do only when
-/// `ASLSH_FMA` is defined (here), since without the instruction each lane would be a libm call. `ASLSH_PORTABLE=1 swift build`
-/// makes a binary for any x86-64 CPU (e.g. to copy to an older machine).
-#if arch(x86_64)
-let hostHasAVX2 = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
-    .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").contains("avx2") ?? false
-let vectorISA: [SwiftSetting] = ProcessInfo.processInfo.environment["ASLSH_PORTABLE"] == "1" || !hostHasAVX2
-    ? [] : [.unsafeFlags(["-target-cpu", "haswell"]), .define("ASLSH_FMA")]
-#else
-let vectorISA: [SwiftSetting] = []
-#endif
+/// No build-time CPU detection: every target compiles for baseline x86-64, and the hot float
+/// kernels (CKernels) carry a portable and an AVX build chosen at run time by CPUID, so one binary
+/// runs on any x86-64 CPU with the same results. `-ffp-contract=off` keeps a·b + c two roundings on
+/// every path (a fused multiply-add would change the sums between CPUs with and without FMA).
+let kernelCSettings: [CSetting] = [.unsafeFlags(["-ffp-contract=off", "-O2"])]
 
 let package = Package(
     name: "aslsh",
@@ -48,8 +38,9 @@ let package = Package(
         systemLibrary("CEditLine", pkgConfig: "libedit", apt: "libedit-dev"),
         systemLibrary("CFreeType", pkgConfig: "freetype2", apt: "libfreetype-dev"),
 
+        .target(name: "CKernels", cSettings: kernelCSettings),
         .target(name: "TensorCore",
-                dependencies: ["CBLAS", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+                dependencies: ["CBLAS", "CKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
         .target(name: "Hands", dependencies: ["TensorCore", "TFLiteRuntime", "Media"]),
         .target(name: "HandSynthesis", dependencies: ["TensorCore", "Datasets"]),
@@ -66,14 +57,12 @@ let package = Package(
                                              "TFLiteExport", "Inference"]),
         .executableTarget(name: "aslsh", dependencies: ["Shell"]),
 
-        // AVX2 for the TFLite kernels (see `vectorISA`).
-        .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS"], swiftSettings: vectorISA),
+        .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS", "CKernels"]),
         .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets", "Hands", "LandmarkExtraction",
                                                                  "Inference", "Training", "ONNXExport"]),
 
         .target(name: "Plot", dependencies: ["TensorCore", "CPNG", "CFreeType"]),
-        // The layers' elementwise kernels (SIMD8 exp/sigmoid/tanh, ReLU, dropout) get AVX2 like TFLite's.
-        .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"], swiftSettings: vectorISA),
+        .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"]),
         .target(name: "Training", dependencies: ["NeuralNets", "Datasets", "TensorCore"]),
         // ONNX export/import; Generated/onnx.pb.swift is committed (scripts/regenerate-onnx-proto.sh), no build-time plugin.
         .target(name: "ONNXExport", dependencies: ["Training", "NeuralNets", "TensorCore",

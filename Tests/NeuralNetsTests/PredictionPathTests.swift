@@ -9,13 +9,13 @@ import XCTest
 final class PredictionPathTests: XCTestCase {
     func testPackedGemmMatchesSgemm() {
         var rng = SeededRandom(seed: 21)
-        // (m, n, k, lda): TCN taps, the 4×16 block with every kind of tail, k = 1, n < 8.
+        // (m, n, k, lda): TCN taps, row blocks (3 and 6) and 16-column panels with every kind of tail, k = 1, n < 8.
         for (m, n, k, lda) in [(32, 64, 192, 192), (7, 21, 5, 9), (30, 64, 63, 63), (5, 50, 64, 70), (4, 16, 1, 1), (9, 8, 3, 3), (3, 3, 2, 2)] {
             let a = Tensor.uniform([m * lda], low: -1, high: 1, using: &rng).scalars
             let w = Tensor.uniform([k * n], low: -1, high: 1, using: &rng).scalars   // packed [k, n]
             let c0 = Tensor.uniform([m * n], low: -1, high: 1, using: &rng).scalars
             var fast = c0, reference = c0
-            Kernels.packedGemmAccumulate(m: m, n: n, k: k, a: a, lda: lda, p: w, c: &fast, ldc: n)
+            Kernels.packedGemmAccumulate(m: m, a: a, lda: lda, p: PackedMatrix(k: k, n: n, b: w), c: &fast, ldc: n)
             Kernels.gemm(m: m, n: n, k: k, a: a, lda: lda, b: w, ldb: n, c: &reference, ldc: n, beta: 1)
             for i in 0..<(m * n) {
                 XCTAssertEqual(fast[i], reference[i], accuracy: 2e-5 * max(1, abs(reference[i])), "m \(m) n \(n) k \(k) at \(i)")

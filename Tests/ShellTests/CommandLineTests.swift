@@ -67,7 +67,14 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testVersionHelpAndUsageErrors() throws {
-        XCTAssertEqual(try AslshBinary.run(["--version"]).stdout, "aslsh 0.1.0\n")
+        let version = try AslshBinary.run(["--version"]).stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(version.first, "aslsh 0.1.0")
+        // The second line names the kernel path, OpenBLAS's core and the CPU's features; the
+        // environment's ASLSH_KERNELS=portable must show as the portable path.
+        XCTAssertEqual(version.count, 2, "\(version)")
+        XCTAssertTrue(version.last?.hasPrefix("kernels: ") == true && version.last?.contains("; OpenBLAS: ") == true, "\(version)")
+        let portable = try AslshBinary.run(["--version"], environment: ["ASLSH_KERNELS": "portable"]).stdout
+        XCTAssertTrue(portable.contains("kernels: portable (SSE2); OpenBLAS: "), portable)
         XCTAssertTrue(try AslshBinary.run(["--help"]).stdout.hasPrefix("usage: aslsh"))
         let bad = try AslshBinary.run(["--kep-going"])
         XCTAssertEqual(bad.status, 2)

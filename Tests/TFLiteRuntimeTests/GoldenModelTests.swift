@@ -18,19 +18,35 @@ final class GoldenModelTests: XCTestCase {
     func testHandLandmarkFull() throws { try check("hand_landmark_full", Self.landmarkTolerances) }
     func testHandLandmarkLite() throws { try check("hand_landmark_lite", Self.landmarkTolerances) }
 
-    /// Two threads split the depthwise rows and BLAS: results must agree with one thread.
-    func testTwoThreadsMatchOneThread() throws {
-        guard let url = TestEnvironment.mediapipeModel("hand_landmark_lite") else {
-            throw XCTSkip("models/mediapipe is empty: run scripts/setup.sh")
-        }
-        let model = try TFLiteModel(contentsOf: url)
-        var rng = SeededRandom(seed: 7)
-        let input = Tensor(shape: [1, 224, 224, 3], scalars: (0..<(224 * 224 * 3)).map { _ in rng.uniform() })
-        let one = try TFLiteInterpreter(model: model, threads: 1).invoke([input])
-        let two = try TFLiteInterpreter(model: model, threads: 2).invoke([input])
-        for (a, b) in zip(one, two) {
-            XCTAssertEqual(a.shape, b.shape)
-            XCTAssertLessThanOrEqual(zip(a.scalars, b.scalars).map { abs($0 - $1) }.max()!, 1e-4)
+    /// One answer on every CPU: the portable kernels, the AVX kernels and two threads must give
+    /// the same bits for all four models (each element's sum has one order on every path; hand
+    /// tracking feeds its outputs back into the next crop, so "close" is not enough).
+    func testEveryKernelPathAndThreadCountGivesTheSameBits() throws {
+        defer { KernelPath.force(KernelPath.supported) }
+        for name in ["palm_detection_full", "palm_detection_lite", "hand_landmark_full", "hand_landmark_lite"] {
+            guard let url = TestEnvironment.mediapipeModel(name) else {
+                throw XCTSkip("models/mediapipe/\(name).tflite is absent: run scripts/setup.sh")
+            }
+            let model = try TFLiteModel(contentsOf: url)
+            let side = name.hasPrefix("palm") ? 192 : 224
+            var rng = SeededRandom(seed: 7)
+            let input = Tensor(shape: [1, side, side, 3], scalars: (0..<(side * side * 3)).map { _ in rng.uniform() })
+            XCTAssertTrue(KernelPath.force(.portable))
+            let reference = try TFLiteInterpreter(model: model, threads: 1).invoke([input])
+            var runs: [(String, [Tensor])] = [("portable, 2 threads", try TFLiteInterpreter(model: model, threads: 2).invoke([input]))]
+            if KernelPath.force(.avx) {
+                runs.append(("avx, 1 thread", try TFLiteInterpreter(model: model, threads: 1).invoke([input])))
+                runs.append(("avx, 2 threads", try TFLiteInterpreter(model: model, threads: 2).invoke([input])))
+            } else {
+                print("\(name): this CPU has no AVX (\(KernelPath.cpuFeatures)); only the portable path compared")
+            }
+            for (label, outputs) in runs {
+                for (k, (a, b)) in zip(reference, outputs).enumerated() {
+                    XCTAssertEqual(a.shape, b.shape)
+                    let differing = zip(a.scalars, b.scalars).filter { $0.bitPattern != $1.bitPattern }.count
+                    XCTAssertEqual(differing, 0, "\(name) output \(k): \(label) differs from portable, 1 thread in \(differing) values")
+                }
+            }
         }
     }
 

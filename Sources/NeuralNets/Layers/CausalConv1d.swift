@@ -122,9 +122,9 @@ public final class CausalConv1d {
         return Tensor(shape: [batch, steps, outChannels], scalars: y)
     }
 
-    /// Weights as K taps of `[Cin, Cout]` (`packedGemmAccumulate`'s layout), and the store
+    /// Weights as K taps of `[Cin, Cout]`, each packed for `packedGemmAccumulate`, and the store
     /// generation they were packed at.
-    private var packedTaps: [Float] = []
+    private var packedTaps: [PackedMatrix] = []
     private var packedGeneration = -1
 
     /// Evaluation forward (prediction): x `[B, T, Cin]` → y `[B, T, Cout]` as K shifted products,
@@ -137,23 +137,25 @@ public final class CausalConv1d {
         batch = 0; steps = 0   // a backward after this is refused
         if packedGeneration != store.generation {
             let w = store.value(weight)
-            packedTaps = Kernels.uninitialized(K * C * O)
-            for k in 0..<K { for c in 0..<C { for o in 0..<O { packedTaps[(k * C + c) * O + o] = w[(o * C + c) * K + k] } } }
+            packedTaps = (0..<K).map { k in
+                var tap = Kernels.uninitialized(C * O)   // [Cin, Cout]
+                for c in 0..<C { for o in 0..<O { tap[c * O + o] = w[(o * C + c) * K + k] } }
+                return PackedMatrix(k: C, n: O, b: tap)
+            }
             packedGeneration = store.generation
         }
         var y = Kernels.broadcastRows(store.value(bias), rows: B * T, n: O)
         x.scalars.withUnsafeBufferPointer { xp in
-        packedTaps.withUnsafeBufferPointer { wp in
         y.withUnsafeMutableBufferPointer { yp in
             for b in 0..<B {
                 for k in 0..<K {
                     let shift = (K - 1 - k) * dilation
                     guard shift < T else { continue }
-                    Kernels.packedGemmAccumulate(m: T - shift, n: O, k: C, a: xp.baseAddress! + b * T * C, lda: C,
-                                                 p: wp.baseAddress! + k * C * O, c: yp.baseAddress! + (b * T + shift) * O, ldc: O)
+                    Kernels.packedGemmAccumulate(m: T - shift, a: xp.baseAddress! + b * T * C, lda: C,
+                                                 p: packedTaps[k], c: yp.baseAddress! + (b * T + shift) * O, ldc: O)
                 }
             }
-        }}}
+        }}
         return Tensor(shape: [B, T, O], scalars: y)
     }
 

@@ -80,7 +80,7 @@ public enum ShellMain {
             return 2
         }
         if options.help { print(usage); return 0 }
-        if options.version { print("aslsh \(ASLSHVersion.string)"); return 0 }
+        if options.version { print("aslsh \(ASLSHVersion.string)\n\(ComputeEnvironment.summary)"); return 0 }
         Cancellation.installSIGINTHandler()
 
         if let path = options.check { return check(path) }

@@ -80,35 +80,15 @@ enum Conv2D {
             }
         }
     }
-
-    /// y [rows, cols] += bias [cols], then the fused clamp, in one pass.
-    static func addBiasAndClamp(_ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
-                                bias: UnsafePointer<Float>?, activation: ActivationClamp) {
-        if bias == nil && activation.isIdentity { return }
-        let vectorCols = cols & ~7
-        for r in 0..<rows {
-            let row = y + r * cols
-            var c = 0
-            while c < vectorCols {
-                var v = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD8<Float>.self)
-                if let bias { v += UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD8<Float>.self) }
-                v = activation.apply(v)
-                UnsafeMutableRawPointer(row + c).storeBytes(of: v, as: SIMD8<Float>.self)
-                c += 8
-            }
-            while c < cols {
-                row[c] = activation.apply(row[c] + (bias?[c] ?? 0))
-                c += 1
-            }
-        }
-    }
 }
 
-/// CONV_2D: 1×1 stride-1 convolutions are one SGEMM over the NHWC rows; others go through
-/// im2col + SGEMM. Weights are repacked once to [KH·KW·Cin, Cout] so BLAS reads them untransposed.
+/// CONV_2D: 1×1 stride-1 convolutions are one packed GEMM over the NHWC rows; others go through
+/// im2col first. Weights are packed once at load (`PackedMatrix`, from OHWI = [Cout, KH·KW·Cin]),
+/// and bias + clamp run in the GEMM's epilogue. The GEMM is our own (CKernels), not BLAS, so the
+/// convolutions — which decide where hand tracking goes next — give one answer on every CPU.
 final class Conv2DKernel: Kernel {
     let geometry: ConvGeometry
-    let packedWeights: FloatBuffer   // [KH·KW·Cin, Cout]
+    let packedWeights: PackedMatrix  // B [KH·KW·Cin, Cout]
     let bias: FloatBuffer?           // [Cout]
     let activation: ActivationClamp
 
@@ -124,11 +104,8 @@ final class Conv2DKernel: Kernel {
                                     strideH: o.strideH, strideW: o.strideW, dilationH: o.dilationH, dilationW: o.dilationW,
                                     padding: o.padding)
         let w = try op.constantFloats(1, count: ws.reduce(1, *), what: "filter")
-        let k = ws[1] * ws[2] * ws[3], cout = ws[0]
-        var packed = [Float](repeating: 0, count: w.count)
-        for co in 0..<cout { for p in 0..<k { packed[p * cout + co] = w[co * k + p] } }
-        packedWeights = FloatBuffer(packed)
-        bias = op.optionalInput(2) == nil ? nil : FloatBuffer(try op.constantFloats(2, count: cout, what: "bias"))
+        packedWeights = PackedMatrix(k: ws[1] * ws[2] * ws[3], n: ws[0], b: w, transposed: true)
+        bias = op.optionalInput(2) == nil ? nil : FloatBuffer(try op.constantFloats(2, count: ws[0], what: "bias"))
         activation = try op.activation(o.activation)
         super.init(op, inputs: [x], outputs: [out])
     }
@@ -138,20 +115,26 @@ final class Conv2DKernel: Kernel {
     }
 
     override var scratchCount: Int {
-        geometry.isPointwise ? 0 : geometry.outH * geometry.outW * geometry.kH * geometry.kW * geometry.inC
+        geometry.isPointwise ? 0 : geometry.batch * geometry.outH * geometry.outW * geometry.kH * geometry.kW * geometry.inC
     }
 
     override func run(threads: Int) {
-        let g = geometry, x = inputs[0], y = outputs[0]
-        let k = g.kH * g.kW * g.inC, rows = g.outH * g.outW
+        let g = geometry, y = outputs[0], w = packedWeights, b = bias?.pointer, act = activation
+        let k = g.kH * g.kW * g.inC, rows = g.batch * g.outH * g.outW, imageRows = g.outH * g.outW
+        let a: UnsafePointer<Float>
         if g.isPointwise {
-            MatMul.gemm(m: g.batch * rows, n: g.outC, k: k, a: x, b: packedWeights.pointer, c: y)
+            a = UnsafePointer(inputs[0])
         } else {
+            let x = inputs[0], cols = scratch!
             for n in 0..<g.batch {
-                Conv2D.im2col(g, x: x + n * g.inH * g.inW * g.inC, cols: scratch!)
-                MatMul.gemm(m: rows, n: g.outC, k: k, a: scratch!, b: packedWeights.pointer, c: y + n * rows * g.outC)
+                Conv2D.im2col(g, x: x + n * g.inH * g.inW * g.inC, cols: cols + n * imageRows * k)
             }
+            a = UnsafePointer(cols)
         }
-        Conv2D.addBiasAndClamp(y, rows: g.batch * rows, cols: g.outC, bias: bias?.pointer, activation: activation)
+        // Rows split between threads: each element's sum is the same whichever thread computes it.
+        parallelChunks(rows, threads: rows >= 64 ? threads : 1) { part in
+            w.multiply(m: part.count, a: a + part.lowerBound * k, lda: k, c: y + part.lowerBound * g.outC, ldc: g.outC,
+                       bias: b, lower: act.lower, upper: act.upper)
+        }
     }
 }

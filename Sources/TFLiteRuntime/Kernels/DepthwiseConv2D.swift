@@ -1,3 +1,5 @@
+import CKernels
+
 /// DEPTHWISE_CONV_2D over NHWC. BLAS does not help (each channel is its own tiny filter), so the
 /// fast kernel keeps 8 channels of one output pixel in a SIMD register and walks the window.
 enum DepthwiseConv2D {
@@ -21,129 +23,18 @@ enum DepthwiseConv2D {
         }}}}
     }
 
-    /// Fast path for depth multiplier 1 over output rows `rows` (indices into N·OH).
-    /// Interior pixels go four at a time (`interiorBlock`): each weight vector is loaded once
-    /// for four outputs, which matters because the kernel is load-bound. Border pixels, where
-    /// the window is clipped, go one at a time (`clippedPixel`).
+    /// Fast path for depth multiplier 1 over output rows `rows` (indices into N·OH): CKernels'
+    /// `ck_depthwise_conv`, 8 channels of one pixel in a vector, interior pixels four at a time
+    /// (each weight vector loaded once for four outputs: the kernel is load-bound), border pixels
+    /// one at a time. Each output is bias + Σ in window order on every kernel path.
     static func multiplierOne(_ g: ConvGeometry, rows: Range<Int>, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                               bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, activation: ActivationClamp) {
-        // Interior columns: the whole kx range lies inside the image.
-        let firstInterior = (g.padLeft + g.strideW - 1) / g.strideW
-        let lastReach = g.inW - 1 - (g.kW - 1) * g.dilationW + g.padLeft   // ox·s ≤ lastReach
-        let endInterior = max(firstInterior, min(g.outW, lastReach >= 0 ? lastReach / g.strideW + 1 : 0))
-        for row in rows {
-            let n = row / g.outH, oy = row % g.outH
-            let image = x + n * g.inH * g.inW * g.inC
-            let iy0 = oy * g.strideH - g.padTop
-            // Window rows inside the image: ky with 0 ≤ iy0 + ky·d < H.
-            var ky0 = 0, ky1 = g.kH
-            while ky0 < ky1 && iy0 + ky0 * g.dilationH < 0 { ky0 += 1 }
-            while ky1 > ky0 && iy0 + (ky1 - 1) * g.dilationH >= g.inH { ky1 -= 1 }
-            var ox = 0
-            while ox < min(firstInterior, g.outW) {
-                clippedPixel(g, image: image, oy: oy, ox: ox, ky0: ky0, ky1: ky1, w: w, bias: bias, out: y + (row * g.outW + ox) * g.inC, activation)
-                ox += 1
-            }
-            while ox + 4 <= endInterior {
-                interiorBlock(g, image: image, iy0: iy0, ix0: ox * g.strideW - g.padLeft, ky0: ky0, ky1: ky1, w: w, bias: bias,
-                              out: y + (row * g.outW + ox) * g.inC, activation)
-                ox += 4
-            }
-            while ox < g.outW {
-                clippedPixel(g, image: image, oy: oy, ox: ox, ky0: ky0, ky1: ky1, w: w, bias: bias, out: y + (row * g.outW + ox) * g.inC, activation)
-                ox += 1
-            }
-        }
-    }
-
-    @inline(__always)
-    private static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    private static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-    }
-
-    /// Four horizontally adjacent output pixels whose windows lie inside the image columns.
-    @inline(__always)
-    private static func interiorBlock(_ g: ConvGeometry, image: UnsafePointer<Float>, iy0: Int, ix0: Int, ky0: Int, ky1: Int,
-                                      w: UnsafePointer<Float>, bias: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
-                                      _ activation: ActivationClamp) {
-        let c = g.inC, vectorC = c & ~7
-        let step = g.strideW * c          // input distance between neighbouring output pixels
-        let tap = g.dilationW * c
-        var ch = 0
-        while ch < vectorC {
-            let b = load(bias + ch)
-            var a0 = b, a1 = b, a2 = b, a3 = b
-            for ky in ky0..<ky1 {
-                var p = image + ((iy0 + ky * g.dilationH) * g.inW + ix0) * c + ch
-                var q = w + ky * g.kW * c + ch
-                for _ in 0..<g.kW {
-                    let wv = load(q)
-                    a0 += load(p) * wv
-                    a1 += load(p + step) * wv
-                    a2 += load(p + 2 * step) * wv
-                    a3 += load(p + 3 * step) * wv
-                    p += tap
-                    q += c
-                }
-            }
-            store(activation.apply(a0), out + ch)
-            store(activation.apply(a1), out + c + ch)
-            store(activation.apply(a2), out + 2 * c + ch)
-            store(activation.apply(a3), out + 3 * c + ch)
-            ch += 8
-        }
-        while ch < c {
-            for k in 0..<4 {
-                var acc = bias[ch]
-                for ky in ky0..<ky1 {
-                    for kx in 0..<g.kW {
-                        acc += image[((iy0 + ky * g.dilationH) * g.inW + ix0 + kx * g.dilationW) * c + k * step + ch] * w[(ky * g.kW + kx) * c + ch]
-                    }
-                }
-                out[k * c + ch] = activation.apply(acc)
-            }
-            ch += 1
-        }
-    }
-
-    /// One output pixel whose window may hang over the left/right padding.
-    @inline(__always)
-    private static func clippedPixel(_ g: ConvGeometry, image: UnsafePointer<Float>, oy: Int, ox: Int, ky0: Int, ky1: Int,
-                                     w: UnsafePointer<Float>, bias: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
-                                     _ activation: ActivationClamp) {
-        let c = g.inC, vectorC = c & ~7
-        let iy0 = oy * g.strideH - g.padTop, ix0 = ox * g.strideW - g.padLeft
-        var kx0 = 0, kx1 = g.kW
-        while kx0 < kx1 && ix0 + kx0 * g.dilationW < 0 { kx0 += 1 }
-        while kx1 > kx0 && ix0 + (kx1 - 1) * g.dilationW >= g.inW { kx1 -= 1 }
-        var ch = 0
-        while ch < vectorC {
-            var acc = load(bias + ch)
-            for ky in ky0..<ky1 {
-                let inRow = image + ((iy0 + ky * g.dilationH) * g.inW + ix0) * c + ch
-                let wRow = w + ky * g.kW * c + ch
-                for kx in kx0..<kx1 {
-                    acc += load(inRow + kx * g.dilationW * c) * load(wRow + kx * c)
-                }
-            }
-            store(activation.apply(acc), out + ch)
-            ch += 8
-        }
-        while ch < c {
-            var acc = bias[ch]
-            for ky in ky0..<ky1 {
-                for kx in kx0..<kx1 {
-                    acc += image[((iy0 + ky * g.dilationH) * g.inW + ix0 + kx * g.dilationW) * c + ch] * w[(ky * g.kW + kx) * c + ch]
-                }
-            }
-            out[ch] = activation.apply(acc)
-            ch += 1
-        }
+        var cg = ck_conv_geometry(batch: Int32(g.batch), in_h: Int32(g.inH), in_w: Int32(g.inW), channels: Int32(g.inC),
+                                  out_h: Int32(g.outH), out_w: Int32(g.outW), k_h: Int32(g.kH), k_w: Int32(g.kW),
+                                  stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
+                                  dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW),
+                                  pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft))
+        ck_depthwise_conv(&cg, Int32(rows.lowerBound), Int32(rows.upperBound), x, w, bias, y, activation.lower, activation.upper)
     }
 }
 

@@ -1,7 +1,7 @@
 import TensorCore
 
 /// FULLY_CONNECTED: x [..., In] flattened to [B, In], weights [Out, In], bias [Out] → y [B, Out]
-/// (or [..., Out] with keep_num_dims). One SGEMM against the weights as stored (B = Wᵀ).
+/// (or [..., Out] with keep_num_dims). One packed GEMM (weights packed at load, bias + clamp in its epilogue).
 enum FullyConnected {
     /// Reference: y[b,o] = bias[o] + Σᵢ x[b,i]·w[o,i], accumulated in Double.
     static func naive(batch: Int, inputs: Int, outputs: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
@@ -18,7 +18,7 @@ enum FullyConnected {
 
 final class FullyConnectedKernel: Kernel {
     let batch: Int, inCount: Int, outCount: Int
-    let weights: FloatBuffer   // [Out, In]
+    let weights: PackedMatrix  // B = Wᵀ, from W [Out, In]
     let bias: FloatBuffer?
     let activation: ActivationClamp
 
@@ -37,15 +37,15 @@ final class FullyConnectedKernel: Kernel {
         guard op.shape(out).reduce(1, *) == batch * outCount else {
             throw op.shapeError("output tensor \(out) has shape \(op.shape(out)), the op computes \(expected)")
         }
-        weights = FloatBuffer(try op.constantFloats(1, count: ws[0] * ws[1], what: "weights"))
+        weights = PackedMatrix(k: inCount, n: outCount, b: try op.constantFloats(1, count: ws[0] * ws[1], what: "weights"),
+                               transposed: true)
         bias = op.optionalInput(2) == nil ? nil : FloatBuffer(try op.constantFloats(2, count: outCount, what: "bias"))
         activation = try op.activation(o.activation)
         super.init(op, inputs: [x], outputs: [out])
     }
 
     override func run(threads: Int) {
-        let y = outputs[0]
-        MatMul.gemm(m: batch, n: outCount, k: inCount, a: inputs[0], b: weights.pointer, transposeB: true, c: y)
-        Conv2D.addBiasAndClamp(y, rows: batch, cols: outCount, bias: bias?.pointer, activation: activation)
+        weights.multiply(m: batch, a: inputs[0], lda: inCount, c: outputs[0], ldc: outCount, bias: bias?.pointer,
+                         lower: activation.lower, upper: activation.upper)
     }
 }

@@ -1,0 +1,65 @@
+// CKernels: the float micro-kernels whose speed decides hand tracking and prediction, in C so
+// that one binary carries two builds of each and picks one at run time (as XNNPACK, OpenBLAS and
+// onnxruntime do): a portable build for any x86-64 CPU (SSE2) and an AVX build (256-bit lanes).
+//
+// Both builds compute every output element with the same operations in the same order (no fused
+// multiply-add, no reassociation: see kernels_impl.h), so they return bit-identical results and
+// hand tracking does not depend on the CPU it runs on.
+#ifndef ASLSH_CKERNELS_H
+#define ASLSH_CKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Kernel families. `CK_ISA_PORTABLE` is the reference every other path must equal bit for bit.
+typedef enum { CK_ISA_PORTABLE = 0, CK_ISA_AVX = 1 } ck_isa;
+
+/// The family that runs: the best the CPU supports (CPUID, and the OS saves the YMM state),
+/// unless the environment variable ASLSH_KERNELS is `portable` (or `avx`, honoured only where the
+/// CPU has it). Resolved once, on first use.
+int ck_active_isa(void);
+/// Forces a family (tests and benchmarks); returns 0 when the CPU cannot run it (nothing changes).
+int ck_force_isa(int isa);
+/// The best family this CPU supports, ignoring ASLSH_KERNELS and ck_force_isa.
+int ck_supported_isa(void);
+/// "portable (SSE2)" or "avx (256-bit)".
+const char *ck_isa_name(int isa);
+/// The CPU's vector features as CPUID reports them, e.g. "sse2 sse4.2 avx avx2 fma avx512f".
+const char *ck_cpu_features(void);
+
+/// Panel width of packed B: every packed panel holds 16 consecutive output columns.
+enum { CK_PANEL = 16 };
+
+/// Floats needed to pack a [k, n] right-hand matrix (n rounded up to whole panels).
+size_t ck_packed_size(int k, int n);
+
+/// Packs B for `ck_gemm`: panels of 16 columns, each k rows of 16 floats, the last panel padded
+/// with zeros. `transposed` = 0: B is [k, n] row-major (leading dimension ldb);
+/// `transposed` = 1: B is stored [n, k] (an output's k weights contiguous, ldb between outputs).
+void ck_pack_b(int k, int n, const float *b, int ldb, int transposed, float *packed);
+
+/// C[m, n] (ldc) = epilogue(A[m, k] (lda) · B), B packed by `ck_pack_b`.
+/// Each element is Σ_{p=0}^{k-1} a[i,p]·b[p,j] summed in order of p (a product rounded, then
+/// added), started from 0 — or from C's old value when `accumulate` is 1 — then, when `bias` is
+/// not NULL, plus bias[j], and finally clamped to [lo, hi] (pass ±INFINITY for none).
+void ck_gemm(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
+             const float *bias, float lo, float hi, int accumulate);
+
+/// Depthwise 2-D convolution with depth multiplier 1 over NHWC data, output rows
+/// [row_begin, row_end) of the N·OH rows: x [N,H,W,C], w [KH,KW,C], bias [C] → y [N,OH,OW,C],
+/// zero padding. Each output is bias + Σ over (ky, kx) in row-major window order, then clamped.
+typedef struct {
+    int batch, in_h, in_w, channels, out_h, out_w;
+    int k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+} ck_conv_geometry;
+
+void ck_depthwise_conv(const ck_conv_geometry *g, int row_begin, int row_end, const float *x, const float *w,
+                       const float *bias, float *y, float lo, float hi);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,169 @@
+// Run-time dispatch between the two builds of kernels_impl.h. No build-time CPU detection: the
+// portable copy is compiled for baseline x86-64 and the AVX copy for AVX via a function attribute,
+// so one binary runs on any x86-64 CPU and takes the AVX path only where CPUID says it may.
+#include "ckernels.h"
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#pragma STDC FP_CONTRACT OFF
+
+typedef float v8 __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
+
+#define ck_load(p) ({ v8 _v; __builtin_memcpy(&_v, (p), sizeof(v8)); _v; })
+#define ck_store(p, v) do { v8 _v = (v); __builtin_memcpy((p), &_v, sizeof(v8)); } while (0)
+#define ck_splat(x) ({ float _s = (x); (v8){_s, _s, _s, _s, _s, _s, _s, _s}; })
+// Lane-wise clamp by compare-and-select, NaN passes through (as the Swift kernels do).
+#define ck_select(m, a, b) ((v8)(((m) & (v8i)(a)) | (~(m) & (v8i)(b))))
+#define ck_clamp(v, vlo, vhi) ({ v8 _x = (v); _x = ck_select(_x < (vlo), (vlo), _x); ck_select(_x > (vhi), (vhi), _x); })
+#define ck_clamp1(v, lo, hi) ({ float _y = (v); _y = _y < (lo) ? (lo) : _y; _y > (hi) ? (hi) : _y; })
+
+#define CK_SUFFIX _portable
+#define CK_ROWS 3
+#include "kernels_impl.h"
+#undef CK_SUFFIX
+#undef CK_ROWS
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CK_HAVE_AVX_COPY 1
+#pragma clang attribute push(__attribute__((target("avx"))), apply_to = function)
+#define CK_SUFFIX _avx
+#define CK_ROWS 6
+#include "kernels_impl.h"
+#undef CK_SUFFIX
+#undef CK_ROWS
+#pragma clang attribute pop
+#else
+#define CK_HAVE_AVX_COPY 0
+#endif
+
+// --- CPU features -----------------------------------------------------------------------------
+
+typedef struct { int sse42, avx, avx2, fma, avx512f, os_ymm; } ck_features;
+
+static void cpuid(unsigned leaf, unsigned sub, unsigned r[4]) {
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+#else
+    r[0] = r[1] = r[2] = r[3] = 0; (void)leaf; (void)sub;
+#endif
+}
+
+static ck_features detect(void) {
+    ck_features f = {0};
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned r[4];
+    cpuid(0, 0, r);
+    const unsigned max_leaf = r[0];
+    if (max_leaf < 1) return f;
+    cpuid(1, 0, r);
+    f.sse42 = (r[2] >> 20) & 1;
+    f.fma = (r[2] >> 12) & 1;
+    const int osxsave = (r[2] >> 27) & 1, avx = (r[2] >> 28) & 1;
+    if (osxsave) {
+        unsigned lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        f.os_ymm = (lo & 6) == 6;   // the OS saves XMM and YMM state
+    }
+    f.avx = avx && f.os_ymm;
+    f.fma = f.fma && f.avx;
+    if (max_leaf >= 7) {
+        cpuid(7, 0, r);
+        f.avx2 = ((r[1] >> 5) & 1) && f.avx;
+        f.avx512f = ((r[1] >> 16) & 1) && f.avx;
+    }
+#endif
+    return f;
+}
+
+static const ck_features *features(void) {
+    static ck_features cached;
+    static atomic_int done = 0;
+    if (!atomic_load_explicit(&done, memory_order_acquire)) {
+        cached = detect();   // idempotent: a race computes the same value twice
+        atomic_store_explicit(&done, 1, memory_order_release);
+    }
+    return &cached;
+}
+
+int ck_supported_isa(void) {
+    return CK_HAVE_AVX_COPY && features()->avx ? CK_ISA_AVX : CK_ISA_PORTABLE;
+}
+
+static atomic_int active = -1;
+
+int ck_active_isa(void) {
+    int isa = atomic_load_explicit(&active, memory_order_relaxed);
+    if (isa >= 0) return isa;
+    isa = ck_supported_isa();
+    const char *want = getenv("ASLSH_KERNELS");
+    // Unknown values and `avx` on a CPU without it fall back to what the CPU can run, never crash.
+    if (want && strcmp(want, "portable") == 0) isa = CK_ISA_PORTABLE;
+    atomic_store_explicit(&active, isa, memory_order_relaxed);
+    return isa;
+}
+
+int ck_force_isa(int isa) {
+    if (isa != CK_ISA_PORTABLE && isa != CK_ISA_AVX) return 0;
+    if (isa > ck_supported_isa()) return 0;
+    atomic_store_explicit(&active, isa, memory_order_relaxed);
+    return 1;
+}
+
+const char *ck_isa_name(int isa) {
+    return isa == CK_ISA_AVX ? "avx (256-bit)" : "portable (SSE2)";
+}
+
+const char *ck_cpu_features(void) {
+    static char text[64];
+    const ck_features *f = features();
+    snprintf(text, sizeof text, "sse2%s%s%s%s%s", f->sse42 ? " sse4.2" : "", f->avx ? " avx" : "",
+             f->avx2 ? " avx2" : "", f->fma ? " fma" : "", f->avx512f ? " avx512f" : "");
+    return text;
+}
+
+// --- Entry points --------------------------------------------------------------------------------
+
+size_t ck_packed_size(int k, int n) {
+    return (size_t)((n + CK_PANEL - 1) / CK_PANEL) * CK_PANEL * (size_t)(k > 0 ? k : 0);
+}
+
+void ck_pack_b(int k, int n, const float *b, int ldb, int transposed, float *packed) {
+    const int panels = (n + CK_PANEL - 1) / CK_PANEL;
+    for (int jp = 0; jp < panels; jp++) {
+        float *panel = packed + (size_t)jp * CK_PANEL * k;
+        for (int p = 0; p < k; p++) {
+            for (int jj = 0; jj < CK_PANEL; jj++) {
+                const int j = jp * CK_PANEL + jj;
+                panel[(size_t)p * CK_PANEL + jj] =
+                    j >= n ? 0.0f : transposed ? b[(size_t)j * ldb + p] : b[(size_t)p * ldb + j];
+            }
+        }
+    }
+}
+
+void ck_gemm(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
+             const float *bias, float lo, float hi, int accumulate) {
+    if (m <= 0 || n <= 0) return;
+#if CK_HAVE_AVX_COPY
+    if (ck_active_isa() == CK_ISA_AVX) {
+        ck_gemm_impl_avx(m, n, k, a, lda, packed, c, ldc, bias, lo, hi, accumulate);
+        return;
+    }
+#endif
+    ck_gemm_impl_portable(m, n, k, a, lda, packed, c, ldc, bias, lo, hi, accumulate);
+}
+
+void ck_depthwise_conv(const ck_conv_geometry *g, int row_begin, int row_end, const float *x, const float *w,
+                       const float *bias, float *y, float lo, float hi) {
+#if CK_HAVE_AVX_COPY
+    if (ck_active_isa() == CK_ISA_AVX) {
+        ck_depthwise_impl_avx(g, row_begin, row_end, x, w, bias, y, lo, hi);
+        return;
+    }
+#endif
+    ck_depthwise_impl_portable(g, row_begin, row_end, x, w, bias, y, lo, hi);
+}

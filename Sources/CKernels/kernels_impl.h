@@ -1,0 +1,208 @@
+// The kernels, written once and compiled twice by kernels.c: once for the portable target and
+// once inside `#pragma clang attribute push(target("avx"))`. CK_SUFFIX names the copy and
+// CK_ROWS is the register block's height (the AVX copy has 16 ymm registers: 6 rows × 2 vectors of
+// accumulators + 2 for a B row + 1 broadcast + 1 product; SSE has half the width, so 3 rows).
+//
+// Determinism: every output is accumulated lane by lane as acc = acc + (a·b), in order of k, with
+// the same start value and the same epilogue in both copies. A v8 in the portable copy is two SSE
+// halves doing the same IEEE operations as one ymm, so both copies agree bit for bit. kernels.c is
+// compiled with -ffp-contract=off so no a·b + c becomes a fused multiply-add (which would round
+// once instead of twice and differ between CPUs with and without FMA).
+
+#define CK_CAT2(a, b) a##b
+#define CK_CAT(a, b) CK_CAT2(a, b)
+#define CK_FN(name) CK_CAT(name, CK_SUFFIX)
+
+/// Rows [0, rows) × one 16-column panel: acc[r] = start + Σ_p a[r,p]·panel[p,:], then epilogue.
+/// `rows` is a compile-time constant in every call (always_inline), so the loops unroll and the
+/// accumulators live in registers.
+static inline __attribute__((always_inline))
+void CK_FN(ck_block)(const int rows, int k, const float *a, int lda, const float *panel,
+                     float *c, int ldc, int cols, const float *bias, float lo, float hi, int accumulate) {
+    v8 acc0[CK_ROWS], acc1[CK_ROWS];
+    for (int r = 0; r < rows; r++) {
+        if (accumulate) {
+            if (cols == CK_PANEL) {
+                acc0[r] = ck_load(c + r * ldc);
+                acc1[r] = ck_load(c + r * ldc + 8);
+            } else {
+                float t[CK_PANEL] = {0};
+                for (int j = 0; j < cols; j++) t[j] = c[r * ldc + j];
+                acc0[r] = ck_load(t);
+                acc1[r] = ck_load(t + 8);
+            }
+        } else {
+            acc0[r] = (v8){0};
+            acc1[r] = (v8){0};
+        }
+    }
+    for (int p = 0; p < k; p++) {
+        const v8 b0 = ck_load(panel + p * CK_PANEL), b1 = ck_load(panel + p * CK_PANEL + 8);
+        for (int r = 0; r < rows; r++) {
+            const v8 s = ck_splat(a[r * lda + p]);
+            acc0[r] = acc0[r] + s * b0;
+            acc1[r] = acc1[r] + s * b1;
+        }
+    }
+    v8 bias0 = (v8){0}, bias1 = (v8){0};
+    if (bias) {
+        float t[CK_PANEL] = {0};
+        for (int j = 0; j < cols; j++) t[j] = bias[j];
+        bias0 = ck_load(t);
+        bias1 = ck_load(t + 8);
+    }
+    const v8 vlo = ck_splat(lo), vhi = ck_splat(hi);
+    for (int r = 0; r < rows; r++) {
+        v8 y0 = acc0[r], y1 = acc1[r];
+        if (bias) { y0 = y0 + bias0; y1 = y1 + bias1; }
+        y0 = ck_clamp(y0, vlo, vhi);
+        y1 = ck_clamp(y1, vlo, vhi);
+        if (cols == CK_PANEL) {
+            ck_store(c + r * ldc, y0);
+            ck_store(c + r * ldc + 8, y1);
+        } else {
+            float t[CK_PANEL];
+            ck_store(t, y0);
+            ck_store(t + 8, y1);
+            for (int j = 0; j < cols; j++) c[r * ldc + j] = t[j];
+        }
+    }
+}
+
+/// Loop order: groups of panels small enough to stay in L2 (~128 KB of packed B), and inside a
+/// group, row blocks outer (their A rows stay in L1) and the group's panels inner. The order of the
+/// loops changes nothing in any element's sum.
+static void CK_FN(ck_gemm_impl)(int m, int n, int k, const float *a, int lda, const float *packed, float *c,
+                                 int ldc, const float *bias, float lo, float hi, int accumulate) {
+    const int panels = (n + CK_PANEL - 1) / CK_PANEL;
+    const size_t panel_bytes = (size_t)CK_PANEL * sizeof(float) * (size_t)(k > 0 ? k : 1);
+    int group = (int)((128 * 1024) / panel_bytes);
+    if (group < 1) group = 1;
+    for (int g0 = 0; g0 < panels; g0 += group) {
+        const int g1 = g0 + group < panels ? g0 + group : panels;
+        int i = 0;
+        for (; i < m; i += CK_ROWS) {
+            const int rows = m - i < CK_ROWS ? m - i : CK_ROWS;
+            const float *ai = a + (size_t)i * lda;
+            for (int jp = g0; jp < g1; jp++) {
+                const int j0 = jp * CK_PANEL;
+                const int cols = n - j0 < CK_PANEL ? n - j0 : CK_PANEL;
+                const float *panel = packed + (size_t)jp * CK_PANEL * k;
+                const float *pb = bias ? bias + j0 : NULL;
+                float *ci = c + (size_t)i * ldc + j0;
+                switch (rows) {   // each height its own unrolled copy
+                case CK_ROWS: CK_FN(ck_block)(CK_ROWS, k, ai, lda, panel, ci, ldc, cols, pb, lo, hi, accumulate); break;
+                case 1: CK_FN(ck_block)(1, k, ai, lda, panel, ci, ldc, cols, pb, lo, hi, accumulate); break;
+                case 2: CK_FN(ck_block)(2, k, ai, lda, panel, ci, ldc, cols, pb, lo, hi, accumulate); break;
+#if CK_ROWS > 3
+                case 3: CK_FN(ck_block)(3, k, ai, lda, panel, ci, ldc, cols, pb, lo, hi, accumulate); break;
+                case 4: CK_FN(ck_block)(4, k, ai, lda, panel, ci, ldc, cols, pb, lo, hi, accumulate); break;
+                case 5: CK_FN(ck_block)(5, k, ai, lda, panel, ci, ldc, cols, pb, lo, hi, accumulate); break;
+#endif
+                default: break;
+                }
+            }
+        }
+    }
+}
+
+/// Depthwise, one output pixel whose window may be clipped at the left/right border: channels in
+/// groups of 8, then one at a time. acc = bias; acc += x·w over ky, then kx.
+static inline __attribute__((always_inline))
+void CK_FN(ck_dw_pixel)(const ck_conv_geometry *g, const float *image, int iy0, int ix0, int ky0, int ky1,
+                        const float *w, const float *bias, float *out, float lo, float hi) {
+    const int c = g->channels, vc = c & ~7;
+    int kx0 = 0, kx1 = g->k_w;
+    while (kx0 < kx1 && ix0 + kx0 * g->dilation_w < 0) kx0++;
+    while (kx1 > kx0 && ix0 + (kx1 - 1) * g->dilation_w >= g->in_w) kx1--;
+    const v8 vlo = ck_splat(lo), vhi = ck_splat(hi);
+    int ch = 0;
+    for (; ch < vc; ch += 8) {
+        v8 acc = ck_load(bias + ch);
+        for (int ky = ky0; ky < ky1; ky++) {
+            const float *in_row = image + ((size_t)(iy0 + ky * g->dilation_h) * g->in_w + ix0) * c + ch;
+            const float *w_row = w + (size_t)ky * g->k_w * c + ch;
+            for (int kx = kx0; kx < kx1; kx++)
+                acc = acc + ck_load(in_row + (size_t)kx * g->dilation_w * c) * ck_load(w_row + (size_t)kx * c);
+        }
+        ck_store(out + ch, ck_clamp(acc, vlo, vhi));
+    }
+    for (; ch < c; ch++) {
+        float acc = bias[ch];
+        for (int ky = ky0; ky < ky1; ky++)
+            for (int kx = kx0; kx < kx1; kx++)
+                acc = acc + image[((size_t)(iy0 + ky * g->dilation_h) * g->in_w + ix0 + kx * g->dilation_w) * c + ch]
+                                * w[((size_t)ky * g->k_w + kx) * c + ch];
+        out[ch] = ck_clamp1(acc, lo, hi);
+    }
+}
+
+/// Depthwise, four horizontally adjacent interior pixels: each weight vector is loaded once for
+/// four outputs (the kernel is load-bound). Same per-output order as ck_dw_pixel.
+static inline __attribute__((always_inline))
+void CK_FN(ck_dw_block4)(const ck_conv_geometry *g, const float *image, int iy0, int ix0, int ky0, int ky1,
+                         const float *w, const float *bias, float *out, float lo, float hi) {
+    const int c = g->channels, vc = c & ~7;
+    const size_t step = (size_t)g->stride_w * c, tap = (size_t)g->dilation_w * c;
+    const v8 vlo = ck_splat(lo), vhi = ck_splat(hi);
+    int ch = 0;
+    for (; ch < vc; ch += 8) {
+        const v8 b = ck_load(bias + ch);
+        v8 a0 = b, a1 = b, a2 = b, a3 = b;
+        for (int ky = ky0; ky < ky1; ky++) {
+            const float *p = image + ((size_t)(iy0 + ky * g->dilation_h) * g->in_w + ix0) * c + ch;
+            const float *q = w + (size_t)ky * g->k_w * c + ch;
+            for (int kx = 0; kx < g->k_w; kx++) {
+                const v8 wv = ck_load(q);
+                a0 = a0 + ck_load(p) * wv;
+                a1 = a1 + ck_load(p + step) * wv;
+                a2 = a2 + ck_load(p + 2 * step) * wv;
+                a3 = a3 + ck_load(p + 3 * step) * wv;
+                p += tap;
+                q += c;
+            }
+        }
+        ck_store(out + ch, ck_clamp(a0, vlo, vhi));
+        ck_store(out + c + ch, ck_clamp(a1, vlo, vhi));
+        ck_store(out + 2 * c + ch, ck_clamp(a2, vlo, vhi));
+        ck_store(out + 3 * c + ch, ck_clamp(a3, vlo, vhi));
+    }
+    for (; ch < c; ch++) {
+        for (int px = 0; px < 4; px++) {
+            float acc = bias[ch];
+            for (int ky = ky0; ky < ky1; ky++)
+                for (int kx = 0; kx < g->k_w; kx++)
+                    acc = acc + image[((size_t)(iy0 + ky * g->dilation_h) * g->in_w + ix0 + kx * g->dilation_w) * c + px * step + ch]
+                                    * w[((size_t)ky * g->k_w + kx) * c + ch];
+            out[px * c + ch] = ck_clamp1(acc, lo, hi);
+        }
+    }
+}
+
+static void CK_FN(ck_depthwise_impl)(const ck_conv_geometry *g, int row_begin, int row_end, const float *x,
+                                      const float *w, const float *bias, float *y, float lo, float hi) {
+    const int c = g->channels;
+    // Interior columns: the whole kx range lies inside the image.
+    const int first_interior = (g->pad_left + g->stride_w - 1) / g->stride_w;
+    const int last_reach = g->in_w - 1 - (g->k_w - 1) * g->dilation_w + g->pad_left;   // ox·s ≤ last_reach
+    int end_interior = last_reach >= 0 ? last_reach / g->stride_w + 1 : 0;
+    if (end_interior > g->out_w) end_interior = g->out_w;
+    if (end_interior < first_interior) end_interior = first_interior;
+    for (int row = row_begin; row < row_end; row++) {
+        const int n = row / g->out_h, oy = row % g->out_h;
+        const float *image = x + (size_t)n * g->in_h * g->in_w * c;
+        const int iy0 = oy * g->stride_h - g->pad_top;
+        int ky0 = 0, ky1 = g->k_h;   // window rows inside the image
+        while (ky0 < ky1 && iy0 + ky0 * g->dilation_h < 0) ky0++;
+        while (ky1 > ky0 && iy0 + (ky1 - 1) * g->dilation_h >= g->in_h) ky1--;
+        float *out_row = y + (size_t)row * g->out_w * c;
+        int ox = 0;
+        const int lead = first_interior < g->out_w ? first_interior : g->out_w;
+        for (; ox < lead; ox++)
+            CK_FN(ck_dw_pixel)(g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, w, bias, out_row + (size_t)ox * c, lo, hi);
+        for (; ox + 4 <= end_interior; ox += 4)
+            CK_FN(ck_dw_block4)(g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, w, bias, out_row + (size_t)ox * c, lo, hi);
+        for (; ox < g->out_w; ox++)
+            CK_FN(ck_dw_pixel)(g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, w, bias, out_row + (size_t)ox * c, lo, hi);
+    }
+}
