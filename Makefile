@@ -9,7 +9,7 @@ SWIFT ?= swift
 # with -enable-testing so @testable imports still work.
 RELEASE_FLAGS = -c release -Xswiftc -enable-testing
 
-.PHONY: setup build demo test bench clean
+.PHONY: setup build demo test test-native bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -20,7 +20,12 @@ build: setup
 demo: build
 	$(SWIFT) run -c release aslsh sessions/quickstart.aslsh
 
+# The suite natively, again on the portable kernels + another OpenBLAS kernel, then on emulated
+# SSE4.2-only and AVX-only CPUs (scripts/test.sh says why). `make test-native` is pass 1 alone.
 test: setup
+	SWIFT=$(SWIFT) bash scripts/test.sh
+
+test-native: setup
 	$(SWIFT) build $(RELEASE_FLAGS) --build-tests
 	@mkdir -p .build
 	set -o pipefail; $(SWIFT) test $(RELEASE_FLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test.log

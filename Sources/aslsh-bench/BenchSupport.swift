@@ -1,3 +1,4 @@
+import TensorCore
 import Foundation
 
 /// Helpers shared by every area's benchmark.
@@ -45,7 +46,7 @@ enum BenchSummary {
 
     /// The Markdown table the README carries.
     static func markdown() -> String {
-        var lines = ["| area | measure | aslsh | peer (same run) | ratio |", "|---|---|---|---|---|"]
+        var lines = ["| area | measure | aslsh | peer (same run) | speed-up (> 1 = aslsh faster) |", "|---|---|---|---|---|"]
         for r in rows {
             let peer = r.peer.map { "\(r.peerName ?? "peer") \(format($0)) \(r.unit)" } ?? "—"
             let ratio = r.ratio.map { String(format: "%.2f×", $0) } ?? "—"
@@ -65,6 +66,6 @@ enum BenchSummary {
             .first { $0.hasPrefix("model name") }.map { $0.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?" } ?? "?"
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let date = ISO8601DateFormatter().string(from: Date())
-        return "\(date), \(cpu ?? "?"), \(cores) cores, load average \(load)"
+        return "\(date), \(cpu ?? "?"), \(cores) cores, load average \(load); \(ComputeEnvironment.summary)"
     }
 }

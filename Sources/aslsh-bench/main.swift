@@ -36,6 +36,9 @@ if arguments.first == "all" {
     exit(failed.isEmpty ? 0 : 1)
 }
 
+// Every run names what it ran on: CPU, load, our kernel path, OpenBLAS's kernel, threads are per area.
+if arguments.first != nil, arguments.first != "all" { print("aslsh-bench on \(BenchSummary.conditions())") }
+
 guard let selected = arguments.first, let bench = benches.first(where: { $0.name == selected }) else {
     fputs("usage: aslsh-bench all|\(benches.map(\.name).joined(separator: "|")) [options]\n", stderr)
     exit(2)

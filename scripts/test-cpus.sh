@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The built binary and test bundle on emulated CPUs (qemu-user: CPUID and the instruction set of
+# that model; an instruction it lacks is SIGILL, exit 132). Heavy work is 60–100× slower emulated,
+# so this runs the kernel and model-golden tests and the binary's start, not the whole suite:
+#   Westmere     SSE4.2, no AVX: the portable kernels, OpenBLAS's Nehalem kernel
+#   SandyBridge  AVX, no AVX2/FMA (as some EPYC guests): the AVX kernels, OpenBLAS's Sandybridge
+# Ends with "cpus: N passed, M failed" (scripts/test-summary.sh adds it to the suite's figures).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+QEMU=${QEMU:-qemu-x86_64}
+bin=.build/release
+passed=0; failed=0
+if ! command -v "$QEMU" >/dev/null; then
+  echo "test-cpus: $QEMU not found (scripts/setup.sh installs Debian's qemu-user)"
+  echo "cpus: 0 passed, 1 failed"; exit 1
+fi
+
+check() {   # check NAME EXPECTED-EXIT COMMAND...: one emulated run, counted
+  local name=$1; shift
+  local out; out=$("$@" 2>&1 | grep -av "TCG doesn't support requested feature")
+  local status=${PIPESTATUS[0]}
+  echo "$out" | tail -4
+  if [ "$status" -eq 0 ]; then passed=$((passed + 1)); echo "test-cpus: $name: ok"
+  else failed=$((failed + 1)); echo "test-cpus: $name: FAILED (exit $status)"; fi
+}
+
+for spec in "Westmere:portable (SSE2)" "SandyBridge:avx (256-bit)"; do
+  cpu=${spec%%:*}; expect=${spec#*:}
+  out=$("$QEMU" -cpu "$cpu" $bin/aslsh --version 2>/dev/null)
+  if [[ "$out" == *"kernels: $expect;"* ]]; then passed=$((passed + 1)); echo "test-cpus: $cpu: $(tail -1 <<<"$out")"
+  else failed=$((failed + 1)); echo "test-cpus: $cpu: aslsh --version gave '$out', expected kernels: $expect"; fi
+  work=$(mktemp -d)
+  check "$cpu synth → build → train → eval" "$QEMU" -cpu "$cpu" $bin/aslsh -c \
+    "synth --classes letters --per-class 8 --seed 1 --out $work/letters; build $work/letters/synth_manifest.json --static --prefix l_ --dataset-dir $work/ds; net = train $work/ds/l_train.npz --architecture mlp --epochs 3 --checkpoint-dir $work/ck; r = eval net $work/ds/l_test.npz; r.accuracy"
+  rm -rf "$work"
+  # Kernels against their references and across paths; the four MediaPipe models against LiteRT.
+  for selection in TensorCoreTests.PackedMatrixTests TFLiteRuntimeTests.ConvolutionKernelTests TFLiteRuntimeTests.GoldenModelTests; do
+    check "$cpu $selection" "$QEMU" -cpu "$cpu" $bin/aslshPackageTests.xctest "$selection"
+  done
+done
+echo "cpus: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
