@@ -9,9 +9,12 @@
 #include <string.h>
 
 #pragma STDC FP_CONTRACT OFF
+// v8 arguments of the always_inline helpers in the portable copy never cross a real call.
+#pragma clang diagnostic ignored "-Wpsabi"
 
 typedef float v8 __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
+typedef unsigned v8u __attribute__((vector_size(32)));
 
 #define ck_load(p) ({ v8 _v; __builtin_memcpy(&_v, (p), sizeof(v8)); _v; })
 #define ck_store(p, v) do { v8 _v = (v); __builtin_memcpy((p), &_v, sizeof(v8)); } while (0)
@@ -166,4 +169,25 @@ void ck_depthwise_conv(const ck_conv_geometry *g, int row_begin, int row_end, co
     }
 #endif
     ck_depthwise_impl_portable(g, row_begin, row_end, x, w, bias, y, lo, hi);
+}
+
+void ck_lstm_cell(float *row, int h, float *c, float *tanh_c, float *hidden, float *out) {
+#if CK_HAVE_AVX_COPY
+    if (ck_active_isa() == CK_ISA_AVX) { ck_lstm_cell_impl_avx(row, h, c, tanh_c, hidden, out); return; }
+#endif
+    ck_lstm_cell_impl_portable(row, h, c, tanh_c, hidden, out);
+}
+
+void ck_lstm_step(const float *pre, const float *packed, int h, const float *h_in, float *c, float *h_out) {
+#if CK_HAVE_AVX_COPY
+    if (ck_active_isa() == CK_ISA_AVX) { ck_lstm_step_impl_avx(pre, packed, h, h_in, c, h_out); return; }
+#endif
+    ck_lstm_step_impl_portable(pre, packed, h, h_in, c, h_out);
+}
+
+void ck_exp(const float *x, float *y, int count) {
+#if CK_HAVE_AVX_COPY
+    if (ck_active_isa() == CK_ISA_AVX) { ck_exp_impl_avx(x, y, count); return; }
+#endif
+    ck_exp_impl_portable(x, y, count);
 }

@@ -206,3 +206,92 @@ static void CK_FN(ck_depthwise_impl)(const ck_conv_geometry *g, int row_begin, i
             CK_FN(ck_dw_pixel)(g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, w, bias, out_row + (size_t)ox * c, lo, hi);
     }
 }
+
+// --- LSTM (prediction step and the training cell) --------------------------------------------------
+
+/// e^x lane-wise, Cephes `expf` (S. Moshier, cephes/single/expf.c): x = n·ln2 + r, |r| ≤ ln2/2
+/// (ln2 split into 0.693359375 − 2.12194440e-4 so n·C1 is exact), e^r by its degree-7 minimax
+/// polynomial, 2^n assembled in the exponent bits. Max relative error ≈ 2 ulp on [−87.3, 88.3];
+/// inputs are clamped there, so sigmoid and tanh below reach their exact limits.
+static inline __attribute__((always_inline)) v8 CK_FN(ck_exp)(v8 x) {
+    x = ck_clamp(x, ck_splat(-87.3f), ck_splat(88.3f));
+    // round(x·log2 e) by the 1.5·2²³ trick: adding it leaves the rounded integer in the low
+    // mantissa bits, which also gives 2^n without a float→int conversion.
+    const v8 magic = ck_splat(12582912.0f);
+    const v8 t = x * ck_splat(1.44269504088896341f) + magic;
+    const v8 n = t - magic;
+    v8 r = x - n * ck_splat(0.693359375f);
+    r = r - n * ck_splat(-2.12194440e-4f);
+    v8 p = ck_splat(1.9875691500e-4f);
+    p = p * r + ck_splat(1.3981999507e-3f);
+    p = p * r + ck_splat(8.3334519073e-3f);
+    p = p * r + ck_splat(4.1665795894e-2f);
+    p = p * r + ck_splat(1.6666665459e-1f);
+    p = p * r + ck_splat(5.0000001201e-1f);
+    const v8 er = p * (r * r) + r + ck_splat(1.0f);
+    const v8u bits = (((v8u)t) - 0x4B400000u + 127u) << 23;
+    return er * (v8)bits;
+}
+
+static inline __attribute__((always_inline)) v8 CK_FN(ck_sigmoid)(v8 x) {
+    return ck_splat(1.0f) / (ck_splat(1.0f) + CK_FN(ck_exp)(-x));
+}
+
+/// 1 − 2/(e^{2x} + 1): tanh through one exp, saturating correctly at ±1.
+static inline __attribute__((always_inline)) v8 CK_FN(ck_tanh)(v8 x) {
+    return ck_splat(1.0f) - ck_splat(2.0f) / (CK_FN(ck_exp)(x + x) + ck_splat(1.0f));
+}
+
+static void CK_FN(ck_lstm_cell_impl)(float *row, int h, float *c, float *tanh_c, float *hidden, float *out) {
+    for (int j = 0; j + 8 <= h; j += 8) {
+        const v8 ig = CK_FN(ck_sigmoid)(ck_load(row + j));
+        const v8 fg = CK_FN(ck_sigmoid)(ck_load(row + h + j));
+        const v8 gg = CK_FN(ck_tanh)(ck_load(row + 2 * h + j));
+        const v8 og = CK_FN(ck_sigmoid)(ck_load(row + 3 * h + j));
+        ck_store(row + j, ig); ck_store(row + h + j, fg); ck_store(row + 2 * h + j, gg); ck_store(row + 3 * h + j, og);
+        const v8 cn = fg * ck_load(c + j) + ig * gg;
+        const v8 th = CK_FN(ck_tanh)(cn);
+        const v8 hn = og * th;
+        ck_store(c + j, cn); ck_store(tanh_c + j, th); ck_store(hidden + j, hn); ck_store(out + j, hn);
+    }
+}
+
+static void CK_FN(ck_lstm_step_impl)(const float *pre, const float *packed, int h, const float *h_in, float *c, float *h_out) {
+    for (int block = 0; block < h / 8; block++) {
+        const int j = block * 8;
+        const float *p = packed + (size_t)block * h * 32;
+        // Two sets of four accumulators (even and odd k) so the adds are not one long chain.
+        v8 i0 = ck_load(pre + j), f0 = ck_load(pre + h + j), g0 = ck_load(pre + 2 * h + j), o0 = ck_load(pre + 3 * h + j);
+        v8 i1 = {0}, f1 = {0}, g1 = {0}, o1 = {0};
+        int k = 0;
+        for (; k + 2 <= h; k += 2, p += 64) {
+            const v8 h0 = ck_splat(h_in[k]), h1 = ck_splat(h_in[k + 1]);
+            i0 = i0 + ck_load(p) * h0;      f0 = f0 + ck_load(p + 8) * h0;
+            g0 = g0 + ck_load(p + 16) * h0; o0 = o0 + ck_load(p + 24) * h0;
+            i1 = i1 + ck_load(p + 32) * h1; f1 = f1 + ck_load(p + 40) * h1;
+            g1 = g1 + ck_load(p + 48) * h1; o1 = o1 + ck_load(p + 56) * h1;
+        }
+        if (k < h) {
+            const v8 h0 = ck_splat(h_in[k]);
+            i0 = i0 + ck_load(p) * h0;      f0 = f0 + ck_load(p + 8) * h0;
+            g0 = g0 + ck_load(p + 16) * h0; o0 = o0 + ck_load(p + 24) * h0;
+        }
+        const v8 ig = CK_FN(ck_sigmoid)(i0 + i1), fg = CK_FN(ck_sigmoid)(f0 + f1);
+        const v8 gg = CK_FN(ck_tanh)(g0 + g1), og = CK_FN(ck_sigmoid)(o0 + o1);
+        const v8 cn = fg * ck_load(c + j) + ig * gg;
+        ck_store(c + j, cn);
+        ck_store(h_out + j, og * CK_FN(ck_tanh)(cn));
+    }
+}
+
+static void CK_FN(ck_exp_impl)(const float *x, float *y, int count) {
+    int i = 0;
+    for (; i + 8 <= count; i += 8) ck_store(y + i, CK_FN(ck_exp)(ck_load(x + i)));
+    if (i < count) {   // the tail through the same vector code on a zero-padded copy
+        float t[8] = {0};
+        for (int j = i; j < count; j++) t[j - i] = x[j];
+        v8 r = CK_FN(ck_exp)(ck_load(t));
+        ck_store(t, r);
+        for (int j = i; j < count; j++) y[j] = t[j - i];
+    }
+}

@@ -59,6 +59,19 @@ typedef struct {
 void ck_depthwise_conv(const ck_conv_geometry *g, int row_begin, int row_end, const float *x, const float *w,
                        const float *bias, float *y, float lo, float hi);
 
+/// LSTM cell over the first H − H mod 8 units of one row (gate order i, f, g, o, as PyTorch):
+/// row [4H] pre-activations (overwritten with the activated gates), c [H] in/out, tanh_c [H] =
+/// tanh(c_t), hidden [H] = out [H] = σ(o)·tanh(c_t). The caller does the H mod 8 tail.
+void ck_lstm_cell(float *row, int h, float *c, float *tanh_c, float *hidden, float *out);
+
+/// One LSTM step of one sequence, the recurrent product fused into the cell: for each block of
+/// eight units, gates = pre [4H] + W_hh·h_in over k from `packed` ([H/8][H][4][8]), then c [H] and
+/// h_out [H] updated as ck_lstm_cell does. H % 8 == 0; h_in and h_out must not alias.
+void ck_lstm_step(const float *pre, const float *packed, int h, const float *h_in, float *c, float *h_out);
+
+/// y[i] = e^x[i] (Cephes expf polynomial, ≈ 2 ulp; the function the LSTM's sigmoid and tanh use).
+void ck_exp(const float *x, float *y, int count);
+
 #ifdef __cplusplus
 }
 #endif
