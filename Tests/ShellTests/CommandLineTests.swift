@@ -138,4 +138,51 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(changed.stdout.contains("    #> b  6\n  actual:"), changed.stdout)
         XCTAssertTrue(changed.stdout.hasSuffix("check: \(saved.path): 1 of 3 cells differ\n"), changed.stdout)
     }
+
+    /// A transcript replayed on another machine prints slightly different decimals: within the
+    /// tolerance it checks clean, beyond it fails naming the line, both values and the tolerance;
+    /// a malformed directive exits 2 naming the line, and the file still runs as a script.
+    func testCheckComparesDecimalsWithTolerance() throws {
+        let saved = directory.appendingPathComponent("decimals.aslsh")
+        let save = try AslshBinary.run(["-c", "echo \"L 0.964235  Z 0.025  (84 samples)\"; :save \(saved.path)"])
+        XCTAssertEqual(save.status, 0, save.stderr)
+        let original = try String(contentsOf: saved, encoding: .utf8)
+        XCTAssertTrue(original.contains("\n#> L 0.964235  Z 0.025  (84 samples)\n"), original)
+        func check(_ text: String) throws -> AslshBinary.Result {
+            try text.write(to: saved, atomically: true, encoding: .utf8)
+            return try AslshBinary.run(["--check", saved.path])
+        }
+
+        let within = try check(original.replacingOccurrences(of: "#> L 0.964235  Z 0.025", with: "#> L 0.963948  Z 0.026"))
+        XCTAssertEqual(within.status, 0, within.stdout)
+        XCTAssertEqual(within.stdout, "check: \(saved.path): 1 cells, all match\n")
+
+        let beyond = try check(original.replacingOccurrences(of: "#> L 0.964235", with: "#> L 0.950000"))
+        XCTAssertEqual(beyond.status, 1, beyond.stdout)
+        XCTAssertTrue(beyond.stdout.hasPrefix("\(saved.path):4: cell 1 output differs: echo \"L 0.964235  Z 0.025  (84 samples)\"\n"
+                                              + "  line 5: 0.950000 vs 0.964235 differ by 0.0142 > tolerance 9.51e-4 (rtol 1e-3, atol 1e-6)\n"),
+                      beyond.stdout)
+        XCTAssertTrue(beyond.stdout.hasSuffix("check: \(saved.path): 1 of 1 cells differ\n"), beyond.stdout)
+
+        let count = try check(original.replacingOccurrences(of: "#> L 0.964235  Z 0.025  (84", with: "#> L 0.964235  Z 0.025  (85"))
+        XCTAssertEqual(count.status, 1, "integers are exact")
+        XCTAssertTrue(count.stdout.contains("  line 5: 85 vs 84 (integers match exactly)\n"), count.stdout)
+
+        let loose = original.replacingOccurrences(of: "check: aslsh --check FILE\n", with: "check: aslsh --check FILE\n# check: rtol=0.05\n")
+            .replacingOccurrences(of: "#> L 0.964235", with: "#> L 0.950000")
+        let tolerated = try check(loose)
+        XCTAssertEqual(tolerated.status, 0, "the header's rtol=0.05 allows 1.5%: \(tolerated.stdout)")
+
+        let exact = try check(loose.replacingOccurrences(of: "\necho", with: "\n#! check exact\necho"))
+        XCTAssertEqual(exact.status, 1, exact.stdout)
+        XCTAssertTrue(exact.stdout.contains("  line 7: '0.950000' vs '0.964235' (check exact)\n"), exact.stdout)
+        let asScript = try AslshBinary.run([saved.path])
+        XCTAssertEqual(asScript.status, 0, asScript.stderr)
+        XCTAssertEqual(asScript.stdout, "L 0.964235  Z 0.025  (84 samples)\n", "directives are comments to a replay")
+
+        let malformed = try check(loose.replacingOccurrences(of: "# check: rtol=0.05", with: "# check: rtol=abc"))
+        XCTAssertEqual(malformed.status, 2)
+        XCTAssertEqual(malformed.stdout, "", "nothing replayed")
+        XCTAssertEqual(malformed.stderr, "\(saved.path):3: error: rtol expects a non-negative number, got 'abc'\n")
+    }
 }

@@ -30,25 +30,27 @@ final class TranscriptTests: XCTestCase {
         XCTAssertFalse(text.contains(":save"), ":save itself is not recorded")
     }
 
-    func testParseAttachesOutputToTheCellBefore() {
-        let cells = Transcript.parse("# header\na = 1; a\n#> 1\nb = [1,\n 2]\nb\n#> [1, 2]\n#~ volatile\n#>\n")
+    func testParseAttachesOutputToTheCellBefore() throws {
+        let cells = try Transcript.parse("# header\na = 1; a\n#> 1\nb = [1,\n 2]\nb\n#> [1, 2]\n#~ volatile\n#>\n")
         XCTAssertEqual(cells.map(\.source.text), ["a = 1", "a", "b = [1,\n 2]", "b"])
         XCTAssertEqual(cells.map(\.expected), [[], [OutputLine("1")], [],
                                                [OutputLine("[1, 2]"), OutputLine("volatile", volatile: true), OutputLine("")]])
+        XCTAssertEqual(cells.map(\.expectedLines), [[], [3], [], [7, 8, 9]], "file lines of the expected output, for reports")
+        XCTAssertEqual(Set(cells.map(\.tolerance)), [Tolerance.standard], "no directive: the default tolerance")
         XCTAssertEqual(Transcript.seed(in: "# aslsh 0.1.0 session, saved X, seed 1234\n"), 1234)
         XCTAssertNil(Transcript.seed(in: "echo no header\n"))
     }
 
-    func testSaveThenCheckRoundTrips() {
+    func testSaveThenCheckRoundTrips() throws {
         let s = session(["t = [{a: 1}, {a: 2}]", "t | where a > 1", ":time t | count", ":seed", "nope"])
         let text = Transcript.render(s.transcript, seed: s.seed, date: date)
-        let result = Transcript.check(text)
+        let result = try Transcript.check(text)
         XCTAssertEqual(result.cells, 5)
         XCTAssertEqual(result.differences, [], "a fresh save replays identically (volatile timing ignored)")
         XCTAssertTrue(text.contains("#> seed 9"), "the replay uses the header's seed")
     }
 
-    func testCheckReportsEveryChangedCell() {
+    func testCheckReportsEveryChangedCell() throws {
         let text = """
         # aslsh 0.1.0 session, saved 2027-01-15T08:00:00Z, seed 42
         echo a
@@ -60,14 +62,16 @@ final class TranscriptTests: XCTestCase {
         #~ this volatile line is ignored
         echo d
         """
-        let result = Transcript.check(text)
+        let result = try Transcript.check(text)
         XCTAssertEqual(result.cells, 4)
         XCTAssertEqual(result.differences.map(\.cellNumber), [2, 4])
         XCTAssertEqual(result.differences[0].expected, ["B"])
         XCTAssertEqual(result.differences[0].actual, ["b"])
         XCTAssertEqual(result.differences[1].expected, [], "a cell without #> lines expects no output")
+        XCTAssertEqual(result.differences[1].mismatches.map(\.description), ["after line 9: 'd' printed, not in the transcript"])
         XCTAssertEqual(Transcript.report(result.differences[0], file: "f.aslsh"), """
         f.aslsh:4: cell 2 output differs: echo b
+          line 5: 'B' vs 'b' (text matches exactly)
           expected:
             #> B
           actual:

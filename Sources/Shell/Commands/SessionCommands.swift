@@ -68,11 +68,13 @@ public enum SessionCommands {
 
     static let save = CommandDefinition(
         ":save", summary: "write the session's cells and their output as a replayable script",
-        discussion: "The file runs with 'aslsh FILE' and checks with 'aslsh --check FILE'. Written atomically.",
+        discussion: "The file runs with 'aslsh FILE' and checks with 'aslsh --check FILE'. Written atomically; saving over a transcript keeps its header comments (a description, a '# check:' tolerance).",
         arguments: [ArgumentSpec("path", .path, "where to write (e.g. sessions/mine.aslsh)")]
     ) { call in
         let url = call.url("path")!
-        let text = Transcript.render(call.session.transcript, seed: call.session.seed)
+        // Saving over a transcript keeps its description and `# check:` tolerance.
+        let notes = (try? String(contentsOf: url, encoding: .utf8)).map(Transcript.headerNotes(in:)) ?? []
+        let text = Transcript.render(call.session.transcript, seed: call.session.seed, notes: notes)
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try AtomicFile.write(Data(text.utf8), to: url)

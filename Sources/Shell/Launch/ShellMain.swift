@@ -25,7 +25,8 @@ public enum ShellMain {
       (no arguments)   interactive shell (libedit when stdin is a terminal, plain lines otherwise)
       FILE             run a script; stops at the first error (exit 1) naming the cell and line
       -c CELLS         run cells separated by ';' or newlines (may be repeated)
-      --check FILE     replay a saved session; report cells whose output differs (exit 1)
+      --check FILE     replay a saved session; report cells whose output differs (exit 1;
+                       decimals within the file's tolerance match; a bad directive exits 2)
       --keep-going     run every cell even after errors (exit status still 1)
       --seed N         session seed (default 42; --check uses the file's)
       --help, --version
@@ -70,7 +71,8 @@ public enum ShellMain {
     }
 
     /// Runs the command line and returns the exit status: 0 success, 1 a cell failed or
-    /// `--check` found differences, 2 usage error, 130 cancelled by Ctrl-C.
+    /// `--check` found differences, 2 usage error or a malformed check directive, 130 cancelled
+    /// by Ctrl-C.
     public static func run(_ arguments: [String]) -> Int32 {
         let options: Options
         do {
@@ -124,7 +126,16 @@ public enum ShellMain {
 
     static func check(_ path: String) -> Int32 {
         guard let text = read(path) else { return 1 }
-        let result = Transcript.check(text)
+        let result: (cells: Int, differences: [Transcript.Difference])
+        do {
+            result = try Transcript.check(text)
+        } catch let error as TranscriptFormatError {
+            fputs(error.report(file: path) + "\n", stderr)
+            return 2
+        } catch {
+            fputs("aslsh: \(path): \(error)\n", stderr)
+            return 2
+        }
         for difference in result.differences { print(Transcript.report(difference, file: path)) }
         if result.differences.isEmpty {
             print("check: \(path): \(result.cells) cells, all match")
