@@ -62,7 +62,7 @@ let package = Package(
                                                                  "Inference", "Training", "ONNXExport"]),
 
         .target(name: "Plot", dependencies: ["TensorCore", "CPNG", "CFreeType"]),
-        .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS"]),
+        .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS", "CKernels"]),
         .target(name: "Training", dependencies: ["NeuralNets", "Datasets", "TensorCore"]),
         // ONNX export/import; Generated/onnx.pb.swift is committed (scripts/regenerate-onnx-proto.sh), no build-time plugin.
         .target(name: "ONNXExport", dependencies: ["Training", "NeuralNets", "TensorCore",

@@ -1,57 +1,14 @@
-/// Eight-lane exp / sigmoid / tanh for the LSTM cell (the scalar `Kernels.sigmoid` / `Kernels.tanh`
-/// on glibc `expf` are the references; `NeuralNetsTests.VectorKernelTests` compares them).
+import CKernels
+
+/// e^x over a buffer with the LSTM's exp (CKernels' Cephes `expf` polynomial, ≈ 2 ulp on
+/// [−87.3, 88.3], clamped outside): the function its vector sigmoid and tanh are built on. The
+/// reference is glibc `expf` (`NeuralNetsTests.FastKernelTests` compares).
 enum VectorMath {
-    typealias V = SIMD8<Float>
-
-    /// e^x lane-wise, Cephes `expf` (S. Moshier, cephes/single/expf.c): x = n·ln2 + r with
-    /// |r| ≤ ln2/2 (ln2 split into 0.693359375 − 2.12194440e-4 so n·C1 is exact), e^r by its degree-7
-    /// minimax polynomial, 2^n assembled in the exponent bits. Max relative error ≈ 2 ulp on
-    /// [−87.3, 88.3]; inputs are clamped there (e^x then saturates at ~1.2e−38 / ~2e38, which
-    /// sigmoid and tanh below turn into their exact limits 0/1 and ±1 within float precision).
-    @inline(__always)
-    static func exp(_ x: V) -> V {
-        let x = clamp(x, -87.3, 88.3)
-        // round(x·log2 e) by the 1.5·2²³ trick: adding it leaves the rounded integer in the low
-        // mantissa bits, which also gives 2^n without a float→int conversion.
-        let magic = V(repeating: 12_582_912)
-        let t = x * V(repeating: 1.44269504088896341) + magic
-        let n = t - magic
-        var r = x - n * V(repeating: 0.693359375)
-        r = r - n * V(repeating: -2.12194440e-4)
-        var p = V(repeating: 1.9875691500e-4)
-        p = p * r + V(repeating: 1.3981999507e-3)
-        p = p * r + V(repeating: 8.3334519073e-3)
-        p = p * r + V(repeating: 4.1665795894e-2)
-        p = p * r + V(repeating: 1.6666665459e-1)
-        p = p * r + V(repeating: 5.0000001201e-1)
-        let er = p * (r * r) + r + V(repeating: 1)
-        let bits = (unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
-        return er * unsafeBitCast(bits, to: V.self)
+    static func exp(_ x: [Float]) -> [Float] {
+        var y = [Float](repeating: 0, count: x.count)
+        ck_exp(x, &y, Int32(x.count))
+        return y
     }
-
-    /// Lane-wise min(max(x, lo), hi). Written as a lane loop (which LLVM turns into vmaxps/vminps)
-    /// because the stdlib's generic `pointwiseMin/Max` stayed out-of-line calls (5 % of an LSTM
-    /// prediction in a profile).
-    @inline(__always)
-    static func clamp(_ x: V, _ lo: Float, _ hi: Float) -> V {
-        var r = x
-        for i in 0..<V.scalarCount { r[i] = Swift.min(Swift.max(x[i], lo), hi) }
-        return r
-    }
-
-    /// 1 / (1 + e^{−x}).
-    @inline(__always)
-    static func sigmoid(_ x: V) -> V { V(repeating: 1) / (V(repeating: 1) + exp(-x)) }
-
-    /// 1 − 2/(e^{2x} + 1), the form `Kernels.tanh` uses.
-    @inline(__always)
-    static func tanh(_ x: V) -> V { V(repeating: 1) - V(repeating: 2) / (exp(x + x) + V(repeating: 1)) }
-
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-
-    @inline(__always)
-    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
 }
 
 extension Kernels {
@@ -62,23 +19,10 @@ extension Kernels {
     static func lstmCell(row: UnsafeMutablePointer<Float>, H: Int, c: UnsafeMutablePointer<Float>,
                          tanhC: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Float>,
                          out: UnsafeMutablePointer<Float>) {
-        var j = 0
-        while j + 8 <= H {
-            let ig = VectorMath.sigmoid(VectorMath.load(row + j))
-            let fg = VectorMath.sigmoid(VectorMath.load(row + H + j))
-            let gg = VectorMath.tanh(VectorMath.load(row + 2 * H + j))
-            let og = VectorMath.sigmoid(VectorMath.load(row + 3 * H + j))
-            VectorMath.store(ig, row + j); VectorMath.store(fg, row + H + j)
-            VectorMath.store(gg, row + 2 * H + j); VectorMath.store(og, row + 3 * H + j)
-            let cn = fg * VectorMath.load(c + j) + ig * gg
-            let th = VectorMath.tanh(cn)
-            let hn = og * th
-            VectorMath.store(cn, c + j); VectorMath.store(th, tanhC + j)
-            VectorMath.store(hn, h + j); VectorMath.store(hn, out + j)
-            j += 8
-        }
-        if j < H {   // tail (H not a multiple of 8): the scalar reference on the remaining lanes
-            lstmCellNaive(row: row, H: H, range: j..<H, c: c, tanhC: tanhC, h: h, out: out)
+        ck_lstm_cell(row, Int32(H), c, tanhC, h, out)   // eight lanes at a time (CKernels)
+        let vectorH = H & ~7
+        if vectorH < H {   // tail (H not a multiple of 8): the scalar reference on the remaining lanes
+            lstmCellNaive(row: row, H: H, range: vectorH..<H, c: c, tanhC: tanhC, h: h, out: out)
         }
     }
 
@@ -126,34 +70,8 @@ extension Kernels {
     /// gates; the reference is `gemm(m: 1)` + `lstmCellNaive` (`lstmStepNaive`).
     static func lstmStepPacked(pre: UnsafePointer<Float>, packed: UnsafePointer<Float>, H: Int,
                                hIn: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, hOut: UnsafeMutablePointer<Float>) {
-        typealias V = VectorMath.V
-        for block in 0..<(H / 8) {
-            let j = block * 8
-            var p = packed + block * H * 32
-            // Two sets of four accumulators (even and odd k) so the adds are not one long chain.
-            var i0 = VectorMath.load(pre + j), f0 = VectorMath.load(pre + H + j)
-            var g0 = VectorMath.load(pre + 2 * H + j), o0 = VectorMath.load(pre + 3 * H + j)
-            var i1 = V(), f1 = V(), g1 = V(), o1 = V()
-            var k = 0
-            while k + 2 <= H {
-                let h0 = V(repeating: hIn[k]), h1 = V(repeating: hIn[k + 1])
-                multiplyAdd(&i0, VectorMath.load(p), h0); multiplyAdd(&f0, VectorMath.load(p + 8), h0)
-                multiplyAdd(&g0, VectorMath.load(p + 16), h0); multiplyAdd(&o0, VectorMath.load(p + 24), h0)
-                multiplyAdd(&i1, VectorMath.load(p + 32), h1); multiplyAdd(&f1, VectorMath.load(p + 40), h1)
-                multiplyAdd(&g1, VectorMath.load(p + 48), h1); multiplyAdd(&o1, VectorMath.load(p + 56), h1)
-                p += 64; k += 2
-            }
-            if k < H {
-                let h0 = V(repeating: hIn[k])
-                multiplyAdd(&i0, VectorMath.load(p), h0); multiplyAdd(&f0, VectorMath.load(p + 8), h0)
-                multiplyAdd(&g0, VectorMath.load(p + 16), h0); multiplyAdd(&o0, VectorMath.load(p + 24), h0)
-            }
-            let ig = VectorMath.sigmoid(i0 + i1), fg = VectorMath.sigmoid(f0 + f1)
-            let gg = VectorMath.tanh(g0 + g1), og = VectorMath.sigmoid(o0 + o1)
-            let cn = fg * VectorMath.load(c + j) + ig * gg
-            VectorMath.store(cn, c + j)
-            VectorMath.store(og * VectorMath.tanh(cn), hOut + j)
-        }
+        precondition(H % 8 == 0, "lstmStepPacked needs H % 8 == 0, got \(H)")
+        ck_lstm_step(pre, packed, Int32(H), hIn, c, hOut)
     }
 
     /// Reference for `lstmStepPacked` on the unpacked W_hh `[4H, H]`: the gate GEMM then the

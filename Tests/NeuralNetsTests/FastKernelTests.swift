@@ -11,31 +11,57 @@ import Glibc
 final class FastKernelTests: XCTestCase {
     override func tearDown() { NNThreads.count = 2 }
 
-    func testVectorExpSigmoidTanhMatchGlibc() {
-        // A dense sweep over the range the LSTM sees plus the saturated tails.
+    func testVectorExpMatchesGlibcAndGatesSaturate() {
+        // A dense sweep over the range the LSTM sees plus the saturated tails, and a length that
+        // is not a multiple of 8 (the tail goes through the same vector code).
         var xs: [Float] = stride(from: -30, through: 30, by: 0.0037).map { Float($0) }
-        xs += [-200, -100, -88, -87.5, -50, 0, 1e-7, -1e-7, 50, 88, 88.5, 100, 200]
-        while xs.count % 8 != 0 { xs.append(0.5) }
-        var worstExp: Float = 0, worstSig: Float = 0, worstTanh: Float = 0
-        for i in stride(from: 0, to: xs.count, by: 8) {
-            let v = SIMD8<Float>((0..<8).map { xs[i + $0] })
-            let e = VectorMath.exp(v), s = VectorMath.sigmoid(v), t = VectorMath.tanh(v)
-            for l in 0..<8 {
-                let x = v[l]
-                if x > -87 && x < 88 {   // inside the clamp: relative error of e^x
-                    worstExp = max(worstExp, abs(e[l] - expf(x)) / expf(x))
-                }
-                worstSig = max(worstSig, abs(s[l] - Kernels.sigmoid(x)))
-                worstTanh = max(worstTanh, abs(t[l] - Kernels.tanh(x)))
-                XCTAssert(s[l].isFinite && t[l].isFinite, "x = \(x)")
-            }
+        xs += [-200, -100, -88, -87.5, -50, 0, 1e-7, -1e-7, 50, 88, 88.5, 100, 200, 0.25]
+        let e = VectorMath.exp(xs)
+        var worstExp: Float = 0
+        for (x, ex) in zip(xs, e) {
+            XCTAssert(ex.isFinite && ex > 0, "x = \(x)")
+            if x > -87 && x < 88 { worstExp = max(worstExp, abs(ex - expf(x)) / expf(x)) }   // inside the clamp
         }
         XCTAssertLessThan(worstExp, 4e-7, "exp relative error")
-        XCTAssertLessThan(worstSig, 2e-7, "sigmoid absolute error")
-        XCTAssertLessThan(worstTanh, 4e-7, "tanh absolute error")
-        XCTAssertEqual(VectorMath.sigmoid(SIMD8(repeating: -200))[0], 0, accuracy: 1e-30)
-        XCTAssertEqual(VectorMath.tanh(SIMD8(repeating: 200))[0], 1)
-        XCTAssertEqual(VectorMath.tanh(SIMD8(repeating: -200))[0], -1)
+        // Saturated gates through the vector cell: σ(−200) = 0, tanh(±200) = ±1 exactly.
+        let H = 8
+        var row = [Float](repeating: -200, count: H) + [Float](repeating: 200, count: H)
+            + [Float](repeating: 200, count: H) + [Float](repeating: -200, count: H)   // i, f, g, o
+        var c = [Float](repeating: 3, count: H), t = [Float](repeating: 0, count: H)
+        var h = t, out = t
+        Kernels.lstmCell(row: &row, H: H, c: &c, tanhC: &t, h: &h, out: &out)
+        XCTAssertEqual(row[0], 0, accuracy: 1e-30)
+        XCTAssertEqual(row[H], 1)
+        XCTAssertEqual(row[2 * H], 1)
+        XCTAssertEqual(c[0], 3)   // f = 1, i = 0
+    }
+
+    /// The LSTM kernels' portable and AVX builds give the same bits (prediction is then the same
+    /// on every CPU).
+    func testLSTMKernelsGiveTheSameBitsOnEveryPath() throws {
+        guard KernelPath.supported == .avx else { throw XCTSkip("no AVX on this CPU (\(KernelPath.cpuFeatures)): one path only") }
+        defer { KernelPath.force(.avx) }
+        for H in [8, 13, 128] {
+            var rng = SeededRandom(seed: UInt64(H) + 100)
+            let pre = Tensor.uniform([4 * H], low: -6, high: 6, using: &rng).scalars
+            let c0 = Tensor.uniform([H], low: -2, high: 2, using: &rng).scalars
+            let w = Tensor.uniform([4 * H * H], low: -0.3, high: 0.3, using: &rng).scalars
+            var results: [[Float]] = []
+            for path in [KernelPath.portable, .avx] {
+                KernelPath.force(path)
+                var row = pre, c = c0, t = [Float](repeating: 0, count: H), h = t, out = t
+                Kernels.lstmCell(row: &row, H: H, c: &c, tanhC: &t, h: &h, out: &out)
+                var result = row + c + t + h
+                if H % 8 == 0 {
+                    let packed = w.withUnsafeBufferPointer { Kernels.packGateWeights($0.baseAddress!, H: H) }
+                    var cs = c0, hs = [Float](repeating: 0, count: H)
+                    Kernels.lstmStepPacked(pre: pre, packed: packed, H: H, hIn: h, c: &cs, hOut: &hs)
+                    result += cs + hs
+                }
+                results.append(result)
+            }
+            XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern), "H = \(H)")
+        }
     }
 
     func testLSTMCellMatchesScalarReference() {

@@ -18,6 +18,7 @@ final class CheckToleranceTests: XCTestCase {
 
     func testDecimalsWithinToleranceMatch() {
         XCTAssertNil(mismatch("L 0.964235", "L 0.963948"), "another BLAS kernel: 3e-4 relative")
+        XCTAssertNil(mismatch("hello 0.907608", "hello 0.906527"), "another BLAS kernel after training a TCN: 1.2e-3 relative")
         XCTAssertNil(mismatch("accuracy 0.9450  top-5 0.9890  (55 samples)", "accuracy 0.9452  top-5 0.9889  (55 samples)"))
         XCTAssertNil(mismatch("loss -2.4260", "loss -2.4270"), "signed values, within 1e-3 relative")
         XCTAssertNil(mismatch("a 0.000000", "a 0.000001"), "atol (and the last place) cover values printed as zero")
@@ -25,9 +26,9 @@ final class CheckToleranceTests: XCTestCase {
 
     func testDecimalsOutsideToleranceFailWithTheDifferenceAndTolerance() {
         XCTAssertEqual(mismatch("acc 0.4000", "acc 0.3333"),
-                       "0.4000 vs 0.3333 differ by 0.0667 > tolerance 4.01e-4 (rtol 1e-3, atol 1e-6)")
-        XCTAssertEqual(mismatch("L 0.964235", "L 0.962335"),
-                       "0.964235 vs 0.962335 differ by 1.9e-3 > tolerance 9.65e-4 (rtol 1e-3, atol 1e-6)")
+                       "0.4000 vs 0.3333 differ by 0.0667 > tolerance 4e-3 (rtol 1e-2, atol 1e-6)")
+        XCTAssertEqual(mismatch("L 0.964235", "L 0.950335"),
+                       "0.964235 vs 0.950335 differ by 0.0139 > tolerance 9.64e-3 (rtol 1e-2, atol 1e-6)")
         XCTAssertNotNil(mismatch("x 1.5", "x -1.5"), "a sign flip is a real change")
         XCTAssertNotNil(mismatch("accuracy 1.0000", "accuracy 0.9881"), "one sample of 84")
     }
@@ -35,7 +36,7 @@ final class CheckToleranceTests: XCTestCase {
     func testIntegersMatchExactly() {
         XCTAssertEqual(mismatch("train 312, val 84", "train 312, val 85"), "84 vs 85 (integers match exactly)")
         XCTAssertEqual(mismatch("n 1000", "n 1001"), "1000 vs 1001 (integers match exactly)",
-                       "1e-3 relative would pass a decimal; a count must not move")
+                       "1e-2 relative would pass a decimal; a count must not move")
         XCTAssertEqual(mismatch("v 1", "v 1.0"), "'1' vs '1.0' (an integer and a decimal)")
     }
 
@@ -49,14 +50,14 @@ final class CheckToleranceTests: XCTestCase {
         XCTAssertNil(mismatch("Z 0.025", "Z 0.026"), "0.0255 printed with 3 places rounds either way")
         XCTAssertNil(mismatch("Z 0.025", "Z 0.024", .numeric(rtol: 0, atol: 0)), "even with a zero tolerance")
         XCTAssertEqual(mismatch("Z 0.025", "Z 0.027"),
-                       "0.025 vs 0.027 differ by 2e-3 > tolerance 1e-3 (one unit in the last printed place; rtol 1e-3, atol 1e-6)")
+                       "0.025 vs 0.027 differ by 2e-3 > tolerance 1e-3 (one unit in the last printed place; rtol 1e-2, atol 1e-6)")
     }
 
     func testExponentNotationAndPercentages() {
         XCTAssertNil(mismatch("lr 1.00e-03", "lr 1.01e-03"), "one unit in the last place is 1e-5")
         XCTAssertNil(mismatch("lr 1.00e-03", "lr 0.001"), "same value, other notation")
         XCTAssertEqual(mismatch("lr 1.00e-03", "lr 1.10e-03"),
-                       "1.00e-03 vs 1.10e-03 differ by 1e-4 > tolerance 1e-5 (one unit in the last printed place; rtol 1e-3, atol 1e-6)")
+                       "1.00e-03 vs 1.10e-03 differ by 1e-4 > tolerance 1.1e-5 (rtol 1e-2, atol 1e-6)")
         XCTAssertEqual(OutputTokenizer.number(in: Array("2E+5"), at: 0)?.0.isInteger, false, "an exponent makes a decimal")
         XCTAssertNil(mismatch("detected 12.5%", "detected 12.51%"))
         XCTAssertNotNil(mismatch("detected 12.5%", "detected 13.5%"))
@@ -91,11 +92,11 @@ final class CheckToleranceTests: XCTestCase {
     private let directed = """
     # aslsh 0.1.0 session, saved 2027-01-15T08:00:00Z, seed 42
     # replay: aslsh FILE    check: aslsh --check FILE
-    # check: rtol=1e-2, atol=1e-4
+    # check: rtol=5e-2, atol=1e-4
     # Decimals from another machine.
 
     echo "p 0.500"
-    #> p 0.503
+    #> p 0.520
     #! check exact
     echo "p 0.500"
     #> p 0.501
@@ -109,24 +110,24 @@ final class CheckToleranceTests: XCTestCase {
 
     func testHeaderDirectiveSetsTheFileTolerance() throws {
         let cells = try Transcript.parse(directed)
-        XCTAssertEqual(cells[0].tolerance, .numeric(rtol: 1e-2, atol: 1e-4))
-        XCTAssertEqual(cells[3].tolerance, .numeric(rtol: 1e-2, atol: 1e-4))
+        XCTAssertEqual(cells[0].tolerance, .numeric(rtol: 5e-2, atol: 1e-4))
+        XCTAssertEqual(cells[3].tolerance, .numeric(rtol: 5e-2, atol: 1e-4))
         let result = try Transcript.check(directed)
         XCTAssertEqual(result.cells, 4)
-        XCTAssertFalse(result.differences.map(\.cellNumber).contains(1), "0.503 vs 0.500 is within rtol 1e-2")
+        XCTAssertFalse(result.differences.map(\.cellNumber).contains(1), "0.520 vs 0.500 is within rtol 5e-2")
         let difference = try XCTUnwrap(result.differences.first { $0.cellNumber == 4 })
         XCTAssertEqual(difference.mismatches.map(\.description),
-                       ["line 15: 0.600 vs 0.500 differ by 0.1 > tolerance 6.1e-3 (rtol 1e-2, atol 1e-4)"])
+                       ["line 15: 0.600 vs 0.500 differ by 0.1 > tolerance 0.0301 (rtol 0.05, atol 1e-4)"])
 
-        let withoutHeader = directed.replacingOccurrences(of: "# check: rtol=1e-2, atol=1e-4\n", with: "")
+        let withoutHeader = directed.replacingOccurrences(of: "# check: rtol=5e-2, atol=1e-4\n", with: "")
         let strict = try Transcript.check(withoutHeader)
-        XCTAssertTrue(strict.differences.map(\.cellNumber).contains(1), "the default tolerance rejects 0.503 vs 0.500")
+        XCTAssertTrue(strict.differences.map(\.cellNumber).contains(1), "the default tolerance rejects 0.520 vs 0.500")
     }
 
     func testCellDirectiveSetsOneCellsTolerance() throws {
         let cells = try Transcript.parse(directed)
-        XCTAssertEqual(cells.map(\.tolerance), [.numeric(rtol: 1e-2, atol: 1e-4), .exact,
-                                                .numeric(rtol: 1e-2, atol: 0.5), .numeric(rtol: 1e-2, atol: 1e-4)],
+        XCTAssertEqual(cells.map(\.tolerance), [.numeric(rtol: 5e-2, atol: 1e-4), .exact,
+                                                .numeric(rtol: 5e-2, atol: 0.5), .numeric(rtol: 5e-2, atol: 1e-4)],
                        "a cell setting overrides the header's; what it leaves out comes from the header")
         let result = try Transcript.check(directed)
         XCTAssertEqual(result.differences.map(\.cellNumber), [2, 4])
@@ -192,11 +193,11 @@ final class CheckToleranceTests: XCTestCase {
         let report = Transcript.report(difference, file: "f.aslsh").components(separatedBy: "\n")
         XCTAssertEqual(Array(report.prefix(8)), [
             "f.aslsh:10: cell 2 output differs: t",
-            "  line 11: 0.100 vs 0.150 differ by 0.05 > tolerance 1e-3 (one unit in the last printed place; rtol 1e-3, atol 1e-6)",
-            "  line 12: 0.200 vs 0.250 differ by 0.05 > tolerance 1e-3 (one unit in the last printed place; rtol 1e-3, atol 1e-6)",
-            "  line 13: 0.300 vs 0.350 differ by 0.05 > tolerance 1e-3 (one unit in the last printed place; rtol 1e-3, atol 1e-6)",
-            "  line 14: 0.400 vs 0.450 differ by 0.05 > tolerance 1e-3 (one unit in the last printed place; rtol 1e-3, atol 1e-6)",
-            "  line 15: 0.500 vs 0.550 differ by 0.05 > tolerance 1e-3 (one unit in the last printed place; rtol 1e-3, atol 1e-6)",
+            "  line 11: 0.100 vs 0.150 differ by 0.05 > tolerance 1e-3 (rtol 1e-2, atol 1e-6)",
+            "  line 12: 0.200 vs 0.250 differ by 0.05 > tolerance 2e-3 (rtol 1e-2, atol 1e-6)",
+            "  line 13: 0.300 vs 0.350 differ by 0.05 > tolerance 3e-3 (rtol 1e-2, atol 1e-6)",
+            "  line 14: 0.400 vs 0.450 differ by 0.05 > tolerance 4e-3 (rtol 1e-2, atol 1e-6)",
+            "  line 15: 0.500 vs 0.550 differ by 0.05 > tolerance 5e-3 (rtol 1e-2, atol 1e-6)",
             "  … and 4 more lines differ",
             "  expected:",
         ])

@@ -160,7 +160,7 @@ final class CommandLineTests: XCTestCase {
         let beyond = try check(original.replacingOccurrences(of: "#> L 0.964235", with: "#> L 0.950000"))
         XCTAssertEqual(beyond.status, 1, beyond.stdout)
         XCTAssertTrue(beyond.stdout.hasPrefix("\(saved.path):4: cell 1 output differs: echo \"L 0.964235  Z 0.025  (84 samples)\"\n"
-                                              + "  line 5: 0.950000 vs 0.964235 differ by 0.0142 > tolerance 9.51e-4 (rtol 1e-3, atol 1e-6)\n"),
+                                              + "  line 5: 0.950000 vs 0.964235 differ by 0.0142 > tolerance 9.5e-3 (rtol 1e-2, atol 1e-6)\n"),
                       beyond.stdout)
         XCTAssertTrue(beyond.stdout.hasSuffix("check: \(saved.path): 1 of 1 cells differ\n"), beyond.stdout)
 

@@ -9,14 +9,16 @@ public enum Tolerance: Hashable, Sendable {
     case numeric(rtol: Double, atol: Double)
 
     /// The default. A session replayed on another CPU goes through other BLAS kernels (OpenBLAS
-    /// picks them per CPU), so float32 sums round differently and the differences compound
-    /// through training: printed probabilities move by about 3e-4 relative (0.964235 saved,
-    /// 0.963948 replayed). rtol 1e-3 covers three times that while a real change still fails:
-    /// one sample more or less right moves an accuracy over up to 1000 samples by 1/n ≥ 1e-3,
-    /// a changed label or count is exact. atol 1e-6 only keeps values printed as zero or
-    /// nearly zero from demanding relative agreement of rounding noise.
+    /// picks them per CPU; aslsh's own kernels give the same bits everywhere), so float32 sums
+    /// in training round differently and the differences compound over epochs: measured, printed
+    /// probabilities of the shipped sessions moved by 3e-4 relative (letters: 0.964235 saved,
+    /// 0.963948 replayed) and by 1.2e-3 (quickstart: 0.907608 vs 0.906527, OpenBLAS Nehalem vs
+    /// Haswell). rtol 1e-2 leaves margin over that while a real change still fails: one sample
+    /// more or less right moves an accuracy over up to 100 samples by 1/n ≥ 1e-2, and a changed
+    /// label, class, count or path is compared exactly. atol 1e-6 only keeps values printed as zero
+    /// or nearly zero from demanding relative agreement of rounding noise.
     public static let standard = Tolerance.numeric(rtol: standardRTol, atol: standardATol)
-    public static let standardRTol = 1e-3
+    public static let standardRTol = 1e-2
     public static let standardATol = 1e-6
 
     var rtol: Double? { if case .numeric(let rtol, _) = self { return rtol } else { return nil } }
