@@ -24,6 +24,11 @@ check() {   # check NAME EXPECTED-EXIT COMMAND...: one emulated run, counted
   else failed=$((failed + 1)); echo "test-cpus: $name: FAILED (exit $status)"; fi
 }
 
+# A session saved natively (this CPU's kernels and OpenBLAS's choice) must --check on the others.
+saved=$(mktemp -d)
+$bin/aslsh -c "synth --classes letters --per-class 8 --seed 1 --out $saved/letters; build $saved/letters/synth_manifest.json --static --prefix l_ --dataset-dir $saved/ds; net = train $saved/ds/l_train.npz --architecture mlp --epochs 3 --checkpoint-dir $saved/ck; r = eval net $saved/ds/l_test.npz; r.accuracy; :save $saved/native.aslsh" >/dev/null 2>&1 \
+  || echo "test-cpus: could not record the native session"
+
 for spec in "Westmere:portable (SSE2)" "SandyBridge:avx (256-bit)"; do
   cpu=${spec%%:*}; expect=${spec#*:}
   out=$("$QEMU" -cpu "$cpu" $bin/aslsh --version 2>/dev/null)
@@ -33,10 +38,12 @@ for spec in "Westmere:portable (SSE2)" "SandyBridge:avx (256-bit)"; do
   check "$cpu synth → build → train → eval" "$QEMU" -cpu "$cpu" $bin/aslsh -c \
     "synth --classes letters --per-class 8 --seed 1 --out $work/letters; build $work/letters/synth_manifest.json --static --prefix l_ --dataset-dir $work/ds; net = train $work/ds/l_train.npz --architecture mlp --epochs 3 --checkpoint-dir $work/ck; r = eval net $work/ds/l_test.npz; r.accuracy"
   rm -rf "$work"
+  check "$cpu --check of a session saved natively" "$QEMU" -cpu "$cpu" $bin/aslsh --check "$saved/native.aslsh"
   # Kernels against their references and across paths; the four MediaPipe models against LiteRT.
   for selection in TensorCoreTests.PackedMatrixTests TFLiteRuntimeTests.ConvolutionKernelTests TFLiteRuntimeTests.GoldenModelTests; do
     check "$cpu $selection" "$QEMU" -cpu "$cpu" $bin/aslshPackageTests.xctest "$selection"
   done
 done
+rm -rf "$saved"
 echo "cpus: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
