@@ -34,6 +34,10 @@ for spec in "Westmere:portable (SSE2)" "SandyBridge:avx (256-bit)"; do
   out=$("$QEMU" -cpu "$cpu" $bin/aslsh --version 2>/dev/null)
   if [[ "$out" == *"kernels: $expect;"* ]]; then passed=$((passed + 1)); echo "test-cpus: $cpu: $(tail -1 <<<"$out")"
   else failed=$((failed + 1)); echo "test-cpus: $cpu: aslsh --version gave '$out', expected kernels: $expect"; fi
+  # Asking for a path the CPU lacks, or for an unknown one, falls back to what it runs.
+  out=$(ASLSH_KERNELS=avx "$QEMU" -cpu "$cpu" $bin/aslsh --version 2>/dev/null; ASLSH_KERNELS=avx512 "$QEMU" -cpu "$cpu" $bin/aslsh --version 2>/dev/null)
+  if [ "$(grep -c "kernels: $expect;" <<<"$out")" -eq 2 ]; then passed=$((passed + 1)); echo "test-cpus: $cpu: ASLSH_KERNELS=avx|avx512 fall back to $expect"
+  else failed=$((failed + 1)); echo "test-cpus: $cpu: ASLSH_KERNELS fallback gave '$out'"; fi
   work=$(mktemp -d)
   check "$cpu synth → build → train → eval" "$QEMU" -cpu "$cpu" $bin/aslsh -c \
     "synth --classes letters --per-class 8 --seed 1 --out $work/letters; build $work/letters/synth_manifest.json --static --prefix l_ --dataset-dir $work/ds; net = train $work/ds/l_train.npz --architecture mlp --epochs 3 --checkpoint-dir $work/ck; r = eval net $work/ds/l_test.npz; r.accuracy"
