@@ -2,6 +2,8 @@
 #   make demo   set up (idempotent) and run the demo session on built-in data
 #   make test   set up (idempotent) and run the whole test suite, optimised
 # `.ci/run` runs exactly `make test`.
+# make install [PREFIX=/usr/local] [DESTDIR=] puts aslsh in PREFIX/bin and MediaPipe's models in
+# PREFIX/share/aslsh/models/mediapipe, where the binary looks for them; make uninstall removes both.
 
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -9,7 +11,16 @@ SWIFT ?= swift
 # with -enable-testing so @testable imports still work.
 RELEASE_FLAGS = -c release -Xswiftc -enable-testing
 
-.PHONY: setup build demo test test-native bench clean
+.PHONY: setup build demo test test-native bench clean install uninstall
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BIN_DIR = $(DESTDIR)$(PREFIX)/bin
+MODEL_DIR = $(DESTDIR)$(PREFIX)/share/aslsh/models/mediapipe
+MODELS = palm_detection_full palm_detection_lite hand_landmark_full hand_landmark_lite
+# The binary install copies. Empty: build it (an up-to-date build is a quick no-op). Given, e.g.
+# BIN=.build/release/aslsh, install copies it without building (e.g. under sudo after make build).
+BIN ?=
 
 setup:
 	@bash scripts/setup.sh
@@ -35,6 +46,19 @@ test-native: setup
 AREA ?= all
 bench: build
 	$(SWIFT) run -c release aslsh-bench $(AREA)
+
+install: $(if $(BIN),,build)
+	@for m in $(MODELS); do [ -f models/mediapipe/$$m.tflite ] || { \
+	  echo "install: models/mediapipe/$$m.tflite is missing: run make setup" >&2; exit 1; }; done
+	install -d "$(BIN_DIR)" "$(MODEL_DIR)"
+	install -m 755 "$(or $(BIN),.build/release/aslsh)" "$(BIN_DIR)/aslsh"
+	install -m 644 $(MODELS:%=models/mediapipe/%.tflite) "$(MODEL_DIR)"
+	@echo "installed $(BIN_DIR)/aslsh and its models in $(MODEL_DIR)"
+
+# Removes what install put there, and the share/aslsh folders if nothing else is in them.
+uninstall:
+	rm -f "$(BIN_DIR)/aslsh" $(MODELS:%="$(MODEL_DIR)/%.tflite")
+	-rmdir "$(MODEL_DIR)" "$(DESTDIR)$(PREFIX)/share/aslsh/models" "$(DESTDIR)$(PREFIX)/share/aslsh" 2>/dev/null
 
 clean:
 	rm -rf .build

@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore", "TestSupport"]),
         .testTarget(name: "LandmarkExtractionTests", dependencies: ["LandmarkExtraction", "Datasets", "Hands", "TestSupport"]),
         .testTarget(name: "JobControlTests", dependencies: ["JobControl"]),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "JobControl", "TensorCore", "TestSupport"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "Hands", "JobControl", "TensorCore", "TestSupport"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),
         .testTarget(name: "NeuralNetsTests", dependencies: ["NeuralNets", "TensorCore", "TestSupport"],
                     exclude: ["Goldens"]),

@@ -168,13 +168,14 @@ public final class HandTracker {
 public enum HandsError: Error, CustomStringConvertible, Equatable {
     case badImage(width: Int, height: Int, bytes: Int)
     case modelOutput(String)
-    case modelMissing(String)
+    /// No folder holds the models; the text lists every place looked in and how to fix it.
+    case modelsNotFound(String)
 
     public var description: String {
         switch self {
         case .badImage(let w, let h, let n): "image \(w)×\(h) needs \(w * h * 3) RGB bytes, got \(n)"
         case .modelOutput(let what): "hand model output: \(what)"
-        case .modelMissing(let path): "MediaPipe model not found at \(path) (run `make setup`)"
+        case .modelsNotFound(let report): report
         }
     }
 }

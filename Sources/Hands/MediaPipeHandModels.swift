@@ -4,30 +4,27 @@ import TFLiteRuntime
 
 /// MediaPipe's real palm-detection and hand-landmark TFLite models, run by aslsh's own TFLite
 /// interpreter. `models/mediapipe/` holds them after `make setup` (from the mediapipe 0.10.14
-/// wheel, sha256-verified).
+/// wheel, sha256-verified); `MediaPipeModelSearch` says where else they are looked for.
 public final class MediaPipeHandModels: HandModelRunner {
     let palm: TFLiteInterpreter
     let landmark: TFLiteInterpreter
 
-    /// The default model folder: `$ASLSH_MODELS/mediapipe`, else `models/mediapipe` under the
-    /// current directory.
-    public static var defaultDirectory: URL {
-        if let root = ProcessInfo.processInfo.environment["ASLSH_MODELS"] {
-            return URL(fileURLWithPath: root).appendingPathComponent("mediapipe")
-        }
-        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("models/mediapipe")
+    /// The two model files a complexity needs.
+    public static func fileNames(_ complexity: HandTrackerOptions.Complexity) -> (palm: String, landmark: String) {
+        let suffix = complexity == .full ? "full" : "lite"
+        return ("palm_detection_\(suffix).tflite", "hand_landmark_\(suffix).tflite")
     }
 
-    public init(directory: URL = MediaPipeHandModels.defaultDirectory,
-                complexity: HandTrackerOptions.Complexity = .full, threads: Int = 1) throws {
-        let suffix = complexity == .full ? "full" : "lite"
-        func load(_ name: String) throws -> TFLiteInterpreter {
-            let url = directory.appendingPathComponent("\(name)_\(suffix).tflite")
-            guard FileManager.default.fileExists(atPath: url.path) else { throw HandsError.modelMissing(url.path) }
-            return try TFLiteInterpreter(model: TFLiteModel(contentsOf: url), threads: threads)
+    /// Loads the models from `directory`, or when nil from the first place
+    /// `MediaPipeModelSearch` finds them.
+    public init(directory: URL? = nil, complexity: HandTrackerOptions.Complexity = .full, threads: Int = 1) throws {
+        let files = Self.fileNames(complexity)
+        let folder = try MediaPipeModelSearch(explicit: directory).locate([files.palm, files.landmark])
+        func load(_ file: String) throws -> TFLiteInterpreter {
+            try TFLiteInterpreter(model: TFLiteModel(contentsOf: folder.appendingPathComponent(file)), threads: threads)
         }
-        palm = try load("palm_detection")
-        landmark = try load("hand_landmark")
+        palm = try load(files.palm)
+        landmark = try load(files.landmark)
         // Output order is the subgraph's (spec §1.2), not tensor order: check what we rely on.
         guard palm.inputShapes == [[1, 192, 192, 3]], palm.outputShapes.count == 2,
               landmark.inputShapes == [[1, 224, 224, 3]], landmark.outputShapes.count == 4 else {
@@ -53,9 +50,10 @@ public final class MediaPipeHandModels: HandModelRunner {
 }
 
 extension HandTracker {
-    /// A tracker running MediaPipe's models from `directory` at the options' complexity.
+    /// A tracker running MediaPipe's models at the options' complexity, from `modelDirectory` or,
+    /// when nil, from wherever `MediaPipeModelSearch` finds them.
     public convenience init(options: HandTrackerOptions = HandTrackerOptions(),
-                            modelDirectory: URL = MediaPipeHandModels.defaultDirectory, threads: Int = 1) throws {
+                            modelDirectory: URL? = nil, threads: Int = 1) throws {
         self.init(options: options, models: try MediaPipeHandModels(directory: modelDirectory,
                                                                    complexity: options.complexity, threads: threads))
     }

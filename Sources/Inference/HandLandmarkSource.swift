@@ -20,10 +20,11 @@ public final class HandLandmarkSource {
         self.mirrorLeft = mirrorLeft
     }
 
-    /// A MediaPipe tracker from `modelDirectory`; `staticImages` for photos (palm detection on
-    /// every image), false for video (tracking between frames).
+    /// A MediaPipe tracker from `modelDirectory` (nil: where `MediaPipeModelSearch` finds the
+    /// models); `staticImages` for photos (palm detection on every image), false for video
+    /// (tracking between frames).
     public convenience init(options: HandTrackerOptions = HandTrackerOptions(), staticImages: Bool,
-                            modelDirectory: URL = MediaPipeHandModels.defaultDirectory,
+                            modelDirectory: URL? = nil,
                             hand: HandSelection = .largest, mirrorLeft: Bool = false) throws {
         var options = options
         options.staticImageMode = staticImages

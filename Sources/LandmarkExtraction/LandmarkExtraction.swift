@@ -29,7 +29,8 @@ public enum HandSelection: String, CaseIterable, Sendable {
 public struct ExtractionOptions: Sendable {
     public var tracker = HandTrackerOptions()
     public var hand = HandSelection.largest
-    public var modelDirectory = MediaPipeHandModels.defaultDirectory
+    /// The MediaPipe model folder; nil looks where `MediaPipeModelSearch` says.
+    public var modelDirectory: URL?
     /// Keep clips already extracted by an interrupted run (their files and manifest record).
     public var resume = false
     /// Process only the first N inputs (a quick look before a long run).

@@ -39,7 +39,10 @@ public enum CoreCommands {
 
     static let print = CommandDefinition(
         "print", summary: "print a value (tables show their first rows)",
-        discussion: "With no argument prints the piped-in value: 't | where n > 3 | print'.",
+        discussion: """
+        With no argument prints the piped-in value.
+        example: m | where label == "book" | print --rows 5
+        """,
         arguments: [ArgumentSpec("value", .any, "what to print", optional: true)],
         flags: [FlagSpec("rows", short: "n", .int, "table rows to show", default: .int(ValueFormatter.defaultMaxRows),
                          validate: FlagSpec.nonNegative)],
@@ -52,6 +55,7 @@ public enum CoreCommands {
 
     static let show = CommandDefinition(
         "show", summary: "print a value in full (every table row)",
+        discussion: "example: m | count by label | show",
         arguments: [ArgumentSpec("value", .any, "what to show", optional: true)],
         input: .any
     ) { call in
@@ -62,7 +66,10 @@ public enum CoreCommands {
 
     static let echo = CommandDefinition(
         "echo", summary: "print words and values on one line",
-        discussion: "Bare words print as written unless a variable has the name: 'echo accuracy r.accuracy'.",
+        discussion: """
+        Bare words print as written unless a variable has the name.
+        example: echo accuracy r.accuracy
+        """,
         arguments: [ArgumentSpec("words", .string, "text to print", variadic: true)]
     ) { call in
         call.session.print(call.list("words").map { ValueFormatter.inline($0) }.joined(separator: " "))
@@ -71,6 +78,7 @@ public enum CoreCommands {
 
     static let sleep = CommandDefinition(
         "sleep", summary: "wait SECONDS (cancellable with Ctrl-C; shows progress)",
+        discussion: "example: sleep 2",
         arguments: [ArgumentSpec("seconds", .number, "how long to wait")],
         flags: [FlagSpec("quiet", short: "q", .bool, "no progress display")]
     ) { call in
@@ -95,6 +103,7 @@ public enum CoreCommands {
 
     static let countTo = CommandDefinition(
         "count-to", summary: "count from 1 to N, one unit of work per number (a cancellable long job)",
+        discussion: "example: count-to 1000 --delay 2",
         arguments: [ArgumentSpec("n", .int, "the last number")],
         flags: [FlagSpec("delay", .number, "milliseconds per number", default: .number(0), validate: FlagSpec.nonNegative),
                 FlagSpec("quiet", short: "q", .bool, "no progress display")]

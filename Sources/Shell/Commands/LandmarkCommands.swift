@@ -52,6 +52,12 @@ public enum LandmarkCommands {
         return (hooks, { reporter?.finish() })
     }
 
+    /// `--models`, shared by every command that runs MediaPipe; its text is the search order
+    /// (`MediaPipeModelSearch`) so `:help` answers "where does it look?".
+    static let modelsFlag = FlagSpec("models", .path, "folder with MediaPipe's .tflite files; without it the first of "
+                                     + "$ASLSH_MODELS/mediapipe, ./models/mediapipe, <aslsh's folder>/../share/aslsh/models/mediapipe "
+                                     + "(make install), the build checkout's models/mediapipe")
+
     static let trackerFlags: [FlagSpec] = [
         FlagSpec("output-manifest", .string, "manifest file name inside the output folder"),
         FlagSpec("hands", .int, "hands the tracker looks for (MediaPipe's max_num_hands)", default: .int(2), validate: FlagSpec.positive),
@@ -61,7 +67,7 @@ public enum LandmarkCommands {
         FlagSpec("hand", .choice(HandSelection.allCases.map(\.rawValue)), "which hand to keep when several are found",
                  default: .string(HandSelection.largest.rawValue)),
         FlagSpec("mirror-left", .bool, "mirror the signer's left hands to right hands (handedness kept in metadata)"),
-        FlagSpec("models", .path, "folder with MediaPipe's .tflite files [default: models/mediapipe]"),
+        modelsFlag,
         FlagSpec("resume", .bool, "keep clips finished by an interrupted run"),
         FlagSpec("dry-run", .bool, "list what would be processed, write nothing"),
         FlagSpec("sample", .int, "process only the first N inputs", validate: FlagSpec.positive),

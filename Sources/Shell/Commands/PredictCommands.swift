@@ -37,7 +37,7 @@ public enum PredictCommands {
                 FlagSpec("hand", .choice(HandSelection.allCases.map(\.rawValue)), "which hand when several are found",
                          default: .string(HandSelection.largest.rawValue)),
                 FlagSpec("mirror-left", .bool, "mirror the signer's left hand (for models trained with extract --mirror-left)"),
-                FlagSpec("models", .path, "folder with MediaPipe's .tflite files [default: models/mediapipe]"),
+                LandmarkCommands.modelsFlag,
                 FlagSpec("out", .path, "also write one JSON object per result line (.jsonl)")]
     ) { call in
         guard let modelURL = call.url("model") else { throw call.failure("--model CHECKPOINT_OR_FILE is required") }
@@ -214,7 +214,7 @@ struct PredictRun {
         let source: HandLandmarkSource
         do {
             source = try HandLandmarkSource(options: options, staticImages: staticImages,
-                                            modelDirectory: call.url("models") ?? MediaPipeHandModels.defaultDirectory,
+                                            modelDirectory: call.url("models"),
                                             hand: HandSelection(rawValue: call.string("hand")!)!, mirrorLeft: call.bool("mirror-left"))
         } catch { throw call.failure("hand tracker: \(error)") }
         if staticImages { imageHands = source } else { videoHands = source }

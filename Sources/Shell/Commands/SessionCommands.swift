@@ -7,33 +7,30 @@ public enum SessionCommands {
 
     static let help = CommandDefinition(
         ":help", summary: "list commands, or show one command's arguments and flags",
+        discussion: """
+        'CMD --help' in a cell, 'aslsh help CMD' and 'aslsh CMD --help' print the same page.
+        example: :help train
+        """,
         arguments: [ArgumentSpec("command", .word, "a command name", optional: true)]
     ) { call in
         let registry = call.session.registry
         if let name = call.string("command") {
-            let lookup = registry[name] ?? registry[":" + name]
-            guard let definition = lookup else {
-                throw ShellError(.unknownCommand, "no command '\(name)'", at: call.location,
-                                 length: call.definition.name.count,
-                                 hint: Suggestion.hint(for: name, in: registry.names) ?? "type ':help' for the list")
+            guard let definition = CommandHelp.definition(name, in: registry) else {
+                let unknown = CommandHelp.unknown(name, in: registry)
+                throw ShellError(.unknownCommand, unknown.message, at: call.location,
+                                 length: call.definition.name.count, hint: unknown.suggestion ?? "type ':help' for the list")
             }
             for line in definition.helpText { call.session.print(line) }
             return .null
         }
-        let width = registry.names.map(\.count).max() ?? 0
-        call.session.print("commands (':help NAME' for arguments and flags):")
-        for name in registry.names where !name.hasPrefix(":") {
-            call.session.print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + registry[name]!.summary)
-        }
-        call.session.print("directives:")
-        for name in registry.names where name.hasPrefix(":") {
-            call.session.print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + registry[name]!.summary)
-        }
+        call.session.print("commands by pipeline stage (':help NAME' or 'NAME --help' for arguments, flags and an example):")
+        for line in CommandHelp.commandList(registry) { call.session.print(line) }
         call.session.print("syntax: name = command args --flag value | command …   (# comment, \\ continues a line)")
         return .null
     }
 
-    static let vars = CommandDefinition(":vars", summary: "list variables with their type and a short summary") { call in
+    static let vars = CommandDefinition(":vars", summary: "list variables with their type and a short summary",
+                                        discussion: "example: :vars") { call in
         let session = call.session
         guard !session.variableOrder.isEmpty else {
             session.print("(no variables)")
@@ -47,7 +44,8 @@ public enum SessionCommands {
         return .null
     }
 
-    static let history = CommandDefinition(":history", summary: "list the cells entered in this session") { call in
+    static let history = CommandDefinition(":history", summary: "list the cells entered in this session",
+                                           discussion: "example: :history") { call in
         let entries = call.session.history
         let width = String(entries.count).count
         for (i, text) in entries.enumerated() {
@@ -68,7 +66,10 @@ public enum SessionCommands {
 
     static let save = CommandDefinition(
         ":save", summary: "write the session's cells and their output as a replayable script",
-        discussion: "The file runs with 'aslsh FILE' and checks with 'aslsh --check FILE'. Written atomically; saving over a transcript keeps its header comments (a description, a '# check:' tolerance).",
+        discussion: """
+        The file runs with 'aslsh FILE' and checks with 'aslsh --check FILE'. Written atomically; saving over a transcript keeps its header comments (a description, a '# check:' tolerance).
+        example: :save sessions/mine.aslsh
+        """,
         arguments: [ArgumentSpec("path", .path, "where to write (e.g. sessions/mine.aslsh)")]
     ) { call in
         let url = call.url("path")!
@@ -87,6 +88,7 @@ public enum SessionCommands {
 
     static let run = CommandDefinition(
         ":run", summary: "run a script's cells in this session",
+        discussion: "example: :run sessions/quickstart.aslsh",
         arguments: [ArgumentSpec("path", .path, "the script to run")]
     ) { call in
         let url = call.url("path")!
@@ -105,13 +107,15 @@ public enum SessionCommands {
         return .null
     }
 
-    static let reset = CommandDefinition(":reset", summary: "forget all variables, history and recorded cells") { call in
+    static let reset = CommandDefinition(":reset", summary: "forget all variables, history and recorded cells",
+                                         discussion: "example: :reset") { call in
         call.session.reset()
         return .null
     }
 
     static let seed = CommandDefinition(
         ":seed", summary: "show or set the session seed (saved in transcript headers)",
+        discussion: "example: :seed 7",
         arguments: [ArgumentSpec("value", .int, "the new seed", optional: true)]
     ) { call in
         if let value = call.int("value") {
@@ -123,7 +127,7 @@ public enum SessionCommands {
         return .null
     }
 
-    static let quit = CommandDefinition(":quit", summary: "end the session (Ctrl-D also does)") { call in
+    static let quit = CommandDefinition(":quit", summary: "end the session (Ctrl-D also does)", discussion: "example: :quit") { call in
         call.session.quitRequested = true
         return .null
     }

@@ -6,7 +6,8 @@ public enum TableCommands {
         "where", summary: "keep the rows where CONDITION holds",
         discussion: """
         CONDITION compares columns and values: == != < <= > >=, combined with && || and !.
-        Column names shadow variables; quote text: where label == "book" && signer != 3
+        Column names shadow variables; quote text.
+        example: m | where label == "book" && signer != 3
         """,
         arguments: [ArgumentSpec("condition", .expression, "a condition on each row's columns")],
         input: .table
@@ -23,6 +24,7 @@ public enum TableCommands {
 
     static let select = CommandDefinition(
         "select", summary: "keep only the named columns, in the order given",
+        discussion: "example: m | select clip_id label",
         arguments: [ArgumentSpec("columns", .word, "column names", variadic: true)],
         input: .table
     ) { call in
@@ -35,7 +37,10 @@ public enum TableCommands {
 
     static let count = CommandDefinition(
         "count", summary: "count rows, or rows per value of a column",
-        discussion: "'count' gives an int; 'count by label' gives a table (label, count) in first-seen order.",
+        discussion: """
+        'count' gives an int; 'count by label' gives a table (label, count) in first-seen order.
+        example: m | count by label
+        """,
         flags: [FlagSpec("by", .word, "group by this column", keyword: true)],
         input: .table
     ) { call in
@@ -56,7 +61,10 @@ public enum TableCommands {
 
     static let sort = CommandDefinition(
         "sort", summary: "sort rows by a column (default: the last column)",
-        discussion: "Stable. -n compares as numbers (text such as \"10\" too); -r reverses.",
+        discussion: """
+        Stable. -n compares as numbers (text such as "10" too); -r reverses.
+        example: m | count by label | sort count -n -r
+        """,
         arguments: [ArgumentSpec("column", .word, "the column to sort by", optional: true)],
         flags: [FlagSpec("numeric", short: "n", .bool, "compare as numbers"),
                 FlagSpec("reverse", short: "r", .bool, "largest first")],
@@ -82,6 +90,7 @@ public enum TableCommands {
 
     static let top = CommandDefinition(
         "top", summary: "the N rows with the largest values (default: the last numeric column)",
+        discussion: "example: m | count by label | top 5",
         arguments: [ArgumentSpec("n", .int, "how many rows", default: .int(10))],
         flags: [FlagSpec("by", .word, "the column to rank by", keyword: true)],
         input: .table
@@ -106,12 +115,14 @@ public enum TableCommands {
 
     static let head = CommandDefinition(
         "head", summary: "the first N rows (or list items)",
+        discussion: "example: m | head 3",
         arguments: [ArgumentSpec("n", .int, "how many", default: .int(10))],
         input: .any
     ) { call in try slice(call, fromEnd: false) }
 
     static let tail = CommandDefinition(
         "tail", summary: "the last N rows (or list items)",
+        discussion: "example: m | tail 3",
         arguments: [ArgumentSpec("n", .int, "how many", default: .int(10))],
         input: .any
     ) { call in try slice(call, fromEnd: true) }

@@ -64,8 +64,22 @@ extension Session {
                              length: call.nameLength,
                              hint: Suggestion.hint(for: call.name, in: candidates) ?? "type ':help' for the list of commands")
         }
+        if Self.asksForHelp(call, definition) {
+            for line in definition.helpText { print(line) }
+            return .null
+        }
         let invocation = try Binder(session: self, row: row).bind(call, to: definition, input: input)
         return try definition.handler(invocation)
+    }
+
+    /// `CMD … --help` prints the command's page (the one `:help CMD` prints) instead of running
+    /// it, unless the command has a `--help` flag of its own.
+    private static func asksForHelp(_ call: CommandCall, _ definition: CommandDefinition) -> Bool {
+        guard definition.flag(named: "help") == nil else { return false }
+        return call.arguments.contains {
+            guard case .flag(let name, let isShort, let inlineValue, _, _) = $0 else { return false }
+            return name == "help" && !isShort && inlineValue == nil
+        }
     }
 
     /// Evaluates an expression; in `where` predicates `row` supplies the table's columns, which

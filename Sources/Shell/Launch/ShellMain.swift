@@ -3,7 +3,8 @@ import JobControl
 import TensorCore
 
 /// The `aslsh` command line: `aslsh [FILE] [-c CELLS] [--check FILE] [--keep-going] [--seed N]
-/// [--help] [--version]`. Parsed by hand: start-up time is part of the product (< 50 ms).
+/// [--help] [--version]`, `aslsh COMMAND [ARGS…]` and `aslsh help [COMMAND]`. Parsed by hand:
+/// start-up time is part of the product (< 50 ms).
 public enum ShellMain {
     public struct Options: Equatable {
         public var script: String?
@@ -11,8 +12,18 @@ public enum ShellMain {
         public var check: String?
         public var keepGoing = false
         public var seed: UInt64?
-        public var help = false
+        public var help: HelpRequest?
         public var version = false
+        /// `aslsh COMMAND ARGS…`: the command's name and arguments, run as one cell.
+        public var command: [String]?
+    }
+
+    /// What `--help`, `aslsh help [COMMAND]` or `aslsh COMMAND --help` asked for.
+    public enum HelpRequest: Equatable {
+        /// The usage, the commands by pipeline stage and first steps.
+        case overview
+        /// One command's page, the one `:help COMMAND` prints.
+        case command(String)
     }
 
     public struct UsageError: Error, CustomStringConvertible {
@@ -22,8 +33,13 @@ public enum ShellMain {
 
     public static let usage = """
     usage: aslsh [FILE.aslsh] [-c CELLS] [--check FILE] [--keep-going] [--seed N]
+           aslsh COMMAND [ARGS…]     run one command, e.g. aslsh synth --classes letters --out data/synth/letters
+           aslsh help [COMMAND]      this page, or one command's arguments, flags and example
       (no arguments)   interactive shell (libedit when stdin is a terminal, plain lines otherwise)
       FILE             run a script; stops at the first error (exit 1) naming the cell and line
+      COMMAND          a first argument naming a command (or 'help') runs it, unless a file of
+                       that name exists (then it is a script); 'aslsh COMMAND --help', 'aslsh help
+                       COMMAND', 'COMMAND --help' and ':help COMMAND' in the shell print its page
       -c CELLS         run cells separated by ';' or newlines (may be repeated)
       --check FILE     replay a saved session; report cells whose output differs (exit 1;
                        decimals within the file's tolerance match; a bad directive exits 2)
@@ -32,9 +48,25 @@ public enum ShellMain {
       --help, --version
     """
 
+    /// `aslsh --help`: the usage, every command by pipeline stage, and where to start.
+    public static func overview(_ registry: CommandRegistry = .standard) -> String {
+        var lines = [usage, "", "commands by pipeline stage ('aslsh help COMMAND' for one):"]
+        lines += CommandHelp.commandList(registry)
+        lines += ["", """
+        first steps:
+          make demo                          set up (packages, MediaPipe models), build, run the demo session
+          aslsh sessions/quickstart.aslsh    the demo: synthetic letters and signs → datasets → MLP, TCN → reports, plots
+          aslsh                              then ':help', ':help train', Tab completes, Ctrl-D quits
+          make install [PREFIX=/usr/local]   install aslsh and the MediaPipe models (make uninstall removes them)
+        """]
+        return lines.joined(separator: "\n")
+    }
+
     static let optionNames = ["-c", "--check", "--keep-going", "--seed", "--help", "--version"]
 
-    public static func parse(_ arguments: [String]) throws -> Options {
+    /// `fileExists` decides whether a first word is a script or a command (a file wins).
+    public static func parse(_ arguments: [String],
+                             fileExists: (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }) throws -> Options {
         var options = Options()
         var i = 0
         func value(_ name: String) throws -> String {
@@ -52,7 +84,7 @@ public enum ShellMain {
                 let text = try value("--seed")
                 guard let seed = UInt64(text) else { throw UsageError(message: "--seed expects a non-negative integer, got '\(text)'") }
                 options.seed = seed
-            case "--help", "-h": options.help = true
+            case "--help", "-h": options.help = .overview
             case "--version": options.version = true
             default:
                 if argument.hasPrefix("-"), argument != "-" {
@@ -60,6 +92,10 @@ public enum ShellMain {
                     throw UsageError(message: "unknown option '\(argument)'\(hint)")
                 }
                 guard options.script == nil else { throw UsageError(message: "one script at a time (got '\(options.script!)' and '\(argument)')") }
+                if !fileExists(argument), try commandWords(Array(arguments[i...]), into: &options) {
+                    i = arguments.count
+                    continue
+                }
                 options.script = argument
             }
             i += 1
@@ -67,7 +103,51 @@ public enum ShellMain {
         if options.check != nil, options.script != nil || !options.cells.isEmpty {
             throw UsageError(message: "--check runs alone (no FILE or -c)")
         }
+        if let command = options.command?.first, !options.cells.isEmpty || options.check != nil {
+            throw UsageError(message: "'\(command)' runs alone (no -c or --check)")
+        }
         return options
+    }
+
+    /// Reads `help [COMMAND]` or `COMMAND ARGS…` (`words` starts at the first positional, which
+    /// names no file); false when the first word is neither, so it is taken as a script's path.
+    static func commandWords(_ words: [String], into options: inout Options) throws -> Bool {
+        let name = words[0]
+        if name == "help" {
+            guard words.count <= 2 else {
+                throw UsageError(message: "help takes one command name (got \(words.dropFirst().joined(separator: " ")))")
+            }
+            options.help = words.count == 2 ? .command(words[1]) : .overview
+            return true
+        }
+        let registry = CommandRegistry.standard
+        guard registry[name] != nil else {
+            // A word that looks like no path but like a command is a typo, not a missing script.
+            if !name.contains("/"), !name.contains("."), let nearest = Suggestion.nearest(to: name, in: registry.names) {
+                throw UsageError(message: "no command or file '\(name)' (did you mean '\(nearest)'?)")
+            }
+            return false
+        }
+        if words.dropFirst().contains("--help") {
+            options.help = .command(name)
+        } else {
+            options.command = words
+        }
+        return true
+    }
+
+    /// `aslsh COMMAND ARGS…` as one cell: plain words stay bare (flags, numbers, paths), anything
+    /// else is quoted so the shell reads it as one text value.
+    static func cell(_ words: [String]) -> String {
+        words.map { word in
+            let plain = !word.isEmpty && word.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) || "_-./:=,+@%".unicodeScalars.contains($0)
+            }
+            if plain { return word }
+            if !word.contains("'") { return "'" + word + "'" }
+            return "\"" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n") + "\""
+        }.joined(separator: " ")
     }
 
     /// Runs the command line and returns the exit status: 0 success, 1 a cell failed or
@@ -81,12 +161,16 @@ public enum ShellMain {
             fputs("aslsh: \(error)\n\(usage)\n", stderr)
             return 2
         }
-        if options.help { print(usage); return 0 }
+        if let help = options.help { return printHelp(help) }
         if options.version { print("aslsh \(ASLSHVersion.string)\n\(ComputeEnvironment.summary)"); return 0 }
         Cancellation.installSIGINTHandler()
 
         if let path = options.check { return check(path) }
         let session = Session(seed: options.seed ?? 42)
+        if let command = options.command {
+            session.origin = "<command line>"
+            return status(session.run(script: cell(command), keepGoing: options.keepGoing))
+        }
         if !options.cells.isEmpty || options.script != nil {
             var errors: [ShellError] = []
             if let path = options.script {
@@ -109,6 +193,34 @@ public enum ShellMain {
         let repl = REPL(session: session, reader: reader, interactive: interactive)
         let failures = repl.run(keepGoing: options.keepGoing)
         return interactive || failures == 0 ? 0 : 1
+    }
+
+    /// Prints the overview or one command's page (exit 0); an unknown command exits 2 with the
+    /// nearest name.
+    static func printHelp(_ request: HelpRequest) -> Int32 {
+        switch helpText(request) {
+        case .success(let text):
+            print(text)
+            return 0
+        case .failure(let error):
+            fputs("aslsh: \(error)\n", stderr)
+            return 2
+        }
+    }
+
+    /// The text `request` prints, or why there is none.
+    static func helpText(_ request: HelpRequest, registry: CommandRegistry = .standard) -> Result<String, UsageError> {
+        switch request {
+        case .overview:
+            return .success(overview(registry))
+        case .command(let name):
+            guard let definition = CommandHelp.definition(name, in: registry) else {
+                let unknown = CommandHelp.unknown(name, in: registry)
+                let suggestion = unknown.suggestion.map { " (\($0))" } ?? ""
+                return .failure(UsageError(message: "help: \(unknown.message)\(suggestion); 'aslsh --help' lists every command"))
+            }
+            return .success(definition.helpText.joined(separator: "\n"))
+        }
     }
 
     static func status(_ errors: [ShellError]) -> Int32 {

@@ -35,7 +35,8 @@ public struct Parser {
 
     private mutating func parseStatement() throws -> Statement {
         if current.kind == .end { return .empty }
-        if case .meta("time") = current.kind {
+        // `:time --help` asks for `:time`'s page like any command, rather than timing `--help`.
+        if case .meta("time") = current.kind, !(peek(1).kind == .longFlag("help") && peek(2).kind == .end) {
             let at = current.location
             advance()
             if current.kind == .end { throw error("':time' needs a cell to time, e.g. ':time sleep 1'") }
