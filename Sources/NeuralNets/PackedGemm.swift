@@ -12,12 +12,6 @@ extension Kernels {
         p.multiply(m: m, a: a, lda: lda, c: c, ldc: ldc, accumulate: true)
     }
 
-    /// acc += a·b lane-wise, as a multiply and an add on every CPU: a fused multiply-add rounds
-    /// once and would make the results depend on whether the CPU has FMA.
-    @inline(__always) static func multiplyAdd(_ acc: inout SIMD8<Float>, _ a: SIMD8<Float>, _ b: SIMD8<Float>) {
-        acc += a * b
-    }
-
     @inline(__always) static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
     @inline(__always) static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self) }
 }
