@@ -15,7 +15,7 @@ func systemLibrary(_ name: String, pkgConfig: String, apt: String) -> Target {
 /// kernels (CKernels) carry a portable and an AVX build chosen at run time by CPUID, so one binary
 /// runs on any x86-64 CPU with the same results. `-ffp-contract=off` keeps a·b + c two roundings on
 /// every path (a fused multiply-add would change the sums between CPUs with and without FMA).
-let kernelCSettings: [CSetting] = [.unsafeFlags(["-ffp-contract=off", "-O2"])]
+let kernelCSettings: [CSetting] = [.unsafeFlags(["-ffp-contract=off", "-fno-math-errno", "-O2"])]
 
 let package = Package(
     name: "aslsh",

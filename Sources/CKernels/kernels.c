@@ -191,3 +191,10 @@ void ck_exp(const float *x, float *y, int count) {
 #endif
     ck_exp_impl_portable(x, y, count);
 }
+
+void ck_adam(float *p, const float *g, float *m, float *v, int begin, int end, const ck_adam_params *a) {
+#if CK_HAVE_AVX_COPY
+    if (ck_active_isa() == CK_ISA_AVX) { ck_adam_impl_avx(p, g, m, v, begin, end, a); return; }
+#endif
+    ck_adam_impl_portable(p, g, m, v, begin, end, a);
+}

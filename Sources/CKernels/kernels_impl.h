@@ -295,3 +295,38 @@ static void CK_FN(ck_exp_impl)(const float *x, float *y, int count) {
         for (int j = i; j < count; j++) y[j] = t[j - i];
     }
 }
+
+// --- Optimiser ----------------------------------------------------------------------------------
+
+/// Adam / AdamW over [begin, end) of the flat parameter block (PyTorch's rule, see Optimizers.swift):
+/// p ← p·decay; g' = g + l2·p; m ← β1·m + (1−β1)·g'; v ← β2·v + (1−β2)·g'²;
+/// p ← p − step·m / (√v / √bc2 + ε). Lane-wise IEEE sqrt and divide, and the tail through the
+/// same expressions on scalars, so every element gets the same bits whichever lane or path.
+static void CK_FN(ck_adam_impl)(float *p, const float *g, float *m, float *v, int begin, int end,
+                                 const ck_adam_params *a) {
+    const v8 decay = ck_splat(a->decay), l2 = ck_splat(a->l2), b1 = ck_splat(a->beta1), b2 = ck_splat(a->beta2);
+    const v8 c1 = ck_splat(1.0f - a->beta1), c2 = ck_splat(1.0f - a->beta2);
+    const v8 step = ck_splat(a->step_size), bc2 = ck_splat(a->bc2_sqrt), eps = ck_splat(a->eps);
+    int i = begin;
+    for (; i + 8 <= end; i += 8) {
+        v8 pv = ck_load(p + i);
+        if (a->decoupled) pv = pv * decay;
+        const v8 gi = ck_load(g + i) + l2 * pv;
+        const v8 mi = b1 * ck_load(m + i) + c1 * gi;
+        const v8 vi = b2 * ck_load(v + i) + c2 * gi * gi;
+        ck_store(m + i, mi);
+        ck_store(v + i, vi);
+        pv = pv - step * (mi / (__builtin_elementwise_sqrt(vi) / bc2 + eps));
+        ck_store(p + i, pv);
+    }
+    for (; i < end; i++) {
+        float pv = p[i];
+        if (a->decoupled) pv = pv * a->decay;
+        const float gi = g[i] + a->l2 * pv;
+        const float mi = a->beta1 * m[i] + (1.0f - a->beta1) * gi;
+        const float vi = a->beta2 * v[i] + (1.0f - a->beta2) * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = pv - a->step_size * (mi / (__builtin_sqrtf(vi) / a->bc2_sqrt + a->eps));
+    }
+}

@@ -72,6 +72,15 @@ void ck_lstm_step(const float *pre, const float *packed, int h, const float *h_i
 /// y[i] = e^x[i] (Cephes expf polynomial, ≈ 2 ulp; the function the LSTM's sigmoid and tanh use).
 void ck_exp(const float *x, float *y, int count);
 
+/// One Adam/AdamW step over elements [begin, end) of the flat parameters p, gradients g and
+/// moments m, v (the constants of this step in `a`; see kernels_impl.h for the rule).
+typedef struct {
+    float decay, l2, beta1, beta2, step_size, bc2_sqrt, eps;
+    int decoupled;
+} ck_adam_params;
+
+void ck_adam(float *p, const float *g, float *m, float *v, int begin, int end, const ck_adam_params *a);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 import TensorCore
 #if canImport(Glibc)
 import Glibc
@@ -69,33 +70,14 @@ public final class Adam: Optimizer {
         m.withUnsafeMutableBufferPointer { mb in
             v.withUnsafeMutableBufferPointer { vb in
                 let mp = mb.baseAddress!, vp = vb.baseAddress!
-                // Every element updates on its own, so blocks of the flat store run in parallel.
-                // Eight lanes at a time, written out because the four pointers may alias as far as
-                // the compiler knows, so it kept the loop scalar (30 % of MLP training was this
-                // loop's sqrt and divide). Lane-wise IEEE sqrt/div: bit-identical to the scalar tail.
-                Parallel.chunks(n, minimum: Kernels.parallelElementwiseMinimum) { r in
-                    typealias V = SIMD8<Float>
-                    var i = r.lowerBound
-                    while i + 8 <= r.upperBound {
-                        var pv = Kernels.load8(p + i)
-                        if decoupled { pv *= decay }
-                        let gi = Kernels.load8(g + i) + l2 * pv
-                        let mi = b1 * Kernels.load8(mp + i) + (1 - b1) * gi
-                        let vi = b2 * Kernels.load8(vp + i) + (1 - b2) * gi * gi
-                        Kernels.store8(mi, mp + i)
-                        Kernels.store8(vi, vp + i)
-                        pv -= stepSize * (mi / (vi.squareRoot() / bc2Sqrt + e))
-                        Kernels.store8(pv, p + i)
-                        i += 8
-                    }
-                    for i in i..<r.upperBound {
-                        if decoupled { p[i] *= decay }
-                        let gi = g[i] + l2 * p[i]
-                        let mi = b1 * mp[i] + (1 - b1) * gi
-                        let vi = b2 * vp[i] + (1 - b2) * gi * gi
-                        mp[i] = mi
-                        vp[i] = vi
-                        p[i] -= stepSize * (mi / (vi.squareRoot() / bc2Sqrt + e))
+                // Every element updates on its own, so blocks of the flat store run in parallel,
+                // eight lanes at a time in CKernels (`ck_adam`: lane-wise IEEE sqrt and divide, the
+                // same bits on every CPU and for any split).
+                let constants = ck_adam_params(decay: decay, l2: l2, beta1: b1, beta2: b2, step_size: stepSize,
+                                               bc2_sqrt: bc2Sqrt, eps: e, decoupled: decoupled ? 1 : 0)
+                withUnsafePointer(to: constants) { cp in
+                    Parallel.chunks(n, minimum: Kernels.parallelElementwiseMinimum) { r in
+                        ck_adam(p, g, mp, vp, Int32(r.lowerBound), Int32(r.upperBound), cp)
                     }
                 }
             }
