@@ -7,9 +7,6 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-# Numeric code (model goldens, training parity) is ~50x slower unoptimised: tests run in release
-# with -enable-testing so @testable imports still work.
-RELEASE_FLAGS = -c release -Xswiftc -enable-testing
 
 .PHONY: setup build demo test test-native bench clean install uninstall
 
@@ -37,10 +34,7 @@ test: setup
 	SWIFT=$(SWIFT) bash scripts/test.sh
 
 test-native: setup
-	$(SWIFT) build $(RELEASE_FLAGS) --build-tests
-	@mkdir -p .build
-	set -o pipefail; $(SWIFT) test $(RELEASE_FLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test.log
-	@bash scripts/test-summary.sh .build/test.log
+	SWIFT=$(SWIFT) bash scripts/test.sh native
 
 # make bench (every area, summary table) or make bench AREA=tflite|media|hands|datasets|plot|nn|shell|predict
 AREA ?= all

@@ -7,9 +7,12 @@
 #      CPUID included — the binary must run there and give the same answers.
 # A test that passes in one configuration and fails in another fails the run.
 # Ends with one line: "tests: N passed, M failed, K skipped" over all of them.
+# `scripts/test.sh native` (make test-native) runs pass 1 alone.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
+# Numeric code (model goldens, training parity) is ~50x slower unoptimised: tests run in release
+# with -enable-testing so @testable imports still work.
 FLAGS=(-c release -Xswiftc -enable-testing)
 mkdir -p .build
 
@@ -25,6 +28,7 @@ else
 fi
 echo "test: pass 1: $(.build/release/aslsh --version | tail -1)"
 $SWIFT test "${FLAGS[@]}" --skip-build --disable-swift-testing 2>&1 | tee .build/test.log
+if [ "${1:-}" = native ]; then exec bash scripts/test-summary.sh .build/test.log; fi
 echo "test: pass 2: ASLSH_KERNELS=portable OPENBLAS_CORETYPE=$other_core"
 ASLSH_KERNELS=portable OPENBLAS_CORETYPE=$other_core \
   $SWIFT test "${FLAGS[@]}" --skip-build --disable-swift-testing 2>&1 | tee .build/test-portable.log

@@ -45,7 +45,10 @@ void CK_FN(ck_block)(const int rows, int k, const float *a, int lda, const float
         }
     }
     v8 bias0 = (v8){0}, bias1 = (v8){0};
-    if (bias) {
+    if (bias && cols == CK_PANEL) {
+        bias0 = ck_load(bias);
+        bias1 = ck_load(bias + 8);
+    } else if (bias) {   // the last panel: only `cols` biases exist
         float t[CK_PANEL] = {0};
         for (int j = 0; j < cols; j++) t[j] = bias[j];
         bias0 = ck_load(t);

@@ -11,7 +11,4 @@ extension Kernels {
                                      c: UnsafeMutablePointer<Float>, ldc: Int) {
         p.multiply(m: m, a: a, lda: lda, c: c, ldc: ldc, accumulate: true)
     }
-
-    @inline(__always) static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
-    @inline(__always) static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self) }
 }

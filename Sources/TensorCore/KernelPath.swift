@@ -1,0 +1,44 @@
+import CBLAS
+import CKernels
+
+/// Which build of the numeric micro-kernels (`CKernels`: packed GEMM, depthwise convolution) runs.
+/// One binary carries both and picks at run time from CPUID, like XNNPACK and OpenBLAS; the
+/// environment variable `ASLSH_KERNELS=portable` forces the portable build. Both builds give
+/// bit-identical results (no fused multiply-add, the same order of sums), so the choice changes
+/// speed only.
+public enum KernelPath: Int32, CustomStringConvertible, CaseIterable, Sendable {
+    /// Baseline x86-64 (SSE2): runs on any x86-64 CPU. The reference.
+    case portable = 0
+    /// 256-bit AVX lanes, on CPUs with AVX and an OS that saves the YMM state.
+    case avx = 1
+
+    /// The path the kernels take in this process.
+    public static var active: KernelPath { KernelPath(rawValue: ck_active_isa()) ?? .portable }
+    /// The best path this CPU can run.
+    public static var supported: KernelPath { KernelPath(rawValue: ck_supported_isa()) ?? .portable }
+
+    /// Makes the kernels take `path` from now on (tests and benchmarks). False, and nothing
+    /// changes, when the CPU cannot run it.
+    @discardableResult
+    public static func force(_ path: KernelPath) -> Bool { ck_force_isa(path.rawValue) == 1 }
+
+    /// The CPU's vector features as CPUID reports them, e.g. "sse2 sse4.2 avx avx2 fma".
+    public static var cpuFeatures: String { String(cString: ck_cpu_features()) }
+
+    public var description: String { String(cString: ck_isa_name(rawValue)) }
+}
+
+/// What the numeric code runs on in this process, for `aslsh --version` and benchmark headers:
+/// the CPU's vector features, our kernel path, and the kernel OpenBLAS chose for this CPU
+/// (`OPENBLAS_CORETYPE` overrides it; training and the other BLAS-backed products follow it).
+public enum ComputeEnvironment {
+    public static var blasCore: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// e.g. "kernels: avx (256-bit); OpenBLAS: Haswell; CPU: sse2 sse4.2 avx avx2 fma".
+    public static var summary: String {
+        "kernels: \(KernelPath.active); OpenBLAS: \(blasCore); CPU: \(KernelPath.cpuFeatures)"
+    }
+}
