@@ -1,7 +1,7 @@
 import Foundation
 
 /// Options of `build`, one property per command-line flag:
-/// `build MANIFEST [--static] [--prefix P] [--dataset-dir D] [--splits 0.7 0.15 0.15] [--seed S]
+/// `build MANIFEST [--static] [--prefix P] [--out D] [--splits 0.7 0.15 0.15] [--seed S]
 ///  [--max-samples N] [--verbose] [--group-by signer|source] [--use-source-split]
 ///  [--min-detection-rate R] [--sequence-length T]`.
 public struct BuildOptions: Sendable {
@@ -21,9 +21,11 @@ public struct BuildOptions: Sendable {
     public var staticFrames = false
     /// --prefix: output names are `<prefix>train.npz`, `<prefix>val.npz`, `<prefix>test.npz`.
     public var prefix = ""
-    /// --dataset-dir: output folder (default: the manifest's folder).
+    /// --out (old spelling --dataset-dir): output folder (default: the manifest's folder).
     public var datasetDirectory: URL?
-    /// --splits TRAIN VAL TEST: fractions summing to 1 (a 0 leaves that split empty).
+    /// --splits TRAIN VAL TEST: fractions summing to 1. A 0 leaves that split empty (`0 0 1` is a
+    /// test-only build, `1 0 0` train-only); its file is still written, with 0 samples, so the
+    /// three files always come from one build. Only all-zero is refused.
     public var splits: [Double] = [0.7, 0.15, 0.15]
     /// --seed: drives the split shuffles and --max-samples selection.
     public var seed: UInt64 = 42
@@ -57,10 +59,10 @@ public struct BuildOptions: Sendable {
         func fail(_ s: String) -> DatasetError { .invalidOptions(s) }
         guard splits.count == 3 else { throw fail("--splits needs three fractions (train val test), got \(splits.count)") }
         guard splits.allSatisfy({ $0 >= 0 && $0.isFinite }) else { throw fail("--splits fractions must be ≥ 0, got \(splits)") }
-        guard abs(splits.reduce(0, +) - 1) < 1e-6 else {
+        guard splits.contains(where: { $0 > 0 }) else { throw fail("--splits 0 0 0 leaves every split empty; give at least one positive fraction") }
+        guard abs(splits.reduce(0, +) - 1) <= 1e-6 else {
             throw fail("--splits \(splits.map { String($0) }.joined(separator: " ")) sum to \(splits.reduce(0, +)), not 1")
         }
-        guard splits[0] > 0 else { throw fail("--splits: the train fraction must be positive") }
         guard (0...1).contains(minDetectionRate) else { throw fail("--min-detection-rate \(minDetectionRate) is outside [0, 1]") }
         if let maxSamplesPerClass, maxSamplesPerClass < 1 { throw fail("--max-samples must be at least 1, got \(maxSamplesPerClass)") }
         if let sequenceLength {
@@ -68,6 +70,6 @@ public struct BuildOptions: Sendable {
             if staticFrames && sequenceLength != 1 { throw fail("--static means T = 1; it contradicts --sequence-length \(sequenceLength)") }
         }
         if useSourceSplit && groupBy != nil { throw fail("--use-source-split keeps the official split; it cannot be combined with --group-by") }
-        guard !prefix.contains("/") else { throw fail("--prefix '\(prefix)' must not contain '/'; use --dataset-dir for the folder") }
+        guard !prefix.contains("/") else { throw fail("--prefix '\(prefix)' must not contain '/'; use --out for the folder") }
     }
 }

@@ -4,12 +4,15 @@ import TensorCore
 /// of their inputs and the seed.
 enum SplitAssignment {
     /// Stratified: within each class, a seeded shuffle, then ⌊n·val⌉ to val and ⌊n·test⌉ to test
-    /// (at least one each when their fraction is positive), the rest to train. A class too small
-    /// to appear in every non-empty split is an error naming it.
+    /// (at least one each when their fraction is positive), the rest to train. With a train
+    /// fraction of 0 the rest goes to val (or, when val is 0 too, to test), so `0 0 1` is all test.
+    /// A class too small to appear in every non-empty split is an error naming it.
     static func stratified(labels: [Int], classCount: Int, labelNames: [String], fractions: [Double],
                            rng: inout SeededRandom) throws -> [Int] {
         var split = [Int](repeating: 0, count: labels.count)
         let needed = fractions.filter { $0 > 0 }.count
+        // The split that takes the remainder: train, else the first non-empty of val/test.
+        let rest = fractions[0] > 0 ? 0 : fractions[1] > 0 ? 1 : 2
         var byClass = [[Int]](repeating: [], count: classCount)
         for (i, l) in labels.enumerated() { byClass[l].append(i) }
         for (c, members) in byClass.enumerated() {
@@ -19,12 +22,15 @@ enum SplitAssignment {
                     + fractions.map { String($0) }.joined(separator: "/") + " need at least \(needed) (one per split)")
             }
             var counts = fractions.map { f in f > 0 ? max(1, Int((Double(n) * f).rounded())) : 0 }
-            counts[0] = 0
-            // Give back from the larger of val/test until train keeps at least one.
-            while n - counts[1] - counts[2] < 1 {
-                let k = counts[1] >= counts[2] ? 1 : 2
+            counts[rest] = 0
+            // Give back from the larger of the others until the remainder split keeps at least one.
+            let others = [1, 2].filter { $0 != rest }
+            while n - others.reduce(0, { $0 + counts[$1] }) < 1 {
+                let k = others.count == 2 ? (counts[1] >= counts[2] ? 1 : 2) : others[0]
                 counts[k] -= 1
             }
+            counts[rest] = n - others.reduce(0, { $0 + counts[$1] })
+            // Dealt in the order test, val, train (as before: the same seed gives the same splits).
             let order = rng.permutation(n).map { members[$0] }
             for (position, sample) in order.enumerated() {
                 split[sample] = position < counts[2] ? 2 : position < counts[2] + counts[1] ? 1 : 0

@@ -39,17 +39,26 @@ public struct ImportSummary: Equatable, Sendable {
 
 /// Shared output of every importer: `<out>/landmarks/<clip_id>.npy` + `.mask.npy`, then
 /// `<out>/<manifest name>` written last (atomically), so a failed import leaves no manifest
-/// pointing at half the clips.
+/// pointing at half the clips. The manifest name may also be a relative path (inside `<out>`)
+/// or an absolute path anywhere; the landmark paths it records are always relative to its own
+/// folder, which is what `LandmarkManifest.read` resolves them against.
 public struct ImportWriter {
     public let outputDirectory: URL
     public let manifestURL: URL
+    /// From the manifest's folder to `outputDirectory` ("" when the manifest is in it, else e.g.
+    /// "../alphabet/"), put before every recorded landmark path.
+    let landmarkPrefix: String
     public private(set) var records: [LandmarkRecord] = []
     public var summary: ImportSummary
     private var labelOrder: [String: Int] = [:]
 
     public init(outputDirectory: URL, manifestName: String, format: String) {
         self.outputDirectory = outputDirectory
-        manifestURL = outputDirectory.appendingPathComponent(manifestName)
+        // An absolute name used to be appended under the folder ("alpha4/elsewhere/m.json"); it is
+        // now a path of its own.
+        manifestURL = manifestName.hasPrefix("/") ? URL(fileURLWithPath: manifestName).standardizedFileURL
+            : outputDirectory.appendingPathComponent(manifestName)
+        landmarkPrefix = relativePath(from: manifestURL.deletingLastPathComponent(), to: outputDirectory)
         summary = ImportSummary(format: format, manifestURL: manifestURL)
     }
 
@@ -65,8 +74,8 @@ public struct ImportWriter {
         try ClipFileWriter.write(clip.maskArray, to: outputDirectory.appendingPathComponent(stem + ".mask.npy"))
         records.append(LandmarkRecord(clipID: clipID, label: label, labelIndex: labelIndex, sourceFile: sourceFile,
                                       signer: signer, split: split, frameCount: clip.frameCount,
-                                      detectedFrames: clip.detectedFrames, landmarks: stem + ".npy",
-                                      mask: stem + ".mask.npy", hasZ: hasZ, fps: fps,
+                                      detectedFrames: clip.detectedFrames, landmarks: landmarkPrefix + stem + ".npy",
+                                      mask: landmarkPrefix + stem + ".mask.npy", hasZ: hasZ, fps: fps,
                                       normalisation: LandmarkNormalizer.name, metadata: metadata))
         if let i = labelOrder[label] {
             summary.clipsPerLabel[i].count += 1
@@ -90,10 +99,22 @@ public struct ImportWriter {
     public mutating func skip(_ reason: String, count: Int = 1) { summary.skipped[reason, default: 0] += count }
 
     public func finish() throws -> (manifest: LandmarkManifest, summary: ImportSummary) {
-        let manifest = LandmarkManifest(records: records, baseDirectory: outputDirectory, source: manifestURL.path)
+        let manifest = LandmarkManifest(records: records, baseDirectory: manifestURL.deletingLastPathComponent(),
+                                        source: manifestURL.path)
         try manifest.write(to: manifestURL)
         return (manifest, summary)
     }
+}
+
+/// The relative path from folder `base` to folder `target`, ending in "/" ("" when they are the
+/// same folder): `../alphabet/` from `/d/elsewhere` to `/d/alphabet`.
+func relativePath(from base: URL, to target: URL) -> String {
+    let from = base.standardizedFileURL.pathComponents, to = target.standardizedFileURL.pathComponents
+    var common = 0
+    while common < min(from.count, to.count), from[common] == to[common] { common += 1 }
+    let ups = Array(repeating: "..", count: from.count - common)
+    let parts = ups + to[common...]
+    return parts.isEmpty ? "" : parts.joined(separator: "/") + "/"
 }
 
 /// File-name-safe clip id part: letters, digits, `-` and `.` kept, anything else (spaces,

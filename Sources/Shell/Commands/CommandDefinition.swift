@@ -61,30 +61,62 @@ public struct ArgumentSpec {
     }
 }
 
+/// How many values a `--flag` takes.
+public enum ValueCount: Equatable {
+    /// One value (`--out x`).
+    case one
+    /// Exactly N values, written as N words (`--splits 0.7 0.15 0.15`) or one quoted string
+    /// (`--splits "0.7 0.15 0.15"`).
+    case exactly(Int)
+    /// One or more: every bare word up to the next flag or the end of the command
+    /// (`--labels a b c`), or one quoted string, or a list value.
+    case oneOrMore
+}
+
 /// A `--flag` of a command.
 public struct FlagSpec {
     public var name: String
     /// One-letter alias (`-n`).
     public var short: Character?
+    /// Other accepted long spellings (old names kept working: `--output` for `--out`). Help lists
+    /// them; giving two spellings of one flag in a call is an error.
+    public var aliases: [String]
+    /// The type of the flag's value (of each value, for list flags).
     public var type: ArgumentType
     public var help: String
     /// Used when the flag is absent; nil means absent flags are absent from the invocation.
     public var defaultValue: Value?
     /// May also be written without dashes as `NAME VALUE` (`count by label`).
     public var isKeyword: Bool
+    /// `.one`, or a list flag: the handler then reads `call.list(name)`.
+    public var valueCount: ValueCount
     /// Extra validation after the type check: returns a message when the value is not allowed.
+    /// List flags get the whole `.list`.
     public var validate: ((Value) -> String?)?
 
     public init(_ name: String, short: Character? = nil, _ type: ArgumentType, _ help: String,
-                default defaultValue: Value? = nil, keyword: Bool = false,
-                validate: ((Value) -> String?)? = nil) {
+                default defaultValue: Value? = nil, keyword: Bool = false, aliases: [String] = [],
+                values valueCount: ValueCount = .one, validate: ((Value) -> String?)? = nil) {
         self.name = name
         self.short = short
+        self.aliases = aliases
         self.type = type
         self.help = help
         self.defaultValue = type == .bool && defaultValue == nil ? .bool(false) : defaultValue
         self.isKeyword = keyword
+        self.valueCount = valueCount
         self.validate = validate
+    }
+
+    /// Every long spelling: the name, then the aliases.
+    public var spellings: [String] { [name] + aliases }
+
+    public var isList: Bool { valueCount != .one }
+
+    /// The values a choice flag takes (what completion offers), else nil.
+    public var choices: [String]? {
+        if case .choice(let options) = type { return options }
+        return nil
     }
 
     /// Validation for numeric flags that must be positive.
@@ -95,6 +127,19 @@ public struct FlagSpec {
     /// Validation for numeric flags that must be zero or more.
     public static func nonNegative(_ value: Value) -> String? {
         (value.numberValue ?? 0) >= 0 ? nil : "must be 0 or more"
+    }
+
+    /// Validation for fraction lists (`--splits`): each in [0, 1], not all zero, summing to 1
+    /// within 1e-6.
+    public static func fractions(_ value: Value) -> String? {
+        guard case .list(let items) = value else { return "must be a list of fractions" }
+        let numbers = items.compactMap(\.numberValue)
+        let shown = numbers.map { ValueFormatter.inline(.number($0)) }.joined(separator: " ")
+        guard numbers.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else { return "fractions must each be in [0, 1] (\(shown))" }
+        guard numbers.contains(where: { $0 > 0 }) else { return "needs at least one positive fraction (\(shown))" }
+        let sum = numbers.reduce(0, +)
+        guard abs(sum - 1) <= 1e-6 else { return "fractions must sum to 1 (\(shown) sum to \(ValueFormatter.inline(.number(sum))))" }
+        return nil
     }
 }
 
@@ -134,6 +179,8 @@ public struct CommandDefinition {
     }
 
     public func flag(named name: String) -> FlagSpec? { flags.first { $0.name == name } }
+    /// The flag written `--spelling`: its name or one of its aliases.
+    public func flag(spelled spelling: String) -> FlagSpec? { flags.first { $0.spellings.contains(spelling) } }
     public func flag(short: Character) -> FlagSpec? { flags.first { $0.short == short } }
 
     /// `load PATH [--flag TYPE] …`
@@ -170,16 +217,31 @@ public struct CommandDefinition {
             lines.append("flags:")
             let spellings = flags.map { flag -> String in
                 var spelling = (flag.short.map { "-\($0), " } ?? "    ") + "--\(flag.name)"
-                if case .choice = flag.type { spelling += " \(flag.type.display)" } else if flag.type != .bool {
-                    spelling += " \(flag.type.display.uppercased())"
+                let shown: String
+                if case .choice = flag.type { shown = flag.type.display } else { shown = flag.type.display.uppercased() }
+                switch flag.valueCount {
+                case _ where flag.type == .bool: break
+                case .one: spelling += " \(shown)"
+                case .exactly(let n): spelling += String(repeating: " \(shown)", count: n)
+                case .oneOrMore: spelling += " \(shown)…"
                 }
                 return spelling
             }
             let width = spellings.map(\.count).max() ?? 0
             for (flag, spelling) in zip(flags, spellings) {
                 var line = "  \(spelling.padding(toLength: width, withPad: " ", startingAt: 0))  \(flag.help)"
+                switch flag.valueCount {
+                case .one: break
+                case .exactly(let n): line += " (\(n) values: space-separated words or one quoted string)"
+                case .oneOrMore: line += " (one or more: the words up to the next flag, or one quoted string)"
+                }
+                if !flag.aliases.isEmpty { line += " (also " + flag.aliases.map { "--" + $0 }.joined(separator: ", ") + ")" }
                 if flag.isKeyword { line += " (also: \(flag.name) VALUE)" }
-                if let d = flag.defaultValue, flag.type != .bool { line += " [default: \(ValueFormatter.inline(d))]" }
+                if let d = flag.defaultValue, flag.type != .bool {
+                    var text = ValueFormatter.inline(d)
+                    if case .list(let items) = d { text = items.map { ValueFormatter.inline($0) }.joined(separator: " ") }
+                    line += " [default: \(text)]"
+                }
                 lines.append(line)
             }
         }

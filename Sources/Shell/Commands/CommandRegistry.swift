@@ -14,6 +14,9 @@ public struct CommandRegistry {
         precondition(definitions[definition.name] == nil, "command '\(definition.name)' defined twice")
         precondition(definition.arguments.dropLast().allSatisfy { !$0.isVariadic },
                      "only the last argument of '\(definition.name)' may be variadic")
+        // Every long spelling (names and aliases) names one flag only, or the binder would guess.
+        let spellings = definition.flags.flatMap(\.spellings)
+        precondition(Set(spellings).count == spellings.count, "a flag spelling of '\(definition.name)' is used twice")
         definitions[definition.name] = definition
         names.append(definition.name)
     }

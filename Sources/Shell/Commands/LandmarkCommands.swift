@@ -58,10 +58,17 @@ public enum LandmarkCommands {
                                      + "$ASLSH_MODELS/mediapipe, ./models/mediapipe, <aslsh's folder>/../share/aslsh/models/mediapipe "
                                      + "(make install), the build checkout's models/mediapipe")
 
+    /// `--manifest PATH`, shared by every command writing a landmark manifest (beside `--out DIR`).
+    static func manifestFlag(_ defaultName: String) -> FlagSpec {
+        FlagSpec("manifest", .path, "the landmark manifest to write: a file name or relative path is inside --out DIR, "
+                 + "an absolute (or ~) path is used as is; its landmark paths are relative to its own folder "
+                 + "[default: \(defaultName) in --out DIR]", aliases: ["output-manifest"])
+    }
+
     static let trackerFlags: [FlagSpec] = [
-        FlagSpec("output-manifest", .string, "manifest file name inside the output folder"),
         FlagSpec("hands", .int, "hands the tracker looks for (MediaPipe's max_num_hands)", default: .int(2), validate: FlagSpec.positive),
-        FlagSpec("model", .choice(["full", "lite"]), "MediaPipe model complexity", default: .string("full")),
+        FlagSpec("model-complexity", .choice(["full", "lite"]), "MediaPipe model complexity (--model is the old spelling)",
+                 default: .string("full"), aliases: ["model"]),
         FlagSpec("min-detection-confidence", .number, "palm detector score threshold", default: .number(0.5)),
         FlagSpec("min-tracking-confidence", .number, "hand-presence gate", default: .number(0.5)),
         FlagSpec("hand", .choice(HandSelection.allCases.map(\.rawValue)), "which hand to keep when several are found",
@@ -75,10 +82,17 @@ public enum LandmarkCommands {
         FlagSpec("quiet", short: "q", .bool, "no progress display"),
     ]
 
+    /// `--manifest PATH` as the writer takes it: an absolute (or `~`) path is used as is; a file
+    /// name or relative path stays relative, so it lands inside --out DIR as before.
+    static func manifestPath(_ call: Invocation, default name: String) -> String {
+        guard let given = call.string("manifest") else { return name }
+        return given.hasPrefix("/") || given.hasPrefix("~") ? Invocation.resolvePath(given).path : given
+    }
+
     static func extractionOptions(_ call: Invocation) -> ExtractionOptions {
         var options = ExtractionOptions()
         options.tracker.maxHands = call.int("hands")!
-        options.tracker.complexity = call.string("model") == "lite" ? .lite : .full
+        options.tracker.complexity = call.string("model-complexity") == "lite" ? .lite : .full
         options.tracker.minDetectionConfidence = call.number("min-detection-confidence")!
         options.tracker.minTrackingConfidence = call.number("min-tracking-confidence")!
         options.hand = HandSelection(rawValue: call.string("hand")!)!
@@ -96,21 +110,25 @@ public enum LandmarkCommands {
         A procedural kinematic hand posed into letter handshapes and moving signs, with seeded
         signer-like variation, written in the same layout as `extract`. Synthetic — not real signing.
         --classes takes names (A B … hello yes …), `letters`, `signs`, or a count N.
+        example: s = synth --classes A B C --per-class 20 --out data/synth/abc
         example: s = synth --classes letters --per-class 40 --seed 1 --out data/synth/letters
         """,
-        flags: [FlagSpec("classes", .string, "class names, `letters`, `signs` or a count", default: .string("letters")),
+        flags: [FlagSpec("classes", .string, "class names, `letters`, `signs` or a count", default: .list([.string("letters")]),
+                         values: .oneOrMore),
                 FlagSpec("per-class", .int, "samples per class", default: .int(40), validate: FlagSpec.positive),
                 FlagSpec("sequence-length", .int, "frames per sample (1 = static)", default: .int(1), validate: FlagSpec.positive),
                 FlagSpec("signers", .int, "distinct synthetic signers", default: .int(6), validate: FlagSpec.positive),
                 FlagSpec("seed", .int, "random seed", default: .int(0)),
-                FlagSpec("out", .path, "output folder", default: .path("data/synth"))]
+                FlagSpec("out", .path, "output folder (landmarks/ and the manifest)", default: .path("data/synth")),
+                manifestFlag("synth_manifest.json")]
     ) { call in
-        let classes = call.string("classes")!.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+        let classes = call.list("classes").compactMap(\.textValue)
         var options = SynthesisOptions(classes: classes, perClass: call.int("per-class")!,
                                        sequenceLength: call.int("sequence-length")!, seed: UInt64(max(0, call.int("seed")!)))
         options.signers = call.int("signers")!
         do {
-            return report(try HandSynthesizer.write(options, to: call.url("out")!), call)
+            return report(try HandSynthesizer.write(options, to: call.url("out")!,
+                                                    manifestName: manifestPath(call, default: "synth_manifest.json")), call)
         } catch let error as SynthesisError {
             throw call.failure(error.description)
         }
@@ -126,26 +144,29 @@ public enum LandmarkCommands {
         arguments: [ArgumentSpec("format", .choice(["keypoint-csv", "frame-npy", "clip-npy"]), "input format"),
                     ArgumentSpec("path", .path, "the CSV file or the folder")],
         flags: [FlagSpec("labels", .path, "label CSV (keypoint-csv) or label-per-clip CSV (clip-npy)"),
-                FlagSpec("out", .path, "output folder", default: .path("data/processed/imported")),
+                FlagSpec("out", .path, "output folder (landmarks/ and the manifest)", default: .path("data/processed/imported")),
+                manifestFlag("manifest.json"),
                 FlagSpec("hand", .choice(FrameSequenceImporter.Hand.allCases.map(\.rawValue)),
                          "frame-npy: which of the two hands to keep", default: .string("most-detected")),
                 FlagSpec("signer", .string, "signer id to record for every clip"),
                 FlagSpec("fps", .number, "frame rate to record")]
     ) { call in
         let path = call.url("path")!, out = call.url("out")!
+        let manifest = manifestPath(call, default: "manifest.json")
         do {
             switch call.string("format")! {
             case "keypoint-csv":
                 return report(try KeypointCSVImporter.run(keypoints: path, labels: call.url("labels"), to: out,
-                                                          signer: call.string("signer")), call)
+                                                          manifestName: manifest, signer: call.string("signer")), call)
             case "frame-npy":
                 var options = FrameSequenceImporter.Options(hand: FrameSequenceImporter.Hand(rawValue: call.string("hand")!)!,
                                                             signer: call.string("signer"), fps: call.number("fps"))
-                options.manifestName = "manifest.json"
+                options.manifestName = manifest
                 return report(try FrameSequenceImporter.run(root: path, to: out, options: options), call)
             default:
-                return report(try ClipArrayImporter.run(root: path, to: out,
-                                                        options: .init(labelCSV: call.url("labels"), fps: call.number("fps"))), call)
+                var options = ClipArrayImporter.Options(labelCSV: call.url("labels"), fps: call.number("fps"))
+                options.manifestName = manifest
+                return report(try ClipArrayImporter.run(root: path, to: out, options: options), call)
             }
         } catch let error as DatasetError {
             throw call.failure("\(error)")
@@ -157,14 +178,16 @@ public enum LandmarkCommands {
         discussion: """
         Photos as PHOTOS/<Class>/*.jpg|png (the class is the folder name) or flat <class>_*.jpg.
         Photos with no hand are counted, not fatal.
-        example: a = prepare-alphabet data/raw/asl_alphabet/test --output-root data/processed/alphabet --hands 1
+        example: a = prepare-alphabet data/raw/asl_alphabet/test --out data/processed/alphabet --hands 1
         """,
         arguments: [ArgumentSpec("photos", .path, "folder of letter photos (INPUT_DIR)")],
-        flags: [FlagSpec("output-root", .path, "output folder", default: .path("data/processed/alphabet"))] + trackerFlags
+        flags: [FlagSpec("out", .path, "output folder (landmarks/ and the manifest)", default: .path("data/processed/alphabet"),
+                         aliases: ["output-root"]),
+                manifestFlag("alphabet_manifest.json")] + trackerFlags
     ) { call in
         try runTracking(call, label: "prepare-alphabet", unit: "photos") { hooks in
-            try AlphabetPreparation.run(photoRoot: call.url("photos")!, outputDirectory: call.url("output-root")!,
-                                        manifestName: call.string("output-manifest") ?? "alphabet_manifest.json",
+            try AlphabetPreparation.run(photoRoot: call.url("photos")!, outputDirectory: call.url("out")!,
+                                        manifestName: manifestPath(call, default: "alphabet_manifest.json"),
                                         options: extractionOptions(call), hooks: hooks)
         }
     }
@@ -190,17 +213,20 @@ public enum LandmarkCommands {
         discussion: """
         Reads a trim (or download) manifest; trimmed clips are extracted whole, downloaded videos
         over [start_time, end_time]. A corrupt or missing video fails that clip; the run goes on.
-        example: lm = extract data/processed/manifest_trimmed.json --sequence-length 32 --model lite
+        example: lm = extract data/processed/manifest_trimmed.json --out data/processed/landmarks --sequence-length 32 --model-complexity lite
         """,
-        arguments: [ArgumentSpec("manifest", .path, "manifest_trimmed.json or manifest_downloaded.json")],
-        flags: [FlagSpec("output-root", .path, "output folder", default: .path("data/processed/landmarks")),
+        // The input is `INPUT`, not `MANIFEST`: `--manifest` names the manifest extract writes.
+        arguments: [ArgumentSpec("input", .path, "the clips: manifest_trimmed.json or manifest_downloaded.json")],
+        flags: [FlagSpec("out", .path, "output folder (landmarks/, the manifest, extract_log.txt)",
+                         default: .path("data/processed/landmarks"), aliases: ["output-root"]),
                 FlagSpec("sequence-length", .int, "pad (masked) or truncate every clip to T frames", validate: FlagSpec.positive),
                 FlagSpec("frame-skip", .int, "track every Nth frame", default: .int(1), validate: FlagSpec.positive),
-                FlagSpec("workers", .int, "clips tracked at once (one core each)", default: .int(2), validate: FlagSpec.positive)]
+                FlagSpec("workers", .int, "clips tracked at once (one core each)", default: .int(2), validate: FlagSpec.positive),
+                manifestFlag("landmarks_manifest.json")]
             + trackerFlags
     ) { call in
         let (inputs, skipped): ([ClipExtraction.Input], [String: Int])
-        do { (inputs, skipped) = try ClipExtraction.inputs(fromPipelineManifest: call.url("manifest")!) } catch {
+        do { (inputs, skipped) = try ClipExtraction.inputs(fromPipelineManifest: call.url("input")!) } catch {
             throw call.failure("\(error)")
         }
         for (reason, count) in skipped.sorted(by: { $0.key < $1.key }) { call.session.print("not extracted (\(reason)): \(count)") }
@@ -209,8 +235,8 @@ public enum LandmarkCommands {
             options.sequenceLength = call.int("sequence-length")
             options.frameSkip = call.int("frame-skip")!
             options.workers = call.int("workers")!
-            return try ClipExtraction.run(inputs: inputs, outputDirectory: call.url("output-root")!,
-                                          manifestName: call.string("output-manifest") ?? "landmarks_manifest.json",
+            return try ClipExtraction.run(inputs: inputs, outputDirectory: call.url("out")!,
+                                          manifestName: manifestPath(call, default: "landmarks_manifest.json"),
                                           options: options, hooks: hooks)
         }
     }
@@ -220,13 +246,17 @@ public enum LandmarkCommands {
         discussion: """
         Stratified, seeded splits; --group-by signer makes them signer-disjoint (the honest number);
         --use-source-split keeps MS-ASL/WLASL's official splits.
-        example: build data/synth/letters/synth_manifest.json --static --prefix letters_ --dataset-dir data/processed/datasets
+        example: build data/synth/letters/synth_manifest.json --static --prefix letters_ --out data/processed/datasets --splits 0.7 0.15 0.15
         """,
         arguments: [ArgumentSpec("manifest", .path, "landmark manifest")],
         flags: [FlagSpec("static", .bool, "one frame per sample (T = 1): letters"),
                 FlagSpec("prefix", .string, "output file name prefix", default: .string("")),
-                FlagSpec("dataset-dir", .path, "output folder", default: .path("data/processed/datasets")),
-                FlagSpec("splits", .string, "train val test fractions", default: .string("0.7 0.15 0.15")),
+                FlagSpec("out", .path, "output folder for <prefix>train/val/test.npz", default: .path("data/processed/datasets"),
+                         aliases: ["dataset-dir"]),
+                FlagSpec("splits", .number, "train val test fractions, each in [0, 1], summing to 1; a 0 makes that split "
+                         + "empty (its .npz is still written, with 0 samples)",
+                         default: .list([.number(0.7), .number(0.15), .number(0.15)]), values: .exactly(3),
+                         validate: FlagSpec.fractions),
                 FlagSpec("seed", .int, "split seed", default: .int(42)),
                 FlagSpec("max-samples", .int, "at most N samples per class", validate: FlagSpec.positive),
                 FlagSpec("group-by", .choice(BuildOptions.GroupBy.allCases.map(\.rawValue)), "keep groups within one split"),
@@ -239,10 +269,8 @@ public enum LandmarkCommands {
         var options = BuildOptions(manifest: call.url("manifest")!)
         options.staticFrames = call.bool("static")
         options.prefix = call.string("prefix")!
-        options.datasetDirectory = call.url("dataset-dir")
-        let fractions = call.string("splits")!.split(whereSeparator: { $0 == " " || $0 == "," }).compactMap { Double($0) }
-        guard fractions.count == 3 else { throw call.failure("--splits needs three fractions", hint: "--splits \"0.7 0.15 0.15\"") }
-        options.splits = fractions
+        options.datasetDirectory = call.url("out")
+        options.splits = call.list("splits").compactMap(\.numberValue)   // the binder checked: 3 fractions summing to 1
         options.seed = UInt64(max(0, call.int("seed")!))
         options.maxSamplesPerClass = call.int("max-samples")
         options.groupBy = call.string("group-by").flatMap(BuildOptions.GroupBy.init(rawValue:))

@@ -42,10 +42,10 @@ public enum PipelineCommands {
         discussion: """
         Reads MSASL_{train,val,test}.json (+ MSASL_classes.json), WLASL_v0.3.json, or nslt_*.json
         (+ wlasl_class_list.txt). Malformed entries are skipped and counted by reason.
-        example: m = intake data/raw/MSASL_val.json --max-classes 20 --clips-per-class 10 --output data/processed/manifest.json
+        example: m = intake data/raw/MSASL_val.json --max-classes 20 --clips-per-class 10 --out data/processed/manifest.json
         """,
         arguments: [ArgumentSpec("files", .path, "metadata JSON file(s)", variadic: true)],
-        flags: [FlagSpec("output", .path, "manifest to write", default: .path("data/processed/manifest.json")),
+        flags: [FlagSpec("out", .path, "manifest (JSON) to write", default: .path("data/processed/manifest.json"), aliases: ["output"]),
                 FlagSpec("max-classes", .int, "keep the N most frequent classes", validate: FlagSpec.positive),
                 FlagSpec("clips-per-class", .int, "balanced, seeded sample per class", validate: FlagSpec.positive),
                 FlagSpec("seed", .int, "sampling seed", default: .int(0)),
@@ -55,14 +55,14 @@ public enum PipelineCommands {
     ) { call in
         let files = call.list("files").compactMap(\.textValue).map { Invocation.resolvePath($0) }
         guard !files.isEmpty else { throw call.failure("no metadata file given", hint: "intake MSASL_val.json") }
-        let options = IntakeOptions(inputs: files, output: call.url("output"), maxClasses: call.int("max-classes"),
+        let options = IntakeOptions(inputs: files, output: call.url("out"), maxClasses: call.int("max-classes"),
                                     clipsPerClass: call.int("clips-per-class"), seed: UInt64(max(0, call.int("seed")!)),
                                     verbose: call.bool("verbose"), format: MetadataFormat(rawValue: call.string("format")!)!,
                                     classes: call.url("classes"))
         let result: IntakeResult
         do { result = try Intake.run(options) } catch { throw call.failure("\(error)") }
         summary(result.description, call)
-        return .record(Record([(key: "manifest", value: .path(call.string("output")!)),
+        return .record(Record([(key: "manifest", value: .path(call.string("out")!)),
                                (key: "clips", value: .int(result.records.count)),
                                (key: "classes", value: .int(result.classCount))]))
     }
@@ -72,11 +72,13 @@ public enum PipelineCommands {
         discussion: """
         One download per distinct video, bounded concurrency, retries with backoff; per-video
         status (ok, unavailable, private, geo_blocked, login_required, network_error, timeout).
-        example: download data/processed/manifest.json --download-root data/raw/videos --resume
+        example: download data/processed/manifest.json --videos data/raw/videos --out data/processed/manifest_downloaded.json --resume
         """,
         arguments: [ArgumentSpec("manifest", .path, "clip manifest from intake")],
-        flags: [FlagSpec("download-root", .path, "folder for videos", default: .path("data/raw/videos")),
-                FlagSpec("output-manifest", .path, "manifest to write", default: .path("data/processed/manifest_downloaded.json")),
+        flags: [FlagSpec("out", .path, "manifest to write (the clips with their downloaded video's path and status)",
+                         default: .path("data/processed/manifest_downloaded.json"), aliases: ["output-manifest"]),
+                FlagSpec("videos", .path, "folder the videos are downloaded to", default: .path("data/raw/videos"),
+                         aliases: ["download-root"]),
                 FlagSpec("concurrency", .int, "parallel downloads", default: .int(4), validate: FlagSpec.positive),
                 FlagSpec("format", .string, "yt-dlp format selector", default: .string("best[ext=mp4]/best")),
                 FlagSpec("resume", .bool, "skip finished files, finish partial ones"),
@@ -86,14 +88,14 @@ public enum PipelineCommands {
                 FlagSpec("retries", .int, "retries for transient errors", default: .int(3), validate: FlagSpec.nonNegative),
                 FlagSpec("quiet", short: "q", .bool, "no progress display")]
     ) { call in
-        var options = DownloadOptions(manifest: call.url("manifest")!, downloadRoot: call.url("download-root")!)
+        var options = DownloadOptions(manifest: call.url("manifest")!, downloadRoot: call.url("videos")!)
         options.concurrency = call.int("concurrency")!
         options.format = call.string("format")!
         options.resume = call.bool("resume")
         options.overwrite = call.bool("overwrite")
         options.dryRun = call.bool("dry-run")
         options.sample = call.int("sample")
-        options.outputManifest = call.url("output-manifest")
+        options.outputManifest = call.url("out")
         options.retries = call.int("retries")!
         let hooks = Hooks("download", unit: "videos", quiet: call.bool("quiet"))
         defer { hooks.finish() }
@@ -103,7 +105,7 @@ public enum PipelineCommands {
         if result.cancelled { throw CancelledError() }
         var counts = Record()
         for (status, n) in result.statusCounts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { counts[status.rawValue] = .int(n) }
-        return .record(Record([(key: "manifest", value: .path(call.string("output-manifest")!)),
+        return .record(Record([(key: "manifest", value: .path(call.string("out")!)),
                                (key: "videos", value: .record(counts))]))
     }
 
@@ -112,12 +114,15 @@ public enum PipelineCommands {
         discussion: """
         Re-encodes to H.264 MP4 (or --stream-copy for fast keyframe-aligned cuts). A corrupt,
         truncated or missing video fails that clip with the reason; the run goes on.
-        example: trim data/processed/manifest_downloaded.json --trim-root data/processed/clips --resume
+        example: trim data/processed/manifest_downloaded.json --videos data/raw/videos --clips data/processed/clips --out data/processed/manifest_trimmed.json --resume
         """,
         arguments: [ArgumentSpec("manifest", .path, "manifest from download (or intake)")],
-        flags: [FlagSpec("trim-root", .path, "folder for clips", default: .path("data/processed/clips")),
-                FlagSpec("raw-root", .path, "folder of downloaded videos", default: .path("data/raw/videos")),
-                FlagSpec("output-manifest", .path, "manifest to write", default: .path("data/processed/manifest_trimmed.json")),
+        flags: [FlagSpec("out", .path, "manifest to write (the clips with their trimmed file)",
+                         default: .path("data/processed/manifest_trimmed.json"), aliases: ["output-manifest"]),
+                FlagSpec("clips", .path, "folder the trimmed clips are written to", default: .path("data/processed/clips"),
+                         aliases: ["trim-root"]),
+                FlagSpec("videos", .path, "folder of downloaded videos (download's --videos)", default: .path("data/raw/videos"),
+                         aliases: ["raw-root"]),
                 FlagSpec("resume", .bool, "keep clips already cut"),
                 FlagSpec("overwrite", .bool, "cut again even when present"),
                 FlagSpec("dry-run", .bool, "plan only"),
@@ -125,9 +130,9 @@ public enum PipelineCommands {
                 FlagSpec("stream-copy", .bool, "no re-encode: fast, starts at the keyframe before the span"),
                 FlagSpec("quiet", short: "q", .bool, "no progress display")]
     ) { call in
-        let options = TrimOptions(manifest: call.url("manifest")!, trimRoot: call.url("trim-root")!, rawRoot: call.url("raw-root")!,
+        let options = TrimOptions(manifest: call.url("manifest")!, trimRoot: call.url("clips")!, rawRoot: call.url("videos")!,
                                   resume: call.bool("resume"), overwrite: call.bool("overwrite"), dryRun: call.bool("dry-run"),
-                                  sample: call.int("sample"), outputManifest: call.url("output-manifest"),
+                                  sample: call.int("sample"), outputManifest: call.url("out"),
                                   streamCopy: call.bool("stream-copy"))
         let hooks = Hooks("trim", unit: "clips", quiet: call.bool("quiet"))
         defer { hooks.finish() }
@@ -135,7 +140,7 @@ public enum PipelineCommands {
         do { result = try Trim.run(options, hooks: hooks.loopHooks) } catch { throw call.failure("\(error)") }
         summary(result.description, call)
         if result.cancelled { throw CancelledError() }
-        return .record(Record([(key: "manifest", value: .path(call.string("output-manifest")!)),
+        return .record(Record([(key: "manifest", value: .path(call.string("out")!)),
                                (key: "written", value: .int(result.written)), (key: "reused", value: .int(result.reused)),
                                (key: "failed", value: .int(result.failed))]))
     }

@@ -17,10 +17,11 @@ public enum PlotCommands {
         hand|sequence|trajectory SOURCE   landmarks: a .npy [T,21,3] / [21,3] file or an array value (--frame N)
         overlay IMAGE                     run the hand tracker on a photo and draw skeletons and ROIs on it
         curves LOG                        training curves from a metrics log (JSON lines)
-        confusion SOURCE                  a [C,C] count matrix (.npy or array), --labels "a b c", --normalize
+        confusion SOURCE                  a [C,C] count matrix (.npy or array), --labels a b c, --normalize
         bar TABLE --column NAME           class distribution (counts of each value of the column)
         hist TABLE|ARRAY [--column NAME]  histogram of numbers
         example: plot hand data/synth/letters/landmarks/synth_A_0000.npy --out plots/A.png
+        example: plot confusion r --normalize --out plots/cm.png --labels A B C
         """,
         arguments: [ArgumentSpec("kind", .choice(kinds), "what to draw"),
                     ArgumentSpec("source", .any, "the value or file to draw", optional: true)],
@@ -30,9 +31,12 @@ public enum PlotCommands {
                 FlagSpec("title", .string, "chart title"),
                 FlagSpec("frame", .int, "hand: which frame", default: .int(0), validate: FlagSpec.nonNegative),
                 FlagSpec("column", .word, "bar/hist: the table column"),
-                FlagSpec("labels", .string, "confusion: class names, space-separated"),
+                FlagSpec("labels", .string, "confusion: class names (default: the eval result's)", values: .oneOrMore),
                 FlagSpec("normalize", .bool, "confusion: row-normalised rates instead of counts"),
-                FlagSpec("max-hands", .int, "overlay: hands to look for", default: .int(2), validate: FlagSpec.positive)],
+                FlagSpec("hands", .int, "overlay: hands the tracker looks for", default: .int(2), aliases: ["max-hands"],
+                         validate: FlagSpec.positive),
+                FlagSpec("model-complexity", .choice(["full", "lite"]), "overlay: MediaPipe model complexity", default: .string("full")),
+                LandmarkCommands.modelsFlag],
         input: .any
     ) { call in
         let kind = call.string("kind")!
@@ -59,7 +63,9 @@ public enum PlotCommands {
             case "overlay":
                 guard let url = source.flatMap(pathURL) else { throw call.failure("overlay needs an image path") }
                 let image = url.pathExtension.lowercased() == "png" ? try PNG.read(url) : try JPEG.read(url)
-                let tracker = try HandTracker(options: HandTrackerOptions(maxHands: call.int("max-hands")!, staticImageMode: true))
+                var options = HandTrackerOptions(maxHands: call.int("hands")!, staticImageMode: true)
+                options.complexity = call.string("model-complexity") == "lite" ? .lite : .full
+                let tracker = try HandTracker(options: options, modelDirectory: call.url("models"))
                 let result = try tracker.process(image)
                 let rgb = image.channels == 3 ? image.pixels : stride(from: 0, to: image.pixels.count, by: 4).flatMap { image.pixels[$0..<($0 + 3)] }
                 canvas = try HandPlot.overlay(
@@ -81,7 +87,8 @@ public enum PlotCommands {
                 }
                 let c = matrix.shape[0]
                 let rows = (0..<c).map { i in (0..<c).map { Double(matrix.scalars[i * c + $0]) } }
-                let labels = (call.string("labels") ?? source?.field("labels")?.textValue).map { $0.split(separator: " ").map(String.init) }
+                let labels = call["labels"] != nil ? call.list("labels").compactMap(\.textValue)
+                    : source?.field("labels")?.textValue.map { $0.split(separator: " ").map(String.init) }
                 if let labels, labels.count != c { throw call.failure("--labels has \(labels.count) names for \(c) classes") }
                 canvas = try ConfusionHeatmap(matrix: rows, labels: labels,
                                               options: ConfusionOptions(chart: chart(1000, 900), normalize: call.bool("normalize"))).render()

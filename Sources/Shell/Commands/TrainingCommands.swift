@@ -27,9 +27,9 @@ public enum TrainingCommands {
         (--patience). Keeps the best checkpoint by validation accuracy as
         <arch>_epoch<N>_acc<A>.safetensors and <arch>_last.safetensors (with the training state:
         --resume it to continue exactly). Metrics log (JSON lines) for `plot curves`; --tensorboard
-        also writes event files under <checkpoint-dir>/runs/. Ctrl-C stops at a batch boundary
+        also writes event files under <out>/runs/. Ctrl-C stops at a batch boundary
         keeping both checkpoints.
-        example: net = train data/processed/datasets/letters_train.npz --val data/processed/datasets/letters_val.npz --architecture mlp --epochs 30
+        example: net = train data/processed/datasets/letters_train.npz --val data/processed/datasets/letters_val.npz --architecture mlp --epochs 30 --out models/checkpoints/letters
         """,
         arguments: [ArgumentSpec("dataset", .path, "training .npz")],
         flags: [FlagSpec("dataset", .path, "training .npz (instead of the DATASET argument)"),
@@ -60,10 +60,11 @@ public enum TrainingCommands {
                 FlagSpec("augment-time-stretch", .number, "resample in time by U(1−F, 1+F)", validate: FlagSpec.nonNegative),
                 FlagSpec("augment-frame-dropout", .number, "mask each valid frame with probability P", validate: FlagSpec.nonNegative),
                 FlagSpec("resume", .path, "continue from a run's <arch>_last.safetensors"),
-                FlagSpec("tensorboard", .bool, "also write TensorBoard event files under <checkpoint-dir>/runs/"),
+                FlagSpec("tensorboard", .bool, "also write TensorBoard event files under <out>/runs/"),
                 FlagSpec("run-name", .string, "TensorBoard run folder (default <arch>_<UTC time>)"),
                 FlagSpec("device", .choice(["cpu"]), "compute device", default: .string("cpu")),
-                FlagSpec("checkpoint-dir", .path, "checkpoint folder", default: .path("models/checkpoints"))]
+                FlagSpec("out", .path, "folder for the checkpoints and the metrics log", default: .path("models/checkpoints"),
+                         aliases: ["checkpoint-dir"])]
     ) { call in
         guard let train = try dataset(call, "dataset") else { throw call.failure("no dataset") }
         let options = try trainingOptions(call)
@@ -126,7 +127,7 @@ public enum TrainingCommands {
         options.resume = call.url("resume")
         options.tensorboard = call.bool("tensorboard")
         options.runName = call.string("run-name")
-        options.checkpointDirectory = call.url("checkpoint-dir")!
+        options.checkpointDirectory = call.url("out")!
         return options
     }
 
@@ -135,10 +136,10 @@ public enum TrainingCommands {
         discussion: """
         Classes are matched by name (a test set with the same classes in another order is fine; classes
         the checkpoint does not know are an error naming them). Writes the confusion matrix
-        (rows = true class) as .npy for `plot confusion` and, with --report, the whole report as JSON.
+        (rows = true class) as .npy for `plot confusion` and, with --out, the whole report as JSON.
         Result fields: accuracy top5 loss macro_precision macro_recall macro_f1 confusion (array)
         confusion_npy labels per_class (table) most_confused (table) worst (table) report.
-        example: r = eval net data/processed/datasets/letters_test.npz --report reports/letters.json; plot confusion r --out plots/cm.png
+        example: r = eval net data/processed/datasets/letters_test.npz --out reports/letters.json; plot confusion r --out plots/cm.png
         example: eval --dataset data/processed/datasets/letters_test.npz --checkpoint models/checkpoints/letters/mlp_last.safetensors
         """,
         arguments: [ArgumentSpec("checkpoint", .any, "a checkpoint path or the value `train` returned"),
@@ -146,7 +147,7 @@ public enum TrainingCommands {
         flags: [FlagSpec("checkpoint", .any, "the checkpoint, as a flag (the original CLI's spelling)"),
                 FlagSpec("dataset", .path, "the test .npz, as a flag"),
                 FlagSpec("confusion-out", .path, "where the confusion matrix .npy goes (default: beside the checkpoint)"),
-                FlagSpec("report", .path, "write the full report as JSON here"),
+                FlagSpec("out", .path, "write the full report as JSON here", aliases: ["report"]),
                 FlagSpec("worst", .int, "how many lowest-confidence samples to list", default: .int(5), validate: FlagSpec.nonNegative),
                 FlagSpec("device", .choice(["cpu"]), "compute device", default: .string("cpu"))]
     ) { call in
@@ -164,7 +165,7 @@ public enum TrainingCommands {
         let cmURL = call.url("confusion-out") ?? url.deletingPathExtension().appendingPathExtension("confusion.npy")
         let confusion = NDArray(shape: [names.count, names.count], storage: .int64(report.confusion.flatMap { $0.map(Int64.init) }))
         try NPY.write(confusion, to: cmURL)
-        if let reportURL = call.url("report") {
+        if let reportURL = call.url("out") {
             try FileManager.default.createDirectory(at: reportURL.deletingLastPathComponent(), withIntermediateDirectories: true)
             try AtomicFile.write(try report.json(), to: reportURL)
         }
@@ -187,7 +188,7 @@ public enum TrainingCommands {
             (key: "confusion_npy", value: .path(LandmarkCommands.relative(cmURL.path))),
             (key: "labels", value: .string(names.joined(separator: " "))),
             (key: "per_class", value: .table(perClass)), (key: "most_confused", value: .table(confused)), (key: "worst", value: .table(worst))]
-        if let reportURL = call.url("report") { entries.append((key: "report", value: .path(LandmarkCommands.relative(reportURL.path)))) }
+        if let reportURL = call.url("out") { entries.append((key: "report", value: .path(LandmarkCommands.relative(reportURL.path)))) }
         return .record(Record(entries))
     }
 

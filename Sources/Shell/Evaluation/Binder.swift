@@ -9,6 +9,8 @@ struct Binder {
         var values: [String: Value] = [:]
         var expressions: [String: Expression] = [:]
         var given = Set<String>()
+        /// How each flag given so far was written (by flag name), to catch two spellings of one flag.
+        var spellings: [String: String] = [:]
         var positionals: [Expression] = []
         let arguments = call.arguments
         var i = 0
@@ -16,14 +18,29 @@ struct Binder {
             switch arguments[i] {
             case .flag(let name, let isShort, let inlineValue, let at, let length):
                 let spelled = isShort ? "-\(name)" : "--\(name)"
-                guard let spec = isShort ? definition.flag(short: Character(name)) : definition.flag(named: name) else {
-                    let candidates = definition.flags.map(\.name)
+                guard let spec = isShort ? definition.flag(short: Character(name)) : definition.flag(spelled: name) else {
+                    // Suggestions come from every accepted spelling, old names included.
+                    let candidates = definition.flags.flatMap(\.spellings)
                     let hint = isShort ? nil : Suggestion.hint(for: name, in: candidates, prefix: "--")
                     throw ShellError(.unknownFlag, "unknown flag '\(spelled)' for '\(definition.name)'", at: at,
                                      length: length, hint: hint ?? Self.flagList(definition))
                 }
-                if given.contains(spec.name) {
-                    throw ShellError(.invalidArgument, "flag '--\(spec.name)' given twice", at: at, length: length)
+                if let earlier = spellings[spec.name] {
+                    guard earlier != spelled else {
+                        throw ShellError(.invalidArgument, "flag '\(spelled)' given twice", at: at, length: length)
+                    }
+                    // `--out a --output b`: one flag under two names; which one wins would be a guess.
+                    throw ShellError(.invalidArgument,
+                                     "'\(definition.name)': '\(earlier)' and '\(spelled)' are two spellings of the same flag; give it once",
+                                     at: at, length: length, hint: Self.spellingNote(spec))
+                }
+                spellings[spec.name] = spelled
+                if spec.isList {
+                    try bindList(spec, spelled: spelled, inline: inlineValue, arguments: arguments, index: &i,
+                                 definition: definition, at: at, length: length, into: &values)
+                    given.insert(spec.name)
+                    i += 1
+                    continue
                 }
                 let expression: Expression
                 if let inlineValue {
@@ -46,6 +63,7 @@ struct Binder {
             case .value(let expression):
                 if case .word(let word, _, _) = expression, let spec = definition.flag(named: word), spec.isKeyword,
                    !given.contains(spec.name), i + 1 < arguments.count, case .value(let next) = arguments[i + 1] {
+                    spellings[spec.name] = spec.name
                     try store(next, type: spec.type, name: spec.name, what: "'\(spec.name)'",
                               validate: spec.validate, into: &values, &expressions)
                     given.insert(spec.name)
@@ -116,6 +134,124 @@ struct Binder {
                           given: given, session: session, location: call.location)
     }
 
+    /// Binds a list flag: an inline value or the bare words after the flag — exactly N for
+    /// `.exactly(N)` (plus any further number literals of a numeric list, so a fourth fraction is
+    /// reported as a wrong count rather than a stray argument), all of them up to the next flag
+    /// for `.oneOrMore`. A quoted string or text variable counts as its space/comma-separated
+    /// words, a list value as its items.
+    private func bindList(_ spec: FlagSpec, spelled: String, inline: Expression?, arguments: [Argument], index i: inout Int,
+                          definition: CommandDefinition, at: SourceLocation, length: Int,
+                          into values: inout [String: Value]) throws {
+        let what = "'--\(spec.name)'"
+        var items: [Value] = []
+        if let inline { items += try listItems(inline, of: spec.type, what: what) }
+        let numeric = spec.type == .number || spec.type == .int
+        func wantsMore(_ next: Expression) -> Bool {
+            switch spec.valueCount {
+            case .exactly(let n):
+                // A numeric list takes numbers, quoted strings and variables — not a following
+                // path (`--splits 0.7 0.3 m.json` is two fractions, not a fraction named m.json).
+                var takesIt = !numeric
+                switch next {
+                case .number, .string: takesIt = true
+                case .word, .field: takesIt = takesIt || Session.rootWord(next).map { session.variables[$0] != nil } == true
+                default: break
+                }
+                guard takesIt else { return false }
+                if items.count < n { return true }
+                if case .number = next { return numeric }
+                return false
+            case .oneOrMore: return inline == nil
+            case .one: return false
+            }
+        }
+        while i + 1 < arguments.count, case .value(let next) = arguments[i + 1], wantsMore(next) {
+            items += try listItems(next, of: spec.type, what: what)
+            i += 1
+        }
+        guard !items.isEmpty else {
+            throw ShellError(.missingArgument, "'\(definition.name)': flag '\(spelled)' needs a value (\(spec.type.display))",
+                             at: at, length: length, hint: Self.listExample(spec))
+        }
+        if case .exactly(let n) = spec.valueCount, items.count != n {
+            throw ShellError(.invalidArgument,
+                             "'\(definition.name)': \(spelled) takes exactly \(n) values, got \(items.count): "
+                                + items.map { ValueFormatter.inline($0) }.joined(separator: " "),
+                             at: at, length: length, hint: Self.listExample(spec))
+        }
+        let value = Value.list(items)
+        if let validate = spec.validate, let problem = validate(value) {
+            throw ShellError(.invalidArgument, "'\(definition.name)': \(spelled) \(problem)", at: at, length: length,
+                             hint: Self.listExample(spec))
+        }
+        values[spec.name] = value
+    }
+
+    /// One argument of a list flag as items of `type`.
+    private func listItems(_ expression: Expression, of type: ArgumentType, what: String) throws -> [Value] {
+        let raw: Value
+        switch type {
+        case .int, .number:
+            raw = try evaluateTyped(expression, type: type, what: what)
+        default:
+            if case .word(let word, _, _) = expression, let variable = session.variables[word], case .list = variable {
+                raw = variable
+            } else {
+                raw = try convert(expression, to: .string, what: what)
+            }
+        }
+        let pieces: [Value]
+        switch raw {
+        case .list(let items): pieces = items
+        case .string(let text), .path(let text):
+            pieces = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "\n" }).map { .string(String($0)) }
+        default: pieces = [raw]
+        }
+        return try pieces.map { piece in
+            let text = piece.textValue ?? ValueFormatter.inline(piece)
+            func bad(_ expected: String) -> ShellError {
+                ShellError(.invalidArgument, "\(what) expects \(expected), got '\(text)'", at: expression.location,
+                           length: Self.literal(expression)?.count ?? 1)
+            }
+            switch type {
+            case .number:
+                guard let d = piece.numberValue ?? Double(text) else { throw bad("numbers") }
+                return .number(d)
+            case .int:
+                guard let n = Int(text) ?? piece.numberValue.flatMap({ $0.rounded() == $0 ? Int($0) : nil }) else { throw bad("whole numbers") }
+                return .int(n)
+            case .path: return .path(text)
+            case .choice(let options):
+                guard options.contains(text) else {
+                    throw ShellError(.invalidArgument, "\(what) values must be among \(options.joined(separator: ", ")); got '\(text)'",
+                                     at: expression.location, length: Self.literal(expression)?.count ?? 1,
+                                     hint: Suggestion.hint(for: text, in: options))
+                }
+                return .string(text)
+            default: return .string(text)
+            }
+        }
+    }
+
+    static func listExample(_ spec: FlagSpec) -> String {
+        let words: String
+        if case .list(let items)? = spec.defaultValue, !items.isEmpty {
+            words = items.map { ValueFormatter.inline($0) }.joined(separator: " ")
+        } else {
+            words = "A B C"
+        }
+        switch spec.valueCount {
+        case .exactly(let n): return "give \(n) values: --\(spec.name) \(words)  or  --\(spec.name) \"\(words)\""
+        default: return "e.g. --\(spec.name) \(words)  or  --\(spec.name) \"\(words)\""
+        }
+    }
+
+    /// "'--output' is the old spelling of '--out'" for a flag with aliases.
+    static func spellingNote(_ spec: FlagSpec) -> String {
+        spec.aliases.isEmpty ? "give --\(spec.name) once"
+            : spec.aliases.map { "'--\($0)'" }.joined(separator: ", ") + " \(spec.aliases.count == 1 ? "is an old spelling" : "are old spellings") of '--\(spec.name)'"
+    }
+
     private func store(_ expression: Expression, type: ArgumentType, name: String, what: String,
                        validate: ((Value) -> String?)?, into values: inout [String: Value],
                        _ expressions: inout [String: Expression]) throws {
@@ -163,6 +299,16 @@ struct Binder {
             }
             switch value {
             case .string(let s), .path(let s): return type == .path ? .path(s) : .string(s)
+            case .record(let record) where type == .path:
+                // A command's result stands for the file it made (`predict x --model e` after
+                // `e = export onnx …`): its `path` field, else its first path-valued field
+                // (train → checkpoint, intake/trim/synth/extract → manifest).
+                guard let path = Self.pathField(of: record) else {
+                    throw ShellError(.invalidArgument,
+                                     "\(what) expects a path; the record has no path field (fields: \(record.keys.joined(separator: ", ")))",
+                                     at: expression.location, length: length)
+                }
+                return .path(path)
             case .int, .number, .bool: return type == .path ? .path(ValueFormatter.inline(value)) : .string(ValueFormatter.inline(value))
             case .list, .record, .null:
                 guard type == .string else { throw mismatch(value) }
@@ -219,6 +365,13 @@ struct Binder {
             }
             throw error
         }
+    }
+
+    /// The file a result record stands for: its `path` field, else its first field holding a path.
+    static func pathField(of record: Record) -> String? {
+        if let path = record["path"]?.textValue { return path }
+        for (_, value) in record.entries { if case .path(let path) = value { return path } }
+        return nil
     }
 
     /// The text of a bare word or dotted word, as written.

@@ -21,6 +21,10 @@ public struct Completer {
         if stage.words.isEmpty || stage.words == [":time"] {
             // Command position.
             candidates = session.registry.names + session.variableOrder
+        } else if !word.hasPrefix("-"), let choices = Self.choices(at: stage.words, in: session.registry[stage.words[0]]) {
+            // A choice flag's value (`train --architecture ml`) or a choice argument (`export o`):
+            // its words, not files.
+            candidates = choices
         } else if word.hasPrefix("-") {
             let command = session.registry[stage.words[0]]
             candidates = (command?.flags ?? []).map { "--" + $0.name }
@@ -33,6 +37,36 @@ public struct Completer {
         }
         let matches = Array(Set(candidates.filter { $0.hasPrefix(word) })).sorted()
         return (word, matches)
+    }
+
+    /// The values the word being typed can take when it is a choice: the value of a choice flag
+    /// (`--architecture ` or `--architecture=`), or a positional argument of choice type, counted
+    /// past flags and their values. Nil elsewhere (then files, variables and flags complete).
+    static func choices(at words: [String], in command: CommandDefinition?) -> [String]? {
+        guard let command, let last = words.last else { return nil }
+        func flag(_ word: String) -> FlagSpec? {
+            if word.hasPrefix("--") { return command.flag(spelled: String(word.dropFirst(2).prefix { $0 != "=" })) }
+            if word.count == 2, word.hasPrefix("-") { return command.flag(short: word.last!) }
+            return nil
+        }
+        // `--architecture=` (the word being typed starts after the `=`).
+        if last.hasPrefix("--"), last.hasSuffix("="), let spec = flag(last) { return spec.choices }
+        // The word before the cursor is a flag that takes a value.
+        if let spec = flag(last), spec.type != .bool, !last.contains("=") { return spec.choices }
+        // Otherwise a positional: count the positionals typed so far.
+        var positional = 0
+        var i = 1
+        while i < words.count {
+            let word = words[i]
+            if let spec = flag(word) {
+                if spec.type != .bool, !word.contains("=") { i += 1 }
+            } else if !word.hasPrefix("-") {
+                positional += 1
+            }
+            i += 1
+        }
+        guard positional < command.arguments.count, case .choice(let options) = command.arguments[positional].type else { return nil }
+        return options
     }
 
     /// The text to insert after the partial word: the candidates' common extension, plus a space
