@@ -26,8 +26,9 @@ struct Binder {
                                      length: length, hint: hint ?? Self.flagList(definition))
                 }
                 if let earlier = spellings[spec.name] {
-                    guard earlier != spelled else {
-                        throw ShellError(.invalidArgument, "flag '\(spelled)' given twice", at: at, length: length)
+                    // The same spelling again, or a one-letter form with its long name (`-n 1 --rows 2`).
+                    guard earlier != spelled, !isShort, earlier.hasPrefix("--") else {
+                        throw ShellError(.invalidArgument, "flag '\(isShort ? "--\(spec.name)" : spelled)' given twice", at: at, length: length)
                     }
                     // `--out a --output b`: one flag under two names; which one wins would be a guess.
                     throw ShellError(.invalidArgument,
@@ -153,7 +154,7 @@ struct Binder {
                 // path (`--splits 0.7 0.3 m.json` is two fractions, not a fraction named m.json).
                 var takesIt = !numeric
                 switch next {
-                case .number, .string: takesIt = true
+                case .number, .string, .list: takesIt = true
                 case .word, .field: takesIt = takesIt || Session.rootWord(next).map { session.variables[$0] != nil } == true
                 default: break
                 }
@@ -194,11 +195,17 @@ struct Binder {
         case .int, .number:
             raw = try evaluateTyped(expression, type: type, what: what)
         default:
-            if case .word(let word, _, _) = expression, let variable = session.variables[word], case .list = variable {
-                raw = variable
-            } else {
-                raw = try convert(expression, to: .string, what: what)
+            // A list value (literal, variable or field) gives its items, keeping spaces inside names.
+            var evaluated: Value?
+            switch expression {
+            case .list, .subpipeline, .index: evaluated = try session.evaluate(expression, row: row)
+            case .word, .field:
+                if let root = Session.rootWord(expression), session.variables[root] != nil || row?[root] != nil {
+                    evaluated = try? session.evaluate(expression, row: row)
+                }
+            default: break
             }
+            if case .list? = evaluated { raw = evaluated! } else { raw = try convert(expression, to: .string, what: what) }
         }
         let pieces: [Value]
         switch raw {
