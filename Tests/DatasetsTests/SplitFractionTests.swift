@@ -25,7 +25,8 @@ final class SplitFractionTests: XCTestCase {
         let valTest = try build(manifest, [0, 0.5, 0.5])
         XCTAssertEqual(valTest.counts[1], [3, 3])
         XCTAssertEqual(valTest.counts[2], [3, 3])
-        XCTAssertEqual(try build(manifest, [0, 0.25, 0.75]).sampleCounts, [0, 4, 8])
+        // Per class of 6: test ⌊6·0.75⌉ = 5 (halves round up), val takes the remaining 1.
+        XCTAssertEqual(try build(manifest, [0, 0.25, 0.75]).sampleCounts, [0, 2, 10])
         XCTAssertEqual(try build(manifest, [0.5, 0, 0.5]).sampleCounts, [6, 0, 6])
         // Every file is written; an empty split holds 0 samples of the same shape.
         let summary = try build(manifest, [0, 0, 1])
@@ -40,8 +41,9 @@ final class SplitFractionTests: XCTestCase {
         // The remainder logic for zero-train builds must not move samples of ordinary builds.
         let manifest = try Fixtures.manifest(Fixtures.balanced(["a", "b", "c"], count: 10), in: dir)
         let summary = try build(manifest, [0.7, 0.15, 0.15])
-        XCTAssertEqual(summary.sampleCounts, [21, 6, 3 * 10 - 21 - 6])
-        XCTAssertEqual(summary.counts[0], [7, 7, 7])
+        // Per class of 10: val ⌊1.5⌉ = 2, test 2, train the remaining 6 (as before).
+        XCTAssertEqual(summary.sampleCounts, [18, 6, 6])
+        XCTAssertEqual(summary.counts[0], [6, 6, 6])
     }
 
     func testGroupedZeroTrain() throws {
