@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 import TestSupport
 import XCTest
 @testable import Shell
