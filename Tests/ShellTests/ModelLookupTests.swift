@@ -136,6 +136,42 @@ final class ModelLookupTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: prefix.appendingPathComponent("share/aslsh").path))
     }
 
+    /// What a new user does after `make install`: in a folder of their own (no checkout, no
+    /// models, no flags naming either), real letter photos → landmarks → dataset → model →
+    /// a prediction on a photo, with the installed binary alone.
+    func testInstalledBinaryRunsTheLettersWorkflowFromAnyFolder() throws {
+        guard let binary = AslshBinary.url else { throw XCTSkip(AslshBinary.missingMessage) }
+        try requireCheckoutModels()
+        guard let photos = TestEnvironment.sharedPath("realdata/asl_alphabet_photos_224/test") else {
+            throw XCTSkip(TestEnvironment.sharedMissingMessage)
+        }
+        let prefix = directory.appendingPathComponent("prefix")
+        let install = try ExternalTool.launch(URL(fileURLWithPath: "/usr/bin/make"),
+                                              ["--no-print-directory", "install", "PREFIX=\(prefix.path)", "BIN=\(binary.path)"],
+                                              directory: TestEnvironment.repositoryRoot)
+        XCTAssertEqual(install.status, 0, install.stderr)
+        // Three letters' photos, as a user would lay them out: photos/<Letter>/*.jpg.
+        let work = try folder("letters")
+        for letter in ["A", "B", "L"] {
+            try FileManager.default.createDirectory(at: work.appendingPathComponent("photos"), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(at: work.appendingPathComponent("photos/\(letter)"),
+                                                       withDestinationURL: photos.appendingPathComponent(letter))
+        }
+        let cells = """
+            a = prepare-alphabet photos --out landmarks --hands 1 --quiet
+            build a --static --splits 0.6 0.2 0.2 --out datasets
+            net = train datasets/train.npz --val datasets/val.npz --epochs 40 --out models
+            predict photos/L/L3.jpg --model net --top-k 1
+            """
+        let run = try ExternalTool.launch(prefix.appendingPathComponent("bin/aslsh"), ["-c", cells], directory: work,
+                                          environment: ["ASLSH_MODELS": ""])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+        XCTAssertTrue(run.stdout.contains("in 3 classes from photos"), run.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("datasets/train.npz").path))
+        let prediction = try XCTUnwrap(run.stdout.split(separator: "\n").last { $0.hasPrefix("photos/L/L3.jpg") }, run.stdout)
+        XCTAssertTrue(prediction.contains(":  L "), "the photo of an L is predicted as L: \(prediction)")
+    }
+
     private func requireCheckoutModels() throws {
         guard modelFiles.allSatisfy({ FileManager.default.fileExists(atPath: checkoutModels.appendingPathComponent($0).path) }) else {
             throw XCTSkip("MediaPipe models are not in \(checkoutModels.path): run make setup")
