@@ -44,7 +44,7 @@ let package = Package(
 
         .target(name: "Hands", dependencies: ["TensorCore", "TFLiteRuntime", "Media"]),
         .target(name: "HandSynthesis", dependencies: ["TensorCore", "Datasets"]),
-        .target(name: "Media", dependencies: ["CFFmpeg", "CTurboJPEG", "CPNG"]),
+        .target(name: "Media", dependencies: ["CFFmpeg", "CTurboJPEG", "CPNG", "TensorCore"]),
         .target(name: "Pipeline", dependencies: ["Media", "TensorCore"]),
         // Datasets: landmark manifest, normaliser, importers, `build` → train/val/test .npz, loader.
         .target(name: "Datasets", dependencies: ["TensorCore"]),

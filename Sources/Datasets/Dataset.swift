@@ -77,7 +77,7 @@ public struct Dataset: Equatable, Sendable {
 
     /// Writes the `.npz` atomically.
     public func write(to url: URL, compressed: Bool = false) throws {
-        try npz().write(to: url, compressed: compressed)
+        do { try npz().write(to: url, compressed: compressed) } catch let error as ArrayFileError { throw DatasetError.arrayFile(error) }
     }
 
     /// Reads and validates a dataset `.npz`: the four model arrays are required with consistent
@@ -87,7 +87,9 @@ public struct Dataset: Equatable, Sendable {
         let file = url.path
         let archive: NPZ
         do { archive = try NPZ.read(contentsOf: url) } catch let error as ArrayFileError {
-            throw DatasetError.invalidDataset(file: file, array: error.member, problem: error.description)
+            // The archive's own words ("no such file", "not a valid npz (truncated …)"), not
+            // wrapped again in "not a valid dataset".
+            throw DatasetError.arrayFile(error)
         }
         func fail(_ array: String?, _ problem: String) -> DatasetError {
             .invalidDataset(file: file, array: array, problem: problem)

@@ -154,6 +154,13 @@ public enum DatasetBuilder {
             return Dataset(sequences: Tensor(shape: [members.count, length, 21, 3], scalars: values), masks: masks,
                            labels: members.map { labels[$0] }, labelNames: labelNames, metadata: metadata)
         }
+        // All three outputs must be writable before any is written, so a folder that refuses
+        // them leaves no train.npz without its val/test.
+        for url in options.outputURLs {
+            do { try OutputFile.prepare(url, temporary: OutputFile.temporarySibling(of: url)) } catch let problem as FileProblem {
+                throw DatasetError.file(problem)
+            }
+        }
         for (dataset, url) in zip(datasets, options.outputURLs) {
             try dataset.write(to: url, compressed: options.compressed)
             if options.verbose { log("wrote \(url.path) (\(dataset.count) samples)") }

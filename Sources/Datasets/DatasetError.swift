@@ -1,6 +1,13 @@
+import TensorCore
+
 /// Every failure of the dataset stage (manifests, importers, `build`, the `.npz` loader). Each
 /// case says where: the file, the manifest record (index and clip id), the CSV line, the array.
 public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// A file or folder that is missing, unreadable or cannot be written, in the shared words
+    /// ("PATH: no such file", "PATH: cannot write: permission denied"; see `FileProblem`).
+    case file(FileProblem)
+    /// An `.npy`/`.npz` that cannot be read as an array file (its own words: "not a valid npz (…)").
+    case arrayFile(ArrayFileError)
     /// The manifest is not a JSON array of landmark records (`detail` carries JSON's own position).
     case malformedManifest(file: String, detail: String)
     /// A manifest record is inconsistent or points at unusable data.
@@ -22,8 +29,10 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
+        case .file(let problem): return problem.description
+        case .arrayFile(let error): return error.description
         case .malformedManifest(let file, let detail):
-            return "\(file): malformed landmark manifest: \(detail)"
+            return FileProblem.malformed(file, format: "landmark manifest", detail).description
         case .badRecord(let manifest, let index, let clipID, let problem):
             return "\(manifest): record \(index) (clip '\(clipID)'): \(problem)"
         case .badLandmarkFile(let file, let record, let clipID, let problem):
@@ -41,7 +50,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
         case .emptyClass(let label, let reason):
             return "class '\(label)' has no samples: \(reason)"
         case .invalidDataset(let file, let array, let problem):
-            return "\(file)" + (array.map { " [\($0)]" } ?? "") + ": not a valid dataset: \(problem)"
+            return "\(file)" + (array.map { " [\($0)]" } ?? "") + ": not a valid dataset (\(problem))"
         }
     }
 }

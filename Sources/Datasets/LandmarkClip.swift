@@ -87,14 +87,15 @@ public struct LandmarkClip: Equatable, Sendable {
             .badLandmarkFile(file: url.path, record: record, clipID: clipID, problem: problem)
         }
         for url in [landmarks, maskURL] where !FileManager.default.fileExists(atPath: url.path) {
-            throw fail(url, url == landmarks ? "landmark file is missing" : "mask file is missing")
+            throw fail(url, "no such file")
         }
         let array: NDArray, maskArray: NDArray
         do {
             array = try NPY.read(contentsOf: landmarks)
             maskArray = try NPY.read(contentsOf: maskURL)
         } catch let error as ArrayFileError {
-            throw DatasetError.badLandmarkFile(file: error.file, record: record, clipID: clipID, problem: error.description)
+            // The array file's words without its path (the record's place already names the file).
+            throw DatasetError.badLandmarkFile(file: error.file, record: record, clipID: clipID, problem: error.problem)
         }
         let (frames, values) = try landmarkValues(array, allowSingleFrame: false).get { fail(landmarks, $0) }
         let mask = try maskValues(maskArray, frames: frames).get { fail(maskURL, $0) }

@@ -22,7 +22,8 @@ public struct LandmarkManifest: Equatable, Sendable {
         let file = url.path
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw DatasetError.malformedManifest(file: file, detail: "cannot read: \(error.localizedDescription)")
+            // Missing or unreadable is not "malformed": say which, in the shared words.
+            throw DatasetError.file(.reading(file, error: error))
         }
         let values: [JSONValue]
         do { values = try JSONDecoder().decode([JSONValue].self, from: data) } catch {
@@ -58,7 +59,9 @@ public struct LandmarkManifest: Equatable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(records)
-        try AtomicFile.write(data + Data("\n".utf8), to: url)
+        do { try OutputFile.write(data + Data("\n".utf8), to: url) } catch let problem as FileProblem {
+            throw DatasetError.file(problem)
+        }
     }
 
     /// A record's path resolved against the manifest's folder (absolute paths are kept).

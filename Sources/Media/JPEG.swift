@@ -21,11 +21,12 @@ public enum JPEG {
         var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
         return try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> RGBImage in
             guard let base = raw.bindMemory(to: UInt8.self).baseAddress, raw.count > 0 else {
-                throw MediaError(.decodeFailed, file: file, message: "empty JPEG data")
+                throw MediaError(.malformed, file: file, message: "not a valid JPEG (empty file)")
             }
             let size = UInt(raw.count)
             guard tjDecompressHeader3(handle, base, size, &width, &height, &subsampling, &colorspace) == 0 else {
-                throw MediaError(.decodeFailed, file: file, operation: "tjDecompressHeader3", message: lastError(handle))
+                throw MediaError(.malformed, file: file, operation: "tjDecompressHeader3",
+                                 message: "not a valid JPEG (\(reason(handle)))")
             }
             var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
             let status = pixels.withUnsafeMutableBufferPointer { out in
@@ -34,7 +35,8 @@ public enum JPEG {
             // A warning (e.g. "premature end of data") still fills the buffer, but OpenCV would
             // fail on a truncated file too: treat any non-zero status as an error.
             guard status == 0 else {
-                throw MediaError(.decodeFailed, file: file, operation: "tjDecompress2", message: lastError(handle))
+                throw MediaError(.malformed, file: file, operation: "tjDecompress2",
+                                 message: "not a valid JPEG (\(reason(handle)))")
             }
             return RGBImage(width: Int(width), height: Int(height), pixels: pixels)
         }
@@ -67,6 +69,15 @@ public enum JPEG {
     public static func write(_ image: RGBImage, to url: URL, quality: Int = 95) throws {
         let data = try encode(image, quality: quality, file: url.path)
         try writeFileAtomically(data, to: url)
+    }
+
+    /// libjpeg's message for a bad file without TurboJPEG's "tjDecompress2(): " prefix, in lower
+    /// case: "premature end of JPEG file", "not a JPEG file: starts with 0x89 0x50".
+    private static func reason(_ handle: tjhandle?) -> String {
+        var text = lastError(handle)
+        if let call = text.range(of: #"^[A-Za-z0-9_]+\(\): *"#, options: .regularExpression) { text.removeSubrange(call) }
+        if text.lowercased().hasPrefix("premature end") { return "truncated: " + MediaError.lowercasedFirst(text) }
+        return MediaError.lowercasedFirst(text)
     }
 
     private static func lastError(_ handle: tjhandle?) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// The one error type of the Media module. Every failing C call (libavformat, libavcodec,
 /// libswscale, TurboJPEG, libpng) becomes one of these, carrying where it happened: the file, the
@@ -7,6 +8,8 @@ public struct MediaError: Error, CustomStringConvertible, Equatable, Sendable {
     public enum Kind: Equatable, Sendable {
         /// The file does not exist (or is not readable).
         case fileNotFound
+        /// The file is there but is not a valid image of its format (`message` says which and why).
+        case malformed
         /// The container could not be opened or probed (corrupt header, truncated `moov`, not media).
         case cannotOpen
         /// The file has no video stream.
@@ -51,18 +54,37 @@ public struct MediaError: Error, CustomStringConvertible, Equatable, Sendable {
         self.time = time
     }
 
+    /// `FILE[, stream S][, frame F][, t=T s]: WHAT: WHY`. The C call stays in `operation` for
+    /// debugging but is not printed: users need the file and what is wrong with it, not
+    /// `tjDecompressHeader3`. Missing files, malformed images and file-system failures use the
+    /// shared words (`FileProblem`): "no such file", "not a valid JPEG (…)", "cannot write: …".
     public var description: String {
         var location = file
         if let stream { location += ", stream \(stream)" }
         if let frame { location += ", frame \(frame)" }
         if let time { location += String(format: ", t=%.3fs", time) }
-        let op = operation.map { " (\($0))" } ?? ""
-        return "\(location): \(kindText)\(op): \(message)"
+        switch kind {
+        case .fileNotFound: return "\(location): no such file"
+        case .malformed, .io: return "\(location): \(message)"
+        default: return "\(location): \(kindText): \(MediaError.lowercasedFirst(message))"
+        }
+    }
+
+    /// A `FileProblem` as a media error (missing → `.fileNotFound`, the rest `.io`).
+    public init(_ problem: FileProblem) {
+        self.init(problem.kind == .missing ? .fileNotFound : .io, file: problem.path, message: problem.reason)
+    }
+
+    /// Library messages start with a capital ("Invalid data found…"); mid-sentence they should not.
+    static func lowercasedFirst(_ text: String) -> String {
+        guard let first = text.first, first.isUppercase, !(text.dropFirst().first?.isUppercase ?? false) else { return text }
+        return first.lowercased() + text.dropFirst()
     }
 
     private var kindText: String {
         switch kind {
-        case .fileNotFound: return "file not found"
+        case .fileNotFound: return "no such file"
+        case .malformed: return "not a valid file"
         case .cannotOpen: return "cannot open media"
         case .noVideoStream: return "no video stream"
         case .codecUnavailable: return "codec unavailable"

@@ -1,41 +1,37 @@
 import Foundation
+import TensorCore
 
-/// Reads a whole file, mapping absence and I/O failures to `MediaError`.
+/// Reads a whole file, mapping absence and I/O failures to `MediaError` in the shared words
+/// ("no such file", "cannot read: permission denied").
 func readFile(_ url: URL) throws -> Data {
-    guard FileManager.default.fileExists(atPath: url.path) else {
-        throw MediaError(.fileNotFound, file: url.path, message: "no such file")
-    }
     do { return try Data(contentsOf: url) } catch {
-        throw MediaError(.io, file: url.path, message: error.localizedDescription)
+        throw MediaError(FileProblem.reading(url.path, error: error))
     }
 }
 
 /// Writes to a hidden temporary sibling, then renames over `url`, so readers never see a
-/// half-written image.
+/// half-written image (`OutputFile`: parent folders created, failures in the shared words).
 func writeFileAtomically(_ data: Data, to url: URL) throws {
-    let temp = temporarySibling(of: url)
-    do {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: temp)
-    } catch {
-        try? FileManager.default.removeItem(at: temp)
-        throw MediaError(.io, file: url.path, message: error.localizedDescription)
-    }
-    try commitTemporary(temp, to: url)
+    do { try OutputFile.write(data, to: url) } catch let problem as FileProblem { throw MediaError(problem) }
 }
 
 /// The temporary name an output is written under before the final rename.
-func temporarySibling(of url: URL) -> URL {
-    let token = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-    return url.deletingLastPathComponent()
-        .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(token).tmp")
+func temporarySibling(of url: URL) -> URL { OutputFile.temporarySibling(of: url) }
+
+/// Before FFmpeg opens `temporary` for `url`: creates the folders and checks that the file can be
+/// created there, so an unwritable output is reported as "cannot write: permission denied" (not
+/// as an encoder failure) and nothing is left behind.
+func prepareOutput(_ url: URL, temporary: URL) throws {
+    do { try OutputFile.prepare(url, temporary: temporary) } catch let problem as FileProblem {
+        throw MediaError(problem)
+    }
 }
 
 /// Renames a finished temporary file over the destination.
 func commitTemporary(_ temp: URL, to url: URL) throws {
     guard rename(temp.path, url.path) == 0 else {
-        let message = String(cString: strerror(errno))
+        let problem = FileProblem.writing(url.path, errno: errno)
         try? FileManager.default.removeItem(at: temp)
-        throw MediaError(.io, file: url.path, operation: "rename", message: message)
+        throw MediaError(problem)
     }
 }

@@ -21,8 +21,8 @@ public enum PNG {
             png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count)
         }
         guard begun != 0 else {
-            throw MediaError(.decodeFailed, file: file, operation: "png_image_begin_read_from_memory",
-                             message: message(of: &image))
+            throw MediaError(.malformed, file: file, operation: "png_image_begin_read_from_memory",
+                             message: "not a valid PNG (\(MediaError.lowercasedFirst(message(of: &image))))")
         }
         image.format = png_uint_32(channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_RGB | PNG_FORMAT_FLAG_ALPHA)
         let width = Int(image.width), height = Int(image.height)
@@ -31,8 +31,8 @@ public enum PNG {
             png_image_finish_read(&image, nil, out.baseAddress, 0, nil)
         }
         guard finished != 0 else {
-            throw MediaError(.decodeFailed, file: file, operation: "png_image_finish_read",
-                             message: message(of: &image))
+            throw MediaError(.malformed, file: file, operation: "png_image_finish_read",
+                             message: "not a valid PNG (\(MediaError.lowercasedFirst(message(of: &image))))")
         }
         return RGBImage(width: width, height: height, channels: channels, pixels: pixels)
     }

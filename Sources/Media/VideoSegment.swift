@@ -76,9 +76,7 @@ public enum VideoSegment {
             if !committed { try? FileManager.default.removeItem(at: temporary) }
         }
         let out = output.path
-        do {
-            try FileManager.default.createDirectory(at: output.deletingLastPathComponent(), withIntermediateDirectories: true)
-        } catch { throw MediaError(.io, file: out, message: error.localizedDescription) }
+        try prepareOutput(output, temporary: temporary)
         try FFmpeg.check(avformat_alloc_output_context2(&sink, nil, "mp4", temporary.path),
                          "avformat_alloc_output_context2", .encodeFailed, file: out)
         guard let outStream = avformat_new_stream(sink, nil) else {

@@ -57,11 +57,7 @@ public final class VideoWriter {
             throw MediaError(.invalidArgument, file: path,
                              message: "H.264 4:2:0 needs positive even size and a frame rate, got \(width)x\(height) @ \(frameRate)")
         }
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        } catch {
-            throw MediaError(.io, file: path, message: error.localizedDescription)
-        }
+        try prepareOutput(url, temporary: temporary)
         do {
             try open(options: options)
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// `download MANIFEST --concurrency --format --resume --overwrite --dry-run --sample
 /// --output-manifest --download-root` (+ `--retries --timeout --yt-dlp`).
@@ -116,6 +117,11 @@ public enum Download {
         if let n = options.sample, n <= 0 { throw PipelineError.invalidOption(flag: "--sample", message: "must be positive, got \(n)") }
         let started = Date()
         var records = try Manifest.read(options.manifest)
+        if !options.dryRun {
+            // Fail before any download when the videos or the manifest cannot be written.
+            do { try OutputFile.makeFolder(options.downloadRoot) } catch let problem as FileProblem { throw PipelineError.file(problem) }
+            try Manifest.checkWritable(outputManifestURL(options))
+        }
 
         // One download per distinct video, in first-appearance order.
         var order: [String] = []
@@ -177,13 +183,16 @@ public enum Download {
         for i in records.indices { records[i].download = shared.outcomes[records[i].videoID] }
         var manifestURL: URL? = nil
         if !options.dryRun {
-            let url = options.outputManifest
-                ?? options.manifest.deletingLastPathComponent().appendingPathComponent("manifest_downloaded.json")
+            let url = outputManifestURL(options)
             try Manifest.write(records, to: url)
             manifestURL = url
         }
         return DownloadResult(records: records, videos: shared.outcomes, cancelled: shared.cancelled,
                               seconds: Date().timeIntervalSince(started), outputManifest: manifestURL)
+    }
+
+    static func outputManifestURL(_ options: DownloadOptions) -> URL {
+        options.outputManifest ?? options.manifest.deletingLastPathComponent().appendingPathComponent("manifest_downloaded.json")
     }
 
     /// The finished file for a video id, if any (`<root>/<id>.<video ext>`).
@@ -219,8 +228,8 @@ public enum Download {
         }
         let work = workDirectory(id: id, root: options.downloadRoot)
         if !options.resume { try? fm.removeItem(at: work) }
-        do { try fm.createDirectory(at: work, withIntermediateDirectories: true) } catch {
-            return DownloadOutcome(status: .failed, path: nil, message: "cannot create \(work.path): \(error.localizedDescription)", attempts: 0)
+        do { try OutputFile.makeFolder(work) } catch {
+            return DownloadOutcome(status: .failed, path: nil, message: FileProblem.writing(work.path, error: error).description, attempts: 0)
         }
         let arguments = ["--no-playlist", "--no-progress", "--no-color", "--no-cache-dir", "--continue",
                          "--retries", "1", "--fragment-retries", "1",
@@ -253,7 +262,7 @@ public enum Download {
                 let final = options.downloadRoot.appendingPathComponent(produced.lastPathComponent)
                 if options.overwrite, let existing = existingVideo(id: id, root: options.downloadRoot) { try? fm.removeItem(at: existing) }
                 guard rename(produced.path, final.path) == 0 else {
-                    return DownloadOutcome(status: .failed, path: nil, message: "rename to \(final.path) failed: \(String(cString: strerror(errno)))", attempts: attempt)
+                    return DownloadOutcome(status: .failed, path: nil, message: FileProblem.writing(final.path, errno: errno).description, attempts: attempt)
                 }
                 try? fm.removeItem(at: work)
                 return DownloadOutcome(status: .ok, path: final.path, message: nil, attempts: attempt)

@@ -82,7 +82,7 @@ enum WLASLIntake {
     static func classList(_ url: URL) throws -> [String] {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw PipelineError.io(file: url.path, message: "cannot read class list: \(error.localizedDescription)")
+            throw PipelineError.file(.reading(url.path, error: error))
         }
         var names: [Int: String] = [:]
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

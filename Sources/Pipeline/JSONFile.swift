@@ -7,8 +7,7 @@ enum JSONFile {
     static func read(_ url: URL) throws -> JSONValue {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw PipelineError.io(file: url.path, message: FileManager.default.fileExists(atPath: url.path)
-                                   ? error.localizedDescription : "no such file")
+            throw PipelineError.file(.reading(url.path, error: error))
         }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
@@ -31,7 +30,7 @@ enum JSONFile {
         if let lineMatch = description.range(of: #"line (\d+), column (\d+)"#, options: .regularExpression) {
             let numbers = description[lineMatch].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
             if numbers.count == 2 {
-                return .malformedJSON(file: file, line: numbers[0], column: numbers[1], message: description)
+                return .malformedJSON(file: file, line: numbers[0], column: numbers[1], message: shortReason(description))
             }
         }
         if let match = description.range(of: #"character (\d+)"#, options: .regularExpression),
@@ -42,6 +41,18 @@ enum JSONFile {
         for byte in bytes.prefix(offset) {
             if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
         }
-        return .malformedJSON(file: file, line: line, column: column, message: description)
+        return .malformedJSON(file: file, line: line, column: column, message: shortReason(description))
+    }
+
+    /// Foundation's sentence without the position (already in line:column) or the trailing
+    /// period, starting in lower case: "unexpected character 'x'", "unexpected end of file".
+    static func shortReason(_ text: String) -> String {
+        var reason = text
+        for pattern in [#" (around|at) line \d+, column \d+"#, #" (around|at) character \d+"#, #"\.$"#] {
+            if let range = reason.range(of: pattern, options: .regularExpression) { reason.removeSubrange(range) }
+        }
+        reason = reason.replacingOccurrences(of: "The data couldn’t be read because it isn’t in the correct format", with: "not valid JSON")
+        guard let first = reason.first else { return "not valid JSON" }
+        return first.lowercased() + reason.dropFirst()
     }
 }

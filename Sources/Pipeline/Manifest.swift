@@ -101,8 +101,7 @@ public enum Manifest {
     public static func read(_ url: URL) throws -> [ClipRecord] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw PipelineError.io(file: url.path, message: FileManager.default.fileExists(atPath: url.path)
-                                   ? error.localizedDescription : "no such file")
+            throw PipelineError.file(.reading(url.path, error: error))
         }
         do {
             return try JSONDecoder().decode([ClipRecord].self, from: data)
@@ -110,8 +109,12 @@ public enum Manifest {
             if case let .dataCorrupted(context) = error, context.codingPath.isEmpty {
                 throw JSONFile.locate(data, file: url.path)
             }
-            let index = decodingIndex(error)
-            throw PipelineError.badRecord(file: url.path, index: index ?? -1, message: "\(error)")
+            // Valid JSON but not an array of records: the file as a whole is not a manifest.
+            guard let index = decodingIndex(error) else {
+                throw PipelineError.unrecognisedLayout(
+                    file: url.path, message: FileProblem.malformed(url.path, format: "manifest", "expected a JSON array of clip records").reason)
+            }
+            throw PipelineError.badRecord(file: url.path, index: index, message: decodingProblem(error))
         }
     }
 
@@ -120,8 +123,33 @@ public enum Manifest {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(records)
-        do { try AtomicFile.write(data, to: url) } catch {
-            throw PipelineError.io(file: url.path, message: "\(error)")
+        do { try OutputFile.write(data, to: url) } catch let problem as FileProblem {
+            throw PipelineError.file(problem)
+        }
+    }
+
+    /// Checks, before a long run, that `url` can be written (folders created; "cannot write: …"
+    /// otherwise), so a download or trim does not do all its work and then fail on the manifest.
+    public static func checkWritable(_ url: URL) throws {
+        do { try OutputFile.prepare(url, temporary: OutputFile.temporarySibling(of: url)) } catch let problem as FileProblem {
+            throw PipelineError.file(problem)
+        }
+    }
+
+    /// A decoding error as a short phrase with the field ("missing field 'clip_id'"), not Swift's
+    /// `keyNotFound(CodingKeys(…), Context(…))`.
+    static func decodingProblem(_ error: DecodingError) -> String {
+        func field(_ c: DecodingError.Context) -> String {
+            c.codingPath.dropFirst().map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case let .keyNotFound(key, c):
+            let at = field(c)
+            return "missing field '\(key.stringValue)'" + (at.isEmpty ? "" : " in \(at)")
+        case let .typeMismatch(type, c): return "'\(field(c))' should be \(type)"
+        case let .valueNotFound(type, c): return "'\(field(c))' is null, expected \(type)"
+        case let .dataCorrupted(c): return (field(c).isEmpty ? "" : "'\(field(c))': ") + c.debugDescription
+        @unknown default: return "not a valid clip record"
         }
     }
 

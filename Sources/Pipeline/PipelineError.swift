@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// The one error type of the Pipeline module: each case says where (file, line:column, record).
 public enum PipelineError: Error, CustomStringConvertible, Equatable {
@@ -8,16 +9,21 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable {
     case unrecognisedLayout(file: String, message: String)
     /// A manifest record is missing a field this stage needs.
     case badRecord(file: String, index: Int, message: String)
+    /// Missing, unreadable or unwritable, in the shared words (`FileProblem`): "no such file",
+    /// "cannot write: permission denied", …
     case io(file: String, message: String)
     /// A flag value is out of range or contradicts another flag.
     case invalidOption(flag: String, message: String)
     /// A required outside program (yt-dlp, …) is not installed.
     case toolMissing(tool: String, message: String)
 
+    /// A `FileProblem` as the pipeline's error.
+    public static func file(_ problem: FileProblem) -> PipelineError { .io(file: problem.path, message: problem.reason) }
+
     public var description: String {
         switch self {
         case let .malformedJSON(file, line, column, message):
-            return "\(file):\(line):\(column): malformed JSON: \(message)"
+            return "\(file):\(line):\(column): not valid JSON (\(message))"
         case let .unrecognisedLayout(file, message): return "\(file): \(message)"
         case let .badRecord(file, index, message): return "\(file): record \(index): \(message)"
         case let .io(file, message): return "\(file): \(message)"

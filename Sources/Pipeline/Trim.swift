@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 import Media
 
 /// `trim MANIFEST --trim-root --raw-root --resume --overwrite --dry-run --sample --output-manifest
@@ -78,6 +79,13 @@ public enum Trim {
         let started = Date()
         var records = try Manifest.read(options.manifest)
         if let n = options.sample { records = Array(records.prefix(n)) }
+        let manifestURL = options.outputManifest
+            ?? options.manifest.deletingLastPathComponent().appendingPathComponent("manifest_trimmed.json")
+        if !options.dryRun {
+            // Fail before cutting anything when the clips' folder or the manifest cannot be written.
+            do { try OutputFile.makeFolder(options.trimRoot) } catch let problem as FileProblem { throw PipelineError.file(problem) }
+            try Manifest.checkWritable(manifestURL)
+        }
         var counts = (written: 0, reused: 0, planned: 0, failed: 0)
         var cancelled = false
         for index in records.indices {
@@ -95,16 +103,10 @@ public enum Trim {
             fillPixelBox(&records[index])
             hooks.progress(index + 1, records.count, records[index].clipID)
         }
-        var manifestURL: URL? = nil
-        if !options.dryRun {
-            let url = options.outputManifest
-                ?? options.manifest.deletingLastPathComponent().appendingPathComponent("manifest_trimmed.json")
-            try Manifest.write(records, to: url)
-            manifestURL = url
-        }
+        if !options.dryRun { try Manifest.write(records, to: manifestURL) }
         return TrimResult(records: records, written: counts.written, reused: counts.reused, planned: counts.planned,
                           failed: counts.failed, cancelled: cancelled, seconds: Date().timeIntervalSince(started),
-                          outputManifest: manifestURL)
+                          outputManifest: options.dryRun ? nil : manifestURL)
     }
 
     /// The source video for a record: `<raw-root>/<video id>.<ext>`, else its `download.path`.

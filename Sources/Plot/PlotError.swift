@@ -1,3 +1,5 @@
+import TensorCore
+
 /// Everything the plot module can fail on, with where it happened.
 public enum PlotError: Error, CustomStringConvertible, Equatable {
     /// Data whose shape or values cannot be drawn (wrong landmark count, empty series, …).
@@ -6,15 +8,19 @@ public enum PlotError: Error, CustomStringConvertible, Equatable {
     case metricsLog(file: String, line: Int, message: String)
     /// No usable font file (FreeType could not open any candidate).
     case font(String)
-    /// libpng refused to encode or decode (its message), or the file could not be written/read.
+    /// libpng refused to encode or decode (its message): the bytes are not a valid PNG.
     case png(file: String, message: String)
+    /// A file that is missing, unreadable or cannot be written, in the shared words
+    /// (`FileProblem`: "no such file", "cannot write: permission denied", …).
+    case file(FileProblem)
 
     public var description: String {
         switch self {
         case .badInput(let m): return "plot: \(m)"
         case .metricsLog(let file, let line, let m): return "\(file):\(line): \(m)"
         case .font(let m): return "plot: font: \(m)"
-        case .png(let file, let m): return "\(file): PNG: \(m)"
+        case .png(let file, let m): return "\(file): not a valid PNG (\(m))"
+        case .file(let problem): return problem.description
         }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every failure reading or writing an array file (.npy, .npz, .safetensors) names the file,
 /// the array inside a container when there is one, and the byte offset when it is known.
 public struct ArrayFileError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -38,24 +40,46 @@ public struct ArrayFileError: Error, CustomStringConvertible, Equatable, Sendabl
         self.kind = kind
     }
 
+    /// The same problem in the shared words (`FileProblem`): reading/writing failures keep theirs.
+    public init(_ problem: FileProblem, member: String? = nil) {
+        self.init(file: problem.path, member: member, .io(problem.reason))
+    }
+
+    /// The format named in "not a valid …": the member's (`npy` inside an `.npz`) or the file's.
+    var formatName: String {
+        if let member { return member.hasSuffix(".npy") ? "npy" : "array" }
+        switch (file as NSString).pathExtension.lowercased() {
+        case "npz": return "npz"
+        case "safetensors": return "safetensors"
+        default: return "npy"
+        }
+    }
+
+    /// The description without the file's path (for messages that already name it).
+    public var problem: String {
+        let text = description
+        return text.hasPrefix(file + ": ") ? String(text.dropFirst(file.count + 2)) : text
+    }
+
     public var description: String {
         var place = file
         if let member { place += " [\(member)]" }
         if let offset { place += " at byte \(offset)" }
-        let what: String
+        // Everything about the bytes themselves reads "not a valid FORMAT (why)"; the rest says
+        // what is missing or what the operating system refused.
+        func malformed(_ why: String) -> String { "\(place): not a valid \(formatName) (\(why))" }
         switch kind {
         case .truncated(let needed, let available):
-            what = "truncated: needs \(needed) bytes, only \(available) present"
-        case .badMagic: what = "not an array file of this format (wrong magic bytes)"
-        case .badHeader(let reason): what = "malformed header: \(reason)"
-        case .unsupportedDType(let d): what = "unsupported dtype \(d)"
-        case .sizeMismatch(let e, let a): what = "header promises \(e) bytes of data, found \(a)"
-        case .corrupt(let reason): what = reason
-        case .notAnArray: what = "archive entry is not a .npy array"
-        case .missingArray: what = "no such array"
-        case .unexpected(let reason): what = reason
-        case .io(let reason): what = reason
+            return malformed("truncated: needs \(needed) bytes, only \(available) present")
+        case .badMagic: return malformed("wrong magic bytes")
+        case .badHeader(let reason): return malformed("malformed header: \(reason)")
+        case .unsupportedDType(let d): return malformed("unsupported dtype \(d)")
+        case .sizeMismatch(let e, let a): return malformed("header promises \(e) bytes of data, found \(a)")
+        case .corrupt(let reason): return malformed(reason)
+        case .notAnArray: return malformed("archive entry is not a .npy array")
+        case .missingArray: return "\(place): no such array"
+        case .unexpected(let reason): return "\(place): \(reason)"
+        case .io(let reason): return "\(place): \(reason)"
         }
-        return "\(place): \(what)"
     }
 }

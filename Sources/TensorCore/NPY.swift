@@ -16,7 +16,7 @@ public enum NPY {
     public static func read(contentsOf url: URL) throws -> NDArray {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw ArrayFileError(file: url.path, .io("cannot read: \(error.localizedDescription)"))
+            throw ArrayFileError(FileProblem.reading(url.path, error: error))
         }
         return try decode(data, file: url.path)
     }
@@ -129,7 +129,7 @@ public enum NPY {
 
     /// Writes an array to `url` atomically.
     public static func write(_ array: NDArray, to url: URL) throws {
-        try AtomicFile.write(encode(array), to: url)
+        do { try OutputFile.write(encode(array), to: url) } catch let problem as FileProblem { throw ArrayFileError(problem) }
     }
 
     public static func write(_ tensor: Tensor, to url: URL) throws { try write(NDArray(tensor), to: url) }

@@ -48,12 +48,14 @@ public struct NPZ: Sendable {
     /// Reads every array. Any bad member fails the whole read (no partial result), naming it.
     public static func read(contentsOf url: URL) throws -> NPZ {
         let file = url.path
-        guard FileManager.default.fileExists(atPath: file) else {
-            throw ArrayFileError(file: file, .io("no such file"))
-        }
+        // Open it ourselves first so a missing or unreadable file is worded as one, not as a bad zip.
+        let fd = open(file, O_RDONLY)
+        guard fd >= 0 else { throw ArrayFileError(FileProblem.reading(file, errno: errno)) }
+        close(fd)
+        if FileProblem.isFolder(file) { throw ArrayFileError(FileProblem.reading(file, errno: EISDIR)) }
         let archive: Archive
         do { archive = try Archive(url: url, accessMode: .read) } catch {
-            throw ArrayFileError(file: file, .corrupt("not a readable zip archive (\(error))"))
+            throw ArrayFileError(file: file, .corrupt(zipProblem(error)))
         }
         var result = NPZ(source: file)
         for entry in archive where entry.type == .file {
@@ -66,8 +68,7 @@ public struct NPZ: Sendable {
             do {
                 _ = try archive.extract(entry, skipCRC32: false) { bytes.append($0) }
             } catch {
-                throw ArrayFileError(file: file, member: path,
-                                     .corrupt("cannot extract member (\(error)): archive truncated or corrupt"))
+                throw ArrayFileError(file: file, member: path, .corrupt(zipProblem(error)))
             }
             let name = String(path.dropLast(4))
             result.arrays.append((name, try NPY.decode(bytes, file: file, member: path)))
@@ -80,10 +81,14 @@ public struct NPZ: Sendable {
     /// Writes the archive atomically; `compressed` chooses deflate (`np.savez_compressed`).
     /// Entry timestamps are fixed so equal arrays give byte-identical files.
     public func write(to url: URL, compressed: Bool = false) throws {
-        try AtomicFile.write(to: url) { temp in
+        do { try writeArchive(to: url, compressed: compressed) } catch let problem as FileProblem { throw ArrayFileError(problem) }
+    }
+
+    private func writeArchive(to url: URL, compressed: Bool) throws {
+        try OutputFile.write(to: url) { temp in
             let archive: Archive
             do { archive = try Archive(url: temp, accessMode: .create) } catch {
-                throw ArrayFileError(file: url.path, .io("cannot create archive: \(error)"))
+                throw ArrayFileError(FileProblem.writing(url.path, error: error))
             }
             for (name, array) in arrays {
                 let payload = NPY.encode(array)
@@ -94,10 +99,32 @@ public struct NPZ: Sendable {
                         payload.subdata(in: Int(position)..<(Int(position) + size))
                     }
                 } catch {
-                    throw ArrayFileError(file: url.path, member: name + ".npy", .io("cannot add entry: \(error)"))
+                    throw ArrayFileError(FileProblem.writing(url.path, error: error), member: name + ".npy")
                 }
             }
         }
+    }
+
+    /// ZIPFoundation's error cases in the words of "not a valid npz (…)": what is wrong with the
+    /// bytes, never the library's enum names.
+    static func zipProblem(_ error: Error) -> String {
+        if let error = error as? Archive.ArchiveError {
+            switch error {
+            case .missingEndOfCentralDirectoryRecord: return "truncated or not a zip archive: no end-of-archive record"
+            case .invalidCRC32: return "checksum mismatch: the member is damaged"
+            case .invalidCompressionMethod: return "a member uses a compression method other than stored or deflate"
+            case .invalidLocalHeaderDataOffset, .invalidLocalHeaderSize, .invalidCentralDirectoryOffset,
+                 .invalidCentralDirectorySize, .invalidCentralDirectoryEntryCount, .invalidEntrySize:
+                return "truncated or damaged: the zip directory points past the data"
+            case .unreadableArchive: return "not a zip archive"
+            default: return "damaged zip archive"
+            }
+        }
+        if error is CocoaError || (error as NSError).domain == NSPOSIXErrorDomain {
+            return "truncated: the data ends early"
+        }
+        // Data.CompressionError (internal to ZIPFoundation): a deflate stream that does not decode.
+        return "damaged: a compressed member does not decompress"
     }
 
     /// 1980-01-01, the DOS epoch zip timestamps start at.

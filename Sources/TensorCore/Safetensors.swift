@@ -57,7 +57,7 @@ public struct Safetensors: Sendable {
             error.file = url.path
             throw error
         }
-        try AtomicFile.write(data, to: url)
+        do { try OutputFile.write(data, to: url) } catch let problem as FileProblem { throw ArrayFileError(problem) }
     }
 
     // MARK: reading
@@ -65,7 +65,7 @@ public struct Safetensors: Sendable {
     public static func read(contentsOf url: URL) throws -> Safetensors {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw ArrayFileError(file: url.path, .io("cannot read: \(error.localizedDescription)"))
+            throw ArrayFileError(FileProblem.reading(url.path, error: error))
         }
         return try decode(data, file: url.path)
     }

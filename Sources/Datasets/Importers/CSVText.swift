@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// Minimal RFC 4180 CSV reading for the importers: UTF-8 with an optional BOM, LF or CRLF,
 /// double-quoted fields with `""` escapes. Rows keep their 1-based line numbers for errors.
@@ -11,7 +12,7 @@ enum CSVText {
     static func read(_ url: URL) throws -> [Row] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw DatasetError.badInput(file: url.path, problem: "cannot read: \(error.localizedDescription)")
+            throw DatasetError.file(.reading(url.path, error: error))
         }
         guard var text = String(data: data, encoding: .utf8) else {
             throw DatasetError.badInput(file: url.path, problem: "not UTF-8 text")

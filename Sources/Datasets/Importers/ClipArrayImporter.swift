@@ -83,7 +83,7 @@ public enum ClipArrayImporter {
             guard !label.isEmpty else { throw DatasetError.badInputLine(file: csv.path, line: row.line, problem: "empty label") }
             let file = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
             guard FileManager.default.fileExists(atPath: file.path) else {
-                throw DatasetError.badInputLine(file: csv.path, line: row.line, problem: "clip file \(file.path) is missing")
+                throw DatasetError.badInputLine(file: csv.path, line: row.line, problem: "\(file.path): no such file")
             }
             func optional(_ column: Int?) -> String? { column.map { row.fields[$0] }.flatMap { $0.isEmpty ? nil : $0 } }
             return Entry(file: file, label: label, signer: optional(signerColumn), split: optional(splitColumn))
@@ -99,7 +99,7 @@ public enum ClipArrayImporter {
         let maskURL = file.deletingPathExtension().appendingPathExtension("mask.npy")
         let array: NDArray
         do { array = try NPY.read(contentsOf: file) } catch let error as ArrayFileError {
-            throw DatasetError.badInput(file: file.path, problem: error.description)
+            throw DatasetError.arrayFile(error)
         }
         let fail = { (problem: String) in DatasetError.badInput(file: file.path, problem: problem) }
         let (frames, values) = try LandmarkClip.landmarkValues(array, allowSingleFrame: true).get(fail)
@@ -108,7 +108,7 @@ public enum ClipArrayImporter {
         if FileManager.default.fileExists(atPath: maskURL.path) {
             let maskArray: NDArray
             do { maskArray = try NPY.read(contentsOf: maskURL) } catch let error as ArrayFileError {
-                throw DatasetError.badInput(file: maskURL.path, problem: error.description)
+                throw DatasetError.arrayFile(error)
             }
             mask = try LandmarkClip.maskValues(maskArray, frames: frames).get {
                 DatasetError.badInput(file: maskURL.path, problem: $0)

@@ -76,7 +76,7 @@ public enum FrameSequenceImporter {
         for frame in sortedNumericallyWhenPossible(frames, name: { $0.deletingPathExtension().lastPathComponent }) {
             let array: NDArray
             do { array = try NPY.read(contentsOf: frame) } catch let error as ArrayFileError {
-                throw DatasetError.badInput(file: frame.path, problem: error.description)
+                throw DatasetError.arrayFile(error)
             }
             guard array.count == valuesPerFrame, array.isFloatingPoint, let values = array.tensor()?.scalars else {
                 throw DatasetError.badInput(file: frame.path,

@@ -132,7 +132,8 @@ func folderEntries(_ url: URL) throws -> [URL] {
         return try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: [.isDirectoryKey],
                                                            options: [.skipsHiddenFiles])
     } catch {
-        throw DatasetError.badInput(file: url.path, problem: "cannot list folder: \(error.localizedDescription)")
+        throw DatasetError.file(FileProblem.isFolder(url.path) ? .reading(url.path, error: error)
+                                : FileProblem.missing(url.path, folder: true))
     }
 }
 

@@ -43,7 +43,7 @@ public struct TrainingHistory: Equatable, Sendable {
     public static func readMetricsLog(_ url: URL) throws -> TrainingHistory {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw PlotError.metricsLog(file: url.path, line: 0, message: "cannot read: \(error.localizedDescription)")
+            throw PlotError.file(.reading(url.path, error: error))
         }
         return try parseMetricsLog(text, file: url.path)
     }

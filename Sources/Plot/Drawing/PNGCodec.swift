@@ -56,7 +56,7 @@ public enum PNGCodec {
     public static func read(_ url: URL) throws -> Canvas {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw PlotError.png(file: url.path, message: "cannot read: \(error.localizedDescription)")
+            throw PlotError.file(.reading(url.path, error: error))
         }
         let (w, h, px) = try decodeRGBA([UInt8](data), file: url.path)
         var canvas = Canvas(width: w, height: h)
@@ -88,8 +88,8 @@ extension Canvas {
     @discardableResult
     public func writePNG(to url: URL) throws -> URL {
         let bytes = try pngData()
-        do { try AtomicFile.write(Data(bytes), to: url) } catch let error as ArrayFileError {
-            throw PlotError.png(file: url.path, message: error.description)
+        do { try OutputFile.write(Data(bytes), to: url) } catch let problem as FileProblem {
+            throw PlotError.file(problem)
         }
         return url
     }
