@@ -77,8 +77,9 @@ public struct LandmarkManifest: Equatable, Sendable {
     }
 }
 
-/// A decoding error as a short sentence with the JSON path ("frame_count: expected Int").
-func jsonErrorDetail(_ error: Error) -> String {
+/// A decoding error as a short sentence with the JSON path ("frame_count: expected Int"), never
+/// Swift's `keyNotFound(CodingKeys(…), Context(…))`.
+public func jsonErrorDetail(_ error: Error) -> String {
     func path(_ keys: [CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }

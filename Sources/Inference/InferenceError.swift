@@ -14,7 +14,8 @@ public enum InferenceError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .unsupportedModelFile(let file):
             "\(file): not a model file aslsh can load (expected .safetensors checkpoint, .tflite or .onnx)"
-        case .badModel(let file, let reason): "\(file): \(reason)"
+        // Reasons from the loaders usually name the file already ("m.onnx: not a valid ONNX model (…)").
+        case .badModel(let file, let reason): reason.hasPrefix(file + ":") ? reason : "\(file): \(reason)"
         case .badInput(let item, let reason): "\(item): \(reason)"
         case .noHand(let item): "\(item): no hand found"
         }

@@ -96,10 +96,12 @@ public enum AlphabetPreparation {
         var photos = try findPhotos(photoRoot)
         guard !photos.isEmpty else { throw ExtractionError.noInput("no .jpg/.jpeg/.png photos under \(photoRoot.path)") }
         if let n = options.sample { photos = Array(photos.prefix(n)) }
+        var writer = ImportWriter(outputDirectory: outputDirectory, manifestName: manifestName, format: "photos (prepare-alphabet)")
+        // An unwritable output is reported before the hand models are even loaded.
+        if !options.dryRun { try writer.checkWritable() }
         var trackerOptions = options.tracker
         trackerOptions.staticImageMode = true
         let tracker = try HandTracker(options: trackerOptions, modelDirectory: options.modelDirectory)
-        var writer = ImportWriter(outputDirectory: outputDirectory, manifestName: manifestName, format: "photos (prepare-alphabet)")
         if options.dryRun {
             let perClass = Dictionary(grouping: photos, by: \.label).mapValues(\.count)
             writer.summary.notes = ["dry run: \(photos.count) photos in \(perClass.count) classes, nothing written"]
@@ -118,7 +120,8 @@ public enum AlphabetPreparation {
                 image = photo.url.pathExtension.lowercased() == "png" ? try PNG.read(photo.url) : try JPEG.read(photo.url)
             } catch {
                 writer.skip("unreadable image")
-                writer.summary.warnings.append("\(photo.url.path): \(error)")
+                // MediaError names the file itself: "a.jpg: not a valid JPEG (…)".
+                writer.summary.warnings.append("\(error)")
                 continue
             }
             let result = try tracker.process(image)
@@ -149,7 +152,8 @@ public enum AlphabetPreparation {
     static func findPhotos(_ root: URL) throws -> [Photo] {
         let fm = FileManager.default
         guard let items = try? fm.contentsOfDirectory(at: root, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles]) else {
-            throw ExtractionError.noInput("cannot read photo folder \(root.path)")
+            throw ExtractionError.noInput(FileProblem.isFolder(root.path) ? FileProblem.reading(root.path, errno: EACCES).description
+                                          : FileProblem.missing(root.path, folder: true).description)
         }
         func isImage(_ u: URL) -> Bool { ["jpg", "jpeg", "png"].contains(u.pathExtension.lowercased()) }
         var photos: [Photo] = []
@@ -193,6 +197,7 @@ public enum ClipExtraction {
             writer.summary.notes = ["dry run: \(inputs.count) clips would be extracted, nothing written"]
             return writer.summary
         }
+        try writer.checkWritable()
         var trackerOptions = options.tracker
         trackerOptions.staticImageMode = false
         // One tracker per worker: clips are independent, so `workers` clips run at once, each on
@@ -257,7 +262,7 @@ public enum ClipExtraction {
         hooks.progress(inputs.count, inputs.count, "")
         // The detection-failure log beside the manifest: every clip with a missed frame or a failure.
         let logURL = outputDirectory.appendingPathComponent("extract_log.txt")
-        try AtomicFile.write(Data((log.joined(separator: "\n") + (log.isEmpty ? "" : "\n")).utf8), to: logURL)
+        try OutputFile.write(Data((log.joined(separator: "\n") + (log.isEmpty ? "" : "\n")).utf8), to: logURL)
         if !log.isEmpty { writer.summary.notes.append("detection failures and partial clips: \(log.count), listed in \(logURL.path)") }
         return try writer.finish().summary
     }

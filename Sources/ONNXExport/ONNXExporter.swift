@@ -73,11 +73,8 @@ public enum ONNXExporter {
     public static func write(model: SequenceClassifier, metadata: ModelMetadata,
                              options: ONNXExportOptions = ONNXExportOptions(), to url: URL) throws {
         let data = try export(model: model, metadata: metadata, options: options)
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try AtomicFile.write(data, to: url)
-        } catch {
-            throw ONNXExportError.io(file: url.path, reason: "cannot write: \(error)")
+        do { try OutputFile.write(data, to: url) } catch let problem as FileProblem {
+            throw ONNXExportError.io(file: problem.path, reason: problem.reason)
         }
     }
 

@@ -12,16 +12,35 @@ public enum ONNXModelReader {
     public static func read(_ url: URL) throws -> (model: SequenceClassifier, metadata: ModelMetadata) {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ONNXExportError.io(file: url.path, reason: "cannot read: \(error.localizedDescription)")
+            let problem = FileProblem.reading(url.path, error: error)
+            throw ONNXExportError.io(file: problem.path, reason: problem.reason)
         }
         return try decode(data, file: url.path)
+    }
+
+    /// SwiftProtobuf's decoding errors in plain words (not `BinaryDecodingError.truncated`).
+    static func protobufProblem(_ error: Error) -> String {
+        switch error as? BinaryDecodingError {
+        case .truncated?: return "truncated"
+        case .invalidUTF8?: return "a text field is not UTF-8"
+        case .messageDepthLimit?: return "nested too deeply"
+        default: return "damaged protobuf data"
+        }
+    }
+
+    /// "PATH: not a valid checkpoint (aslsh metadata: WHY)" → "WHY".
+    static func innerReason(_ text: String) -> String {
+        guard let range = text.range(of: "aslsh metadata: ") else { return text }
+        var rest = String(text[range.upperBound...])
+        if rest.hasSuffix(")") { rest.removeLast() }
+        return rest
     }
 
     /// `file` names the source in errors.
     public static func decode(_ data: Data, file: String) throws -> (model: SequenceClassifier, metadata: ModelMetadata) {
         let proto: Onnx_ModelProto
         do { proto = try Onnx_ModelProto(serializedBytes: data) } catch {
-            throw ONNXExportError.notONNX(file: file, reason: "\(error) (\(data.count) bytes)")
+            throw ONNXExportError.notONNX(file: file, reason: "\(protobufProblem(error)); \(data.count) bytes")
         }
         guard proto.hasGraph, !proto.graph.node.isEmpty else {
             throw ONNXExportError.notONNX(file: file, reason: "no graph (\(data.count) bytes)")
@@ -31,7 +50,8 @@ public enum ONNXModelReader {
         }
         let metadata: ModelMetadata
         do { metadata = try ModelMetadata(json: json, source: file) } catch {
-            throw ONNXExportError.notAslsh(file: file, reason: "\(error)")
+            throw ONNXExportError.notAslsh(file: file, reason: "its aslsh metadata does not parse: "
+                                           + ((error as? TrainingError).map { Self.innerReason($0.description) } ?? "\(error)"))
         }
         let model = metadata.config.makeModel(seed: metadata.seed)
         var initializers: [String: Onnx_TensorProto] = [:]

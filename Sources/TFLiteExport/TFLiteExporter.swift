@@ -18,12 +18,13 @@ public enum TFLiteQuantization: String, CaseIterable, Sendable {
 public enum TFLiteExportError: Error, CustomStringConvertible, Equatable {
     /// The model has a feature the exported graph cannot express (which, and why).
     case unsupported(architecture: String, reason: String)
+    /// The file could not be written; `reason` in the shared words ("cannot write: permission denied").
     case writeFailed(path: String, reason: String)
 
     public var description: String {
         switch self {
         case let .unsupported(architecture, reason): return "cannot export this \(architecture) model to TFLite: \(reason)"
-        case let .writeFailed(path, reason): return "cannot write \(path): \(reason)"
+        case let .writeFailed(path, reason): return "\(path): \(reason)"
         }
     }
 }
@@ -53,11 +54,8 @@ public enum TFLiteExporter {
     public static func write(model: SequenceClassifier, metadata: ModelMetadata, quantization: TFLiteQuantization = .none,
                              batchSize: Int = 1, to url: URL) throws {
         let data = try export(model: model, metadata: metadata, quantization: quantization, batchSize: batchSize)
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try AtomicFile.write(data, to: url)
-        } catch {
-            throw TFLiteExportError.writeFailed(path: url.path, reason: "\(error)")
+        do { try OutputFile.write(data, to: url) } catch let problem as FileProblem {
+            throw TFLiteExportError.writeFailed(path: problem.path, reason: problem.reason)
         }
     }
 

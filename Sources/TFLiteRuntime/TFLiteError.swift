@@ -1,7 +1,7 @@
 /// Everything that can go wrong reading or running a TFLite model. Every case says where:
 /// a byte offset in the file, or an operator index (and its op name) in the subgraph.
 public enum TFLiteError: Error, Equatable, CustomStringConvertible {
-    /// The file could not be read at all.
+    /// The file could not be read at all (`reason` in the shared words: "no such file", …).
     case unreadable(path: String, reason: String)
     /// The flatbuffer is truncated or inconsistent at `offset` (bytes from the file start).
     case malformed(offset: Int, reason: String)
@@ -17,8 +17,8 @@ public enum TFLiteError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreadable(path, reason): return "cannot read TFLite model \(path): \(reason)"
-        case let .malformed(offset, reason): return "malformed TFLite flatbuffer at byte \(offset): \(reason)"
+        case let .unreadable(path, reason): return "\(path): \(reason)"
+        case let .malformed(offset, reason): return "not a valid TFLite model (byte \(offset): \(reason))"
         case let .invalidModel(location, reason): return "invalid TFLite model (\(location)): \(reason)"
         case let .unsupportedOperator(index, op, reason): return "operator \(index) (\(op)) is not supported: \(reason)"
         case let .shapeMismatch(index, op, reason): return "operator \(index) (\(op)): \(reason)"

@@ -25,7 +25,7 @@ public enum Checkpoint {
             }
         }
         file.metadata = metadata
-        try file.write(to: url)
+        do { try file.write(to: url) } catch let error as ArrayFileError { throw TrainingError.writing(error) }
     }
 
     /// Reads a checkpoint back into a model; refuses files that are not aslsh checkpoints.
@@ -45,11 +45,16 @@ public enum Checkpoint {
     public static func loadForResume(_ url: URL) throws
         -> (model: SequenceClassifier, metadata: ModelMetadata, state: TrainingState?, optimizer: [String: [Float]]) {
         let file: Safetensors
-        do { file = try Safetensors.read(contentsOf: url) } catch {
-            throw TrainingError.incompatible("cannot read checkpoint \(url.path): \(error)")
+        do { file = try Safetensors.read(contentsOf: url) } catch let error as ArrayFileError {
+            // "PATH: no such file", "PATH: not a valid safetensors (…)": the file's own words.
+            if case .io(let reason) = error.kind {
+                throw TrainingError.file(FileProblem(path: error.file, kind: reason.hasPrefix("no such") ? .missing : .unreadable,
+                                                     reason: reason))
+            }
+            throw TrainingError.incompatible(error.description)
         }
         guard let json = file.metadata[ModelMetadata.key] else {
-            throw TrainingError.incompatible("\(url.path) is not an aslsh checkpoint (no aslsh metadata)")
+            throw TrainingError.incompatible("\(url.path): not a valid checkpoint (a safetensors file without aslsh metadata)")
         }
         let meta = try ModelMetadata(json: json, source: url.path)
         let model = meta.config.makeModel(seed: meta.seed)
@@ -104,7 +109,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
 
     public init(json: String, source: String) throws {
         do { self = try JSONDecoder().decode(TrainingState.self, from: Data(json.utf8)) } catch {
-            throw TrainingError.incompatible("\(source): aslsh training state is not valid: \(error)")
+            throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh training state: \(jsonErrorDetail(error)))")
         }
     }
 

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import NeuralNets
 import TensorCore
@@ -33,7 +34,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
     /// Parses the JSON; `source` names the file in the error.
     public init(json: String, source: String) throws {
         do { self = try JSONDecoder().decode(ModelMetadata.self, from: Data(json.utf8)) } catch {
-            throw TrainingError.incompatible("\(source): aslsh metadata is not valid: \(error)")
+            throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh metadata: \(jsonErrorDetail(error)))")
         }
     }
 

@@ -13,7 +13,7 @@ public final class TensorBoardWriter {
 
     /// Creates `<directory>/events.out.tfevents.<unix seconds>.<host>` and writes the version record.
     public init(directory: URL, now: Date = Date()) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do { try OutputFile.makeFolder(directory) } catch let problem as FileProblem { throw TrainingError.file(problem) }
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
         // A resumed run writes a second file into the same run folder; never overwrite the first.
         var candidate = directory.appendingPathComponent("events.out.tfevents.\(Int(now.timeIntervalSince1970)).\(host)")
@@ -23,9 +23,9 @@ public final class TensorBoardWriter {
             n += 1
         }
         url = candidate
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw TrainingError.badOption("cannot create TensorBoard event file \(url.path)")
-        }
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw TrainingError.file(.writing(url.path, errno: errno)) }
+        close(fd)
         handle = try FileHandle(forWritingTo: url)
         var event = ProtobufWriter()
         event.double(field: 1, now.timeIntervalSince1970)

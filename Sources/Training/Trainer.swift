@@ -42,10 +42,13 @@ public enum Trainer {
         let loss = CrossEntropyLoss(labelSmoothing: options.labelSmoothing,
                                     classWeights: options.balancedClassWeights ? balancedWeights(train) : nil)
         let directory = options.checkpointDirectory
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let name = options.architecture.rawValue
         let last = directory.appendingPathComponent("\(name)_last.safetensors")
         let metricsURL = directory.appendingPathComponent("\(name)_metrics.jsonl")
+        // Before the first epoch, not after it: the folder must exist and take files.
+        do { try OutputFile.prepare(last, temporary: OutputFile.temporarySibling(of: last)) } catch let problem as FileProblem {
+            throw TrainingError.file(problem)
+        }
 
         var state = TrainingState(
             epoch: 0, optimizer: optimizer.kind, optimizerSteps: 0, learningRate: options.learningRate,
@@ -126,7 +129,9 @@ public enum Trainer {
             try Checkpoint.write(model, labelNames: train.labelNames, history: history, seed: options.seed,
                                  state: (state, optimizer), to: last)
             let lines = try history.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
-            try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: metricsURL)
+            do { try OutputFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: metricsURL) } catch let problem as FileProblem {
+                throw TrainingError.file(problem)
+            }
             try board?.add(scalars: tensorBoardScalars(record), step: epoch)
             if let patience = options.patience, state.epochsSinceBest >= patience {
                 log("early stop: no validation improvement for \(patience) epochs")

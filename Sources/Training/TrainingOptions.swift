@@ -96,9 +96,18 @@ public enum TrainingError: Error, CustomStringConvertible {
     case incompatible(String)
     case cancelled(epoch: Int)
     case badOption(String)
+    /// A checkpoint, metrics log or event file that is missing or cannot be written, in the
+    /// shared words (`FileProblem`: "PATH: cannot write: permission denied").
+    case file(FileProblem)
+
+    /// A failed array-file write (checkpoint weights) in the shared words.
+    static func writing(_ error: ArrayFileError) -> TrainingError {
+        .file(FileProblem(path: error.file, kind: .unwritable, reason: error.problem))
+    }
 
     public var description: String {
         switch self {
+        case .file(let problem): problem.description
         case .nonFinite(let e, let b): "loss became NaN/Inf at epoch \(e), batch \(b): lower --lr or add clipping; the best checkpoint so far is kept"
         case .incompatible(let why): why
         case .cancelled(let e): "stopped at epoch \(e); the best and last checkpoints so far are kept"

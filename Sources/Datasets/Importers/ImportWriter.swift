@@ -62,6 +62,16 @@ public struct ImportWriter {
         summary = ImportSummary(format: format, manifestURL: manifestURL)
     }
 
+    /// Makes the output folders and checks the manifest can be written there, so a long
+    /// extraction fails at once ("PATH: cannot write: permission denied") rather than after
+    /// tracking its first clip.
+    public func checkWritable() throws {
+        try ClipFileWriter.makeFolder(outputDirectory.appendingPathComponent("landmarks"))
+        do { try OutputFile.prepare(manifestURL, temporary: OutputFile.temporarySibling(of: manifestURL)) } catch let problem as FileProblem {
+            throw DatasetError.file(problem)
+        }
+    }
+
     /// Normalises the clip (LandmarkNormalizer) and writes it; `record` gets file paths and counts.
     public mutating func add(_ clip: LandmarkClip, clipID: String, label: String, labelIndex: Int? = nil,
                       sourceFile: String, signer: String? = nil, split: String? = nil,

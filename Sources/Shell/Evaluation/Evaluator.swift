@@ -69,7 +69,17 @@ extension Session {
             return .null
         }
         let invocation = try Binder(session: self, row: row).bind(call, to: definition, input: input)
-        return try definition.handler(invocation)
+        do {
+            return try definition.handler(invocation)
+        } catch let error as ShellError {
+            throw error
+        } catch is CancelledError {
+            throw CancelledError()
+        } catch {
+            // A library error a handler let through still names the command ("eval: PATH: cannot
+            // write: permission denied"), like the ones it catches itself.
+            throw invocation.failure("\(error)")
+        }
     }
 
     /// `CMD … --help` prints the command's page (the one `:help CMD` prints) instead of running

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// A parsed TFLite model (schema v3). Parsing validates the whole flatbuffer once; afterwards
 /// every field is plain Swift data and buffer contents are byte ranges into `bytes`.
@@ -66,7 +67,7 @@ public struct TFLiteModel: Sendable {
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw TFLiteError.unreadable(path: url.path, reason: error.localizedDescription)
+            throw TFLiteError.unreadable(path: url.path, reason: FileProblem.reading(url.path, error: error).reason)
         }
         try self.init(bytes: [UInt8](data))
     }
