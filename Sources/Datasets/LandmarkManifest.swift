@@ -27,7 +27,8 @@ public struct LandmarkManifest: Equatable, Sendable {
         }
         let values: [JSONValue]
         do { values = try JSONDecoder().decode([JSONValue].self, from: data) } catch {
-            throw DatasetError.malformedManifest(file: file, detail: "not a JSON array of records (\(jsonErrorDetail(error)))")
+            throw DatasetError.malformedManifest(file: file, detail: FileProblem.jsonSyntaxProblem(data)
+                                                 ?? "expected a JSON array of landmark records")
         }
         var records = [LandmarkRecord]()
         records.reserveCapacity(values.count)

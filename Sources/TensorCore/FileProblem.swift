@@ -104,6 +104,32 @@ public struct FileProblem: Error, Equatable, Sendable, CustomStringConvertible {
         return writing(path, errno: EACCES)
     }
 
+    /// Where and why `data` is not JSON, as "line L, column C: unexpected end of file" (1-based),
+    /// or nil when it parses. Foundation's own sentence is trimmed to its reason.
+    public static func jsonSyntaxProblem(_ data: Data) -> String? {
+        var text: String
+        do { _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]); return nil } catch {
+            text = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "not valid JSON"
+        }
+        var line = 1, column = 1
+        if let match = text.range(of: #"line (\d+), column (\d+)"#, options: .regularExpression) {
+            let numbers = text[match].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            if numbers.count == 2 { (line, column) = (numbers[0], numbers[1]) }
+        } else {
+            var offset = data.count
+            if let match = text.range(of: #"character (\d+)"#, options: .regularExpression),
+               let n = Int(text[match].split(separator: " ")[1]) { offset = min(n, data.count) }
+            for byte in data.prefix(offset) {
+                if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+            }
+        }
+        for pattern in [#" (around|at) line \d+, column \d+"#, #" (around|at) character \d+"#, #"\.$"#] {
+            if let range = text.range(of: pattern, options: .regularExpression) { text.removeSubrange(range) }
+        }
+        let reason = text.first.map { $0.lowercased() + text.dropFirst() } ?? "not valid JSON"
+        return "invalid JSON at line \(line), column \(column): \(reason)"
+    }
+
     // MARK: helpers
 
     /// `strerror` in the lower case the rest of a message uses ("Input/output error" → "input/output error").

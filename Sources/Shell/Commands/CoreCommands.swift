@@ -1,5 +1,6 @@
 import Foundation
 import JobControl
+import TensorCore
 
 /// Generic commands: loading files, printing, and two long-running commands that exercise
 /// JobControl (progress + Ctrl-C).
@@ -28,7 +29,7 @@ public enum CoreCommands {
                                hint: "use --format npy|npz|json|csv")
         }
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw call.failure("no such file: \(call.string("path")!)")
+            throw call.failure(FileProblem.missing(call.string("path")!).description)
         }
         do {
             return try ValueLoading.load(url, format: format)

@@ -22,14 +22,22 @@ public enum LandmarkCommands {
         return out
     }
 
-    /// Turns an importer/extractor summary into a record value and prints its report.
-    static func report(_ summary: ImportSummary, _ call: Invocation) -> Value {
+    /// Turns an importer/extractor summary into a record value and prints its report. When
+    /// there were inputs but every one was skipped (no clip written), the command fails after the
+    /// report: a run that produced nothing exits non-zero. Some skipped: the report counts them.
+    static func report(_ summary: ImportSummary, _ call: Invocation) throws -> Value {
         for line in summary.text.components(separatedBy: "\n") where call.definition.flag(named: "verbose") == nil
             || call.bool("verbose") || !line.hasPrefix("warning: ") {
             call.session.print(relative(line))
         }
         if call.definition.flag(named: "verbose") != nil, !call.bool("verbose"), !summary.warnings.isEmpty {
             call.session.print("\(summary.warnings.count) warnings (--verbose lists them)")
+        }
+        let skippedCount = summary.skipped.values.reduce(0, +)
+        if summary.clipCount == 0, skippedCount > 0 {
+            let reasons = summary.skipped.sorted(by: { $0.key < $1.key }).map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+            throw call.failure("no clips written: all \(skippedCount) inputs failed (\(reasons))"
+                               + (summary.warnings.first.map { "; first: \(relative($0))" } ?? ""))
         }
         var skipped = Record()
         for (reason, count) in summary.skipped.sorted(by: { $0.key < $1.key }) { skipped[reason] = .int(count) }
@@ -127,7 +135,7 @@ public enum LandmarkCommands {
                                        sequenceLength: call.int("sequence-length")!, seed: UInt64(max(0, call.int("seed")!)))
         options.signers = call.int("signers")!
         do {
-            return report(try HandSynthesizer.write(options, to: call.url("out")!,
+            return try report(HandSynthesizer.write(options, to: call.url("out")!,
                                                     manifestName: manifestPath(call, default: "synth_manifest.json")), call)
         } catch let error as SynthesisError {
             throw call.failure(error.description)
@@ -156,17 +164,17 @@ public enum LandmarkCommands {
         do {
             switch call.string("format")! {
             case "keypoint-csv":
-                return report(try KeypointCSVImporter.run(keypoints: path, labels: call.url("labels"), to: out,
+                return try report(KeypointCSVImporter.run(keypoints: path, labels: call.url("labels"), to: out,
                                                           manifestName: manifest, signer: call.string("signer")), call)
             case "frame-npy":
                 var options = FrameSequenceImporter.Options(hand: FrameSequenceImporter.Hand(rawValue: call.string("hand")!)!,
                                                             signer: call.string("signer"), fps: call.number("fps"))
                 options.manifestName = manifest
-                return report(try FrameSequenceImporter.run(root: path, to: out, options: options), call)
+                return try report(FrameSequenceImporter.run(root: path, to: out, options: options), call)
             default:
                 var options = ClipArrayImporter.Options(labelCSV: call.url("labels"), fps: call.number("fps"))
                 options.manifestName = manifest
-                return report(try ClipArrayImporter.run(root: path, to: out, options: options), call)
+                return try report(ClipArrayImporter.run(root: path, to: out, options: options), call)
             }
         } catch let error as DatasetError {
             throw call.failure("\(error)")
@@ -199,7 +207,7 @@ public enum LandmarkCommands {
         let (hooks, done) = hooks(label, unit: unit, quiet: call.bool("quiet"))
         defer { done() }
         do {
-            return report(try body(hooks), call)
+            return try report(body(hooks), call)
         } catch let error as ExtractionError {
             if case .cancelled = error { throw CancelledError() }
             throw call.failure(error.description)

@@ -103,6 +103,11 @@ public enum PipelineCommands {
         do { result = try Download.run(options, hooks: hooks.loopHooks) } catch { throw call.failure("\(error)") }
         summary(result.description, call)
         if result.cancelled { throw CancelledError() }
+        // Every video failed (none downloaded, none kept or planned): the command fails.
+        let failed = result.videos.values.filter { ![.ok, .planned, .skipped].contains($0.status) }.count
+        if failed > 0, failed == result.videos.count {
+            throw call.failure("all \(failed) videos failed; their reasons are listed above and in \(LandmarkCommands.relative(result.outputManifest?.path ?? "the manifest"))")
+        }
         var counts = Record()
         for (status, n) in result.statusCounts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { counts[status.rawValue] = .int(n) }
         return .record(Record([(key: "manifest", value: .path(call.string("out")!)),
@@ -140,6 +145,10 @@ public enum PipelineCommands {
         do { result = try Trim.run(options, hooks: hooks.loopHooks) } catch { throw call.failure("\(error)") }
         summary(result.description, call)
         if result.cancelled { throw CancelledError() }
+        // Every clip failed (none cut or kept): the command fails; some failed: the summary counts them.
+        if result.failed > 0, result.written + result.reused == 0 {
+            throw call.failure("all \(result.failed) clips failed (first: \(result.failures.first.map { "\($0.clip): \(LandmarkCommands.relative($0.message))" } ?? "?"))")
+        }
         return .record(Record([(key: "manifest", value: .path(call.string("out")!)),
                                (key: "written", value: .int(result.written)), (key: "reused", value: .int(result.reused)),
                                (key: "failed", value: .int(result.failed))]))

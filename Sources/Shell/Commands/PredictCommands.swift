@@ -48,12 +48,11 @@ public enum PredictCommands {
         } catch { throw call.failure("\(error)") }
         let source = call.string("source")!
         var run = PredictRun(call: call, letter: letter, sign: sign)
-        defer { run.close() }
+        // Without a commit (an error part-way), the results file is removed, not left half-written.
+        defer { run.discard() }
         if let out = call.url("out") {
-            guard FileManager.default.createFile(atPath: out.path, contents: nil), let handle = try? FileHandle(forWritingTo: out) else {
-                throw call.failure("cannot write \(out.path)")
-            }
-            run.out = handle
+            // Like every writer: folders created, written under a temporary name, renamed at the end.
+            do { try run.openOutput(out) } catch { throw call.failure("\(error)") }
         }
         // A network stream (http://, rtsp://, udp://, …): FFmpeg opens it; recognised as video.
         if let scheme = source.range(of: "://").map({ String(source[..<$0.lowerBound]) }), scheme != "file",
@@ -63,8 +62,18 @@ public enum PredictCommands {
             try PredictCommands.files(source, &run, call)
         }
         if run.stopped { call.session.print("stopped (Ctrl-C); \(run.rows.count) results so far") }
-        let failed = run.rows.filter { $0["error"].map { if case .null = $0 { false } else { true } } ?? false }.count
-        if run.rows.count > 1 && failed > 0 { call.session.print("\(failed) of \(run.rows.count) items failed; the others were predicted") }
+        let errors = run.rows.compactMap { row -> String? in
+            if case .string(let message)? = row["error"] { return message }
+            return nil
+        }
+        // The results file holds every row, the failed ones too: it is complete either way.
+        do { try run.commitOutput() } catch { throw call.failure("\(error)") }
+        // Every item failed: nothing was recognised, so the command fails (exit status 1 in a
+        // script or `aslsh predict …`). Some failed: the run succeeds and says how many did not.
+        if !run.stopped, !run.rows.isEmpty, errors.count == run.rows.count {
+            throw call.failure(errors.count == 1 ? errors[0] : "all \(errors.count) items failed (first: \(errors[0]))")
+        }
+        if run.rows.count > 1 && !errors.isEmpty { call.session.print("\(errors.count) of \(run.rows.count) items failed; the others were predicted") }
         return .table(Table(records: run.rows))
     }
 
@@ -100,6 +109,9 @@ struct PredictRun {
     let sign: ASLPredictor?
     var rows: [Record] = []
     var out: FileHandle?
+    /// `--out`: the destination and the temporary file the rows go to until the run ends.
+    var outURL: URL?
+    var outTemporary: URL?
     var stopped = false
     private var imageHands: HandLandmarkSource?
     private var videoHands: HandLandmarkSource?
@@ -261,5 +273,34 @@ struct PredictRun {
         }
     }
 
-    func close() { try? out?.close() }
+    /// Creates the results file's folders and its temporary sibling (`OutputFile`'s words on failure).
+    mutating func openOutput(_ url: URL) throws {
+        let temp = OutputFile.temporarySibling(of: url)
+        try OutputFile.prepare(url, temporary: temp)
+        guard FileManager.default.createFile(atPath: temp.path, contents: nil), let handle = try? FileHandle(forWritingTo: temp) else {
+            throw FileProblem.writing(url.path, errno: EACCES)
+        }
+        out = handle
+        outURL = url
+        outTemporary = temp
+    }
+
+    /// Renames the finished results file into place.
+    mutating func commitOutput() throws {
+        guard let url = outURL, let temp = outTemporary else { return }
+        try? out?.close()
+        out = nil
+        outTemporary = nil
+        guard rename(temp.path, url.path) == 0 else {
+            let problem = FileProblem.writing(url.path, errno: errno)
+            unlink(temp.path)
+            throw problem
+        }
+    }
+
+    /// Closes and removes an uncommitted results file.
+    func discard() {
+        try? out?.close()
+        if let temp = outTemporary { unlink(temp.path) }
+    }
 }

@@ -76,11 +76,8 @@ public enum SessionCommands {
         // Saving over a transcript keeps its description and `# check:` tolerance.
         let notes = (try? String(contentsOf: url, encoding: .utf8)).map(Transcript.headerNotes(in:)) ?? []
         let text = Transcript.render(call.session.transcript, seed: call.session.seed, notes: notes)
-        do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try AtomicFile.write(Data(text.utf8), to: url)
-        } catch {
-            throw call.failure("cannot write \(call.string("path")!): \(error)")
+        do { try OutputFile.write(Data(text.utf8), to: url) } catch {
+            throw call.failure(FileProblem.writing(url.path, error: error).description)
         }
         call.session.print("saved \(call.session.transcript.count) cells to \(call.string("path")!)")
         return .null
@@ -92,8 +89,9 @@ public enum SessionCommands {
         arguments: [ArgumentSpec("path", .path, "the script to run")]
     ) { call in
         let url = call.url("path")!
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw call.failure("cannot read \(call.string("path")!)")
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw call.failure(FileProblem.reading(url.path, error: error).description)
         }
         guard call.session.executionDepth < 16 else { throw call.failure(":run nested more than 16 deep") }
         let origin = call.session.origin

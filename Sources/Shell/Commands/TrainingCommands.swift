@@ -161,14 +161,19 @@ public enum TrainingCommands {
         guard model.config.sequenceLength == data.sequenceLength else {
             throw call.failure("the checkpoint expects T = \(model.config.sequenceLength), the dataset has T = \(data.sequenceLength)")
         }
-        let report = Evaluator.evaluate(model, on: data, worst: call.int("worst")!)
         let cmURL = call.url("confusion-out") ?? url.deletingPathExtension().appendingPathExtension("confusion.npy")
-        let confusion = NDArray(shape: [names.count, names.count], storage: .int64(report.confusion.flatMap { $0.map(Int64.init) }))
-        try NPY.write(confusion, to: cmURL)
-        if let reportURL = call.url("out") {
-            try FileManager.default.createDirectory(at: reportURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try AtomicFile.write(try report.json(), to: reportURL)
+        // Both outputs must be writable before either is written (and before the evaluation runs).
+        for output in [cmURL] + (call.url("out").map { [$0] } ?? []) {
+            do { try OutputFile.prepare(output, temporary: OutputFile.temporarySibling(of: output)) } catch {
+                throw call.failure("\(error)")
+            }
         }
+        let report = Evaluator.evaluate(model, on: data, worst: call.int("worst")!)
+        let confusion = NDArray(shape: [names.count, names.count], storage: .int64(report.confusion.flatMap { $0.map(Int64.init) }))
+        do {
+            try NPY.write(confusion, to: cmURL)
+            if let reportURL = call.url("out") { try OutputFile.write(try report.json(), to: reportURL) }
+        } catch { throw call.failure("\(error)") }
         printReport(report, call.session)
         let perClass = Table(columns: ["label", "precision", "recall", "f1", "support"], rows: report.perClass.map {
             [.string($0.label), .number($0.precision), .number($0.recall), .number($0.f1), .int($0.support)]

@@ -229,8 +229,9 @@ public enum ShellMain {
     }
 
     static func read(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            fputs("aslsh: cannot read '\(path)'\n", stderr)
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            fputs("aslsh: \(FileProblem.reading(path, error: error))\n", stderr)
             return nil
         }
         return String(decoding: data, as: UTF8.self)
