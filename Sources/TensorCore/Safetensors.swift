@@ -86,7 +86,8 @@ public struct Safetensors: Sendable {
         guard bytes.count > 8, bytes[8] == UInt8(ascii: "{") else { throw fail(8, .badMagic) }
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])) } catch {
-            throw fail(8, .badHeader("header is not JSON: \(error.localizedDescription)"))
+            let detail = FileProblem.jsonSyntaxProblem(Data(bytes[8..<headerEnd])) ?? "not valid JSON"
+            throw fail(8, .badHeader("header is not JSON: \(detail)"))
         }
         guard let header = object as? [String: Any] else { throw fail(8, .badHeader("header is not a JSON object")) }
         var result = Safetensors()

@@ -40,7 +40,7 @@ final class BadInputTests: XCTestCase {
     func testMissingLandmarkFile() throws {
         let m = try Fixtures.manifest(Fixtures.balanced(["a"], count: 3), in: dir)
         try FileManager.default.removeItem(at: dir.appendingPathComponent("lm/clip2.mask.npy"))
-        assertDatasetError(["lm/clip2.mask.npy", "record 2", "mask file is missing"]) { try build(m) }
+        assertDatasetError(["lm/clip2.mask.npy", "record 2", "no such file"]) { try build(m) }
         assertNothingWritten()
     }
 
@@ -67,7 +67,7 @@ final class BadInputTests: XCTestCase {
     func testMalformedManifest() throws {
         let m = dir.appendingPathComponent("m.json")
         try Data("[{\"clip_id\": \"x\",".utf8).write(to: m)
-        assertDatasetError([m.path, "malformed landmark manifest"]) { try build(m) }
+        assertDatasetError([m.path, "not a valid landmark manifest"]) { try build(m) }
         try Data("{\"clip_id\": \"x\"}".utf8).write(to: m)
         assertDatasetError([m.path, "not a JSON array"]) { try build(m) }
         try Data("[{\"clip_id\": \"x\", \"label\": \"a\", \"frame_count\": 1, \"landmarks\": \"x.npy\", \"mask\": \"x.m.npy\"}, {\"clip_id\": \"y\", \"label\": \"a\", \"frame_count\": \"three\"}]".utf8).write(to: m)

@@ -73,7 +73,7 @@ final class LandmarkClipTests: XCTestCase {
         let dir = try TestEnvironment.temporaryDirectory("aslsh-datasets")
         defer { try? FileManager.default.removeItem(at: dir) }
         let lm = dir.appendingPathComponent("a.npy"), mask = dir.appendingPathComponent("a.mask.npy")
-        assertDatasetError([lm.path, "landmark file is missing", "record 3", "clip 'x'"]) {
+        assertDatasetError([lm.path, "no such file", "record 3", "clip 'x'"]) {
             _ = try LandmarkClip.read(landmarks: lm, mask: mask, record: 3, clipID: "x")
         }
         var clip = Fixtures.clip(0, frames: 3, detected: 3)

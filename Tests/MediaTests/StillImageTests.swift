@@ -34,7 +34,7 @@ final class StillImageTests: XCTestCase {
         try data.prefix(data.count / 2).write(to: cut)
         XCTAssertThrowsError(try JPEG.read(cut)) { error in
             let media = error as? MediaError
-            XCTAssertEqual(media?.kind, .decodeFailed)
+            XCTAssertEqual(media?.kind, .malformed)
             XCTAssertEqual(media?.file, cut.path)
             XCTAssertEqual(media?.operation, "tjDecompress2")
         }
@@ -78,7 +78,7 @@ final class StillImageTests: XCTestCase {
         try Data(bytes).write(to: url)
         XCTAssertThrowsError(try PNG.read(url)) { error in
             let media = error as? MediaError
-            XCTAssertEqual(media?.kind, .decodeFailed)
+            XCTAssertEqual(media?.kind, .malformed)
             XCTAssertFalse(media?.message.isEmpty ?? true)
         }
     }

@@ -136,7 +136,7 @@ final class IntakeTests: XCTestCase {
             XCTAssertEqual(path, file.path)
             XCTAssertEqual(line, 3)
             XCTAssertEqual(column, 13)
-            XCTAssertTrue("\(error)".hasPrefix("\(file.path):3:13: malformed JSON"))
+            XCTAssertTrue("\(error)".hasPrefix("\(file.path):3:13: not valid JSON ("))
         }
         try "[{\"url\": \"x\"".write(to: file, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Intake.run(IntakeOptions(inputs: [file]))) { error in

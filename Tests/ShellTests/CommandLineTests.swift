@@ -85,7 +85,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(bad.stderr.hasPrefix("aslsh: unknown option '--kep-going' (did you mean '--keep-going'?)"), bad.stderr)
         let missing = try AslshBinary.run([directory.appendingPathComponent("none.aslsh").path])
         XCTAssertEqual(missing.status, 1)
-        XCTAssertTrue(missing.stderr.contains("cannot read"))
+        XCTAssertTrue(missing.stderr.contains("none.aslsh: no such file"), missing.stderr)
     }
 
     func testSIGINTCancelsTheRunningCellAndExits130() throws {

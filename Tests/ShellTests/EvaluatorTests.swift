@@ -200,7 +200,7 @@ final class EvaluatorTests: XCTestCase {
             ("n[0]", .invalidArgument, "cannot index a int", 2, nil),
             ("[1][5]", .invalidArgument, "index 5 out of range 0..<1", 4, nil),
             ("[1][\"a\"]", .invalidArgument, "index must be an int, got string", 4, nil),
-            ("load /nonexistent/x.csv", .failed, "load: no such file: /nonexistent/x.csv", 1, nil),
+            ("load /nonexistent/x.csv", .failed, "load: /nonexistent/x.csv: no such file", 1, nil),
             ("load x.bin", .failed, "load: cannot tell the format of 'x.bin'", 1, "use --format npy|npz|json|csv"),
             ("head 2", .failed, "head: reads a table or list from '|'", 1, "e.g. 't | head 5'"),
             ("n | head 2", .failed, "head: needs a table or list from '|', got int", 5, nil),
@@ -208,7 +208,7 @@ final class EvaluatorTests: XCTestCase {
             (":help nothing", .unknownCommand, "no command 'nothing'", 1, "type ':help' for the list"),
             (":help lod", .unknownCommand, "no command 'lod'", 1, "did you mean 'load'?"),
             (":seed -1", .failed, ":seed: the seed must be 0 or more", 1, nil),
-            (":run /nonexistent.aslsh", .failed, ":run: cannot read /nonexistent.aslsh", 1, nil),
+            (":run /nonexistent.aslsh", .failed, ":run: /nonexistent.aslsh: no such file", 1, nil),
             (":time", .syntax, "':time' needs a cell to time, e.g. ':time sleep 1'", 6, nil),
         ]
         for c in cases {

@@ -148,7 +148,10 @@ struct PredictRun {
     mutating func landmarkFile(_ url: URL, name: String) {
         do {
             let array: NDArray
-            do { array = try NPY.read(contentsOf: url) } catch { throw InferenceError.badInput(item: name, reason: "\(error)") }
+            // The item already names the file: only the array file's reason follows it.
+            do { array = try NPY.read(contentsOf: url) } catch {
+                throw InferenceError.badInput(item: name, reason: (error as? ArrayFileError)?.problem ?? "\(error)")
+            }
             guard let tensor = array.tensor() else { throw InferenceError.badInput(item: name, reason: "not a float array (\(array.dtypeName))") }
             if tensor.rank == 4 {
                 // A stack of clips [N, T, 21, 3]: one row each, in one batch.
@@ -174,7 +177,10 @@ struct PredictRun {
         do {
             let picture: RGBImage
             do { picture = try ImageFiles.read(url) } catch {
-                throw InferenceError.badInput(item: name, reason: "unreadable image: \(error)")
+                let reason = (error as? MediaError).map { e in
+                    String(e.description.dropFirst(e.description.hasPrefix(e.file + ": ") ? e.file.count + 2 : 0))
+                } ?? "\(error)"
+                throw InferenceError.badInput(item: name, reason: "unreadable image: \(reason)")
             }
             emit(item: name, model: nil, scores: try letter.predictImage(picture, hands: hands, k: k, item: name))
         } catch {
