@@ -249,7 +249,9 @@ public enum Download {
             do {
                 run = try YTDLP.run(executable, arguments, timeout: options.timeout, isCancelled: isCancelled)
             } catch {
-                return DownloadOutcome(status: .failed, path: nil, message: "cannot run \(executable.path): \(error)", attempts: attempt)
+                return DownloadOutcome(status: .failed, path: nil,
+                                       message: "cannot run \(executable.path): \(FileProblem.reading(executable.path, error: error).reason)",
+                                       attempts: attempt)
             }
             if run.cancelled { return nil }
             if run.timedOut {

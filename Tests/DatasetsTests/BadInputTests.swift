@@ -67,9 +67,9 @@ final class BadInputTests: XCTestCase {
     func testMalformedManifest() throws {
         let m = dir.appendingPathComponent("m.json")
         try Data("[{\"clip_id\": \"x\",".utf8).write(to: m)
-        assertDatasetError([m.path, "not a valid landmark manifest"]) { try build(m) }
+        assertDatasetError([m.path, "not a valid landmark manifest (invalid JSON at line 1, column"]) { try build(m) }
         try Data("{\"clip_id\": \"x\"}".utf8).write(to: m)
-        assertDatasetError([m.path, "not a JSON array"]) { try build(m) }
+        assertDatasetError([m.path, "not a valid landmark manifest (expected a JSON array of landmark records)"]) { try build(m) }
         try Data("[{\"clip_id\": \"x\", \"label\": \"a\", \"frame_count\": 1, \"landmarks\": \"x.npy\", \"mask\": \"x.m.npy\"}, {\"clip_id\": \"y\", \"label\": \"a\", \"frame_count\": \"three\"}]".utf8).write(to: m)
         assertDatasetError([m.path, "record 1", "clip 'y'", "frame_count"]) { try build(m) }
         try Data("[{\"clip_id\": \"x\", \"label\": \"a\", \"frame_count\": 2, \"detected_frames\": 3, \"landmarks\": \"x.npy\", \"mask\": \"x.m.npy\"}]".utf8).write(to: m)

@@ -20,12 +20,17 @@ public enum ValueLoading {
             let npz = try NPZ.read(contentsOf: url)
             return .record(Record(npz.arrays.map { (key: $0.name, value: Value.array($0.array)) }))
         case .json:
-            let value = try JSONReader.parse(Data(contentsOf: url), file: url.path)
+            let value = try JSONReader.parse(try read(url), file: url.path)
             if case .list(let items) = value, !items.isEmpty, let table = value.tableValue { return .table(table) }
             return value
         case .csv:
-            return .table(try CSV.parse(String(decoding: try Data(contentsOf: url), as: UTF8.self), file: url.path))
+            return .table(try CSV.parse(String(decoding: try read(url), as: UTF8.self), file: url.path))
         }
+    }
+
+    /// The file's bytes, or why not in the shared words ("cannot read: permission denied").
+    static func read(_ url: URL) throws -> Data {
+        do { return try Data(contentsOf: url) } catch { throw FileProblem.reading(url.path, error: error) }
     }
 }
 
