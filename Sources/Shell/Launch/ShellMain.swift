@@ -152,7 +152,9 @@ public enum ShellMain {
 
     /// Runs the command line and returns the exit status: 0 success, 1 a cell failed or
     /// `--check` found differences, 2 usage error or a malformed check directive, 130 cancelled
-    /// by Ctrl-C.
+    /// by Ctrl-C. A batch command (predict, download, trim, extract, prepare-alphabet, import)
+    /// whose every item failed is a failed cell (1); one where only some failed succeeds (0) and
+    /// its summary counts the failures (docs/errors-draft.md).
     public static func run(_ arguments: [String]) -> Int32 {
         let options: Options
         do {
