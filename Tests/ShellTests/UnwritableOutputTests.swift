@@ -35,8 +35,8 @@ final class UnwritableOutputTests: XCTestCase {
         func p(_ relative: String) -> String { root.appendingPathComponent(relative).path }
         _ = try shell.output("""
             synth --classes "A B" --per-class 6 --seed 3 --out "\(p("synth"))"
-            build "\(p("synth/synth_manifest.json"))" --static --dataset-dir "\(p("ds"))" --seed 1
-            net = train "\(p("ds/train.npz"))" --epochs 1 --architecture mlp --hidden-dim 8 --checkpoint-dir "\(p("ck"))"
+            build "\(p("synth/synth_manifest.json"))" --static --out "\(p("ds"))" --seed 1
+            net = train "\(p("ds/train.npz"))" --epochs 1 --architecture mlp --hidden-dim 8 --out "\(p("ck"))"
             """)
         let checkpoint = try XCTUnwrap(try shell.value("net.checkpoint")?.textValue)
         let landmarks = p("synth/landmarks/synth_A_0000.npy")
@@ -50,7 +50,7 @@ final class UnwritableOutputTests: XCTestCase {
               "file":"x","label":0,"height":64,"fps":10,"end_time":0.5,"url":"https://www.youtube.com/watch?v=abcdefghijk",
               "text":"hello","box":[0,0,1,1],"width":64}]
             """.utf8).write(to: URL(fileURLWithPath: metadata))
-        _ = try shell.output("intake \"\(metadata)\" --output \"\(p("m/manifest.json"))\"")
+        _ = try shell.output("intake \"\(metadata)\" --out \"\(p("m/manifest.json"))\"")
         var fixture = Fixture(root: root, synthManifest: p("synth/synth_manifest.json"), landmarks: landmarks,
                               train: p("ds/train.npz"), test: p("ds/test.npz"),
                               checkpoint: Invocation.resolvePath(checkpoint).path, importRoot: p("import_in"),
@@ -65,9 +65,9 @@ final class UnwritableOutputTests: XCTestCase {
             fixture.videos = p("videos")
             fixture.photos = p("photos")
             // A trimmed manifest for `extract` (trim does not need yt-dlp; its record finds the
-            // video under --raw-root).
-            _ = try shell.output("trim \"\(p("m/manifest.json"))\" --raw-root \"\(p("videos"))\" --trim-root \"\(p("clips"))\" "
-                                 + "--output-manifest \"\(p("m/manifest_trimmed.json"))\" --quiet")
+            // video under --videos).
+            _ = try shell.output("trim \"\(p("m/manifest.json"))\" --videos \"\(p("videos"))\" --clips \"\(p("clips"))\" "
+                                 + "--out \"\(p("m/manifest_trimmed.json"))\" --quiet")
             fixture.trimmedManifest = p("m/manifest_trimmed.json")
         }
         return fixture
@@ -85,13 +85,13 @@ final class UnwritableOutputTests: XCTestCase {
 
     func writers(_ f: Fixture) -> [Writer] {
         var list: [Writer] = [
-            Writer(name: "intake") { "intake \"\(f.metadata)\" --output \"\($0)\"" },
+            Writer(name: "intake") { "intake \"\(f.metadata)\" --out \"\($0)\"" },
             Writer(name: "synth", cell: { "synth --classes A --per-class 2 --out \"\($0)\"" }, makesFolder: true),
             Writer(name: "import", cell: { "import clip-npy \"\(f.importRoot)\" --out \"\($0)\"" }, makesFolder: true),
-            Writer(name: "build", cell: { "build \"\(f.synthManifest)\" --static --dataset-dir \"\($0)\"" }, makesFolder: true),
-            Writer(name: "train", cell: { "train \"\(f.train)\" --epochs 1 --hidden-dim 8 --checkpoint-dir \"\($0)\"" }, makesFolder: true),
+            Writer(name: "build", cell: { "build \"\(f.synthManifest)\" --static --out \"\($0)\"" }, makesFolder: true),
+            Writer(name: "train", cell: { "train \"\(f.train)\" --epochs 1 --hidden-dim 8 --out \"\($0)\"" }, makesFolder: true),
             Writer(name: "eval") { "eval \"\(f.checkpoint)\" \"\(f.test)\" --confusion-out \"\($0)\"" },
-            Writer(name: "eval") { "eval \"\(f.checkpoint)\" \"\(f.test)\" --confusion-out \"\(f.root.path)/cm.npy\" --report \"\($0)\"" },
+            Writer(name: "eval") { "eval \"\(f.checkpoint)\" \"\(f.test)\" --confusion-out \"\(f.root.path)/cm.npy\" --out \"\($0)\"" },
             Writer(name: "export") { "export onnx --checkpoint \"\(f.checkpoint)\" --out \"\($0)\"" },
             Writer(name: "export") { "export tflite --checkpoint \"\(f.checkpoint)\" --out \"\($0)\"" },
             Writer(name: "predict") { "predict \"\(f.landmarks)\" --model \"\(f.checkpoint)\" --out \"\($0)\"" },
@@ -99,16 +99,16 @@ final class UnwritableOutputTests: XCTestCase {
             Writer(name: ":save") { ":save \"\($0)\"" },
         ]
         if let videos = f.videos, let trimmed = f.trimmedManifest, let photos = f.photos {
-            // download: the video is already in --download-root, so --resume needs no network.
+            // download: the video is already in --videos, so --resume needs no network.
             list.append(Writer(name: "download", cell: {
-                "download \"\(f.clipManifest)\" --download-root \"\(videos)\" --resume --quiet --output-manifest \"\($0)\""
+                "download \"\(f.clipManifest)\" --videos \"\(videos)\" --resume --quiet --out \"\($0)\""
             }, needsVideo: true))
             list.append(Writer(name: "trim", cell: {
-                "trim \"\(f.clipManifest)\" --raw-root \"\(videos)\" --trim-root \"\($0)\" --quiet --output-manifest \"\($0)/t.json\""
+                "trim \"\(f.clipManifest)\" --videos \"\(videos)\" --clips \"\($0)\" --quiet --out \"\($0)/t.json\""
             }, makesFolder: true, needsVideo: true))
-            list.append(Writer(name: "extract", cell: { "extract \"\(trimmed)\" --output-root \"\($0)\" --quiet --workers 1" },
+            list.append(Writer(name: "extract", cell: { "extract \"\(trimmed)\" --out \"\($0)\" --quiet --workers 1" },
                                makesFolder: true, needsModels: true, needsVideo: true))
-            list.append(Writer(name: "prepare-alphabet", cell: { "prepare-alphabet \"\(photos)\" --output-root \"\($0)\" --quiet" },
+            list.append(Writer(name: "prepare-alphabet", cell: { "prepare-alphabet \"\(photos)\" --out \"\($0)\" --quiet" },
                                makesFolder: true, needsModels: true, needsVideo: true))
         }
         return list
@@ -202,7 +202,7 @@ final class UnwritableOutputTests: XCTestCase {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: f.train))
         try bytes.prefix(bytes.count / 2).write(to: cut)
         let shell = ShellHarness()
-        for cell in ["load \"\(cut.path)\"", "train \"\(cut.path)\" --epochs 1 --checkpoint-dir \"\(f.root.path)/ck2\""] {
+        for cell in ["load \"\(cut.path)\"", "train \"\(cut.path)\" --epochs 1 --out \"\(f.root.path)/ck2\""] {
             let message = try XCTUnwrap(shell.error(cell)?.message, cell)
             XCTAssertTrue(message.contains("\(cut.path): not a valid npz (truncated or not a zip archive: no end-of-archive record)"), message)
             XCTAssertFalse(message.contains("missingEndOfCentralDirectoryRecord"), "no ZIPFoundation enum names: \(message)")
@@ -291,12 +291,12 @@ final class UnwritableOutputTests: XCTestCase {
         let f = try Self.fixture()
         let shell = ShellHarness()
         // No video anywhere for the one clip: trim fails as a command, after its summary.
-        let trim = try XCTUnwrap(shell.error("trim \"\(f.clipManifest)\" --raw-root \"\(f.root.path)/nowhere\" --trim-root \"\(f.root.path)/t-all\" "
-                                             + "--output-manifest \"\(f.root.path)/t-all/t.json\" --quiet"))
+        let trim = try XCTUnwrap(shell.error("trim \"\(f.clipManifest)\" --videos \"\(f.root.path)/nowhere\" --clips \"\(f.root.path)/t-all\" "
+                                             + "--out \"\(f.root.path)/t-all/t.json\" --quiet"))
         XCTAssertTrue(trim.message.hasPrefix("trim: all 1 clips failed (first: "), trim.message)
         XCTAssertTrue(trim.message.contains("no source video"), trim.message)
         let script = f.root.appendingPathComponent("all-failed.aslsh")
-        try Data("trim \"\(f.clipManifest)\" --raw-root \"\(f.root.path)/nowhere\" --trim-root \"\(f.root.path)/t-all2\" --output-manifest \"\(f.root.path)/t-all2/t.json\" --quiet\n".utf8)
+        try Data("trim \"\(f.clipManifest)\" --videos \"\(f.root.path)/nowhere\" --clips \"\(f.root.path)/t-all2\" --out \"\(f.root.path)/t-all2/t.json\" --quiet\n".utf8)
             .write(to: script)
         let run = try AslshBinary.run([script.path])
         XCTAssertEqual(run.status, 1, run.stderr)
