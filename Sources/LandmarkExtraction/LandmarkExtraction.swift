@@ -159,9 +159,13 @@ public enum AlphabetPreparation {
         var photos: [Photo] = []
         for item in items.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
             var isDir: ObjCBool = false
-            fm.fileExists(atPath: item.path, isDirectory: &isDir)
+            // A class folder may be a symbolic link (photos/A → a shared copy): list what it
+            // points to (Foundation will not list a link), keep the paths under the link.
+            let target = item.resolvingSymlinksInPath()
+            fm.fileExists(atPath: target.path, isDirectory: &isDir)
             if isDir.boolValue {
-                let files = (try? fm.contentsOfDirectory(at: item, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles])) ?? []
+                let names = ((try? fm.contentsOfDirectory(atPath: target.path)) ?? []).filter { !$0.hasPrefix(".") }
+                let files = names.map { item.appendingPathComponent($0) }
                 photos += files.filter(isImage).sorted { $0.lastPathComponent.compare($1.lastPathComponent, options: .numeric) == .orderedAscending }
                     .map { Photo(url: $0, label: canonicalLabel(item.lastPathComponent)) }
             } else if isImage(item) {
