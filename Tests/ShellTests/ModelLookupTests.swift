@@ -168,7 +168,7 @@ final class ModelLookupTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
         XCTAssertTrue(run.stdout.contains("in 3 classes from photos"), run.stdout)
         XCTAssertTrue(FileManager.default.fileExists(atPath: work.appendingPathComponent("datasets/train.npz").path))
-        let prediction = try XCTUnwrap(run.stdout.split(separator: "\n").last { $0.hasPrefix("photos/L/L3.jpg") }, run.stdout)
+        let prediction = try XCTUnwrap(run.stdout.split(separator: "\n").first { $0.hasPrefix("photos/L/L3.jpg:") }, run.stdout)
         XCTAssertTrue(prediction.contains(":  L "), "the photo of an L is predicted as L: \(prediction)")
     }
 
