@@ -31,20 +31,22 @@ let package = Package(
     ],
     targets: [
         systemLibrary("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
-        systemLibrary("CFFmpeg", pkgConfig: "libavformat libavdevice libavcodec libswscale libavutil",
-                      apt: "libavformat-dev libavdevice-dev libavcodec-dev libswscale-dev"),
+        // FFmpeg's headers only: the libraries are loaded on first use by FFmpegLoader.
+        .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg",
+                       providers: [.apt(["libavformat-dev libavdevice-dev libavcodec-dev libswscale-dev"])]),
         systemLibrary("CTurboJPEG", pkgConfig: "libturbojpeg", apt: "libturbojpeg0-dev"),
         systemLibrary("CPNG", pkgConfig: "libpng", apt: "libpng-dev"),
         systemLibrary("CEditLine", pkgConfig: "libedit", apt: "libedit-dev"),
         systemLibrary("CFreeType", pkgConfig: "freetype2", apt: "libfreetype-dev"),
 
         .target(name: "CKernels", cSettings: kernelCSettings),
+        .target(name: "FFmpegLoader", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "TensorCore",
                 dependencies: ["CBLAS", "CKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
         .target(name: "Hands", dependencies: ["TensorCore", "TFLiteRuntime", "Media"]),
         .target(name: "HandSynthesis", dependencies: ["TensorCore", "Datasets"]),
-        .target(name: "Media", dependencies: ["CFFmpeg", "CTurboJPEG", "CPNG", "TensorCore"]),
+        .target(name: "Media", dependencies: ["CFFmpeg", "FFmpegLoader", "CTurboJPEG", "CPNG", "TensorCore"]),
         .target(name: "Pipeline", dependencies: ["Media", "TensorCore"]),
         // Datasets: landmark manifest, normaliser, importers, `build` → train/val/test .npz, loader.
         .target(name: "Datasets", dependencies: ["TensorCore"]),
@@ -100,7 +102,7 @@ let package = Package(
                                                            "TFLiteRuntime", "Media", "Hands", "LandmarkExtraction",
                                                            "ONNXExport", "TFLiteExport", "Shell", "TestSupport", "SyntheticFixtures"]),
         .testTarget(name: "SystemLibraryTests",
-                    dependencies: ["CBLAS", "CFFmpeg", "CTurboJPEG", "CPNG", "CEditLine"]),
+                    dependencies: ["CBLAS", "CFFmpeg", "FFmpegLoader", "CTurboJPEG", "CPNG", "CEditLine"]),
     ],
     swiftLanguageModes: [.v5]
 )

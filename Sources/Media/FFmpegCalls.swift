@@ -1,4 +1,5 @@
 import CFFmpeg
+import FFmpegLoader
 import Foundation
 
 /// Thin checked wrappers around FFmpeg return codes: every negative code becomes a `MediaError`
@@ -23,13 +24,34 @@ enum FFmpeg {
                          stream: stream, frame: frame, time: time)
     }
 
-    /// FFmpeg prints warnings (e.g. "moov atom not found") on stderr by default; the library
-    /// reports failures through `MediaError` instead, so only fatal messages are let through.
-    static let quietLogging: Void = { av_log_set_level(AV_LOG_FATAL) }()
+    /// Loads FFmpeg's libraries on first use (`FFmpegLoader`: a command that never touches video
+    /// does not pay for them at start-up) and silences FFmpeg's own logging: it prints warnings
+    /// (e.g. "moov atom not found") on stderr, and the library reports failures through
+    /// `MediaError` instead, so only fatal messages are let through. `file` names the media the
+    /// caller was about to open, for the error when a library is missing.
+    static func prepare(file: String) throws {
+        try load(devices: false, file: file)
+        _ = quietLogging
+    }
+
+    /// `prepare`, plus libavdevice's capture inputs (v4l2 cameras, …), registered once.
+    static func prepareDevices(file: String) throws {
+        try prepare(file: file)
+        try load(devices: true, file: file)
+        _ = devicesRegistered
+    }
+
+    private static func load(devices: Bool, file: String) throws {
+        var buffer = [CChar](repeating: 0, count: 512)
+        guard aslsh_ffmpeg_load(devices ? 1 : 0, &buffer, buffer.count) == 0 else {
+            throw MediaError(.libraryUnavailable, file: file, message: String(cString: buffer))
+        }
+    }
+
+    private static let quietLogging: Void = { av_log_set_level(AV_LOG_FATAL) }()
     /// Network protocols (http, rtsp, …) need their libraries set up once before the first open.
     static let networkInitialised: Void = { _ = avformat_network_init() }()
-    /// Capture devices (v4l2 cameras, …) are input formats of libavdevice, registered once.
-    static let devicesRegistered: Void = { avdevice_register_all() }()
+    private static let devicesRegistered: Void = { avdevice_register_all() }()
 }
 
 extension Rational {
@@ -46,7 +68,7 @@ final class DemuxedInput {
     let stream: UnsafeMutablePointer<AVStream>
 
     init(path: String) throws {
-        _ = FFmpeg.quietLogging
+        try FFmpeg.prepare(file: path)
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else {
             throw MediaError(.fileNotFound, file: path, message: "no such file")

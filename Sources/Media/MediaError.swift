@@ -30,6 +30,9 @@ public struct MediaError: Error, CustomStringConvertible, Equatable, Sendable {
         case io
         /// The caller's `isCancelled` returned true.
         case cancelled
+        /// An FFmpeg library could not be loaded (not installed, or another version); the message
+        /// names it and the package that provides it.
+        case libraryUnavailable
     }
 
     public var kind: Kind
@@ -95,6 +98,7 @@ public struct MediaError: Error, CustomStringConvertible, Equatable, Sendable {
         case .invalidArgument: return "invalid argument"
         case .io: return "I/O error"
         case .cancelled: return "cancelled"
+        case .libraryUnavailable: return "library unavailable"
         }
     }
 }

@@ -57,24 +57,24 @@ public final class VideoReader {
 
     /// libavdevice's input format for a capture device path (`/dev/videoN` → v4l2), nil for
     /// ordinary files and streams.
-    static func captureFormat(for path: String) -> UnsafePointer<AVInputFormat>? {
+    static func captureFormat(for path: String) throws -> UnsafePointer<AVInputFormat>? {
         guard path.hasPrefix("/dev/video") else { return nil }
-        _ = FFmpeg.devicesRegistered
+        try FFmpeg.prepareDevices(file: path)
         return av_find_input_format("v4l2")
     }
 
     /// The name of the capture input a path is opened with ("video4linux2,v4l2" for `/dev/videoN`),
     /// nil for files.
-    public static func captureInputName(for path: String) -> String? {
-        captureFormat(for: path).map { String(cString: $0.pointee.name) }
+    public static func captureInputName(for path: String) throws -> String? {
+        try captureFormat(for: path).map { String(cString: $0.pointee.name) }
     }
 
     public init(url: URL, threads: Int = 0) throws {
-        _ = FFmpeg.quietLogging
         self.url = url
         // A file, or any input FFmpeg's protocols open (http://, rtsp://, udp://, pipe:…) given as a
         // URL with a scheme; only files are checked for existence up front.
         let path = url.isFileURL ? url.path : url.absoluteString
+        try FFmpeg.prepare(file: path)
         if url.isFileURL {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw MediaError(.fileNotFound, file: path, message: "no such file")
@@ -85,7 +85,7 @@ public final class VideoReader {
         var context: UnsafeMutablePointer<AVFormatContext>? = nil
         // A camera (/dev/videoN) is read through libavdevice's v4l2 input, which probing a path
         // would not pick.
-        let device = VideoReader.captureFormat(for: path)
+        let device = try VideoReader.captureFormat(for: path)
         try FFmpeg.check(avformat_open_input(&context, path, device, nil), "avformat_open_input", .cannotOpen, file: path)
         // Handles live in locals until every step succeeded; on failure they are freed here.
         var codecContextLocal: UnsafeMutablePointer<AVCodecContext>? = nil

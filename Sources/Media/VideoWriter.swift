@@ -44,7 +44,7 @@ public final class VideoWriter {
 
     public init(url: URL, width: Int, height: Int, frameRate: Rational, timeBase: Rational? = nil,
                 options: EncoderOptions = EncoderOptions()) throws {
-        _ = FFmpeg.quietLogging
+        try FFmpeg.prepare(file: url.path)
         self.url = url
         self.width = width
         self.height = height

@@ -68,7 +68,7 @@ final class VideoReaderTests: XCTestCase {
     func testCameraDevicesUseLibavdeviceV4L2() throws {
         let name = try XCTUnwrap(VideoReader.captureInputName(for: "/dev/video0"), "libavdevice's v4l2 input is registered")
         XCTAssertTrue(name.split(separator: ",").contains("v4l2"), name)   // FFmpeg 5.1: "video4linux2,v4l2"
-        XCTAssertNil(VideoReader.captureInputName(for: "/tmp/clip.mp4"))
+        XCTAssertNil(try VideoReader.captureInputName(for: "/tmp/clip.mp4"))
         let missing = "/dev/video\(90 + Int.random(in: 0..<9))"
         guard !FileManager.default.fileExists(atPath: missing) else { return }
         XCTAssertThrowsError(try VideoReader(url: URL(fileURLWithPath: missing))) { error in

@@ -1,0 +1,75 @@
+import XCTest
+import TestSupport
+
+/// FFmpeg's libraries (and the ~130 they pull in) are loaded when video is first used, not at
+/// start-up: a command that never touches video starts without them, and when they cannot be
+/// loaded only the video command fails, naming the library and the package that provides it.
+final class LibraryLoadingTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        guard AslshBinary.url != nil else { throw XCTSkip(AslshBinary.missingMessage) }
+        directory = try TestEnvironment.temporaryDirectory("aslsh-libraries")
+    }
+
+    override func tearDownWithError() throws {
+        if let directory { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    /// A small trained model in `directory` (two synthetic letters, one epoch) for `predict`.
+    private let modelCells = "synth --classes 'A B' --per-class 6 --out s; build s/synth_manifest.json --static --splits '0.5 0.25 0.25' --dataset-dir d; net = train d/train.npz --epochs 1 --checkpoint-dir m"
+
+    /// The dynamic loader's own log (LD_DEBUG=libs) of the libraries a run opened.
+    private func loadedLibraries(_ cells: String) throws -> (AslshBinary.Result, String) {
+        let result = try AslshBinary.run(["-c", cells], in: directory, environment: ["LD_DEBUG": "libs"])
+        return (result, result.stderr)
+    }
+
+    func testCommandsWithoutVideoDoNotLoadFFmpeg() throws {
+        let (plain, log) = try loadedLibraries("synth --classes 'A B' --per-class 2 --out s; echo done")
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertTrue(plain.stdout.hasSuffix("done\n"), plain.stdout)
+        XCTAssertTrue(log.contains("calling init:"), "LD_DEBUG=libs logs each library's initialiser")
+        for library in ["libavformat", "libavcodec", "libswscale", "libavdevice", "libx264"] {
+            XCTAssertFalse(log.contains(library), "\(library) is loaded though nothing used video")
+        }
+    }
+
+    func testVideoLoadsFFmpegOnFirstUse() throws {
+        let clip = directory.appendingPathComponent("clip.mp4")
+        let make = try ExternalTool.launch(URL(fileURLWithPath: "/usr/bin/ffmpeg"),
+                                           ["-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=0.5",
+                                            "-c:v", "libx264", "-pix_fmt", "yuv420p", clip.path])
+        XCTAssertEqual(make.status, 0, make.stderr)
+        let (result, log) = try loadedLibraries("trim nothing.json")
+        XCTAssertEqual(result.status, 1, "a missing manifest fails before any video is opened")
+        XCTAssertFalse(log.contains("libavformat"))
+        let (video, videoLog) = try loadedLibraries(modelCells + "; predict clip.mp4 --model net.checkpoint --window 2")
+        XCTAssertTrue(video.stdout.contains("clip.mp4"), "predict reported on the clip: \(video.stdout)")
+        XCTAssertTrue(videoLog.contains("libavformat.so"), "opening a video loads libavformat")
+        XCTAssertFalse(videoLog.contains("libavdevice"), "cameras' libavdevice only for /dev/video*: \(video.stderr.suffix(300))")
+    }
+
+    /// A broken FFmpeg installation (here an empty libavformat.so.N found first on the library
+    /// path): the video command fails with the library, the reason and the package to install;
+    /// the commands before and after it run.
+    func testAMissingLibraryFailsOnlyTheVideoCommandWithAFix() throws {
+        let broken = directory.appendingPathComponent("broken")
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        // The soname aslsh was built against: read it from the loader's own message on a real run.
+        try Data("not a video".utf8).write(to: directory.appendingPathComponent("clip.mp4"))
+        let probe = try AslshBinary.run(["-c", modelCells + "; predict clip.mp4 --model net.checkpoint"], in: directory,
+                                        environment: ["LD_DEBUG": "libs"])
+        let soname = try XCTUnwrap(probe.stderr.range(of: #"libavformat\.so\.[0-9]+"#, options: .regularExpression)
+            .map { String(probe.stderr[$0]) }, probe.stderr.suffix(500).description)
+        try Data().write(to: broken.appendingPathComponent(soname))
+        let run = try AslshBinary.run(["--keep-going", "-c", modelCells + "; echo before; predict clip.mp4 --model net.checkpoint; echo after"],
+                                      in: directory, environment: ["LD_LIBRARY_PATH": broken.path])
+        XCTAssertTrue(run.stdout.contains("before\n"), run.stdout)
+        XCTAssertTrue(run.stdout.hasSuffix("after\n"), run.stdout)
+        let major = soname.split(separator: ".").last!
+        for text in ["video needs FFmpeg's libavformat (\(soname))", "file too short", "apt install libavformat\(major)"] {
+            XCTAssertTrue((run.stdout + run.stderr).contains(text), "the error lacks '\(text)':\n\(run.stdout)\(run.stderr)")
+        }
+    }
+}
