@@ -19,6 +19,8 @@ extension HandSynthesizer {
                            sourceFile: "synth:seed=\(options.seed)", signer: sample.signer, hasZ: true, fps: 30,
                            metadata: ["synthetic": .bool(true), "generator": .string("aslsh HandSynthesizer")])
         }
-        return try writer.finish().summary
+        var summary = try writer.finish().summary
+        summary.verb = "generated"
+        return summary
     }
 }

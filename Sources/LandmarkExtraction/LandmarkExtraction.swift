@@ -151,7 +151,7 @@ public enum AlphabetPreparation {
 
     static func findPhotos(_ root: URL) throws -> [Photo] {
         let fm = FileManager.default
-        guard let items = try? fm.contentsOfDirectory(at: root, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles]) else {
+        guard let items = try? FolderListing.entries(of: root) else {
             throw ExtractionError.noInput(FileProblem.isFolder(root.path) ? FileProblem.reading(root.path, errno: EACCES).description
                                           : FileProblem.missing(root.path, folder: true).description)
         }
@@ -159,13 +159,11 @@ public enum AlphabetPreparation {
         var photos: [Photo] = []
         for item in items.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
             var isDir: ObjCBool = false
-            // A class folder may be a symbolic link (photos/A → a shared copy): list what it
-            // points to (Foundation will not list a link), keep the paths under the link.
-            let target = item.resolvingSymlinksInPath()
-            fm.fileExists(atPath: target.path, isDirectory: &isDir)
+            // A class folder may be a symbolic link (photos/A → a shared copy): FolderListing
+            // follows it and keeps the paths under the link.
+            fm.fileExists(atPath: item.path, isDirectory: &isDir)
             if isDir.boolValue {
-                let names = ((try? fm.contentsOfDirectory(atPath: target.path)) ?? []).filter { !$0.hasPrefix(".") }
-                let files = names.map { item.appendingPathComponent($0) }
+                let files = (try? FolderListing.entries(of: item)) ?? []
                 photos += files.filter(isImage).sorted { $0.lastPathComponent.compare($1.lastPathComponent, options: .numeric) == .orderedAscending }
                     .map { Photo(url: $0, label: canonicalLabel(item.lastPathComponent)) }
             } else if isImage(item) {

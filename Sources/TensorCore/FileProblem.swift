@@ -279,3 +279,15 @@ public enum OutputFile {
         }
     }
 }
+
+/// Folder listings that follow symbolic links. Foundation's URL-based listing returns nothing
+/// for a folder reached through a link (`photos/A → /data/letters/A`), so a dataset laid out with
+/// links to a shared copy looked empty; the path-based listing follows them. Entries keep the
+/// path as the caller wrote it (under the link), hidden files are skipped, order is unspecified.
+public enum FolderListing {
+    public static func entries(of folder: URL) throws -> [URL] {
+        try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { !$0.hasPrefix(".") }
+            .map { folder.appendingPathComponent($0) }
+    }
+}

@@ -15,6 +15,8 @@ public struct ImportSummary: Equatable, Sendable {
     public var warnings: [String] = []
     /// Extra report lines (e.g. detection rate per class), printed before the warnings.
     public var notes: [String] = []
+    /// The report's first word: "imported" for files read, "generated" for `synth`.
+    public var verb = "imported"
 
     public var clipCount: Int { clipsPerLabel.reduce(0) { $0 + $1.count } }
 
@@ -27,9 +29,11 @@ public struct ImportSummary: Equatable, Sendable {
 
     /// Plain-text report printed by the `import` command.
     public var text: String {
-        var lines = ["imported \(clipCount) clips in \(clipsPerLabel.count) classes from \(format) → \(manifestURL.path)"]
+        let classes = clipsPerLabel.count
+        var lines = ["\(verb) \(clipCount) clip\(clipCount == 1 ? "" : "s") in \(classes) class\(classes == 1 ? "" : "es") from \(format) → \(manifestURL.path)"]
         for (label, count) in clipsPerLabel { lines.append("  \(label): \(count)") }
-        for reason in skipped.keys.sorted() { lines.append("skipped \(skipped[reason]!): \(reason)") }
+        // A reason counted zero times (e.g. no stray files beside the folders) is not news.
+        for reason in skipped.keys.sorted() where skipped[reason]! > 0 { lines.append("skipped \(skipped[reason]!): \(reason)") }
         if degenerateFrames > 0 { lines.append("masked \(degenerateFrames) frames with a degenerate wrist→MCP distance") }
         lines += notes
         lines += warnings.map { "warning: \($0)" }
@@ -106,7 +110,10 @@ public struct ImportWriter {
         }
     }
 
-    public mutating func skip(_ reason: String, count: Int = 1) { summary.skipped[reason, default: 0] += count }
+    public mutating func skip(_ reason: String, count: Int = 1) {
+        guard count > 0 else { return }
+        summary.skipped[reason, default: 0] += count
+    }
 
     public func finish() throws -> (manifest: LandmarkManifest, summary: ImportSummary) {
         let manifest = LandmarkManifest(records: records, baseDirectory: manifestURL.deletingLastPathComponent(),
@@ -139,8 +146,7 @@ public func clipIDComponent(_ text: String) -> String {
 /// Visible entries of a folder (hidden files skipped), or an error naming the folder.
 func folderEntries(_ url: URL) throws -> [URL] {
     do {
-        return try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: [.isDirectoryKey],
-                                                           options: [.skipsHiddenFiles])
+        return try FolderListing.entries(of: url)
     } catch {
         throw DatasetError.file(FileProblem.isFolder(url.path) ? .reading(url.path, error: error)
                                 : FileProblem.missing(url.path, folder: true))

@@ -270,7 +270,7 @@ public enum LandmarkCommands {
                 FlagSpec("group-by", .choice(BuildOptions.GroupBy.allCases.map(\.rawValue)), "keep groups within one split"),
                 FlagSpec("use-source-split", .bool, "use the records' own split"),
                 FlagSpec("min-detection-rate", .number, "drop clips with fewer detected frames", default: .number(0)),
-                FlagSpec("sequence-length", .int, "frames per sample (default: the median clip length)", validate: FlagSpec.positive),
+                FlagSpec("sequence-length", .int, "frames per sample: longer clips are sampled, shorter ones padded (masked); without it every clip must have the same length", validate: FlagSpec.positive),
                 FlagSpec("compressed", .bool, "write deflated .npz (np.savez_compressed)"),
                 FlagSpec("verbose", short: "v", .bool, "list every dropped sample")]
     ) { call in

@@ -86,7 +86,7 @@ public enum PredictCommands {
             throw call.failure("\(source): no such file or folder")
         }
         if isDirectory.boolValue {
-            let items = ((try? FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil, options: [.skipsHiddenFiles])) ?? [])
+            let items = ((try? FolderListing.entries(of: url)) ?? [])
                 .filter { PredictRun.kind($0) != nil }
                 .sorted { $0.lastPathComponent.compare($1.lastPathComponent, options: .numeric) == .orderedAscending }
             guard !items.isEmpty else { throw call.failure("\(source): no .npy, image or video files in the folder") }
