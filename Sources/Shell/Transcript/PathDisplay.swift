@@ -27,7 +27,9 @@ public enum PathDisplay {
         }
         return try $rules.withValue(rules + added) {
             do { return try body() } catch var error as ShellError {
-                error.message = display(error.message)
+                // Only the command's own paths: an error also names places nobody typed (the
+                // folders searched for models), which stay absolute so they can be found.
+                error.message = display(error.message, relativeToCurrentFolder: false)
                 throw error
             }
         }
@@ -60,17 +62,19 @@ public enum PathDisplay {
 
     private static let pathCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-~/"))
 
-    /// `text` with each absolute path in it printed by the longest rule covering it; the
-    /// current folder (→ relative) and its parent (→ `..`) are rules too, for paths no argument
-    /// named, losing ties to the command's own.
-    public static func display(_ text: String) -> String {
+    /// `text` with each absolute path in it printed by the longest rule covering it; unless
+    /// `relativeToCurrentFolder` is false, the current folder (→ relative) and its parent (→ `..`)
+    /// are rules too, for paths no argument named, losing ties to the command's own.
+    public static func display(_ text: String, relativeToCurrentFolder: Bool = true) -> String {
         let scalars = Array(text.unicodeScalars)
         let cwd = FileManager.default.currentDirectoryPath
         let parent = (cwd as NSString).deletingLastPathComponent
         typealias Candidate = (resolved: [Unicode.Scalar], printed: String?, given: Bool)
         var candidates: [Candidate] = rules.map { (Array($0.resolved.unicodeScalars), $0.printed, true) }
-        candidates.append((Array(cwd.unicodeScalars), "", false))
-        if parent.count > 1 { candidates.append((Array(parent.unicodeScalars), "..", false)) }
+        if relativeToCurrentFolder {
+            candidates.append((Array(cwd.unicodeScalars), "", false))
+            if parent.count > 1 { candidates.append((Array(parent.unicodeScalars), "..", false)) }
+        }
         /// Whether `candidate` covers whole path components at `index` ("/tmp/a" does not cover
         /// "/tmp/ab"); the folder rules only when a path continues below them.
         func covers(_ candidate: Candidate, at index: Int) -> Bool {
