@@ -36,7 +36,7 @@ final class SessionReplayTests: XCTestCase {
         let session = saved.appendingPathComponent("absolute.aslsh")
         // Saved while the current folder is the one holding every path: they used to print
         // relative to it ("wrote out/manifest.json"), which no other folder could replay.
-        let run = try AslshBinary.run(["-c", "intake \(input.path) --output \(output.path); :save \(session.path)"], in: saved)
+        let run = try AslshBinary.run(["-c", "intake \(input.path) --out \(output.path); :save \(session.path)"], in: saved)
         XCTAssertEqual(run.status, 0, run.stderr)
         let text = try String(contentsOf: session, encoding: .utf8)
         XCTAssertTrue(text.contains("\n#> wrote \(output.path)\n"), text)
@@ -57,8 +57,8 @@ final class SessionReplayTests: XCTestCase {
         try FileManager.default.createDirectory(at: sibling, withIntermediateDirectories: true)
         _ = try metadata(in: saved)
         let session = saved.appendingPathComponent("relative.aslsh")
-        let run = try AslshBinary.run(["-c", "intake MSASL_train.json --output out/m.json; "
-                                       + "intake ../saved/MSASL_train.json --output ../saved/out/n.json; :save relative.aslsh"], in: saved)
+        let run = try AslshBinary.run(["-c", "intake MSASL_train.json --out out/m.json; "
+                                       + "intake ../saved/MSASL_train.json --out ../saved/out/n.json; :save relative.aslsh"], in: saved)
         XCTAssertEqual(run.status, 0, run.stderr)
         let text = try String(contentsOf: session, encoding: .utf8)
         XCTAssertTrue(text.contains("\n#> wrote out/m.json\n"), text)
