@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "HandSynthesisTests", dependencies: ["HandSynthesis", "TestSupport"]),
         .testTarget(name: "TFLiteRuntimeTests", dependencies: ["TFLiteRuntime", "TensorCore", "TestSupport"]),
         .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Media", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Media", "TestSupport", "LandmarkExtraction", "Datasets", "TensorCore"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore", "TestSupport"]),
         .testTarget(name: "LandmarkExtractionTests", dependencies: ["LandmarkExtraction", "Datasets", "Hands", "TestSupport"]),
         .testTarget(name: "JobControlTests", dependencies: ["JobControl"]),

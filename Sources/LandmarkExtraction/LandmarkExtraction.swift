@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Hands
 import Media
+import Pipeline
 import TensorCore
 
 /// Which hand a frame's landmarks come from when the tracker finds several.
@@ -253,6 +254,8 @@ public enum ClipExtraction {
                     log.append("\(input.clipID): hand detected in \(clip.detectedFrames)/\(clip.frameCount) frames")
                 }
                 var metadata: [String: JSONValue] = ["frames_read": .int(clip.frameCount)]
+                // Cut here from an untrimmed video: say which frames the span took.
+                if input.start != nil || input.end != nil { metadata["span"] = .string(TrimOutcome.endExclusive) }
                 if let handedness { metadata["handedness"] = .string(handedness) }
                 var stored = clip
                 if let length = options.sequenceLength { stored = clip.resampled(to: length) }
@@ -269,21 +272,23 @@ public enum ClipExtraction {
         return try writer.finish().summary
     }
 
-    /// Tracks one clip: every decoded frame whose timestamp lies in [start, end] (the file's own
-    /// timestamps, ±1 µs like the oracle), in decode order.
+    /// Tracks one clip: every decoded frame whose timestamp lies in the end-exclusive span
+    /// [start, end) of the file's own timestamps — the rule trim cuts by (`VideoSegment.contains`),
+    /// so extracting over a downloaded video and over its trimmed clip sees the same frames.
     public static func extract(_ input: Input, tracker: HandTracker, options: ExtractionOptions,
                                isCancelled: () -> Bool = { false }) throws -> (LandmarkClip, fps: Double, handedness: String?) {
         tracker.reset()
         let reader = try VideoReader(url: input.video)
-        let lower = (input.start ?? 0) - 1e-6, upper = (input.end ?? .infinity) + 1e-6
-        if let start = input.start, start > 0 { try reader.seek(to: start) }
+        let start = input.start ?? 0
+        if start > 0 { try reader.seek(to: start - VideoSegment.boundarySlack) }
         var values: [Float] = [], mask: [Bool] = []
         var failure: Error?
         var index = 0
         var labels: [String: Int] = [:]
         try reader.forEachFrame { frame in
-            guard frame.time >= lower else { return true }
-            guard frame.time <= upper else { return false }
+            guard frame.time >= start - VideoSegment.boundarySlack else { return true }
+            // Frames arrive in pts order: the first one at or past the end closes the span.
+            guard VideoSegment.contains(frame.time, start: start, end: input.end) else { return false }
             guard !isCancelled() else { failure = ExtractionError.interrupted; return false }
             defer { index += 1 }
             guard index % max(1, options.frameSkip) == 0 else { return true }

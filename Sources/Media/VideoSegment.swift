@@ -3,13 +3,22 @@ import Foundation
 
 /// Cutting a time span out of a video file into a new MP4 (video only).
 public enum VideoSegment {
-    /// Slack on the span's ends, matching the oracle's frame rule (start·1000 − 1e-3 ≤ pts_ms ≤
-    /// end·1000 + 1e-3): a frame whose pts equals the bound up to float noise is kept.
+    /// Slack on the span's ends for float noise in pts and in times read from metadata: a frame
+    /// whose pts equals a bound up to 1 µs counts as *at* that bound — kept at `start`, dropped at
+    /// `end` (spans are end-exclusive).
     public static let boundarySlack = 1e-6
 
+    /// Whether a frame at `time` (its own pts, seconds) lies in the end-exclusive span
+    /// [start, end): start − slack ≤ t < end − slack. This is `ffmpeg -ss S -to E`'s rule, and
+    /// makes consecutive spans [a, b), [b, c) share no frame; a clip of a constant-rate file whose
+    /// ends fall on frames holds (end − start)·fps frames. `end` nil = to the end of the video.
+    public static func contains(_ time: Double, start: Double, end: Double?) -> Bool {
+        time >= start - boundarySlack && time < (end ?? .infinity) - boundarySlack
+    }
+
     /// Frame-accurate cut: decodes from the keyframe before `start`, keeps exactly the frames whose
-    /// own pts t satisfies start − slack ≤ t ≤ end + slack, and re-encodes them to H.264 with their
-    /// source timestamps shifted so the first kept frame is at 0 (variable frame rate survives).
+    /// own pts lie in [start, end) (`contains`), and re-encodes them to H.264 with their source
+    /// timestamps shifted so the first kept frame is at 0 (variable frame rate survives).
     /// `end` nil = to the end of the video.
     public static func encode(from input: URL, to output: URL, start: Double, end: Double?,
                               options: EncoderOptions = EncoderOptions(),
@@ -33,7 +42,8 @@ public enum VideoSegment {
             }
             let time = reader.timestamp(of: frame)
             if time < start - boundarySlack { continue }
-            if time > end + boundarySlack { break }
+            // Frames come out of the decoder in pts order: the first one at or past `end` ends the span.
+            if time >= end - boundarySlack { break }
             let ticks = Int64((time / info.timeBase.value).rounded())
             if firstTicks == nil { firstTicks = ticks }
             try writer.write(rawFrame: frame, pts: ticks - firstTicks!)
@@ -47,8 +57,8 @@ public enum VideoSegment {
     }
 
     /// Fast cut without re-encoding: copies the video packets from the keyframe at or before `start`
-    /// up to `end`. The clip therefore starts at that keyframe (up to a GOP early) — use `encode`
-    /// when the span must be exact.
+    /// up to (not including) `end`. The clip therefore starts at that keyframe (up to a GOP early) —
+    /// use `encode` when the span must be exact.
     public static func copy(from input: URL, to output: URL, start: Double, end: Double?) throws -> VideoFileFacts {
         try validate(start: start, end: end ?? .greatestFiniteMagnitude, file: input.path)
         let end = end ?? 1e12
@@ -94,7 +104,8 @@ public enum VideoSegment {
         defer { av_packet_free(&packet) }
         var offset: Int64? = nil
         var written = 0
-        let endTicks = startTicks + Int64(((end + boundarySlack) / timeBase.value).rounded(.down))
+        // End-exclusive like `encode`: a packet whose pts is at `end` (up to the slack) is past it.
+        let endTicks = startTicks + Int64(((end - boundarySlack) / timeBase.value).rounded(.up))
         while true {
             let read = av_read_frame(source, packet)
             if read == FFmpeg.eof { break }
@@ -104,7 +115,7 @@ public enum VideoSegment {
             let pts = packet!.pointee.pts == FFmpeg.noPTS ? packet!.pointee.dts : packet!.pointee.pts
             // Packets come in decode order: B-frames after `end` may still precede a later
             // reference, so skip rather than stop until a keyframe past the end is reached.
-            if pts > endTicks {
+            if pts >= endTicks {
                 if (packet!.pointee.flags & AV_PKT_FLAG_KEY) != 0 { break }
                 continue
             }

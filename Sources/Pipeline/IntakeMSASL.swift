@@ -28,7 +28,9 @@ enum MSASLIntake {
             }
             guard end > start else { skip.add("end_time not after start_time", file: file, index: index); continue }
             let url = normaliseURL(rawURL)
-            let videoID = youTubeID(url) ?? url
+            // Direct (non-YouTube) URLs get `<file stem>-<hash>`: the URL itself, with its host
+            // and port, made neither a stable nor a usable file name.
+            let videoID = VideoIDs.videoID(forURL: url)
             let label = classes?[labelIndex] ?? fields["clean_text"]?.string ?? fields["text"]?.string ?? String(labelIndex)
             var bbox: [Double]? = nil
             if let box = fields["box"]?.array?.compactMap({ $0.number }), box.count == 4 {
@@ -38,7 +40,7 @@ enum MSASLIntake {
             var metadata = fields.filter { !consumed.contains($0.key) }
             if fields["box"] != nil && bbox == nil { metadata["box"] = fields["box"] }
             records.append(ClipRecord(
-                clipID: "\(videoID)__\(start)_\(end)", videoID: videoID, url: url, label: label,
+                clipID: VideoIDs.clipID(videoID: videoID, start: start, end: end), videoID: videoID, url: url, label: label,
                 labelIndex: labelIndex, startTime: start, endTime: end, fps: fields["fps"]?.number,
                 signer: fields["signer_id"]?.integer, split: split, bbox: bbox, source: "msasl", metadata: metadata))
         }

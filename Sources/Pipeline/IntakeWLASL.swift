@@ -6,8 +6,9 @@ import Foundation
 ///   signer_id, split, …}]}]`, the gloss's position in the file being its class index;
 /// - `nslt_{100,300,1000,2000}.json`: `{"<video_id>": {subset, action: [class, frame_start,
 ///   frame_end]}}` with names from `wlasl_class_list.txt` (`index<TAB>gloss` lines). No URLs.
-/// Frames are 1-based and `frame_end = -1` means "to the end"; a clip covering frames s…e keeps
-/// the frames whose pts lie in [(s−1)/fps, (e−1)/fps].
+/// Frames are 1-based and `frame_end = -1` means "to the end"; a clip covering frames s…e
+/// (inclusive) becomes the span [(s−1)/fps, e/fps): spans are end-exclusive in every stage
+/// (trim, extract), so frame e (pts (e−1)/fps) is the last one kept and frame e+1 is not.
 enum WLASLIntake {
     static let consumed: Set<String> = ["video_id", "url", "frame_start", "frame_end", "fps", "signer_id", "split"]
     /// WLASL's stated frame rate when an entry has none (the dataset README: 25 fps).
@@ -25,6 +26,11 @@ enum WLASLIntake {
                 guard let fields = instance.object else { skip.add("not an object", file: file, index: seen); continue }
                 guard let videoID = fields["video_id"]?.string, !videoID.isEmpty else {
                     skip.add("missing video_id", file: file, index: seen); continue
+                }
+                // The id names the video's and the clip's files: one that is not a plain file
+                // name (`../x`, `a/b`) could write outside the output folders.
+                guard VideoIDs.isFileSafe(videoID) else {
+                    skip.add(unsafeIDReason, file: file, index: seen); continue
                 }
                 guard let rawURL = fields["url"]?.string, !rawURL.isEmpty else {
                     skip.add("missing url", file: file, index: seen); continue
@@ -56,6 +62,7 @@ enum WLASLIntake {
             if let classes, classIndex >= classes.count {
                 skip.add("label outside the class list", file: file, index: index); continue
             }
+            guard VideoIDs.isFileSafe(key) else { skip.add(unsafeIDReason, file: file, index: index); continue }
             guard let span = span(start: action[1].integer, end: action[2].integer, fps: defaultFPS) else {
                 skip.add("invalid frame_start/frame_end", file: file, index: index); continue
             }
@@ -70,12 +77,15 @@ enum WLASLIntake {
         return records
     }
 
-    /// 1-based inclusive frames → seconds on the file's timeline; nil when inconsistent.
+    static let unsafeIDReason = "video_id is not a plain file name (only letters, digits, '.', '_', '-'; no leading '.')"
+
+    /// 1-based inclusive frames s…e → the end-exclusive span [(s−1)/fps, e/fps) in seconds on
+    /// the file's timeline (the pts of frame e+1 is the exclusive end); nil when inconsistent.
     static func span(start: Int?, end: Int?, fps: Double) -> (start: Double, end: Double?)? {
         guard let start, let end, start >= 1 else { return nil }
         if end == -1 { return ((Double(start) - 1) / fps, nil) }
         guard end >= start else { return nil }
-        return ((Double(start) - 1) / fps, (Double(end) - 1) / fps)
+        return ((Double(start) - 1) / fps, Double(end) / fps)
     }
 
     /// `wlasl_class_list.txt`: `index<TAB>gloss` per line.

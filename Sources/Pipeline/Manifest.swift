@@ -7,9 +7,10 @@ import TensorCore
 /// names are the snake_case names in `CodingKeys` (documented in the README).
 public struct ClipRecord: Codable, Equatable, Sendable {
     /// Unique per clip: `<video_id>__<start_time>_<end_time>` for MS-ASL, the instance's
-    /// `video_id` for WLASL.
+    /// `video_id` for WLASL. Names the clip's files (`<clip_id>.mp4`, `<clip_id>.npy`).
     public var clipID: String
-    /// The source video (MS-ASL reuses one video for several clips): the YouTube id for MS-ASL.
+    /// The source video (MS-ASL reuses one video for several clips): the YouTube id, or
+    /// `<file stem>-<8 hex>` for a direct URL (`VideoIDs.videoID(forURL:)`).
     public var videoID: String
     /// Download URL, always with a scheme; nil when the source has none (WLASL `nslt_*.json`).
     public var url: String?
@@ -86,13 +87,20 @@ public struct TrimOutcome: Codable, Equatable, Sendable {
     public var fps: String?              // exact rational, e.g. "30000/1001"
     public var width: Int?
     public var height: Int?
-    /// Requested span actually cut (end resolved when the record said "to the end").
+    /// Requested span (`requested_end` nil = to the end of the video).
     public var requestedStart: Double?
     public var requestedEnd: Double?
+    /// How the span was read: `end-exclusive` — the clip holds the source frames whose pts t
+    /// satisfies start ≤ t < end (`ffmpeg -ss S -to E`); nil in manifests of older versions,
+    /// which also kept a frame exactly at the end.
+    public var span: String?
+
+    /// The convention trim (and extract over an untrimmed video) uses, written as `span`.
+    public static let endExclusive = "end-exclusive"
 
     enum CodingKeys: String, CodingKey {
         case status, path, message, duration, frames, fps, width, height
-        case requestedStart = "requested_start", requestedEnd = "requested_end"
+        case requestedStart = "requested_start", requestedEnd = "requested_end", span
     }
 }
 

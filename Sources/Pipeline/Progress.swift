@@ -15,8 +15,12 @@ public struct LoopHooks: Sendable {
     public static let none = LoopHooks()
 }
 
-/// File names derived from ids (YouTube ids, clip ids with `#2` suffixes, or URLs for sources
-/// without an id) keep only [A-Za-z0-9._-].
+/// File names derived from ids (YouTube ids, clip ids with `#2` suffixes, ids of manifests
+/// written by hand or by older versions) keep only [A-Za-z0-9._-], so a name never holds a `/`
+/// and stays inside its folder; a leading dot becomes `_` too, because `..` (or `.`) would name
+/// the folder's parent (or the folder itself: download removes its work folder `.partial/<id>`).
 func safeFileName(_ id: String) -> String {
-    String(id.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+    var name = String(id.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "_" })
+    if name.hasPrefix(".") { name = "_" + name.dropFirst() }
+    return name.isEmpty ? "_" : name
 }

@@ -88,8 +88,22 @@ public enum Trim {
         }
         var counts = (written: 0, reused: 0, planned: 0, failed: 0)
         var cancelled = false
+        // Ids are made file-safe (`safeFileName`), which can map two ids to one name (`a/b`,
+        // `a_b`): the second clip fails instead of overwriting the first one's file.
+        var outputOwners: [String: String] = [:]
         for index in records.indices {
             if hooks.isCancelled() { cancelled = true; break }
+            let output = clipURL(for: records[index], trimRoot: options.trimRoot)
+            if let owner = outputOwners[output.path], owner != records[index].clipID {
+                records[index].trim = TrimOutcome(status: "failed", path: nil,
+                                                  message: "clip id '\(records[index].clipID)' has the same file name as clip '\(owner)' (\(output.lastPathComponent))",
+                                                  requestedStart: records[index].startTime, requestedEnd: records[index].endTime,
+                                                  span: TrimOutcome.endExclusive)
+                counts.failed += 1
+                hooks.progress(index + 1, records.count, records[index].clipID)
+                continue
+            }
+            outputOwners[output.path] = records[index].clipID
             let outcome = trimOne(records[index], options: options, hooks: hooks)
             switch outcome.kind {
             case .written: counts.written += 1
@@ -130,7 +144,8 @@ public enum Trim {
     static func trimOne(_ record: ClipRecord, options: TrimOptions, hooks: LoopHooks) -> (kind: Kind, trim: TrimOutcome) {
         let output = clipURL(for: record, trimRoot: options.trimRoot)
         var trim = TrimOutcome(status: "failed", path: output.path, message: nil, duration: nil, frames: nil, fps: nil,
-                               width: nil, height: nil, requestedStart: record.startTime, requestedEnd: record.endTime)
+                               width: nil, height: nil, requestedStart: record.startTime, requestedEnd: record.endTime,
+                               span: TrimOutcome.endExclusive)
         guard let source = sourceVideo(for: record, rawRoot: options.rawRoot) else {
             trim.message = "no source video \(safeFileName(record.videoID)).{\(videoExtensions.joined(separator: ","))} in \(options.rawRoot.path)"
                 + (record.download.map { " (download: \($0.status.rawValue))" } ?? "")

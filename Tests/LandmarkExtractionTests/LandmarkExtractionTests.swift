@@ -108,7 +108,13 @@ final class LandmarkExtractionTests: XCTestCase {
     func testExtractTracksARealClipLikeMediaPipeVideoMode() throws {
         let videos = TestEnvironment.sharedPath("realdata/msasl_videos")!
         let oracle = try JSONSerialization.jsonObject(with: Data(contentsOf: TestEnvironment.sharedPath("oracle/msasl_clips/7G6B6kaMjb4__0.0_1.96.json")!)) as! [String: Any]
-        let perFrame = ((oracle["results"] as! [String: Any])["mc1"] as! [String: Any])["per_frame"] as! [[String: Any]]
+        // The oracle's span is closed (it also tracked the frame at exactly 1.96 s); extract's is
+        // end-exclusive, like trim's, so the oracle's frames before the end are compared.
+        let times = (oracle["frames"] as! [[String: Any]]).map { ($0["timestamp_ms"] as! NSNumber).doubleValue / 1000 }
+        let allFrames = ((oracle["results"] as! [String: Any])["mc1"] as! [String: Any])["per_frame"] as! [[String: Any]]
+        XCTAssertEqual(times.count, allFrames.count)
+        let perFrame = Array(allFrames.prefix(times.filter { $0 < 1.96 - 1e-6 }.count))
+        XCTAssertEqual(perFrame.count, 49, "[0, 1.96) at 25 fps")
         options.hand = .first
         let inputs = [
             ClipExtraction.Input(clipID: "give_7G6B6kaMjb4", label: "give", video: videos.appendingPathComponent("7G6B6kaMjb4.mp4"),

@@ -72,17 +72,21 @@ final class VideoWriterTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [])
     }
 
-    /// The cut keeps exactly the oracle's frames for a span in the middle of a 89/3 fps file.
+    /// The cut keeps exactly the oracle's frames for a span in the middle of a 89/3 fps file —
+    /// those before the end: spans are end-exclusive, the oracle's is closed (here no frame falls
+    /// on the end, so both hold 49).
     func testEncodedSegmentKeepsExactlyTheSpansFrames() throws {
         let clip = try Oracle.clip("HPz_C5XM4o4__2.462_4.148")
         let dir = try TestEnvironment.temporaryDirectory()
         let out = dir.appendingPathComponent("cut.mp4")
         let facts = try VideoSegment.encode(from: try Oracle.video(clip.video), to: out, start: clip.start, end: clip.end)
-        XCTAssertEqual(facts.frameCount, clip.frames.count)
+        let expected = clip.frames.filter { $0.timeMs / 1000 >= clip.start - 1e-6 && $0.timeMs / 1000 < clip.end - 1e-6 }.count
+        XCTAssertEqual(expected, 49)
+        XCTAssertEqual(facts.frameCount, expected)
         XCTAssertEqual(facts.width, 640)
         XCTAssertEqual(facts.height, 360)
         let probe = try Self.ffprobe(out)
-        XCTAssertEqual(probe.frames, clip.frames.count)
+        XCTAssertEqual(probe.frames, expected)
         let frameDuration = 3.0 / 89.0
         // Within one frame of the requested span (the last kept frame lasts one frame interval).
         XCTAssertEqual(probe.duration, clip.end - clip.start, accuracy: frameDuration + 1e-6)

@@ -121,7 +121,8 @@ final class IntakeTests: XCTestCase {
         let name = list.split(separator: "\n").first { $0.hasPrefix("77\t") }!.split(separator: "\t")[1]
         XCTAssertEqual(r.label, String(name))
         XCTAssertEqual(r.startTime, 0)
-        XCTAssertEqual(try XCTUnwrap(r.endTime), 54.0 / 25.0, accuracy: 1e-12) // frames 1…55 at 25 fps
+        // Frames 1…55 at 25 fps: pts 0 … 54/25, so the end-exclusive span ends at 55/25.
+        XCTAssertEqual(try XCTUnwrap(r.endTime), 55.0 / 25.0, accuracy: 1e-12)
         XCTAssertNil(r.url)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Media
 import Pipeline
 import TestSupport
 import XCTest
@@ -34,13 +35,37 @@ enum RealVideos {
         }
     }
 
-    /// Frames the oracle selected for the clip (OpenCV decode, pts within the span).
+    /// Frames the oracle selected for the clip (OpenCV decode, pts within the span) that lie
+    /// before its end: the oracle's span is closed (it keeps a frame exactly at the end), trim's
+    /// is end-exclusive like `ffmpeg -ss S -to E`.
     static func oracleFrameCount(_ clipID: String) throws -> Int {
         guard let url = TestEnvironment.sharedPath("oracle/msasl_clips/\(clipID).json") else {
             throw XCTSkip(TestEnvironment.sharedMissingMessage)
         }
         let root = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-        return (root["frames"] as! [Any]).count
+        let clip = root["clip"] as! [String: Any]
+        let start = (clip["start_time_s"] as! NSNumber).doubleValue, end = (clip["end_time_s"] as! NSNumber).doubleValue
+        return (root["frames"] as! [[String: Any]]).filter {
+            inSpan(($0["timestamp_ms"] as! NSNumber).doubleValue / 1000, start: start, end: end)
+        }.count
+    }
+
+    /// The convention, written out here rather than taken from the code under test: a frame at
+    /// pts t belongs to [start, end) when start ≤ t < end, up to 1 µs of float noise in the bounds.
+    static func inSpan(_ t: Double, start: Double, end: Double?) -> Bool {
+        t >= start - 1e-6 && t < (end ?? .infinity) - 1e-6
+    }
+
+    /// The source frames trim must keep for [start, end): every frame of the real file, decoded
+    /// by the Media module (at a tiny size: only the timestamps matter), whose pts lies in the span.
+    static func sourceFrameCount(_ video: URL, start: Double, end: Double?) throws -> Int {
+        let reader = try VideoReader(url: video)
+        var count = 0
+        try reader.forEachFrame(size: ImageSize(width: 16, height: 16)) { frame in
+            if inSpan(frame.time, start: start, end: end) { count += 1 }
+            return true
+        }
+        return count
     }
 
     struct Probe { var frames: Int; var duration: Double; var width: Int; var height: Int; var rate: String }

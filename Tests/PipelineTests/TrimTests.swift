@@ -13,9 +13,16 @@ final class TrimTests: XCTestCase {
         return (dir, manifest)
     }
 
-    /// All 15 real clips: each output holds exactly the frames the oracle selected, and ffprobe's
-    /// duration is within one frame interval of the requested span; the manifest records the facts.
+    /// All 15 real clips: each output holds exactly the frames the oracle selected before the
+    /// end, and ffprobe's duration is within one frame interval of the requested span; the
+    /// manifest records the facts and the span convention.
+    ///
+    /// The span is end-exclusive by pts, like `ffmpeg -ss S -to E`: each clip holds exactly the
+    /// source frames with start ≤ pts < end, counted here by decoding the source with the Media
+    /// module. Where a constant-rate file's span ends fall on frames (6 of the 15), that is
+    /// round((end − start)·fps) — no extra frame at the end, as trim used to keep.
     func testRealClipsAreCutWithinOneFrameOfTheSpan() throws {
+        let rows = try RealVideos.rows()
         let records = try RealVideos.records()
         let (dir, manifest) = try setUpManifest(records)
         let trimRoot = dir.appendingPathComponent("clips")
@@ -29,6 +36,7 @@ final class TrimTests: XCTestCase {
         XCTAssertEqual(calls.items.count, 15)
         let written = try Manifest.read(dir.appendingPathComponent("manifest_trimmed.json"))
         XCTAssertEqual(written, result.records)
+        var onFrames = 0
         for record in written {
             let trim = try XCTUnwrap(record.trim)
             let path = try XCTUnwrap(trim.path)
@@ -41,7 +49,23 @@ final class TrimTests: XCTestCase {
             XCTAssertEqual(trim.width, probe.width)
             XCTAssertEqual(trim.height, probe.height)
             XCTAssertEqual(trim.fps, probe.rate, "the clip's own measured rate")
+            XCTAssertEqual(trim.span, "end-exclusive", "the convention is recorded")
+
+            let row = try XCTUnwrap(rows.first { "\($0.videoID)__\($0.start)_\($0.end)" == record.clipID })
+            let source = try RealVideos.root().appendingPathComponent("\(row.videoID).mp4")
+            let inSpan = try RealVideos.sourceFrameCount(source, start: record.startTime, end: record.endTime)
+            XCTAssertEqual(probe.frames, inSpan, "\(record.clipID): the source frames with start ≤ pts < end")
+            let fps = RealVideos.rational(row.fileFPS)
+            let first = record.startTime * fps, last = record.endTime! * fps
+            let nominal = Int(((record.endTime! - record.startTime) * fps).rounded())
+            if abs(first - first.rounded()) < 1e-6, abs(last - last.rounded()) < 1e-6 {
+                XCTAssertEqual(probe.frames, nominal, "\(record.clipID): (end − start)·fps, ±0")
+                onFrames += 1
+            }
+            print("trim \(record.clipID): \(probe.frames) frames, source frames in [start, end) \(inSpan), "
+                  + "round((end − start)·fps) \(nominal)")
         }
+        XCTAssertEqual(onFrames, 6, "clips whose span ends fall on frames of a constant-rate file")
         // HPz_C5XM4o4's header says 89/3 fps but its frames are 33.72 ms apart: the clip's rate is
         // measured from its frames (ffprobe agrees above), ≈ 29.651.
         let hpz = try XCTUnwrap(written.first { $0.clipID == "HPz_C5XM4o4__2.462_4.148" }?.trim)

@@ -55,6 +55,8 @@ public struct ImportWriter {
     public private(set) var records: [LandmarkRecord] = []
     public var summary: ImportSummary
     private var labelOrder: [String: Int] = [:]
+    /// Clip id of each file stem written, so two ids never share a file.
+    private var stemOwners: [String: String] = [:]
 
     public init(outputDirectory: URL, manifestName: String, format: String) {
         self.outputDirectory = outputDirectory
@@ -82,7 +84,7 @@ public struct ImportWriter {
                       hasZ: Bool, fps: Double? = nil, metadata: [String: JSONValue] = [:]) throws {
         var clip = clip
         summary.degenerateFrames += LandmarkNormalizer.normalize(&clip, useZ: hasZ)
-        let stem = "landmarks/\(clipID)"
+        let stem = "landmarks/\(fileStem(for: clipID))"
         if records.isEmpty { try ClipFileWriter.makeFolder(outputDirectory.appendingPathComponent("landmarks")) }
         try ClipFileWriter.write(clip.landmarkArray, to: outputDirectory.appendingPathComponent(stem + ".npy"))
         try ClipFileWriter.write(clip.maskArray, to: outputDirectory.appendingPathComponent(stem + ".mask.npy"))
@@ -99,9 +101,34 @@ public struct ImportWriter {
         }
     }
 
+    /// The file name (without extension) for a clip id: the id itself when it is a plain file
+    /// name; otherwise (`http://…`, `../x`, `a/b`, from a hand-edited or old manifest) its
+    /// `clipIDComponent` + `-` + a hash of the id, so no id can name a file outside `landmarks/`
+    /// and two ids never share a file. The record keeps the id and the real path.
+    mutating func fileStem(for clipID: String) -> String {
+        var stem = clipID
+        if !isPlainFileName(clipID) {
+            stem = clipIDComponent(clipID)
+            if stem.hasPrefix(".") { stem = "_" + stem.dropFirst() }
+            stem = String(stem.prefix(150)) + "-" + StableHash.hex8(clipID)
+        }
+        if let owner = stemOwners[stem], owner != clipID { stem += "-" + StableHash.hex8(clipID) }
+        stemOwners[stem] = clipID
+        return stem
+    }
+
+    /// Letters, digits and `. _ - #` (the ids importers and the pipeline make), no leading dot,
+    /// at most 200 bytes.
+    func isPlainFileName(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= 200 && !id.hasPrefix(".")
+            && id.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-#".unicodeScalars.contains($0)) }
+    }
+
     /// Keeps a record written by an earlier, interrupted run (`--resume`) without rewriting it.
     public mutating func adopt(_ record: LandmarkRecord) {
         records.append(record)
+        let name = (record.landmarks as NSString).lastPathComponent
+        if name.hasSuffix(".npy") { stemOwners[String(name.dropLast(4))] = record.clipID }
         if let i = labelOrder[record.label] {
             summary.clipsPerLabel[i].count += 1
         } else {

@@ -10,17 +10,10 @@ import LandmarkExtraction
 public enum LandmarkCommands {
     public static var all: [CommandDefinition] { [synth, importCommand, prepareAlphabet, extract, build] }
 
-    /// Paths under the current directory are shown relative to it, so a saved session replays
-    /// (and `--check`s) the same from any checkout.
-    /// Paths in printed text relative to the working directory — also beside it (`../shared/…`),
-    /// so a saved session replays identically from another clone location.
-    static func relative(_ text: String) -> String {
-        let cwd = FileManager.default.currentDirectoryPath
-        var out = text.replacingOccurrences(of: cwd + "/", with: "")
-        let parent = (cwd as NSString).deletingLastPathComponent
-        if parent.count > 1 { out = out.replacingOccurrences(of: parent + "/", with: "../") }
-        return out
-    }
+    /// Paths in printed text as the user gave them — absolute stays absolute, relative stays
+    /// relative — and others relative to the working directory (`PathDisplay`), so a saved
+    /// session replays (and `--check`s) the same from any folder.
+    static func relative(_ text: String) -> String { PathDisplay.display(text) }
 
     /// Turns an importer/extractor summary into a record value and prints its report. When
     /// there were inputs but every one was skipped (no clip written), the command fails after the

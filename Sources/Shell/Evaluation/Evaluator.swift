@@ -69,16 +69,19 @@ extension Session {
             return .null
         }
         let invocation = try Binder(session: self, row: row).bind(call, to: definition, input: input)
-        do {
-            return try definition.handler(invocation)
-        } catch let error as ShellError {
-            throw error
-        } catch is CancelledError {
-            throw CancelledError()
-        } catch {
-            // A library error a handler let through still names the command ("eval: PATH: cannot
-            // write: permission denied"), like the ones it catches itself.
-            throw invocation.failure("\(error)")
+        // Paths in the output and errors print as the user gave them (`PathDisplay`).
+        return try PathDisplay.withPaths(of: invocation) {
+            do {
+                return try definition.handler(invocation)
+            } catch let error as ShellError {
+                throw error
+            } catch is CancelledError {
+                throw CancelledError()
+            } catch {
+                // A library error a handler let through still names the command ("eval: PATH: cannot
+                // write: permission denied"), like the ones it catches itself.
+                throw invocation.failure("\(error)")
+            }
         }
     }
 

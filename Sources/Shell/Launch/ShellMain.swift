@@ -36,13 +36,18 @@ public enum ShellMain {
            aslsh COMMAND [ARGS…]     run one command, e.g. aslsh synth --classes letters --out data/synth/letters
            aslsh help [COMMAND]      this page, or one command's arguments, flags and example
       (no arguments)   interactive shell (libedit when stdin is a terminal, plain lines otherwise)
-      FILE             run a script; stops at the first error (exit 1) naming the cell and line
+      FILE             run a script; stops at the first error (exit 1) naming the cell and line,
+                       except an error the file recorded (a saved session's '#> error: …') that
+                       happens again as recorded: that cell passes, as it does for --check
       COMMAND          a first argument naming a command (or 'help') runs it, unless a file of
                        that name exists (then it is a script); 'aslsh COMMAND --help', 'aslsh help
                        COMMAND', 'COMMAND --help' and ':help COMMAND' in the shell print its page
       -c CELLS         run cells separated by ';' or newlines (may be repeated)
       --check FILE     replay a saved session; report cells whose output differs (exit 1;
-                       decimals within the file's tolerance match; a bad directive exits 2)
+                       decimals within the file's tolerance match; a bad directive exits 2).
+                       Paths print as written: absolute ones replay from any folder, relative
+                       ones resolve against the current folder (run it where the session was
+                       saved), as in a shell script
       --keep-going     run every cell even after errors (exit status still 1)
       --seed N         session seed (default 42; --check uses the file's)
       --help, --version
@@ -178,7 +183,7 @@ public enum ShellMain {
             if let path = options.script {
                 guard let text = read(path) else { return 1 }
                 session.origin = path
-                errors += session.run(script: text, keepGoing: options.keepGoing)
+                errors += Transcript.replay(text, in: session, keepGoing: options.keepGoing).errors
             }
             for cells in options.cells where errors.isEmpty || options.keepGoing {
                 if session.quitRequested { break }

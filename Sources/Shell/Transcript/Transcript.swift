@@ -153,6 +153,44 @@ public enum Transcript {
         return (cells.count, differences)
     }
 
+    /// `aslsh FILE`: runs a script cell by cell as `Session.run(script:keepGoing:)` does, except
+    /// that a cell which fails *as the file recorded* — its saved `#>` output holds an error and
+    /// the replayed output matches it, as `--check` would accept — is not a failure: the run goes
+    /// on, so replay and `--check` agree on a transcript with error cells. Any other error stops
+    /// the run (or, with `keepGoing`, is returned). A file whose check directives do not parse
+    /// runs as a plain script (to a replay, directives are comments).
+    /// - Returns: the unexpected errors, and how many recorded errors reproduced.
+    public static func replay(_ text: String, in session: Session, keepGoing: Bool = false)
+        -> (errors: [ShellError], reproduced: Int) {
+        guard let cells = try? parse(text) else { return (session.run(script: text, keepGoing: keepGoing), 0) }
+        let lines = text.components(separatedBy: "\n")
+        var errors: [ShellError] = []
+        var reproduced = 0
+        for cell in cells {
+            let outcome = session.execute(cell.source, sourceLines: lines)
+            if let error = outcome.error {
+                if error.kind != .cancelled, recordedError(cell, reproducedBy: outcome) {
+                    reproduced += 1
+                    session.errorSink("  (the session recorded this error; replay goes on)")
+                } else {
+                    errors.append(error)
+                    if !keepGoing || error.kind == .cancelled { break }
+                }
+            }
+            if session.quitRequested { break }
+        }
+        return (errors, reproduced)
+    }
+
+    /// Whether the cell's saved output is an error and the replayed output matches it within the
+    /// cell's tolerance (the test `--check` applies).
+    static func recordedError(_ cell: Cell, reproducedBy outcome: CellOutcome) -> Bool {
+        let expected = zip(cell.expected, cell.expectedLines).filter { !$0.0.isVolatile }.map { (text: $0.0.text, line: $0.1) }
+        guard expected.contains(where: { $0.text.hasPrefix("error: ") }) else { return false }
+        let actual = outcome.output.filter { !$0.isVolatile }.map(\.text)
+        return compare(expected: expected, actual: actual, tolerance: cell.tolerance, cellEnd: cell.source.line).isEmpty
+    }
+
     /// Line by line: the nth printed line against the nth expected one.
     static func compare(expected: [(text: String, line: Int)], actual: [String], tolerance: Tolerance, cellEnd: Int) -> [LineMismatch] {
         var mismatches: [LineMismatch] = []
