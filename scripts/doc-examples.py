@@ -16,6 +16,9 @@ beside the checkout, or $ASLSH_SHARED), to DEST in the example folder. The test 
 when a page's printed output no longer matches its text.
 
 usage: scripts/doc-examples.py [--aslsh PATH] PAGE.md…   re-record these pages' outputs in place
+       scripts/doc-examples.py [--aslsh PATH] SESSION.aslsh…   re-record saved sessions in place
+           (run from the repository root, as the test suite replays them; comments and
+           `# check:` / `#! check` lines are kept, every cell's output is replaced)
 """
 import argparse
 import os
@@ -102,14 +105,44 @@ def record(page, aslsh, repository):
         print(f"{page}: note: aslsh exited {run.returncode}:\n{run.stderr}", file=sys.stderr)
 
 
+def record_session(path, aslsh, repository):
+    lines = open(path, encoding="utf-8").read().split("\n")
+    body_start = next(i for i, line in enumerate(lines) if i > 0 and not line.startswith("#"))
+    cells = [line for line in lines[body_start:] if line.strip() and not line.startswith("#")]
+    with tempfile.TemporaryDirectory(prefix="aslsh-session-") as folder:
+        saved = os.path.join(folder, "recorded.aslsh")
+        script = "\n".join(cells + [f":save {saved}", ""])
+        run = subprocess.run([aslsh, "--keep-going"], input=script, text=True, cwd=repository, capture_output=True)
+        if not os.path.exists(saved):
+            sys.exit(f"{path}: the session did not save:\n{run.stdout}{run.stderr}")
+        entries = saved_outputs(open(saved, encoding="utf-8").read())
+    if [source for source, _ in entries] != cells:
+        sys.exit(f"{path}: the saved session's cells differ from the file's")
+    out, index = lines[:body_start], 0
+    for line in lines[body_start:]:
+        if is_output(line):
+            continue
+        out.append(line)
+        if line.strip() and not line.startswith("#"):
+            out += entries[index][1]
+            index += 1
+    open(path, "w", encoding="utf-8").write("\n".join(out))
+    print(f"{path}: recorded {len(cells)} cells")
+    if run.returncode != 0:
+        print(f"{path}: note: aslsh exited {run.returncode}:\n{run.stderr}", file=sys.stderr)
+
+
 def main():
     repository = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parser = argparse.ArgumentParser(description="re-record the outputs of docs/*.md examples")
     parser.add_argument("--aslsh", default=os.path.join(repository, ".build/release/aslsh"))
-    parser.add_argument("pages", nargs="+")
+    parser.add_argument("pages", nargs="+", metavar="FILE")
     arguments = parser.parse_args()
     for page in arguments.pages:
-        record(page, os.path.abspath(arguments.aslsh), repository)
+        if page.endswith(".aslsh"):
+            record_session(page, os.path.abspath(arguments.aslsh), repository)
+        else:
+            record(page, os.path.abspath(arguments.aslsh), repository)
 
 
 if __name__ == "__main__":

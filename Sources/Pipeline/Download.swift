@@ -68,13 +68,20 @@ public struct DownloadResult: CustomStringConvertible, Sendable {
         videos.values.reduce(into: [:]) { $0[$1.status, default: 0] += 1 }
     }
 
+    /// Whether a clip's video is on disk: downloaded now, or already there (`skipped` keeps the
+    /// existing file, which trim then uses).
+    static func hasVideo(_ record: ClipRecord) -> Bool {
+        guard let download = record.download else { return false }
+        return download.status == .ok || (download.status == .skipped && download.path != nil)
+    }
+
     /// Per class: (clips whose video is available, clips).
     public var coverage: [String: (available: Int, total: Int)] {
         var result: [String: (available: Int, total: Int)] = [:]
         for r in records {
             var entry = result[r.label] ?? (0, 0)
             entry.total += 1
-            if r.download?.status == .ok { entry.available += 1 }
+            if Self.hasVideo(r) { entry.available += 1 }
             result[r.label] = entry
         }
         return result
@@ -83,7 +90,7 @@ public struct DownloadResult: CustomStringConvertible, Sendable {
     public var description: String {
         let counts = statusCounts
         let parts = DownloadStatus.allCases.compactMap { s in counts[s].map { "\($0) \(s.rawValue)" } }
-        let available = records.filter { $0.download?.status == .ok }.count
+        let available = records.filter(Self.hasVideo).count
         var lines = [String(format: "download: %d videos (%@) in %.1f s", videos.count, parts.joined(separator: ", "), seconds),
                      String(format: "coverage: %d of %d clips (%.1f%%) have their video", available, records.count,
                             records.isEmpty ? 0 : 100 * Double(available) / Double(records.count))]

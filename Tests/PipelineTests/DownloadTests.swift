@@ -119,6 +119,10 @@ final class DownloadTests: XCTestCase {
         options.resume = false
         let refused = try Download.run(options)
         XCTAssertEqual(refused.videos["S2cqitZ0qes"]?.status, .skipped)
+        // A refused (kept) file is still the clip's video: coverage counts it.
+        let covered = refused.records.filter { $0.videoID == "S2cqitZ0qes" }.count
+        XCTAssertGreaterThan(covered, 0)
+        XCTAssertGreaterThanOrEqual(refused.coverage.values.map(\.available).reduce(0, +), covered, refused.description)
         options.overwrite = true
         options.sample = 1
         let redone = try Download.run(options)

@@ -45,7 +45,7 @@ final class LibraryLoadingTests: XCTestCase {
         XCTAssertEqual(result.status, 1, "a missing manifest fails before any video is opened")
         XCTAssertFalse(log.contains("libavformat"))
         let (video, videoLog) = try loadedLibraries(modelCells + "; predict clip.mp4 --model net.checkpoint --window 2")
-        XCTAssertTrue(video.stdout.contains("clip.mp4"), "predict reported on the clip: \(video.stdout)")
+        XCTAssertTrue((video.stdout + video.stderr).contains("clip.mp4"), "predict reported on the clip: \(video.stdout)")
         XCTAssertTrue(videoLog.contains("libavformat.so"), "opening a video loads libavformat")
         XCTAssertFalse(videoLog.contains("libavdevice"), "cameras' libavdevice only for /dev/video*: \(video.stderr.suffix(300))")
     }
