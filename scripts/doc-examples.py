@@ -72,6 +72,21 @@ def saved_outputs(saved_text):
     return entries
 
 
+def run_and_save(name, cells, aslsh, folder):
+    """Runs the cells as one session in `folder`, saves it, and returns the run and the saved
+    (cell, output lines) pairs, which must be the cells given."""
+    with tempfile.TemporaryDirectory(prefix="aslsh-save-") as scratch:
+        saved = os.path.join(scratch, "recorded.aslsh")
+        script = "\n".join(cells + [f":save {saved}", ""])
+        run = subprocess.run([aslsh, "--keep-going"], input=script, text=True, cwd=folder, capture_output=True)
+        if not os.path.exists(saved):
+            sys.exit(f"{name}: the session did not save:\n{run.stdout}{run.stderr}")
+        entries = saved_outputs(open(saved, encoding="utf-8").read())
+    if [source for source, _ in entries] != cells:
+        sys.exit(f"{name}: the saved session's cells differ from the file's:\n{entries}\n{cells}")
+    return run, entries
+
+
 def record(page, aslsh, repository):
     text = open(page, encoding="utf-8").read()
     blocks = list(FENCE.finditer(text))
@@ -81,14 +96,7 @@ def record(page, aslsh, repository):
     cells = [cell for block in blocks for cell in cells_of(block.group(1))]
     with tempfile.TemporaryDirectory(prefix="aslsh-doc-") as folder:
         prepare(folder, text, shared_folder(repository))
-        saved = os.path.join(folder, ".recorded.aslsh")
-        script = "\n".join(cells + [f":save {saved}", ""])
-        run = subprocess.run([aslsh, "--keep-going"], input=script, text=True, cwd=folder, capture_output=True)
-        if not os.path.exists(saved):
-            sys.exit(f"{page}: the example session did not save:\n{run.stdout}{run.stderr}")
-        entries = saved_outputs(open(saved, encoding="utf-8").read())
-    if [source for source, _ in entries] != cells:
-        sys.exit(f"{page}: the saved session's cells differ from the page's:\n{entries}\n{cells}")
+        run, entries = run_and_save(page, cells, aslsh, folder)
     pieces, position, index = [], 0, 0
     for block in blocks:
         count = len(cells_of(block.group(1)))
@@ -109,15 +117,7 @@ def record_session(path, aslsh, repository):
     lines = open(path, encoding="utf-8").read().split("\n")
     body_start = next(i for i, line in enumerate(lines) if i > 0 and not line.startswith("#"))
     cells = [line for line in lines[body_start:] if line.strip() and not line.startswith("#")]
-    with tempfile.TemporaryDirectory(prefix="aslsh-session-") as folder:
-        saved = os.path.join(folder, "recorded.aslsh")
-        script = "\n".join(cells + [f":save {saved}", ""])
-        run = subprocess.run([aslsh, "--keep-going"], input=script, text=True, cwd=repository, capture_output=True)
-        if not os.path.exists(saved):
-            sys.exit(f"{path}: the session did not save:\n{run.stdout}{run.stderr}")
-        entries = saved_outputs(open(saved, encoding="utf-8").read())
-    if [source for source, _ in entries] != cells:
-        sys.exit(f"{path}: the saved session's cells differ from the file's")
+    run, entries = run_and_save(path, cells, aslsh, repository)
     out, index = lines[:body_start], 0
     for line in lines[body_start:]:
         if is_output(line):
