@@ -3,11 +3,11 @@ import Foundation
 import Glibc
 #endif
 
-/// `aslsh-bench shell [--runs N]`: start-up time of `aslsh -c ':quit'` (median of N process
+/// `aslsh-bench shell [--runs N]`: start-up time of `aslsh -c 'echo 1'` (median of N process
 /// launches after warm-up) against `python3 -c pass` and `python3 -c "import numpy"` measured
-/// in the same run (the peer figures of /work/shared/peers/startup_bench.sh). Target: < 50 ms.
+/// in the same run. Target: ≤ 20 ms (FFmpeg's ~200 libraries load on first use, not here).
 func runShellBench(_ arguments: [String]) -> Int32 {
-    var runs = 21
+    var runs = 20
     if let i = arguments.firstIndex(of: "--runs"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) { runs = max(1, n) }
     let aslsh = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         .deletingLastPathComponent().appendingPathComponent("aslsh").path
@@ -16,7 +16,7 @@ func runShellBench(_ arguments: [String]) -> Int32 {
         return 1
     }
     let cases: [(String, [String])] = [
-        ("aslsh -c ':quit'", [aslsh, "-c", ":quit"]),
+        ("aslsh -c 'echo 1'", [aslsh, "-c", "echo 1"]),
         ("aslsh -c 'count-to 1000 -q'", [aslsh, "-c", "count-to 1000 -q"]),
         ("/bin/true (process floor)", ["/bin/true"]),
         ("python3 -c pass", ["/usr/bin/python3", "-c", "pass"]),
@@ -43,14 +43,17 @@ func runShellBench(_ arguments: [String]) -> Int32 {
         samples.sort()
         cpu.sort()
         let median = samples[samples.count / 2]
-        if name == "aslsh -c ':quit'" { aslshMedian = median }
+        if name == "aslsh -c 'echo 1'" { aslshMedian = median }
         if name == "python3 -c pass" { pythonMedian = median }
         print(String(format: "| %@ | %.1f | %.1f | %.1f | %.1f |", name, median, samples.first!, samples.last!,
                      cpu[cpu.count / 2]))
     }
-    print(String(format: "aslsh -c ':quit' median %.1f ms: %@ the 50 ms target (load average %@)", aslshMedian,
-                 aslshMedian < 50 ? "under" : "OVER", loadAverage()))
-    BenchSummary.record("shell", "start-up `aslsh -c ':quit'`", ours: aslshMedian, unit: "ms",
+    print(String(format: "aslsh -c 'echo 1' median %.1f ms: %@ the 20 ms target (load average %@)", aslshMedian,
+                 aslshMedian <= 20 ? "within" : "OVER", loadAverage()))
+    if let pythonMedian {
+        print(String(format: "start-up speed-up vs python3 -c pass (> 1 = aslsh faster): %.2f", pythonMedian / aslshMedian))
+    }
+    BenchSummary.record("shell", "start-up `aslsh -c 'echo 1'`", ours: aslshMedian, unit: "ms",
                         peer: pythonMedian.map { ("python3 -c pass", $0) }, lowerIsBetter: true)
     return 0
 }
