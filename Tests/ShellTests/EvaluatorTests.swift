@@ -67,7 +67,7 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertEqual(shell.session.seed, 7)
         // The name column is as wide as the longest command name (which grows as areas add commands).
         XCTAssertTrue(try shell.output(":help").components(separatedBy: "\n").contains {
-            $0.hasPrefix("  load ") && $0.hasSuffix(" read a .npy, .npz, .json or .csv file into a value")
+            $0.hasPrefix("  load ") && $0.hasSuffix(" read a .npy, .npz, .json, .jsonl or .csv file into a value")
         })
         let help = try shell.output(":help count-to")
         XCTAssertTrue(help.contains("usage: count-to N [flags]"), help)
@@ -184,7 +184,7 @@ final class EvaluatorTests: XCTestCase {
             ("sleep abc", .invalidArgument, "SECONDS expects a number, got 'abc'", 7, nil),
             ("sleep nn", .invalidArgument, "SECONDS expects a number, got 'nn'", 7, "did you mean 'n'?"),
             ("sleep t", .invalidArgument, "SECONDS expects a number, got list 't'", 7, nil),
-            ("load x.bin --format npq", .invalidArgument, "'--format' must be one of npy, npz, json, csv; got 'npq'", 21, "did you mean 'npy'?"),
+            ("load x.bin --format npq", .invalidArgument, "'--format' must be one of npy, npz, json, jsonl, csv; got 'npq'", 21, "did you mean 'npy'?"),
             ("n | load x.csv", .invalidArgument, "'load' does not read piped input", 5, "start a new pipeline with it"),
             ("where n > 1", .missingArgument, "'where' reads a table from '|'", 1, "e.g. 't | where …'"),
             ("n | where n > 1", .invalidArgument, "'where' needs a table from '|', got int", 5, nil),
@@ -201,7 +201,7 @@ final class EvaluatorTests: XCTestCase {
             ("[1][5]", .invalidArgument, "index 5 out of range 0..<1", 4, nil),
             ("[1][\"a\"]", .invalidArgument, "index must be an int, got string", 4, nil),
             ("load /nonexistent/x.csv", .failed, "load: /nonexistent/x.csv: no such file", 1, nil),
-            ("load x.bin", .failed, "load: cannot tell the format of 'x.bin'", 1, "use --format npy|npz|json|csv"),
+            ("load x.bin", .failed, "load: cannot tell the format of 'x.bin'", 1, "use --format npy|npz|json|jsonl|csv"),
             ("head 2", .failed, "head: reads a table or list from '|'", 1, "e.g. 't | head 5'"),
             ("n | head 2", .failed, "head: needs a table or list from '|', got int", 5, nil),
             ("count-to -1", .failed, "count-to: N must be 0 or more", 1, nil),

@@ -56,6 +56,19 @@ final class LoadTests: XCTestCase {
         XCTAssertEqual(try shell.output("load \(other)"), "b  é😀\na  [1, 2]")
     }
 
+    /// JSON lines (train's metrics log): a table of the objects; a bad line named by number.
+    func testJSONLinesBecomeATableAndABadLineIsNamed() throws {
+        let path = try write("metrics.jsonl", "{\"epoch\": 1, \"loss\": 2.5}\n\n{\"epoch\": 2, \"loss\": 1.25}\r\n")
+        let shell = ShellHarness()
+        _ = try shell.output("log = load \(path)")
+        guard case .table(let table)? = shell.session.variables["log"] else { return XCTFail("not a table") }
+        XCTAssertEqual(table.columns, ["epoch", "loss"])
+        XCTAssertEqual(try shell.output("log[1].loss"), "1.25")
+        XCTAssertEqual(try shell.output("log | where epoch > 1 | count"), "1")
+        let bad = try write("bad.jsonl", "{\"epoch\": 1}\n{\"epoch\": }\n")
+        XCTAssertEqual(ShellHarness().error("load \(bad)")?.message, "load: \(bad):2: invalid value (byte 10 of the line)")
+    }
+
     func testJSONErrorsGiveTheByteOffset() throws {
         XCTAssertThrowsError(try JSONReader.parse(Data(#"{"a": [1, 2}"#.utf8), file: "z.json")) { error in
             XCTAssertEqual("\(error)", "z.json: byte 11: expected ',' or ']'")

@@ -8,10 +8,11 @@ public enum CoreCommands {
     public static var all: [CommandDefinition] { [load, print, show, echo, sleep, countTo] }
 
     static let load = CommandDefinition(
-        "load", summary: "read a .npy, .npz, .json or .csv file into a value",
+        "load", summary: "read a .npy, .npz, .json, .jsonl or .csv file into a value",
         discussion: """
         .npy → array; .npz → record of arrays (one field per member);
-        .json → table when it is an array of objects, else the JSON value; .csv → table (header row).
+        .json → table when it is an array of objects, else the JSON value; .jsonl (JSON lines, e.g.
+        train's metrics log) → table of its objects; .csv → table (header row).
         example: m = load data/processed/manifest.json
         """,
         arguments: [ArgumentSpec("path", .path, "the file to read")],
@@ -26,7 +27,7 @@ public enum CoreCommands {
             format = guessed
         } else {
             throw call.failure("cannot tell the format of '\(url.lastPathComponent)'",
-                               hint: "use --format npy|npz|json|csv")
+                               hint: "use --format \(ValueLoading.Format.allCases.map(\.rawValue).joined(separator: "|"))")
         }
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw call.failure(FileProblem.missing(call.string("path")!).description)

@@ -2,10 +2,11 @@ import Foundation
 import TensorCore
 
 /// Reads data files into values for `load`: `.npy` → array, `.npz` → record of arrays,
-/// `.json` → table when it is an array of objects (else the JSON value), `.csv` → table.
+/// `.json` → table when it is an array of objects (else the JSON value), `.jsonl` (JSON lines,
+/// e.g. `train`'s metrics log) → table of its objects, `.csv` → table.
 public enum ValueLoading {
     public enum Format: String, CaseIterable {
-        case npy, npz, json, csv
+        case npy, npz, json, jsonl, csv
     }
 
     public static func format(of url: URL) -> Format? {
@@ -23,9 +24,31 @@ public enum ValueLoading {
             let value = try JSONReader.parse(try read(url), file: url.path)
             if case .list(let items) = value, !items.isEmpty, let table = value.tableValue { return .table(table) }
             return value
+        case .jsonl:
+            return try jsonLines(String(decoding: try read(url), as: UTF8.self), file: url.path)
         case .csv:
             return .table(try CSV.parse(String(decoding: try read(url), as: UTF8.self), file: url.path))
         }
+    }
+
+    /// One JSON value a line (blank lines skipped): a table when every line is an object, else
+    /// the list of values. A bad line is reported by its line number.
+    static func jsonLines(_ text: String, file: String) throws -> Value {
+        var values: [Value] = []
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !line.isEmpty else { continue }
+            do {
+                values.append(try JSONReader.parse(Data(line.utf8), file: file))
+            } catch let error as DataFileError {
+                var message = error.message
+                if case .byte(let offset) = error.place { message += " (byte \(offset) of the line)" }
+                throw DataFileError(file: file, place: .line(index + 1), message: message)
+            }
+        }
+        let list = Value.list(values)
+        if !values.isEmpty, let table = list.tableValue { return .table(table) }
+        return list
     }
 
     /// The file's bytes, or why not in the shared words ("cannot read: permission denied").
