@@ -157,7 +157,7 @@ public enum DatasetBuilder {
         // All three outputs must be writable before any is written, so a folder that refuses
         // them leaves no train.npz without its val/test.
         for url in options.outputURLs {
-            do { try OutputFile.prepare(url, temporary: OutputFile.temporarySibling(of: url)) } catch let problem as FileProblem {
+            do { try OutputFile.checkWritable(url) } catch let problem as FileProblem {
                 throw DatasetError.file(problem)
             }
         }

@@ -15,9 +15,6 @@ func writeFileAtomically(_ data: Data, to url: URL) throws {
     do { try OutputFile.write(data, to: url) } catch let problem as FileProblem { throw MediaError(problem) }
 }
 
-/// The temporary name an output is written under before the final rename.
-func temporarySibling(of url: URL) -> URL { OutputFile.temporarySibling(of: url) }
-
 /// Before FFmpeg opens `temporary` for `url`: creates the folders and checks that the file can be
 /// created there, so an unwritable output is reported as "cannot write: permission denied" (not
 /// as an encoder failure) and nothing is left behind.

@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import TensorCore
 
 /// Cutting a time span out of a video file into a new MP4 (video only).
 public enum VideoSegment {
@@ -75,7 +76,7 @@ public enum VideoSegment {
                              .seekFailed, file: path, stream: Int(index), time: start)
         }
 
-        let temporary = temporarySibling(of: output)
+        let temporary = OutputFile.temporarySibling(of: output)
         var sink: UnsafeMutablePointer<AVFormatContext>? = nil
         var committed = false
         defer {

@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import TensorCore
 
 /// H.264 encoder settings (libx264). `crf` 0…51 (lower = better; x264's default is 23),
 /// `preset` one of x264's presets (`ultrafast` … `veryslow`), `threads` 0 = libx264's choice.
@@ -50,7 +51,7 @@ public final class VideoWriter {
         self.height = height
         self.frameRate = frameRate
         self.timeBase = timeBase ?? Rational(frameRate.denominator, frameRate.numerator)
-        temporary = temporarySibling(of: url)
+        temporary = OutputFile.temporarySibling(of: url)
         let path = url.path
         // x264 needs even dimensions for 4:2:0.
         guard width > 0, height > 0, width % 2 == 0, height % 2 == 0, frameRate.value > 0 else {

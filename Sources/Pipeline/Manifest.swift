@@ -139,7 +139,7 @@ public enum Manifest {
     /// Checks, before a long run, that `url` can be written (folders created; "cannot write: …"
     /// otherwise), so a download or trim does not do all its work and then fail on the manifest.
     public static func checkWritable(_ url: URL) throws {
-        do { try OutputFile.prepare(url, temporary: OutputFile.temporarySibling(of: url)) } catch let problem as FileProblem {
+        do { try OutputFile.checkWritable(url) } catch let problem as FileProblem {
             throw PipelineError.file(problem)
         }
     }

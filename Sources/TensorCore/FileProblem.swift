@@ -180,8 +180,7 @@ public struct FileProblem: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// How every aslsh writer creates an output: missing parent folders are made, the bytes go to a
 /// hidden temporary sibling which is renamed over the destination, and any failure removes the
-/// temporary file and throws a `FileProblem` in the shared words. (`AtomicFile` is the same
-/// thing under its older name.)
+/// temporary file and throws a `FileProblem` in the shared words.
 public enum OutputFile {
     /// Creates `folder` and any missing parents. A regular file on the way, or a parent that
     /// cannot be written, is reported against `path` (the output the folder was for).
@@ -222,6 +221,12 @@ public enum OutputFile {
         guard fd >= 0 else { throw FileProblem.writing(url.path, errno: errno) }
         close(fd)
         unlink(temporary.path)   // the writer creates it itself (some refuse an existing file)
+    }
+
+    /// `prepare(_:temporary:)` with a fresh temporary sibling: whether `url` can be written, checked
+    /// before a long job starts so an unwritable output fails in the first second.
+    public static func checkWritable(_ url: URL) throws {
+        try prepare(url, temporary: temporarySibling(of: url))
     }
 
     /// The temporary sibling used while `url` is being written (hidden, unique per process/call).

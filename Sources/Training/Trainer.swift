@@ -46,7 +46,7 @@ public enum Trainer {
         let last = directory.appendingPathComponent("\(name)_last.safetensors")
         let metricsURL = directory.appendingPathComponent("\(name)_metrics.jsonl")
         // Before the first epoch, not after it: the folder must exist and take files.
-        do { try OutputFile.prepare(last, temporary: OutputFile.temporarySibling(of: last)) } catch let problem as FileProblem {
+        do { try OutputFile.checkWritable(last) } catch let problem as FileProblem {
             throw TrainingError.file(problem)
         }
 

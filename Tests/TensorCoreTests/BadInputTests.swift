@@ -176,7 +176,7 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: target), before)
         // A failing body leaves no temporary files behind.
         struct Boom: Error {}
-        XCTAssertThrowsError(try AtomicFile.write(to: target) { temp in
+        XCTAssertThrowsError(try OutputFile.write(to: target) { temp in
             try Data("partial".utf8).write(to: temp)
             throw Boom()
         })

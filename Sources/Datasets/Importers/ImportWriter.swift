@@ -73,7 +73,7 @@ public struct ImportWriter {
     /// tracking its first clip.
     public func checkWritable() throws {
         try ClipFileWriter.makeFolder(outputDirectory.appendingPathComponent("landmarks"))
-        do { try OutputFile.prepare(manifestURL, temporary: OutputFile.temporarySibling(of: manifestURL)) } catch let problem as FileProblem {
+        do { try OutputFile.checkWritable(manifestURL) } catch let problem as FileProblem {
             throw DatasetError.file(problem)
         }
     }

@@ -164,7 +164,7 @@ public enum TrainingCommands {
         let cmURL = call.url("confusion-out") ?? url.deletingPathExtension().appendingPathExtension("confusion.npy")
         // Both outputs must be writable before either is written (and before the evaluation runs).
         for output in [cmURL] + (call.url("out").map { [$0] } ?? []) {
-            do { try OutputFile.prepare(output, temporary: OutputFile.temporarySibling(of: output)) } catch {
+            do { try OutputFile.checkWritable(output) } catch {
                 throw call.failure("\(error)")
             }
         }
