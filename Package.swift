@@ -38,9 +38,15 @@ let package = Package(
         systemLibrary("CPNG", pkgConfig: "libpng", apt: "libpng-dev"),
         systemLibrary("CEditLine", pkgConfig: "libedit", apt: "libedit-dev"),
         systemLibrary("CFreeType", pkgConfig: "freetype2", apt: "libfreetype-dev"),
+        // ZeroMQ and OpenSSL's headers only: the Jupyter kernel loads the libraries when it starts (JupyterLoader).
+        .systemLibrary(name: "CZMQ", path: "Sources/CZMQ", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "CKernels", cSettings: kernelCSettings),
-        .target(name: "FFmpegLoader", linkerSettings: [.linkedLibrary("dl")]),
+        // dlopen on first use, for libraries the shell's start-up should not load (FFmpeg, ZeroMQ, libcrypto).
+        .target(name: "LazyLibrary", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "FFmpegLoader", dependencies: ["LazyLibrary"]),
+        .target(name: "JupyterLoader", dependencies: ["LazyLibrary", "CZMQ", "COpenSSL"]),
         .target(name: "TensorCore",
                 dependencies: ["CBLAS", "CKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
@@ -57,7 +63,9 @@ let package = Package(
         .target(name: "Shell", dependencies: ["JobControl", "TensorCore", "CEditLine", "Datasets", "HandSynthesis",
                                              "Hands", "LandmarkExtraction", "Pipeline", "Media", "Plot", "Training", "ONNXExport",
                                              "TFLiteExport", "Inference"]),
-        .executableTarget(name: "aslsh", dependencies: ["Shell"]),
+        // The Jupyter kernel (`aslsh kernel`): messaging protocol 5.3 over ZeroMQ, cells run in a Session.
+        .target(name: "JupyterKernel", dependencies: ["Shell", "JobControl", "TensorCore", "Media", "CZMQ", "COpenSSL", "JupyterLoader"]),
+        .executableTarget(name: "aslsh", dependencies: ["Shell", "JupyterKernel"]),
 
         .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS", "CKernels"]),
         .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets", "Hands", "LandmarkExtraction",
@@ -87,7 +95,8 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore", "TestSupport"]),
         .testTarget(name: "LandmarkExtractionTests", dependencies: ["LandmarkExtraction", "Datasets", "Hands", "TestSupport"]),
         .testTarget(name: "JobControlTests", dependencies: ["JobControl"]),
-        .testTarget(name: "ShellTests", dependencies: ["Shell", "Hands", "JobControl", "TensorCore", "TestSupport"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "Hands", "JobControl", "TensorCore", "TestSupport", "JupyterKernel", "Media"],
+                    exclude: ["Scripts"]),
         .testTarget(name: "PlotTests", dependencies: ["Plot", "TestSupport"]),
         .testTarget(name: "NeuralNetsTests", dependencies: ["NeuralNets", "TensorCore", "TestSupport"],
                     exclude: ["Goldens"]),

@@ -4,12 +4,7 @@
 // The definitions are hidden, so the libraries' own calls between one another never bind to them.
 // Prototypes must match the headers (FFmpeg 5.1, Debian 12): the compiler checks each one.
 #include "ffmpeg_loader.h"
-
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "lazy_library.h"
 
 #include <libavformat/avformat.h>
 #include <libavdevice/avdevice.h>
@@ -21,79 +16,30 @@
 
 #define ASLSH_STR2(x) #x
 #define ASLSH_STR(x) ASLSH_STR2(x)
+// "libavformat", its soname for the headers' major version (libavformat.so.59 for FFmpeg 5.1),
+// and the Debian package that ships it (the name plus the major version: libavformat59).
+#define FFMPEG_LIBRARY(NAME, MAJOR)                                                          \
+    {NAME ".so." ASLSH_STR(MAJOR), "video needs FFmpeg's " NAME " (" NAME ".so." ASLSH_STR(MAJOR) ")", \
+     NAME ASLSH_STR(MAJOR), NULL}
 
-/// A library, by the soname the headers were built against (libavformat.so.59 for FFmpeg 5.1),
-/// and the Debian package that ships it (the name plus the major version: libavformat59).
-typedef struct {
-    const char *name;
-    const char *soname;
-    int major;
-    void *handle;
-} Library;
-
+// libavformat brings libavcodec and libavutil, whose symbols dlsym on its handle also finds.
 enum { FORMAT, SCALE, DEVICE, LIBRARY_COUNT };
-static Library libraries[LIBRARY_COUNT] = {
-    {"libavformat", "libavformat.so." ASLSH_STR(LIBAVFORMAT_VERSION_MAJOR), LIBAVFORMAT_VERSION_MAJOR, NULL},
-    {"libswscale", "libswscale.so." ASLSH_STR(LIBSWSCALE_VERSION_MAJOR), LIBSWSCALE_VERSION_MAJOR, NULL},
-    {"libavdevice", "libavdevice.so." ASLSH_STR(LIBAVDEVICE_VERSION_MAJOR), LIBAVDEVICE_VERSION_MAJOR, NULL},
+static AslshLazyLibrary libraries[LIBRARY_COUNT] = {
+    FFMPEG_LIBRARY("libavformat", LIBAVFORMAT_VERSION_MAJOR),
+    FFMPEG_LIBRARY("libswscale", LIBSWSCALE_VERSION_MAJOR),
+    FFMPEG_LIBRARY("libavdevice", LIBAVDEVICE_VERSION_MAJOR),
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static char failure[512];
-
-/// Opens one library (its dependencies come with it: libavformat brings libavcodec and
-/// libavutil, whose symbols dlsym on its handle also finds).
-static int open_library(Library *library) {
-    if (library->handle) return 0;
-    library->handle = dlopen(library->soname, RTLD_NOW | RTLD_LOCAL);
-    if (library->handle) return 0;
-    const char *reason = dlerror();
-    snprintf(failure, sizeof failure,
-             "video needs FFmpeg's %s (%s), which could not be loaded: %s. "
-             "On Debian or Ubuntu: apt install %s%d",
-             library->name, library->soname, reason ? reason : "unknown reason", library->name, library->major);
-    return -1;
-}
-
 int aslsh_ffmpeg_load(int withDevices, char *message, size_t size) {
-    pthread_mutex_lock(&lock);
-    int status = open_library(&libraries[FORMAT]);
-    if (status == 0) status = open_library(&libraries[SCALE]);
-    if (status == 0 && withDevices) status = open_library(&libraries[DEVICE]);
-    if (status != 0 && message && size > 0) snprintf(message, size, "%s", failure);
-    pthread_mutex_unlock(&lock);
+    int status = aslsh_lazy_open(&libraries[FORMAT], message, size);
+    if (status == 0) status = aslsh_lazy_open(&libraries[SCALE], message, size);
+    if (status == 0 && withDevices) status = aslsh_lazy_open(&libraries[DEVICE], message, size);
     return status;
 }
 
-/// The real function `name` from `library`, loading it if a caller skipped aslsh_ffmpeg_load.
-/// Missing here is a broken installation (a library of another version): say so and stop, as the
-/// dynamic loader would have at start-up.
-static void *resolve(int library, const char *name) {
-    pthread_mutex_lock(&lock);
-    int status = open_library(&libraries[library]);
-    pthread_mutex_unlock(&lock);
-    void *symbol = status == 0 ? dlsym(libraries[library].handle, name) : NULL;
-    if (!symbol) {
-        fprintf(stderr, "aslsh: %s\n", status == 0 ? dlerror() : failure);
-        abort();
-    }
-    return symbol;
-}
-
 // FORWARD(library, return type, name, (parameters), (arguments)); FORWARD_VOID for void.
-// The pointer is resolved once; a race between two first calls stores the same value twice.
-#define FORWARD(LIB, RET, NAME, PARAMS, ARGS)                                              \
-    __attribute__((visibility("hidden"))) RET NAME PARAMS {                               \
-        static RET(*volatile real) PARAMS;                                                \
-        if (!real) real = (RET(*) PARAMS)resolve(LIB, #NAME);                               \
-        return real ARGS;                                                                 \
-    }
-#define FORWARD_VOID(LIB, NAME, PARAMS, ARGS)                                              \
-    __attribute__((visibility("hidden"))) void NAME PARAMS {                              \
-        static void(*volatile real) PARAMS;                                               \
-        if (!real) real = (void(*) PARAMS)resolve(LIB, #NAME);                              \
-        real ARGS;                                                                        \
-    }
+#define FORWARD(LIB, RET, NAME, PARAMS, ARGS) LAZY_FORWARD("hidden", &libraries[LIB], RET, NAME, PARAMS, ARGS)
+#define FORWARD_VOID(LIB, NAME, PARAMS, ARGS) LAZY_FORWARD_VOID("hidden", &libraries[LIB], NAME, PARAMS, ARGS)
 
 // libavutil (found through libavformat's handle)
 FORWARD_VOID(FORMAT, av_dict_free, (AVDictionary **m), (m))

@@ -19,10 +19,16 @@ public final class ProgressReporter {
             self.isTerminal = isTerminal
         }
 
-        /// Standard error, drawn as a bar when it is a terminal. Progress never goes to standard
-        /// output: that stream carries results and transcripts.
+        /// Where jobs that would draw on standard error report instead, when a front end shows
+        /// progress itself (the Jupyter kernel's display that updates in place). Set before cells run.
+        nonisolated(unsafe) public static var frontEnd: Output?
+
+        /// Standard error, drawn as a bar when it is a terminal (or the front end's display when
+        /// one is set). Progress never goes to standard output: that stream carries results and
+        /// transcripts.
         public static var standardError: Output {
-            Output(write: { text in
+            if let frontEnd { return frontEnd }
+            return Output(write: { text in
                 fputs(text, stderr)
                 fflush(stderr)
             }, isTerminal: isatty(2) == 1)

@@ -35,6 +35,24 @@ final class LibraryLoadingTests: XCTestCase {
         }
     }
 
+    /// The Jupyter kernel's libzmq (with its ~18 dependencies) and libcrypto load when a kernel
+    /// starts, never for the shell. Here the kernel loads them, then fails to bind a bad address
+    /// and says which.
+    func testTheKernelsLibrariesLoadOnlyForTheKernel() throws {
+        let (plain, log) = try loadedLibraries("echo 1")
+        XCTAssertEqual(plain.stdout, "1\n", plain.stderr.suffix(300).description)
+        for library in ["libzmq", "libcrypto", "libsodium"] {
+            XCTAssertFalse(log.contains(library), "\(library) is loaded by the shell")
+        }
+        let connection = directory.appendingPathComponent("kernel.json")
+        try Data(#"{"ip": "256.1.1.1", "transport": "tcp", "shell_port": 5, "iopub_port": 6, "stdin_port": 7, "control_port": 8, "hb_port": 9, "key": "k"}"#.utf8)
+            .write(to: connection)
+        let kernel = try AslshBinary.run(["kernel", "-f", connection.path], in: directory, environment: ["LD_DEBUG": "libs"])
+        XCTAssertEqual(kernel.status, 2)
+        XCTAssertTrue(kernel.stderr.contains("libzmq.so.5") && kernel.stderr.contains("libcrypto.so.3"), "the kernel loads them")
+        XCTAssertTrue(kernel.stderr.contains("aslsh kernel: binding the shell socket to tcp://256.1.1.1:5: "), kernel.stderr.suffix(800).description)
+    }
+
     func testVideoLoadsFFmpegOnFirstUse() throws {
         let clip = directory.appendingPathComponent("clip.mp4")
         let make = try ExternalTool.launch(URL(fileURLWithPath: "/usr/bin/ffmpeg"),

@@ -14,6 +14,7 @@ extension CommandRegistry {
             ExportCommands.all,    // export onnx|tflite
             PredictCommands.all,   // predict
             PlotCommands.all,      // plot hand|sequence|trajectory|overlay|curves|confusion|bar|hist
+            NotebookCommands.all,  // convert
         ]
     }
 }

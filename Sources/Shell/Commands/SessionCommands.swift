@@ -67,7 +67,7 @@ public enum SessionCommands {
     static let save = CommandDefinition(
         ":save", summary: "write the session's cells and their output as a replayable script",
         discussion: """
-        The file runs with 'aslsh FILE' and checks with 'aslsh --check FILE'. Written atomically; saving over a transcript keeps its header comments (a description, a '# check:' tolerance).
+        The file runs with 'aslsh FILE' and checks with 'aslsh --check FILE'; a path ending in .ipynb writes a Jupyter notebook (plots embedded). Written atomically; saving over a transcript keeps its header comments (a description, a '# check:' tolerance).
         example: :save sessions/mine.aslsh
         """,
         arguments: [ArgumentSpec("path", .path, "where to write (e.g. sessions/mine.aslsh)")]
@@ -75,8 +75,14 @@ public enum SessionCommands {
         let url = call.url("path")!
         // Saving over a transcript keeps its description and `# check:` tolerance.
         let notes = (try? String(contentsOf: url, encoding: .utf8)).map(Transcript.headerNotes(in:)) ?? []
-        let text = Transcript.render(call.session.transcript, seed: call.session.seed, notes: notes)
-        do { try OutputFile.write(Data(text.utf8), to: url) } catch {
+        let data: Data
+        if url.pathExtension.lowercased() == "ipynb" {
+            let notebook = NotebookConversion.notebook(from: call.session.transcript, seed: call.session.seed)
+            do { data = try notebook.encoded() } catch { throw call.failure("\(error)") }
+        } else {
+            data = Data(Transcript.render(call.session.transcript, seed: call.session.seed, notes: notes).utf8)
+        }
+        do { try OutputFile.write(data, to: url) } catch {
             throw call.failure(FileProblem.writing(url.path, error: error).description)
         }
         call.session.print("saved \(call.session.transcript.count) cells to \(call.string("path")!)")

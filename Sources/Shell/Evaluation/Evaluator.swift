@@ -19,7 +19,7 @@ extension Session {
         case .pipeline(let pipeline):
             let value = try evaluate(pipeline)
             if echoesValues, case .null = value {} else if echoesValues {
-                for line in ValueFormatter.lines(value) { print(line) }
+                printValue(value)
             }
             return value
         case .timed(let inner, _):

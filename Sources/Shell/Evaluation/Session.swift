@@ -52,6 +52,11 @@ public final class Session {
     public var origin = ""
     /// Whether to print the value of a cell that is not an assignment (notebook style).
     public var echoesValues = true
+    /// A front end that shows values itself (the Jupyter kernel: tables as HTML, plots inline; a
+    /// terminal that draws images) receives each echoed value with its text lines, before they
+    /// print. When it returns true it has shown them: the lines are recorded for the transcript
+    /// but not sent to `outputSink`.
+    public var valueDisplay: ((Value, [String]) -> Bool)?
 
     private var capture: [OutputLine] = []
     /// Nesting of `execute` (cells run by `:run` are nested).
@@ -84,6 +89,16 @@ public final class Session {
             let line = OutputLine(piece, volatile: volatile)
             capture.append(line)
             outputSink(line)
+        }
+    }
+
+    /// Prints a cell's value, or hands it to `valueDisplay`.
+    func printValue(_ value: Value) {
+        let lines = ValueFormatter.lines(value).flatMap { $0.components(separatedBy: "\n") }
+        if let valueDisplay, valueDisplay(value, lines) {
+            capture += lines.map { OutputLine($0) }
+        } else {
+            for line in lines { print(line) }
         }
     }
 

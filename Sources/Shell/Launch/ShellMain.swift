@@ -35,6 +35,7 @@ public enum ShellMain {
     usage: aslsh [FILE.aslsh] [-c CELLS] [--check FILE] [--keep-going] [--seed N]
            aslsh COMMAND [ARGS…]     run one command, e.g. aslsh synth --classes letters --out data/synth/letters
            aslsh help [COMMAND]      this page, or one command's arguments, flags and example
+           aslsh kernel [-f FILE] | aslsh kernel install [--user|--prefix DIR]   the Jupyter kernel
       (no arguments)   interactive shell (libedit when stdin is a terminal, plain lines otherwise)
       FILE             run a script; stops at the first error (exit 1) naming the cell and line,
                        except an error the file recorded (a saved session's '#> error: …') that
@@ -43,7 +44,7 @@ public enum ShellMain {
                        that name exists (then it is a script); 'aslsh COMMAND --help', 'aslsh help
                        COMMAND', 'COMMAND --help' and ':help COMMAND' in the shell print its page
       -c CELLS         run cells separated by ';' or newlines (may be repeated)
-      --check FILE     replay a saved session; report cells whose output differs (exit 1;
+      --check FILE     replay a saved session (or a notebook, FILE.ipynb); report cells whose output differs (exit 1;
                        decimals within the file's tolerance match; a bad directive exits 2).
                        Paths print as written: absolute ones replay from any folder, relative
                        ones resolve against the current folder (run it where the session was
@@ -197,6 +198,7 @@ public enum ShellMain {
         var reader: LineReader = PlainLineReader()
         if interactive, let editor = EditLineReader(completer: Completer(session: session)) { reader = editor }
         session.origin = interactive ? "" : "<stdin>"
+        if interactive, let images = TerminalImages.detect() { session.valueDisplay = TerminalImages.display(using: images) }
         let repl = REPL(session: session, reader: reader, interactive: interactive)
         let failures = repl.run(keepGoing: options.keepGoing)
         return interactive || failures == 0 ? 0 : 1
@@ -248,7 +250,14 @@ public enum ShellMain {
         guard let text = read(path) else { return 1 }
         let result: (cells: Int, differences: [Transcript.Difference])
         do {
-            result = try Transcript.check(text)
+            if path.lowercased().hasSuffix(".ipynb") {
+                result = try NotebookConversion.check(Notebook.read(Data(text.utf8), file: path), file: path)
+            } else {
+                result = try Transcript.check(text)
+            }
+        } catch let error as NotebookError {
+            fputs("aslsh: \(error)\n", stderr)
+            return 2
         } catch let error as TranscriptFormatError {
             fputs(error.report(file: path) + "\n", stderr)
             return 2
