@@ -8,7 +8,7 @@ import TensorCore
 /// cells), the control socket (interrupt, shutdown, kernel_info) and the heartbeat echo each on
 /// their own, so an interrupt or a heartbeat is answered while a cell runs; iopub is shared
 /// under a lock (ZeroMQ sockets are not thread-safe).
-public final class Kernel {
+public final class Kernel: @unchecked Sendable {  // state shared across threads is the locked iopub socket and the cancellation flag
     let connection: ConnectionInfo
     let signer: MessageSigner
     let sessionID = UUID().uuidString.lowercased()
@@ -78,7 +78,7 @@ public final class Kernel {
         sigaction(SIGINT, &action, nil)
     }
 
-    private func startThread(_ name: String, _ body: @escaping () -> Void) {
+    private func startThread(_ name: String, _ body: @escaping @Sendable () -> Void) {
         let thread = Thread(block: body)
         thread.name = "aslsh-kernel-" + name
         thread.start()

@@ -27,8 +27,9 @@ final class ZMQContext {
     }
 }
 
-/// One ZeroMQ socket. Not thread-safe (ZeroMQ's rule): each is used by one thread, or under a lock.
-final class ZMQSocket {
+/// One ZeroMQ socket. Not thread-safe (ZeroMQ's rule): each is used by one thread, or under a
+/// lock, which the kernel guarantees; hence unchecked.
+final class ZMQSocket: @unchecked Sendable {
     enum Kind {
         case router, publisher, reply
         var value: Int32 {

@@ -12,10 +12,18 @@ final class JupyterKernelTests: XCTestCase {
     private var jupyterPath: URL!
     static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts")
 
+    /// Why Jupyter's Python clients cannot run here, or nil (asked once: python3 starts slowly).
+    static let missingTools: String? = {
+        let modules = "jupyter_client, nbclient, nbformat, nbconvert, zmq"
+        guard (try? ExternalTool.python("import " + modules)) == nil else { return nil }
+        return "python3 lacks one of \(modules) (scripts/setup.sh installs them)"
+    }()
+
     override func setUpWithError() throws {
         guard AslshBinary.url != nil else { throw XCTSkip(AslshBinary.missingMessage) }
-        do { try ExternalTool.requirePython("jupyter_client", "nbclient", "nbformat", "nbconvert", "zmq") } catch let error as MissingTool where !MissingTool.mustFail {
-            throw XCTSkip(error.description)
+        if let missing = Self.missingTools {
+            if MissingTool.mustFail { XCTFail(missing) }
+            throw XCTSkip(missing)
         }
         directory = try TestEnvironment.temporaryDirectory("aslsh-jupyter")
         let prefix = directory.appendingPathComponent("prefix")

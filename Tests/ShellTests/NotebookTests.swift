@@ -154,12 +154,14 @@ final class NotebookTests: XCTestCase {
         XCTAssertEqual(try AslshBinary.run(["--check", "back.aslsh"], in: directory).status, 0)
 
         var tampered = String(decoding: try Data(contentsOf: directory.appendingPathComponent("saved.ipynb")), as: UTF8.self)
-        tampered = tampered.replacingOccurrences(of: "\"A      2\\n\"", with: "\"A      5\\n\"")
+        let row = "\"A          2\\n\""
+        XCTAssertTrue(tampered.contains(row), "the table row as the notebook stores it")
+        tampered = tampered.replacingOccurrences(of: row, with: "\"A          5\\n\"")
         try Data(tampered.utf8).write(to: directory.appendingPathComponent("tampered.ipynb"))
         let failed = try AslshBinary.run(["--check", "tampered.ipynb"], in: directory)
         XCTAssertEqual(failed.status, 1)
         XCTAssertTrue(failed.stdout.contains("tampered.ipynb:3: cell 3 output differs: m | count by label"), failed.stdout)
-        XCTAssertTrue(failed.stdout.contains("line 3: 2 vs 5"), failed.stdout)
+        XCTAssertTrue(failed.stdout.contains("line 3: 5 vs 2 (integers match exactly)"), failed.stdout)
 
         let wrong = try AslshBinary.run(["convert", "saved.ipynb", "--to", "ipynb"], in: directory)
         XCTAssertEqual(wrong.status, 1)

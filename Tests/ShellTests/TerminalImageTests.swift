@@ -63,7 +63,9 @@ final class TerminalImageTests: XCTestCase {
         let screen = String(decoding: try XCTUnwrap(Data(base64Encoded: run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))), as: UTF8.self)
         let png = try Data(contentsOf: directory.appendingPathComponent("p.png"))
         XCTAssertEqual(try Self.kittyPayload(screen), png, "the terminal received the plot file")
-        XCTAssertTrue(screen.contains("\u{1B}\\\n") && screen.contains("p.png"), "the path line follows the image")
+        let afterImage = try XCTUnwrap(screen.range(of: "\u{1B}\\", options: .backwards)).upperBound
+        XCTAssertTrue(screen[afterImage...].hasPrefix("\r\n") && screen[afterImage...].contains("p.png\r\n"),
+                      "the path line follows the image: \(screen[afterImage...].prefix(200))")
 
         let piped = try ExternalTool.launch(binary, [], stdin: cells, directory: directory, environment: ["TERM": "xterm-kitty"])
         XCTAssertEqual(piped.status, 0, piped.stderr)

@@ -16,6 +16,7 @@ public enum CommandHelp {
         Stage(title: "datasets", commands: ["build"]),
         Stage(title: "models", commands: ["train", "eval", "export", "predict"]),
         Stage(title: "plots", commands: ["plot"]),
+        Stage(title: "notebooks", commands: ["convert"]),
         Stage(title: "values and tables", commands: ["load", "print", "show", "echo", "where", "select", "count",
                                                     "sort", "top", "head", "tail"]),
         Stage(title: "long-job demos", commands: ["sleep", "count-to"]),

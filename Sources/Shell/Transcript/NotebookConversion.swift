@@ -42,7 +42,7 @@ public enum NotebookConversion {
                 warnings.append("\(file):\(cell.source.line): \(last.text) not found: kept as text (run the session first to embed it)")
             }
             notebookCells.append(Notebook.Cell(kind: .code, id: "cell-\(index + 1)", source: cell.source.text, outputs: outputs,
-                                               executionCount: outputs.isEmpty && cell.expected.isEmpty ? nil : index + 1,
+                                               executionCount: index + 1,
                                                metadata: metadata))
         }
         let notebook = Notebook(cells: notebookCells,
