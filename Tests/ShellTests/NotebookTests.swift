@@ -139,7 +139,7 @@ final class NotebookTests: XCTestCase {
         let validate = try ExternalTool.launch(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script, "saved.ipynb", "converted.ipynb"],
                                                directory: directory)
         XCTAssertEqual(validate.status, 0, validate.stderr)
-        XCTAssertEqual(validate.stdout, "valid saved.ipynb\nvalid converted.ipynb\n")
+        XCTAssertEqual(validate.stdout, "valid saved.ipynb as-nbformat-writes\nvalid converted.ipynb as-nbformat-writes\n")
         XCTAssertEqual(try Data(contentsOf: directory.appendingPathComponent("saved.ipynb")),
                        try Data(contentsOf: directory.appendingPathComponent("converted.ipynb")), ":save x.ipynb = convert of :save x.aslsh")
         let saved = try Notebook.read(Data(contentsOf: directory.appendingPathComponent("saved.ipynb")), file: "saved.ipynb")

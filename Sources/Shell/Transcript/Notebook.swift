@@ -119,9 +119,34 @@ public struct Notebook: Equatable {
         }
         let root: JSONValue = .object(["cells": .array(cellValues), "metadata": .object(metadata),
                                        "nbformat": .int(4), "nbformat_minor": .int(5)])
+        return Data((try Self.jupyterJSON(root) + "\n").utf8)
+    }
+
+    /// JSON laid out as Jupyter writes notebooks (sorted keys, one-space indent, `"key": value`),
+    /// so a notebook aslsh writes and the same notebook saved by JupyterLab differ only where
+    /// their content does.
+    static func jupyterJSON(_ value: JSONValue, depth: Int = 0) throws -> String {
+        let inner = String(repeating: " ", count: depth + 1)
+        let outer = String(repeating: " ", count: depth)
+        switch value {
+        case .object(let object) where !object.isEmpty:
+            let members = try object.keys.sorted().map { key in
+                inner + (try scalarJSON(.string(key))) + ": " + (try jupyterJSON(object[key]!, depth: depth + 1))
+            }
+            return "{\n" + members.joined(separator: ",\n") + "\n" + outer + "}"
+        case .array(let array) where !array.isEmpty:
+            let items = try array.map { inner + (try jupyterJSON($0, depth: depth + 1)) }
+            return "[\n" + items.joined(separator: ",\n") + "\n" + outer + "]"
+        default:
+            return try scalarJSON(value)
+        }
+    }
+
+    /// A string, number, boolean, null or empty container as JSON text (Foundation escapes strings).
+    private static func scalarJSON(_ value: JSONValue) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(root) + Data("\n".utf8)
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     /// Text stored as a string or a list of strings (nbformat allows both).
