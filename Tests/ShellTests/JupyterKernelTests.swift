@@ -73,6 +73,7 @@ final class JupyterKernelTests: XCTestCase {
         XCTAssertEqual(seen["implementation"] as? String, "aslsh")
         XCTAssertEqual(seen["exit_status"] as? Int, 0, "shutdown_request ends the kernel cleanly")
         XCTAssertGreaterThanOrEqual(seen["progress_updates"] as? Int ?? 0, 3, "progress updated its display in place")
+        XCTAssertEqual(seen["epoch_table_updates"] as? Int, 4, "train's epoch table grew in place, a row per epoch")
         // The inline PNG is the plot the cell wrote, byte for byte, and decodes.
         let inline = try Data(contentsOf: directory.appendingPathComponent("inline.png"))
         XCTAssertEqual(inline, try Data(contentsOf: directory.appendingPathComponent("plots/a.png")))

@@ -94,12 +94,26 @@ def main():
     volatile = [c for c in of_type(msgs, "display_data") if c["metadata"].get("aslsh", {}).get("volatile")]
     assert len(volatile) == 1 and volatile[0]["data"]["text/plain"].startswith("time: "), msgs
 
+    # train's epoch table: one volatile display, a row added in place as each epoch ends
+    reply, msgs = run("synth --classes 'A B' --per-class 6 --out t --seed 1; "
+                      "build t/synth_manifest.json --static --splits '0.5 0.25 0.25' --out d; "
+                      "net = train d/train.npz --epochs 4 --out m")
+    assert reply["status"] == "ok", reply
+    tables = [m["content"] for m in msgs if m["msg_type"] in ("display_data", "update_display_data")
+              and m["content"]["metadata"].get("aslsh", {}).get("volatile")]
+    assert len({t["transient"]["display_id"] for t in tables}) == 1, tables
+    assert [m["msg_type"] for m in msgs if m["content"] in tables][0] == "display_data"
+    rows = [len(t["data"]["text/plain"].splitlines()) for t in tables]
+    assert rows == [1, 2, 3, 4, 5], rows  # the header, then one more row per epoch
+    assert tables[-1]["data"]["text/plain"].splitlines()[0].split()[:2] == ["epoch", "train_loss"], tables[-1]
+    report["epoch_table_updates"] = len(tables) - 1
+
     # an error: an error message with the cell position, and an error reply
     reply, msgs = run("echo before\nlod s")
     assert reply["status"] == "error" and reply["evalue"] == "unknown command 'lod' (did you mean 'load'?)", reply
     errors = of_type(msgs, "error")
     assert len(errors) == 1 and errors[0]["evalue"] == reply["evalue"], msgs
-    assert errors[0]["traceback"][0].startswith("In[7]:2:1: error"), errors[0]["traceback"]
+    assert errors[0]["traceback"][0].startswith("In[8]:2:1: error"), errors[0]["traceback"]
     assert any(line.strip() == "^~~" for line in errors[0]["traceback"]), errors[0]["traceback"]
     report["traceback"] = errors[0]["traceback"]
 
