@@ -32,6 +32,8 @@ public struct DownloadOptions: Sendable {
     public var ytDLP: String
     /// Extra arguments passed to yt-dlp before the URL (e.g. `--cookies FILE`).
     public var extraArguments: [String]
+    /// Fetch every video from a mirror instead of the manifest's URL (`Mirror`).
+    public var mirror: Mirror?
 
     public init(manifest: URL, downloadRoot: URL, concurrency: Int = 4, format: String = "best[ext=mp4]/best",
                 resume: Bool = false, overwrite: Bool = false, dryRun: Bool = false, sample: Int? = nil,
@@ -136,7 +138,7 @@ public enum Download {
         var urls: [String: String] = [:]
         for r in records {
             if seen.insert(r.videoID).inserted { order.append(r.videoID) }
-            if urls[r.videoID] == nil, let url = r.url { urls[r.videoID] = url }
+            if urls[r.videoID] == nil, let url = options.mirror?.url(for: r.videoID) ?? r.url { urls[r.videoID] = url }
         }
         if let n = options.sample {
             order = Array(order.prefix(n))
@@ -242,7 +244,7 @@ public enum Download {
                          "--retries", "1", "--fragment-retries", "1",
                          "--socket-timeout", String(max(1, options.socketTimeout)),
                          "-f", options.format, "-o", work.appendingPathComponent("\(safeFileName(id)).%(ext)s").path]
-            + options.extraArguments + ["--", url]
+            + (url.hasPrefix("file:") ? ["--enable-file-urls"] : []) + options.extraArguments + ["--", url]
         var attempt = 0
         var last = DownloadOutcome(status: .failed, path: nil, message: nil, attempts: 0)
         while attempt <= options.retries {
@@ -291,5 +293,30 @@ public enum Download {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: work.path)) ?? []
         return names.filter { !$0.hasSuffix(".part") && !$0.hasSuffix(".ytdl") && !$0.hasPrefix(".") && !$0.contains(".part-Frag") }
             .sorted().first.map { work.appendingPathComponent($0) }
+    }
+}
+
+/// Where videos come from when not from their own URLs: a lab's copy of a dataset on a web server
+/// or a shared disk. A URL prefix (`https://host/msasl`) gets `/<video id>.mp4` appended; a
+/// template with `{id}` (`https://host/v/{id}.webm`) has the id put in; a local folder becomes
+/// `file://` URLs, which yt-dlp reads with `--enable-file-urls`. Ids are the file-safe ones the
+/// downloads are saved under.
+public struct Mirror: Sendable, Equatable {
+    public let base: String
+
+    /// `text` is a URL (with a scheme), a template or a folder (resolved against `relativeTo`).
+    public init(_ text: String, relativeTo folder: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+        if text.contains("://") {
+            base = text
+        } else {
+            let path = URL(fileURLWithPath: (text as NSString).expandingTildeInPath, relativeTo: folder).standardizedFileURL.path
+            base = URL(fileURLWithPath: path).absoluteString
+        }
+    }
+
+    public func url(for videoID: String) -> String {
+        let id = safeFileName(videoID).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? safeFileName(videoID)
+        if base.contains("{id}") { return base.replacingOccurrences(of: "{id}", with: id) }
+        return (base.hasSuffix("/") ? base : base + "/") + id + ".mp4"
     }
 }

@@ -110,7 +110,16 @@ final class CommandLineTests: XCTestCase {
                 needShared.append(file)
                 continue
             }
-            let result = try AslshBinary.run(["--check", "sessions/\(file)"])
+            // parallel.aslsh downloads its videos from a mirror: here a real HTTP server on loopback.
+            var server: Process?
+            var environment: [String: String] = [:]
+            if text.contains("ASLSH_MSASL_MIRROR") {
+                let started = try Self.serveOverHTTP(besideRepository.appendingPathComponent("realdata/msasl_videos"))
+                server = started.process
+                environment["ASLSH_MSASL_MIRROR"] = started.url
+            }
+            defer { server?.terminate(); server?.waitUntilExit() }
+            let result = try AslshBinary.run(["--check", "sessions/\(file)"], environment: environment)
             XCTAssertEqual(result.status, 0, "\(file):\n\(result.stdout)\(result.stderr)")
             XCTAssertTrue(result.stdout.hasPrefix("check: sessions/\(file): "), result.stdout)
             XCTAssertTrue(result.stdout.hasSuffix("cells, all match\n"), result.stdout)
@@ -118,6 +127,35 @@ final class CommandLineTests: XCTestCase {
         if !needShared.isEmpty {
             throw XCTSkip("\(needShared.joined(separator: ", ")) not replayed: \(TestEnvironment.sharedMissingMessage)")
         }
+    }
+
+    /// Python's http.server on 127.0.0.1 (a port the OS picks) serving `folder`.
+    static func serveOverHTTP(_ folder: URL) throws -> (process: Process, url: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import functools, http.server, sys
+            handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+            handler.func.log_message = lambda *a: None
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            print(server.server_address[1], flush=True)
+            server.serve_forever()
+            """, folder.path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while true {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            process.terminate()
+            throw NSError(domain: "CommandLineTests", code: 1, userInfo: [NSLocalizedDescriptionKey: "http.server did not start"])
+        }
+        return (process, "http://127.0.0.1:\(port)")
     }
 
     /// A save from a real run checks clean; editing one expected line makes `--check` fail and

@@ -46,10 +46,12 @@ public enum LandmarkCommands {
     static func hooks(_ label: String, unit: String, quiet: Bool) -> (JobHooks, () -> Void) {
         var reporter: ProgressReporter?
         var reported = 0
+        // Taken here, on the command's thread: workers calling back do not see its job binding.
+        let output = ProgressReporter.Output.display(quiet: quiet), cancellation = Cancellation.current
         let hooks = JobHooks(progress: { done, total, _ in
-            if reporter == nil { reporter = ProgressReporter(label: label, total: total, unit: unit, output: quiet ? .silent : .standardError) }
+            if reporter == nil { reporter = ProgressReporter(label: label, total: total, unit: unit, output: output) }
             if done > reported { try? reporter?.advance(by: done - reported); reported = done }
-        }, isCancelled: { Cancellation.isRequested })
+        }, isCancelled: { cancellation.isRequested })
         return (hooks, { reporter?.finish() })
     }
 

@@ -12,13 +12,19 @@ public enum PipelineCommands {
     final class Hooks: @unchecked Sendable {
         var reporter: ProgressReporter?
         var reported = 0
-        let label: String, unit: String, quiet: Bool
-        init(_ label: String, unit: String, quiet: Bool) { self.label = label; self.unit = unit; self.quiet = quiet }
+        let label: String, unit: String
+        // Taken on the command's thread: download's workers do not see its job binding.
+        let output: ProgressReporter.Output, cancellation = Cancellation.current
+        init(_ label: String, unit: String, quiet: Bool) {
+            self.label = label
+            self.unit = unit
+            output = .display(quiet: quiet)
+        }
         var loopHooks: LoopHooks {
             LoopHooks(progress: { [self] done, total, _ in
-                if reporter == nil { reporter = ProgressReporter(label: label, total: total, unit: unit, output: quiet ? .silent : .standardError) }
+                if reporter == nil { reporter = ProgressReporter(label: label, total: total, unit: unit, output: output) }
                 if done > reported { try? reporter?.advance(by: done - reported); reported = done }
-            }, isCancelled: { Cancellation.isRequested })
+            }, isCancelled: { [cancellation] in cancellation.isRequested })
         }
         func finish() { reporter?.finish() }
     }
@@ -78,7 +84,7 @@ public enum PipelineCommands {
         flags: [FlagSpec("out", .path, "manifest to write (the clips with their downloaded video's path and status)",
                          default: .path("data/processed/manifest_downloaded.json"), aliases: ["output-manifest"]),
                 FlagSpec("videos", .path, "folder the videos are downloaded to", default: .path("data/raw/videos"),
-                         aliases: ["download-root"]),
+                         aliases: ["download-root"], writes: true),
                 FlagSpec("concurrency", .int, "parallel downloads", default: .int(4), validate: FlagSpec.positive),
                 FlagSpec("format", .string, "yt-dlp format selector", default: .string("best[ext=mp4]/best")),
                 FlagSpec("resume", .bool, "skip finished files, finish partial ones"),
@@ -86,6 +92,8 @@ public enum PipelineCommands {
                 FlagSpec("dry-run", .bool, "plan only"),
                 FlagSpec("sample", .int, "only the first N videos", validate: FlagSpec.positive),
                 FlagSpec("retries", .int, "retries for transient errors", default: .int(3), validate: FlagSpec.nonNegative),
+                FlagSpec("mirror", .string, "fetch videos from a copy instead of their URLs: a URL prefix (ID.mp4 is "
+                         + "appended), a template with {id}, or a local folder"),
                 FlagSpec("quiet", short: "q", .bool, "no progress display")]
     ) { call in
         var options = DownloadOptions(manifest: call.url("manifest")!, downloadRoot: call.url("videos")!)
@@ -97,6 +105,7 @@ public enum PipelineCommands {
         options.sample = call.int("sample")
         options.outputManifest = call.url("out")
         options.retries = call.int("retries")!
+        options.mirror = call.string("mirror").map { Mirror($0) }
         let hooks = Hooks("download", unit: "videos", quiet: call.bool("quiet"))
         defer { hooks.finish() }
         let result: DownloadResult
@@ -125,7 +134,7 @@ public enum PipelineCommands {
         flags: [FlagSpec("out", .path, "manifest to write (the clips with their trimmed file)",
                          default: .path("data/processed/manifest_trimmed.json"), aliases: ["output-manifest"]),
                 FlagSpec("clips", .path, "folder the trimmed clips are written to", default: .path("data/processed/clips"),
-                         aliases: ["trim-root"]),
+                         aliases: ["trim-root"], writes: true),
                 FlagSpec("videos", .path, "folder of downloaded videos (download's --videos)", default: .path("data/raw/videos"),
                          aliases: ["raw-root"]),
                 FlagSpec("resume", .bool, "keep clips already cut"),

@@ -198,7 +198,7 @@ struct PredictRun {
         let session = call.session
         var lastProgress = 0
         do {
-            try VideoRecognition.run(url, recognizer: recognizer, hands: hands, isCancelled: { Cancellation.isRequested },
+            try VideoRecognition.run(url, recognizer: recognizer, hands: hands, isCancelled: { [cancellation = Cancellation.current] in cancellation.isRequested },
                                      progress: { done, total in
                                          guard done - lastProgress >= 30 else { return }
                                          lastProgress = done

@@ -71,7 +71,7 @@ public enum TrainingCommands {
         let run: TrainingRun
         do {
             run = try Trainer.train(train, validation: try dataset(call, "val"), options: options,
-                                    log: { call.session.print($0, volatile: true) }, isCancelled: { Cancellation.isRequested })
+                                    log: { call.session.print($0, volatile: true) }, isCancelled: { [cancellation = Cancellation.current] in cancellation.isRequested })
         } catch let error as TrainingError {
             if case .cancelled = error { throw CancelledError() }
             throw call.failure(error.description)
