@@ -14,7 +14,10 @@ final class ConventionsTests: XCTestCase {
     /// Commands that write no file (directives included: `:save PATH` takes its file as the argument).
     private static let nonWriters: Set<String> = ["load", "print", "show", "echo", "sleep", "count-to", "where", "select",
                                                   "count", "sort", "top", "head", "tail", ":help", ":vars", ":history",
-                                                  ":time", ":save", ":run", ":reset", ":seed", ":quit"]
+                                                  ":time", ":save", ":run", ":reset", ":seed", ":quit", ":nice", "env",
+                                                  "jobs", "wait", "fg", "cancel",
+                                                  // `write PATH`: like `:save`, its file is the argument.
+                                                  "write"]
     /// Names the old scripts used; they may live on only as aliases.
     private static let retiredNames = ["output", "output-root", "output-manifest", "dataset-dir", "download-root",
                                        "trim-root", "raw-root", "max-hands", "checkpoint-dir", "report"]

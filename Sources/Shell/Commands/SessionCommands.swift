@@ -72,7 +72,7 @@ public enum SessionCommands {
         niceness, so a foreground 'train' keeps its speed; work a command spreads over a shared
         thread pool does not. A job's own size is its flags: extract --workers, download
         --concurrency, train --threads.
-        example: :nice 10 lm = extract m.json --out data/landmarks &
+        example: :nice 10 lm = extract m.json &
         """,
         arguments: [ArgumentSpec("niceness", .int, "0 (the shell's priority) to 19 (lowest)"),
                     ArgumentSpec("cell", .expression, "the cell to run, ending in '&'")]

@@ -76,7 +76,8 @@ public struct Parser {
         let at = current.location
         advance()
         guard current.kind == .end else {
-            throw error("'&' runs the cell in the background: it must end the cell (before \(current.kind.display))")
+            throw ShellError(.syntax, "'&' runs the cell in the background: it must end the cell (before \(current.kind.display))",
+                             at: at, hint: "for 'and' in a condition, write '&&'")
         }
         switch statement {
         case .empty:
