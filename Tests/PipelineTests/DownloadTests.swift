@@ -180,6 +180,34 @@ final class DownloadTests: XCTestCase {
     }
 
     /// yt-dlp's and YouTube's own wording (yt_dlp/extractor/youtube.py) maps to the statuses.
+    /// `--mirror`: the manifest's YouTube URLs are never asked for; each video comes from the
+    /// mirror by id — over HTTP (a prefix, and a template), or from a folder through file URLs —
+    /// byte-identical, under its YouTube id. A video the mirror lacks is `unavailable`.
+    func testMirrorServesVideosByIDOverHTTPAndFromAFolder() throws {
+        let real = try RealVideos.root()
+        let ids = ["7G6B6kaMjb4", "C37R_Ix8-qs"]
+        let records = ids.map { id in record(id, "https://www.youtube.com/watch?v=\(id)") } + [record("notThere123", "https://www.youtube.com/watch?v=notThere123")]
+        let dir = try TestEnvironment.temporaryDirectory()
+        let manifest = dir.appendingPathComponent("manifest.json")
+        try Manifest.write(records, to: manifest)
+        let mirrors = [("prefix", Mirror(server.url("videos", ""))), ("template", Mirror(server.url("videos", "{id}.mp4"))),
+                       ("folder", Mirror(real.path))]
+        for (name, mirror) in mirrors {
+            var options = DownloadOptions(manifest: manifest, downloadRoot: dir.appendingPathComponent(name), concurrency: 3,
+                                          outputManifest: dir.appendingPathComponent("\(name).json"), retries: 0, socketTimeout: 5)
+            options.mirror = mirror
+            let result = try Download.run(options)
+            for id in ids {
+                XCTAssertEqual(result.videos[id]?.status, .ok, "\(name): \(String(describing: result.videos[id]))")
+                XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("\(name)/\(id).mp4")),
+                               try Data(contentsOf: real.appendingPathComponent("\(id).mp4")), name)
+            }
+            XCTAssertEqual(result.videos["notThere123"]?.status, .unavailable, "\(name): \(String(describing: result.videos["notThere123"]))")
+        }
+        XCTAssertEqual(Mirror("http://h/m/").url(for: "a b"), "http://h/m/a_b.mp4", "ids are the file-safe ones")
+        XCTAssertEqual(Mirror("/srv/v").url(for: "x"), "file:///srv/v/x.mp4")
+    }
+
     func testYouTubeMessagesAreClassified() {
         let cases: [(String, DownloadStatus)] = [
             ("ERROR: [youtube] abc: Private video. Sign in if you've been granted access to this video", .private),
@@ -194,6 +222,7 @@ final class DownloadTests: XCTestCase {
             ("ERROR: [youtube] abc: Unable to download API page: HTTP Error 503: Service Unavailable", .networkError),
             ("ERROR: [generic] x: Unable to download webpage: HTTP Error 404: Not Found (caused by <HTTPError 404: Not Found>)", .unavailable),
             ("ERROR: [download] x: Read timed out.", .timeout),
+            ("ERROR: [generic] a1: Unable to download webpage: [Errno 2] No such file or directory: '/m/a1.mp4' (caused by TransportError(\"[Errno 2] No such file or directory: '/m/a1.mp4'\"))", .unavailable),
             ("ERROR: something new", .failed),
         ]
         for (message, status) in cases {

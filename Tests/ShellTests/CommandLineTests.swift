@@ -95,6 +95,19 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("error (cell 1): cancelled (Ctrl-C)"), result.stderr)
     }
 
+    /// A script that ends with a job running cancels it (it stops at its next boundary) and says
+    /// so; one that waits gets the job's output in the waiting cell.
+    func testAScriptEndingWithAJobRunningCancelsItAndSaysSo() throws {
+        let start = Date()
+        let result = try AslshBinary.run(["-c", "x = count-to 100000 --delay 1 --quiet &; echo going on"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "[1] started: x = count-to 100000 --delay 1 --quiet\ngoing on\n")
+        XCTAssertEqual(result.stderr, "aslsh: cancelled job [1] x = count-to 100000 --delay 1 --quiet: the script ended before 'wait'\n")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10, "cancelled, not run to its end (100 s)")
+        let waited = try AslshBinary.run(["-c", "echo \"in the job\" &; echo first; wait 1"])
+        XCTAssertEqual(waited.stdout, "[1] started: echo \"in the job\"\nfirst\nin the job\n")
+    }
+
     /// Every saved session in `sessions/` replays with identical output.
     func testSavedSessionsCheckClean() throws {
         let sessions = TestEnvironment.repositoryRoot.appendingPathComponent("sessions")
