@@ -144,31 +144,15 @@ final class CommandLineTests: XCTestCase {
 
     /// Python's http.server on 127.0.0.1 (a port the OS picks) serving `folder`.
     static func serveOverHTTP(_ folder: URL) throws -> (process: Process, url: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
+        let server = try ExternalTool.startServer("""
             import functools, http.server, sys
             handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
             handler.func.log_message = lambda *a: None
             server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
             print(server.server_address[1], flush=True)
             server.serve_forever()
-            """, folder.path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            process.terminate()
-            throw NSError(domain: "CommandLineTests", code: 1, userInfo: [NSLocalizedDescriptionKey: "http.server did not start"])
-        }
-        return (process, "http://127.0.0.1:\(port)")
+            """, [folder.path])
+        return (server.process, "http://127.0.0.1:\(server.port)")
     }
 
     /// A save from a real run checks clean; editing one expected line makes `--check` fail and
