@@ -82,10 +82,12 @@ slurm_local_stop() {
   for name in slurmd slurmctld munged; do
     if [ -f "$dir/run/$name.pid" ]; then
       pid=$(cat "$dir/run/$name.pid")
+      # Every command may fail (the daemon already gone): `|| true` keeps a caller's `set -e`
+      # from ending the clean-up half-way.
       if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null
+        kill "$pid" 2>/dev/null || true
         for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null
+        kill -9 "$pid" 2>/dev/null || true
       fi
       rm -f "$dir/run/$name.pid"
     fi

@@ -128,6 +128,7 @@ public enum AlphabetPreparation {
                 + perClass.keys.sorted().map { "  \($0): \(perClass[$0]!) photos" }
             return writer.summary
         }
+        if let shardRun, shardRun.finishedEarlier(resume: options.resume) { return try keep(shardRun, writer: writer) }
         try shardRun?.begin()
         let done = previousRecords(writer.manifestURL, resume: options.resume)
         var attempted: [String: Int] = [:], detected: [String: Int] = [:]
@@ -234,6 +235,7 @@ public enum ClipExtraction {
             writer.summary.notes = ["dry run: \(inputs.count) clips would be extracted, nothing written"]
             return writer.summary
         }
+        if let shardRun, shardRun.finishedEarlier(resume: options.resume) { return try keep(shardRun, writer: writer) }
         try writer.checkWritable()
         try shardRun?.begin()
         var trackerOptions = options.tracker
@@ -370,6 +372,15 @@ func metadata(_ hand: TrackedHand, width: Int, height: Int, handsFound: Int) -> 
     ["handedness": .string(hand.handedness.label), "handedness_score": .double(Double(hand.handedness.score)),
      "presence": .double(Double(hand.presence)), "image_width": .int(width), "image_height": .int(height),
      "hands_found": .int(handsFound)]
+}
+
+/// The summary of a shard that had already finished (`--resume`): its manifest and log are kept.
+func keep(_ run: ShardRun, writer: ImportWriter) throws -> ImportSummary {
+    var writer = writer
+    for record in try LandmarkManifest.read(contentsOf: writer.manifestURL).records { writer.adopt(record) }
+    for (reason, count) in run.state.skipped ?? [:] { writer.skip(reason, count: count - (run.inputSkips[reason] ?? 0)) }
+    writer.summary.notes.append("shard \(run.shard) had already finished on this input: kept as it is (--resume)")
+    return writer.summary
 }
 
 /// Records of an earlier run whose files still exist, by clip id (only with `--resume`).

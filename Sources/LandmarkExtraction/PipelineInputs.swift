@@ -14,6 +14,7 @@ extension ClipExtraction {
     /// records the slice beside the shard's landmark manifest (`output` names the unsharded one).
     public static func inputs(fromPipelineManifest url: URL, shard: Shard?,
                               output: URL) throws -> (inputs: [Input], skipped: [String: Int], shardRun: ShardRun?) {
+        let url = shard?.input(url) ?? url
         var records = try Manifest.read(url)
         var manifest = output
         let run = try ShardRun.selectIfSharded(&records, from: url, shard: shard, stage: "extract", output: &manifest)

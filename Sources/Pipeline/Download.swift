@@ -127,10 +127,18 @@ public enum Download {
         if let n = options.sample, n <= 0 { throw PipelineError.invalidOption(flag: "--sample", message: "must be positive, got \(n)") }
         try ShardRun.checkNoSample(options.shard, options.sample)
         let started = Date()
-        var records = try Manifest.read(options.manifest)
+        let input = options.shard?.input(options.manifest) ?? options.manifest
+        var records = try Manifest.read(input)
         var outputURL = outputManifestURL(options)
-        let shardRun = try ShardRun.selectIfSharded(&records, from: options.manifest, shard: options.shard, stage: "download",
+        let shardRun = try ShardRun.selectIfSharded(&records, from: input, shard: options.shard, stage: "download",
                                                     output: &outputURL)
+        if let shardRun, !options.dryRun, shardRun.finishedEarlier(resume: options.resume) {
+            let kept = try Manifest.read(outputURL)
+            var videos: [String: DownloadOutcome] = [:]
+            for r in kept { if let d = r.download { videos[r.videoID] = d } }
+            return DownloadResult(records: kept, videos: videos, cancelled: false,
+                                  seconds: Date().timeIntervalSince(started), outputManifest: outputURL)
+        }
         if !options.dryRun {
             // Fail before any download when the videos or the manifest cannot be written.
             do { try OutputFile.makeFolder(options.downloadRoot) } catch let problem as FileProblem { throw PipelineError.file(problem) }

@@ -77,6 +77,15 @@ public struct Shard: Equatable, Sendable, CustomStringConvertible {
         return "\(stem).shard-\(index)-of-\(count)" + (ext.isEmpty ? "" : ".\(ext)")
     }
 
+    /// The manifest a sharded stage reads: this shard's own manifest of the previous stage
+    /// (`NAME.shard-I-of-N.json`) when it exists beside `url`, so every stage of one array task
+    /// names the same files (`trim … --out m_trimmed.json`, then `extract m_trimmed.json`);
+    /// otherwise `url` itself.
+    public func input(_ url: URL) -> URL {
+        let own = fileURL(for: url)
+        return FileManager.default.fileExists(atPath: own.path) ? own : url
+    }
+
     /// The state file beside a shard's manifest: `manifest_trimmed.shard-2-of-4.state.json`.
     public static func stateURL(forShardManifest url: URL) -> URL {
         let name = url.lastPathComponent, stem = (name as NSString).deletingPathExtension
@@ -287,6 +296,17 @@ public final class ShardRun: @unchecked Sendable {
         ShardState(stage: stage, shard: shard.index, shards: shard.count, status: "running", input: input,
                    inputFingerprint: fingerprint, inputRecords: total, items: items,
                    host: ProcessInfo.processInfo.hostName, pid: getpid(), started: ShardState.now)
+    }
+
+    /// With `--resume`: true when this shard already finished on the same input with the same
+    /// slice and its manifest is as it wrote it — a resubmitted array task then keeps it as it is
+    /// (rerunning would turn "cut" into "kept" in the manifest and empty extract's log).
+    public func finishedEarlier(resume: Bool) -> Bool {
+        guard resume, let previous = try? ShardState.read(stateURL), previous.status == "done",
+              previous.inputFingerprint == state.inputFingerprint, previous.items == state.items,
+              previous.outputFingerprint == ShardState.fingerprint(of: manifestURL) else { return false }
+        state = previous
+        return true
     }
 
     /// Marks the shard running. Refuses when the state file says the same shard is running in a

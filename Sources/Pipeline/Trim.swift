@@ -81,12 +81,19 @@ public enum Trim {
         if let n = options.sample, n <= 0 { throw PipelineError.invalidOption(flag: "--sample", message: "must be positive, got \(n)") }
         try ShardRun.checkNoSample(options.shard, options.sample)
         let started = Date()
-        var records = try Manifest.read(options.manifest)
+        let input = options.shard?.input(options.manifest) ?? options.manifest
+        var records = try Manifest.read(input)
         if let n = options.sample { records = Array(records.prefix(n)) }
         var manifestURL = options.outputManifest
             ?? options.manifest.deletingLastPathComponent().appendingPathComponent("manifest_trimmed.json")
-        let shardRun = try ShardRun.selectIfSharded(&records, from: options.manifest, shard: options.shard, stage: "trim",
+        let shardRun = try ShardRun.selectIfSharded(&records, from: input, shard: options.shard, stage: "trim",
                                                     output: &manifestURL)
+        if let shardRun, !options.dryRun, shardRun.finishedEarlier(resume: options.resume) {
+            let kept = try Manifest.read(manifestURL)
+            let ok = kept.filter { $0.trim?.status == "ok" }.count
+            return TrimResult(records: kept, written: 0, reused: ok, planned: 0, failed: kept.count - ok, cancelled: false,
+                              seconds: Date().timeIntervalSince(started), outputManifest: manifestURL)
+        }
         if !options.dryRun {
             // Fail before cutting anything when the clips' folder or the manifest cannot be written.
             do { try OutputFile.makeFolder(options.trimRoot) } catch let problem as FileProblem { throw PipelineError.file(problem) }
