@@ -115,15 +115,18 @@ public enum ShardAssignment {
     /// their spans' total length: `end_time − start_time` from the manifest — the same numbers in
     /// every stage's manifest, so download, trim and extract slice alike. A clip without an end
     /// counts as the mean known span (1 s when none is known).
+    /// Spans are counted in whole milliseconds, so the sums are exact and do not depend on the
+    /// order of the records (float sums would, in their last bit, and so could the slices).
     public static func assign(_ records: [ClipRecord], count: Int) -> [String: Int] {
-        let spans = records.compactMap { r in r.endTime.map { max(0, $0 - r.startTime) } }
-        let unknown = spans.isEmpty ? 1 : spans.reduce(0, +) / Double(spans.count)
-        var weight: [String: Double] = [:], order: [String] = []
+        func milliseconds(_ seconds: Double) -> Int64 { Int64((max(0, seconds) * 1000).rounded()) }
+        let spans = records.compactMap { r in r.endTime.map { milliseconds($0 - r.startTime) } }
+        let unknown = spans.isEmpty ? 1000 : spans.reduce(0, +) / Int64(spans.count)
+        var weight: [String: Int64] = [:], order: [String] = []
         for r in records {
             if weight[r.videoID] == nil { order.append(r.videoID) }
-            weight[r.videoID, default: 0] += r.endTime.map { max(0, $0 - r.startTime) } ?? unknown
+            weight[r.videoID, default: 0] += r.endTime.map { milliseconds($0 - r.startTime) } ?? unknown
         }
-        return assign(order.map { ($0, weight[$0]!) }, count: count)
+        return assign(order.map { ($0, Double(weight[$0]!)) }, count: count)
     }
 }
 
