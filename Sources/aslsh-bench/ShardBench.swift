@@ -6,7 +6,7 @@ import Pipeline
 /// `aslsh extract --shard I/N --workers 1` processes — how a job array uses one machine — with
 /// the wall time, the throughput, the speed-up over one shard, and the cost of `merge`. Also one
 /// unsharded `--workers 2` run for comparison, and the per-frame cost the cluster model in
-/// docs/cluster.md scales from (core-seconds per frame at the best shard count).
+/// docs/cluster.md scales from (core-seconds per frame of the one-shard run).
 func runShardBench(_ arguments: [String]) throws {
     func value(_ flag: String) -> String? {
         arguments.firstIndex(of: flag).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
@@ -76,11 +76,12 @@ func runShardBench(_ arguments: [String]) throws {
         BenchSummary.record("shard", "extract, \(n) shard\(n == 1 ? "" : "s") (processes) on \(cores) cores, \(complexity) models",
                             ours: fps, unit: "frames/s", lowerIsBetter: false)
     }
-    // The cluster model's input: core-seconds per frame at the best point (all cores busy).
-    let perFrame = Double(best.processes) / best.fps
+    // The cluster model's input: core-seconds per frame, from one shard (one process on one
+    // core) — other work on a shared machine slows the runs of several processes first.
+    let perFrame = single.map { 1 / $0 } ?? Double(best.processes) / best.fps
     print(String(format: "per-frame cost: %.1f ms of one core (decode + tracking, %d frames)", perFrame * 1000, total))
     for (name, clipFrames) in [("MS-ASL (25,000 clips, ~1.9 M frames)", 1.9e6), ("WLASL (21,000 videos, ~1.5 M frames)", 1.5e6)] {
-        let hours = [1, 8, 32, 128].map { nodes in String(format: "%d×32 cores %.2f h", nodes, clipFrames * perFrame / Double(nodes * 32) / 3600) }
+        let hours = [1, 4, 16, 64].map { nodes in String(format: "%d×32 cores %.1f min", nodes, clipFrames * perFrame / Double(nodes * 32) / 60) }
         print("extract, \(name): " + hours.joined(separator: ", "))
     }
 }
