@@ -7,7 +7,7 @@
 # sbatch/squeue/scancel talk to this cluster.
 
 slurm_local_free_port() {
-  python3 - <<'PY'
+  "$(command -v /usr/bin/python3 || command -v python3)" - <<'PY'
 import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
 PY
