@@ -102,15 +102,9 @@ public enum AlphabetPreparation {
         var manifestName = manifestName
         var shardRun: ShardRun?
         if let shard {
-            // Photos are the units, weighted by file size; the input's fingerprint is the list of
-            // photos with their sizes (a photo added, removed or replaced changes it).
-            let sizes = photos.map { photo in
-                Double((try? FileManager.default.attributesOfItem(atPath: photo.url.path)[.size] as? Int) ?? 0)
-            }
-            let listing = zip(photos, sizes).map { "\($0.url.path)\t\(Int($1))\n" }.joined()
+            // Photos are the units, weighted by file size.
             let output = manifestName.hasPrefix("/") ? URL(fileURLWithPath: manifestName) : outputDirectory.appendingPathComponent(manifestName)
-            let (run, indices) = ShardRun.select(ids: zip(photos, sizes).map { (clipID(for: $0), max(1, $1)) }, input: photoRoot.path,
-                                                 fingerprint: ShardState.fingerprint(Data(listing.utf8)), shard: shard,
+            let (run, indices) = ShardRun.select(files: photos.map { (clipID(for: $0), $0.url) }, input: photoRoot.path, shard: shard,
                                                  stage: "prepare-alphabet", output: output)
             photos = indices.map { photos[$0] }
             manifestName = shard.filePath(manifestName)

@@ -38,6 +38,8 @@ public enum ShardMerge {
         switch first.stage {
         case "download", "trim":
             (count, report) = try mergeClipManifests(shards, owner: owner, manifest: manifest, output: output)
+        case "predict":
+            (count, report) = try mergeResultLines(shards, owner: owner, output: output)
         default:
             (count, report) = try mergeLandmarkManifests(shards, owner: owner, manifest: manifest, output: output)
         }
@@ -217,6 +219,34 @@ public enum ShardMerge {
         lines += skipped.keys.sorted().filter { skipped[$0]! > 0 }.map { "skipped \(skipped[$0]!): \($0)" }
         lines += order.map { "  \($0): \(perClass[$0]!)" }
         return (records.count, lines)
+    }
+
+    /// predict: the shards' result lines (JSON objects with an `item`), items in input order, each
+    /// item's lines (one per video window) in the order its shard wrote them.
+    static func mergeResultLines(_ shards: [Found], owner: [String: (shard: Int, index: Int)], output: URL) throws -> (Int, [String]) {
+        var lines: [(index: Int, order: Int, line: Substring)] = []
+        var seen: [String: Int] = [:], errors = 0
+        for s in shards {
+            let text: String
+            do { text = try String(contentsOf: s.manifestURL, encoding: .utf8) } catch {
+                throw PipelineError.file(.reading(s.manifestURL.path, error: error))
+            }
+            var itemsHere: Set<String> = []
+            for (n, line) in text.split(separator: "\n").enumerated() {
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      let item = object["item"] as? String else {
+                    throw failure(s.manifestURL, "line \(n + 1): not a result line (a JSON object with an \"item\")")
+                }
+                if let error = object["error"], !(error is NSNull) { errors += 1 }
+                if itemsHere.insert(item).inserted { try checkRecords([item], of: s, owner: owner, seen: &seen, exact: false) }
+                lines.append((owner[item]!.index, lines.count, line))
+            }
+        }
+        let sorted = lines.sorted { ($0.index, $0.order) < ($1.index, $1.order) }
+        do { try OutputFile.write(Data(sorted.map { $0.line + "\n" }.joined().utf8), to: output) } catch let problem as FileProblem {
+            throw PipelineError.file(problem)
+        }
+        return (sorted.count, ["items with results: \(seen.count) of \(shards[0].state.inputRecords)" + (errors > 0 ? ", \(errors) failed lines" : "")])
     }
 
     /// A shard's records are its own inputs, each once across all shards (`exact`: all of them).

@@ -276,6 +276,19 @@ public final class ShardRun: @unchecked Sendable {
         }
     }
 
+    /// The slice of a list of files (photos, predict's items), each weighted by its size; the
+    /// input's fingerprint is the list of paths with their sizes (a file added, removed or
+    /// replaced changes it).
+    public static func select(files: [(id: String, url: URL)], input: String, shard: Shard, stage: String,
+                              output: URL) -> (run: ShardRun, indices: [Int]) {
+        let sizes = files.map { file in
+            Double((try? FileManager.default.attributesOfItem(atPath: file.url.path)[.size] as? Int) ?? 0)
+        }
+        let listing = zip(files, sizes).map { "\($0.url.path)\t\(Int($1))\n" }.joined()
+        return select(ids: zip(files, sizes).map { ($0.id, max(1, $1)) }, input: input,
+                      fingerprint: ShardState.fingerprint(Data(listing.utf8)), shard: shard, stage: stage, output: output)
+    }
+
     /// The state of `input` when it is a finished shard manifest; an error when it is a shard of
     /// another slicing or still running; nil for an ordinary manifest.
     static func upstreamState(of input: URL, shard: Shard?) throws -> ShardState? {
