@@ -34,6 +34,9 @@ public struct DownloadOptions: Sendable {
     public var extraArguments: [String]
     /// Fetch every video from a mirror instead of the manifest's URL (`Mirror`).
     public var mirror: Mirror?
+    /// Only this shard's videos (`--shard I/N`): the manifest is written with `.shard-I-of-N`
+    /// in its name, beside a state file for `merge`.
+    public var shard: Shard?
 
     public init(manifest: URL, downloadRoot: URL, concurrency: Int = 4, format: String = "best[ext=mp4]/best",
                 resume: Bool = false, overwrite: Bool = false, dryRun: Bool = false, sample: Int? = nil,
@@ -124,12 +127,25 @@ public enum Download {
             throw PipelineError.invalidOption(flag: "--resume/--overwrite", message: "choose one")
         }
         if let n = options.sample, n <= 0 { throw PipelineError.invalidOption(flag: "--sample", message: "must be positive, got \(n)") }
+        try ShardRun.checkNoSample(options.shard, options.sample)
         let started = Date()
-        var records = try Manifest.read(options.manifest)
+        let input = options.shard?.input(options.manifest) ?? options.manifest
+        var records = try Manifest.read(input)
+        var outputURL = outputManifestURL(options)
+        let shardRun = try ShardRun.selectIfSharded(&records, from: input, shard: options.shard, stage: "download",
+                                                    output: &outputURL)
+        if let shardRun, !options.dryRun, shardRun.finishedEarlier(resume: options.resume) {
+            let kept = try Manifest.read(outputURL)
+            var videos: [String: DownloadOutcome] = [:]
+            for r in kept { if let d = r.download { videos[r.videoID] = d } }
+            return DownloadResult(records: kept, videos: videos, cancelled: false,
+                                  seconds: Date().timeIntervalSince(started), outputManifest: outputURL)
+        }
         if !options.dryRun {
             // Fail before any download when the videos or the manifest cannot be written.
             do { try OutputFile.makeFolder(options.downloadRoot) } catch let problem as FileProblem { throw PipelineError.file(problem) }
-            try Manifest.checkWritable(outputManifestURL(options))
+            try Manifest.checkWritable(outputURL)
+            try shardRun?.begin()
         }
 
         // One download per distinct video, in first-appearance order.
@@ -192,9 +208,9 @@ public enum Download {
         for i in records.indices { records[i].download = shared.outcomes[records[i].videoID] }
         var manifestURL: URL? = nil
         if !options.dryRun {
-            let url = outputManifestURL(options)
-            try Manifest.write(records, to: url)
-            manifestURL = url
+            try Manifest.write(records, to: outputURL)
+            manifestURL = outputURL
+            if !shared.cancelled { try shardRun?.finish() }
         }
         return DownloadResult(records: records, videos: shared.outcomes, cancelled: shared.cancelled,
                               seconds: Date().timeIntervalSince(started), outputManifest: manifestURL)

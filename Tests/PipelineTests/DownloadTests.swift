@@ -1,4 +1,5 @@
 import Foundation
+import LandmarkExtraction
 import Media
 import Pipeline
 import TestSupport
@@ -21,6 +22,40 @@ final class DownloadTests: XCTestCase {
     private func record(_ id: String, _ url: String?, label: String = "x", clip: String? = nil) -> ClipRecord {
         ClipRecord(clipID: clip ?? id, videoID: id, url: url, label: label, labelIndex: 0, startTime: 0, endTime: 1,
                    fps: nil, signer: nil, split: nil, bbox: nil, source: "msasl", metadata: [:])
+    }
+
+    /// Two download shards with yt-dlp's `--sleep-requests` passed through (as a rate-limited
+    /// cluster would run them), merged: every clip once, in input order, with its video's status.
+    func testShardedDownloadsMergeWithEveryClipOnce() throws {
+        let chosen: Set<String> = ["HPz_C5XM4o4", "J7tP98oDxqE"]
+        var records = try RealVideos.records().filter { chosen.contains($0.videoID) }.map { r -> ClipRecord in
+            var r = r
+            r.url = server.url("videos", "\(r.videoID).mp4")
+            return r
+        }
+        records.insert(record("gone", server.url("missing", "gone.mp4"), label: "lost"), at: 1)
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = dir.appendingPathComponent("manifest.json")
+        try Manifest.write(records, to: manifest)
+        var owners: [String: Int] = [:]
+        for i in 0..<2 {
+            var options = DownloadOptions(manifest: manifest, downloadRoot: dir.appendingPathComponent("raw"), retries: 0,
+                                          timeout: 120, socketTimeout: 3, extraArguments: ["--sleep-requests", "0.1"])
+            options.shard = try Shard(index: i, count: 2)
+            let result = try Download.run(options)
+            XCTAssertEqual(result.outputManifest?.lastPathComponent, "manifest_downloaded.shard-\(i)-of-2.json")
+            for r in result.records { owners[r.clipID] = i }
+            // A video's clips are all in one shard.
+            for r in result.records { XCTAssertEqual(result.records.filter { $0.videoID == r.videoID }.count, records.filter { $0.videoID == r.videoID }.count) }
+        }
+        XCTAssertEqual(Set(owners.values), [0, 1], "both shards have work")
+        let merged = try ShardMerge.run(manifest: dir.appendingPathComponent("manifest_downloaded.json"))
+        XCTAssertTrue(merged.description.contains("ok 4, unavailable 1"), merged.description)
+        let all = try Manifest.read(dir.appendingPathComponent("manifest_downloaded.json"))
+        XCTAssertEqual(all.map(\.clipID), records.map(\.clipID), "input order")
+        XCTAssertEqual(all.first { $0.videoID == "gone" }?.download?.status, .unavailable)
+        XCTAssertTrue(all.filter { $0.videoID != "gone" }.allSatisfy { $0.download?.status == .ok })
     }
 
     func testRealVideosAndFailureModes() throws {

@@ -13,7 +13,8 @@ final class JobTests: XCTestCase {
         "hold", summary: "test: tick until cancelled",
         flags: [FlagSpec("out", .path, "file written at the end", default: .path("held.txt")),
                 FlagSpec("ticks", .int, "ticks before it ends", default: .int(1_000_000)),
-                FlagSpec("fail", .bool, "fail after the first tick")]
+                FlagSpec("fail", .bool, "fail after the first tick"),
+                FlagSpec("shard", .string, "a slice, as the heavy stages take it")]
     ) { call in
         call.session.print("holding \(call.int("ticks")!)")
         let progress = ProgressReporter(label: "hold", total: call.int("ticks")!, unit: "ticks")
@@ -129,6 +130,10 @@ final class JobTests: XCTestCase {
         XCTAssertEqual(shell.error("hold --out shared --ticks 1")?.message,
                        "hold --out shared would write where job [1] a = hold --out shared/x.txt writes (its --out shared/x.txt)")
         XCTAssertNil(shell.error("c = hold --out other.txt --ticks 1 &"))
+        // Slices of one stage write different files under the same --out.
+        XCTAssertNil(shell.error("s0 = hold --out sliced --shard 0/2 &"))
+        XCTAssertNil(shell.error("s1 = hold --out sliced --shard 1/2 &"))
+        XCTAssertEqual(shell.error("s2 = hold --out sliced --shard 1/2 &")?.kind, .invalidArgument)
         XCTAssertTrue(Session.overlaps(URL(fileURLWithPath: "/a/b"), URL(fileURLWithPath: "/a/b/c.json")))
         XCTAssertFalse(Session.overlaps(URL(fileURLWithPath: "/a/b"), URL(fileURLWithPath: "/a/bc")))
     }

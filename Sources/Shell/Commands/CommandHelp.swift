@@ -13,6 +13,7 @@ public enum CommandHelp {
     public static let stages: [Stage] = [
         Stage(title: "metadata and video", commands: ["intake", "download", "trim"]),
         Stage(title: "landmarks", commands: ["synth", "import", "prepare-alphabet", "extract"]),
+        Stage(title: "sharded runs", commands: ["merge"]),
         Stage(title: "datasets", commands: ["build"]),
         Stage(title: "models", commands: ["train", "eval", "export", "predict"]),
         Stage(title: "plots", commands: ["plot"]),

@@ -23,6 +23,8 @@ public final class BackgroundJob: @unchecked Sendable {
     let previousValue: Value?
     /// What the job writes (the command's output flags), resolved: `--out` → file or folder.
     public let outputs: [(flag: String, url: URL)]
+    /// Its `--shard I/N`, if any: slices of one stage write different files under the same `--out`.
+    public let shard: String?
     /// The job's own Ctrl-C: `cancel`, `fg` + Ctrl-C, or the end of the session.
     public let cancellation = CancellationToken()
     public let startTime: Double
@@ -39,7 +41,9 @@ public final class BackgroundJob: @unchecked Sendable {
     /// Waited for: its output was shown and its variable bound.
     var collected = false
 
-    init(id: Int, command: String, variable: String?, previousValue: Value?, outputs: [(flag: String, url: URL)]) {
+    init(id: Int, command: String, variable: String?, previousValue: Value?, outputs: [(flag: String, url: URL)],
+         shard: String?) {
+        self.shard = shard
         self.id = id
         self.command = command
         self.variable = variable
@@ -123,10 +127,11 @@ public final class JobTable {
     public private(set) var jobs: [BackgroundJob] = []
     private var lastID = 0
 
-    func add(command: String, variable: String?, previousValue: Value?, outputs: [(flag: String, url: URL)]) -> BackgroundJob {
+    func add(command: String, variable: String?, previousValue: Value?, outputs: [(flag: String, url: URL)],
+             shard: String?) -> BackgroundJob {
         lastID += 1
         let job = BackgroundJob(id: lastID, command: command, variable: variable, previousValue: previousValue,
-                                outputs: outputs)
+                                outputs: outputs, shard: shard)
         jobs.append(job)
         return job
     }

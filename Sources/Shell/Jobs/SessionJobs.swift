@@ -69,7 +69,8 @@ extension Session {
         let outputs = try checkOutputsFree(definition, invocation)
 
         let job = jobs.add(command: backgroundCellText, variable: variable,
-                           previousValue: variable.flatMap { variables[$0] }, outputs: outputs)
+                           previousValue: variable.flatMap { variables[$0] }, outputs: outputs,
+                           shard: invocation.string("shard"))
         child.outputSink = { [job] line in job.append(line) }
         let context = JobContext(cancellation: job.cancellation,
                                  progress: ProgressReporter.Output(write: { _ in }, isTerminal: true,
@@ -118,7 +119,9 @@ extension Session {
         let outputs = definition.flags.filter(\.writes).compactMap { flag in
             invocation.url(flag.name).map { (flag: "--" + flag.name, url: $0) }
         }
-        for job in jobs.running {
+        let shard = invocation.string("shard")
+        // Two different slices (`--shard 0/2`, `--shard 1/2`) write different files under one `--out`.
+        for job in jobs.running where shard == nil || job.shard == nil || shard == job.shard {
             for mine in outputs {
                 for theirs in job.outputs where Self.overlaps(mine.url, theirs.url) {
                     throw ShellError(.invalidArgument,
