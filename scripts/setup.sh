@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(libedit-dev libavformat-dev libavdevice-dev libavcodec-dev libswscale-dev libavutil-dev
               libopenblas-dev libpng-dev libturbojpeg0-dev pkg-config ffmpeg python3-numpy
               libfreetype-dev fonts-dejavu-core qemu-user
+              slurm-wlm munge parallel   # a real single-node Slurm for the sharding test; GNU parallel for the docs recipe
               libzmq3-dev libssl-dev chromium)  # the Jupyter kernel; chromium renders notebooks in its test
 # Python tools the tests talk to as outside references (interop, exports, downloads).
 PIP_PACKAGES=(numpy safetensors yt-dlp onnx onnxruntime ai-edge-litert tensorboard  # ai-edge-litert imports as ai_edge_litert

@@ -9,24 +9,30 @@ import Foundation
 ///     progress.finish()
 public final class ProgressReporter {
     /// Where progress text goes and how it is drawn.
-    public struct Output {
+    public struct Output: @unchecked Sendable {
         /// Receives raw text (no newline added).
         public var write: (String) -> Void
         /// Redraw one line in place with `\r` (a terminal) or print plain lines.
         public var isTerminal: Bool
-        public init(write: @escaping (String) -> Void, isTerminal: Bool) {
+
+        /// Receives each drawn state as numbers (a background job's status for `jobs`).
+        public var observe: ((Snapshot) -> Void)?
+        public init(write: @escaping (String) -> Void, isTerminal: Bool,
+                    observe: ((Snapshot) -> Void)? = nil) {
             self.write = write
             self.isTerminal = isTerminal
+            self.observe = observe
         }
 
-        /// Where jobs that would draw on standard error report instead, when a front end shows
-        /// progress itself (the Jupyter kernel's display that updates in place). Set before cells run.
+        /// Where progress that would draw on standard error goes instead, when a front end shows
+        /// it itself (the Jupyter kernel's display that updates in place). Set before cells run.
         nonisolated(unsafe) public static var frontEnd: Output?
 
-        /// Standard error, drawn as a bar when it is a terminal (or the front end's display when
-        /// one is set). Progress never goes to standard output: that stream carries results and
-        /// transcripts.
+        /// Standard error, drawn as a bar when it is a terminal — or, in a background job, the
+        /// job's status, which `jobs` lists and `fg` draws; or the front end's display when one is
+        /// set. Progress never goes to standard output: that stream carries results and transcripts.
         public static var standardError: Output {
+            if let job = JobContext.current { return job.progress }
             if let frontEnd { return frontEnd }
             return Output(write: { text in
                 fputs(text, stderr)
@@ -34,8 +40,48 @@ public final class ProgressReporter {
             }, isTerminal: isatty(2) == 1)
         }
 
-        /// Discards everything (quiet mode, tests).
+        /// Discards everything (tests).
         public static let silent = Output(write: { _ in }, isTerminal: false)
+
+        /// Where a command's progress goes: `.quiet` with `--quiet`, else `.standardError`.
+        public static func display(quiet: Bool) -> Output { quiet ? .quiet : .standardError }
+
+        /// A command's `--quiet`: nothing drawn, but a background job still reports its state.
+        public static var quiet: Output {
+            guard let job = JobContext.current else { return .silent }
+            return Output(write: { _ in }, isTerminal: true, observe: job.progress.observe)
+        }
+    }
+
+    /// One drawn state: what a background job's status shows.
+    public struct Snapshot: Sendable, Equatable {
+        public var label: String
+        public var completed: Int
+        public var total: Int?
+        public var unit: String
+        /// Units per second since the start.
+        public var rate: Double
+        /// Seconds left at the current rate, when the total is known and the rate positive.
+        public var remaining: Double?
+        public var finished: Bool
+
+        public init(label: String, completed: Int, total: Int?, unit: String, rate: Double, remaining: Double?,
+                    finished: Bool) {
+            self.label = label
+            self.completed = completed
+            self.total = total
+            self.unit = unit
+            self.rate = rate
+            self.remaining = remaining
+            self.finished = finished
+        }
+
+        /// `45/100 clips (45%)` or `45 clips`.
+        public var countText: String {
+            guard let total else { return "\(completed) \(unit)" }
+            let percent = total > 0 ? 100 * Double(completed) / Double(total) : 100
+            return "\(completed)/\(total) \(unit) (\(Int(percent.rounded(.down)))%)"
+        }
     }
 
     public let label: String
@@ -101,20 +147,12 @@ public final class ProgressReporter {
 
     /// The text of one status line (without bar), e.g. `extract 45/100 clips 12.3 clips/s ETA 0:04`.
     public func statusText(now: Double) -> String {
-        let elapsed = max(now - startTime, 1e-9)
-        let rate = Double(completed) / elapsed
-        var parts = [label]
-        if let total {
-            let percent = total > 0 ? 100 * Double(completed) / Double(total) : 100
-            parts.append("\(completed)/\(total) \(unit) (\(Int(percent.rounded(.down)))%)")
+        let state = snapshot(now: now)
+        var parts = [label, state.countText, String(format: "%.1f %@/s", state.rate, unit)]
+        if let remaining = state.remaining {
+            parts.append("ETA " + Self.clockText(remaining))
         } else {
-            parts.append("\(completed) \(unit)")
-        }
-        parts.append(String(format: "%.1f %@/s", rate, unit))
-        if let total, completed < total, rate > 0 {
-            parts.append("ETA " + Self.clockText(Double(total - completed) / rate))
-        } else {
-            parts.append("elapsed " + Self.clockText(elapsed))
+            parts.append("elapsed " + Self.clockText(now - startTime))
         }
         return parts.joined(separator: " ")
     }
@@ -133,7 +171,17 @@ public final class ProgressReporter {
         return String(format: "%d:%02d", s / 60, s % 60)
     }
 
+    /// The state at `now`.
+    public func snapshot(now: Double) -> Snapshot {
+        let elapsed = max(now - startTime, 1e-9)
+        let rate = Double(completed) / elapsed
+        let remaining = total.flatMap { total in completed < total && rate > 0 ? Double(total - completed) / rate : nil }
+        return Snapshot(label: label, completed: completed, total: total, unit: unit, rate: rate, remaining: remaining,
+                        finished: finished)
+    }
+
     private func draw(now: Double) {
+        output.observe?(snapshot(now: now))
         let status = statusText(now: now)
         if output.isTerminal {
             let bar = total.map { Self.bar(fraction: $0 > 0 ? Double(completed) / Double($0) : 1) + " " } ?? ""

@@ -93,10 +93,23 @@ public enum ExtractionError: Error, CustomStringConvertible {
 /// (the class is the folder name) or, flat, as `<class>_*.jpg`.
 public enum AlphabetPreparation {
     public static func run(photoRoot: URL, outputDirectory: URL, manifestName: String = "alphabet_manifest.json",
-                           options: ExtractionOptions = ExtractionOptions(), hooks: JobHooks = JobHooks()) throws -> ImportSummary {
+                           options: ExtractionOptions = ExtractionOptions(), hooks: JobHooks = JobHooks(),
+                           shard: Shard? = nil) throws -> ImportSummary {
         var photos = try findPhotos(photoRoot)
         guard !photos.isEmpty else { throw ExtractionError.noInput("no .jpg/.jpeg/.png photos under \(photoRoot.path)") }
+        try ShardRun.checkNoSample(shard, options.sample)
         if let n = options.sample { photos = Array(photos.prefix(n)) }
+        var manifestName = manifestName
+        var shardRun: ShardRun?
+        if let shard {
+            // Photos are the units, weighted by file size.
+            let output = manifestName.hasPrefix("/") ? URL(fileURLWithPath: manifestName) : outputDirectory.appendingPathComponent(manifestName)
+            let (run, indices) = ShardRun.select(files: photos.map { (clipID(for: $0), $0.url) }, input: photoRoot.path, shard: shard,
+                                                 stage: "prepare-alphabet", output: output)
+            photos = indices.map { photos[$0] }
+            manifestName = shard.filePath(manifestName)
+            shardRun = run
+        }
         var writer = ImportWriter(outputDirectory: outputDirectory, manifestName: manifestName, format: "photos (prepare-alphabet)")
         // An unwritable output is reported before the hand models are even loaded.
         if !options.dryRun { try writer.checkWritable() }
@@ -109,11 +122,13 @@ public enum AlphabetPreparation {
                 + perClass.keys.sorted().map { "  \($0): \(perClass[$0]!) photos" }
             return writer.summary
         }
+        if let shardRun, shardRun.finishedEarlier(resume: options.resume) { return try keep(shardRun, writer: writer) }
+        try shardRun?.begin()
         let done = previousRecords(writer.manifestURL, resume: options.resume)
         var attempted: [String: Int] = [:], detected: [String: Int] = [:]
         for (i, photo) in photos.enumerated() {
             try hooks.report(i, of: photos.count, photo.url.lastPathComponent, writer: writer)
-            let clipID = clipIDComponent("\(photo.label)_\(photo.url.deletingPathExtension().lastPathComponent)")
+            let clipID = clipID(for: photo)
             attempted[photo.label, default: 0] += 1
             if let record = done[clipID] { writer.adopt(record); detected[photo.label, default: 0] += 1; continue }
             let image: RGBImage
@@ -141,7 +156,14 @@ public enum AlphabetPreparation {
             let n = attempted[label]!, k = detected[label, default: 0]
             return "  \(label): \(k)/\(n) (\(Int((100 * Double(k) / Double(n)).rounded()))%)"
         }
-        return try writer.finish().summary
+        let summary = try writer.finish().summary
+        try shardRun?.finish(skipped: summary.skipped)
+        return summary
+    }
+
+    /// A photo's clip id: `<class>_<file stem>`, file-name safe.
+    static func clipID(for photo: Photo) -> String {
+        clipIDComponent("\(photo.label)_\(photo.url.deletingPathExtension().lastPathComponent)")
     }
 
     /// Class names compared case-insensitively: single letters upper-case, words lower-case
@@ -179,6 +201,9 @@ public enum AlphabetPreparation {
 /// `extract`: video clips → per-frame landmarks `[T,21,3]` + mask, through the hand tracker in
 /// video mode (tracking between frames, exactly as MediaPipe's `Hands(static_image_mode=False)`).
 public enum ClipExtraction {
+    /// The log of clips with missed frames or failures, beside the manifest.
+    public static let logName = "extract_log.txt"
+
     /// One clip to extract: the video, the span (nil = whole file) and its labels.
     public struct Input: Sendable {
         public var clipID: String, label: String, labelIndex: Int?, video: URL
@@ -192,15 +217,21 @@ public enum ClipExtraction {
     }
 
     public static func run(inputs allInputs: [Input], outputDirectory: URL, manifestName: String = "landmarks_manifest.json",
-                           options: ExtractionOptions = ExtractionOptions(), hooks: JobHooks = JobHooks()) throws -> ImportSummary {
+                           options: ExtractionOptions = ExtractionOptions(), hooks: JobHooks = JobHooks(),
+                           shardRun: ShardRun? = nil) throws -> ImportSummary {
         var inputs = allInputs
+        try ShardRun.checkNoSample(shardRun?.shard, options.sample)
         if let n = options.sample { inputs = Array(inputs.prefix(n)) }
+        // A shard writes its own manifest and log (`.shard-I-of-N`); the landmark files are per clip.
+        let manifestName = shardRun.map { $0.shard.filePath(manifestName) } ?? manifestName
         var writer = ImportWriter(outputDirectory: outputDirectory, manifestName: manifestName, format: "video clips (extract)")
         if options.dryRun {
             writer.summary.notes = ["dry run: \(inputs.count) clips would be extracted, nothing written"]
             return writer.summary
         }
+        if let shardRun, shardRun.finishedEarlier(resume: options.resume) { return try keep(shardRun, writer: writer) }
         try writer.checkWritable()
+        try shardRun?.begin()
         var trackerOptions = options.tracker
         trackerOptions.staticImageMode = false
         // One tracker per worker: clips are independent, so `workers` clips run at once, each on
@@ -266,10 +297,12 @@ public enum ClipExtraction {
         }
         hooks.progress(inputs.count, inputs.count, "")
         // The detection-failure log beside the manifest: every clip with a missed frame or a failure.
-        let logURL = outputDirectory.appendingPathComponent("extract_log.txt")
+        let logURL = outputDirectory.appendingPathComponent(shardRun?.shard.fileName(logName) ?? logName)
         try OutputFile.write(Data((log.joined(separator: "\n") + (log.isEmpty ? "" : "\n")).utf8), to: logURL)
         if !log.isEmpty { writer.summary.notes.append("detection failures and partial clips: \(log.count), listed in \(logURL.path)") }
-        return try writer.finish().summary
+        let summary = try writer.finish().summary
+        try shardRun?.finish(skipped: summary.skipped, log: logURL)
+        return summary
     }
 
     /// Tracks one clip: every decoded frame whose timestamp lies in the end-exclusive span
@@ -333,6 +366,15 @@ func metadata(_ hand: TrackedHand, width: Int, height: Int, handsFound: Int) -> 
     ["handedness": .string(hand.handedness.label), "handedness_score": .double(Double(hand.handedness.score)),
      "presence": .double(Double(hand.presence)), "image_width": .int(width), "image_height": .int(height),
      "hands_found": .int(handsFound)]
+}
+
+/// The summary of a shard that had already finished (`--resume`): its manifest and log are kept.
+func keep(_ run: ShardRun, writer: ImportWriter) throws -> ImportSummary {
+    var writer = writer
+    for record in try LandmarkManifest.read(contentsOf: writer.manifestURL).records { writer.adopt(record) }
+    for (reason, count) in run.state.skipped ?? [:] { writer.skip(reason, count: count - (run.inputSkips[reason] ?? 0)) }
+    writer.summary.notes.append("shard \(run.shard) had already finished on this input: kept as it is (--resume)")
+    return writer.summary
 }
 
 /// Records of an earlier run whose files still exist, by clip id (only with `--resume`).

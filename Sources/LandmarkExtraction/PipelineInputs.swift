@@ -6,7 +6,18 @@ extension ClipExtraction {
     /// with only its downloaded source video is extracted over [start_time, end_time] of that
     /// file's own timestamps. Clips with neither are returned as skips, counted by reason.
     public static func inputs(fromPipelineManifest url: URL) throws -> (inputs: [Input], skipped: [String: Int]) {
-        let records = try Manifest.read(url)
+        let sliced = try inputs(fromPipelineManifest: url, shard: nil, output: url)
+        return (sliced.inputs, sliced.skipped)
+    }
+
+    /// The same for one shard of the manifest (`--shard I/N`; nil = all of it), with the run that
+    /// records the slice beside the shard's landmark manifest (`output` names the unsharded one).
+    public static func inputs(fromPipelineManifest url: URL, shard: Shard?,
+                              output: URL) throws -> (inputs: [Input], skipped: [String: Int], shardRun: ShardRun?) {
+        let url = shard?.input(url) ?? url
+        var records = try Manifest.read(url)
+        var manifest = output
+        let run = try ShardRun.selectIfSharded(&records, from: url, shard: shard, stage: "extract", output: &manifest)
         let base = url.deletingLastPathComponent()
         func resolve(_ path: String) -> URL { path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path) }
         var inputs: [Input] = [], skipped: [String: Int] = [:]
@@ -23,6 +34,7 @@ extension ClipExtraction {
                 skipped[reason, default: 0] += 1
             }
         }
-        return (inputs, skipped)
+        run?.inputSkips = skipped
+        return (inputs, skipped, run)
     }
 }

@@ -32,6 +32,11 @@ public struct DownloadOptions: Sendable {
     public var ytDLP: String
     /// Extra arguments passed to yt-dlp before the URL (e.g. `--cookies FILE`).
     public var extraArguments: [String]
+    /// Fetch every video from a mirror instead of the manifest's URL (`Mirror`).
+    public var mirror: Mirror?
+    /// Only this shard's videos (`--shard I/N`): the manifest is written with `.shard-I-of-N`
+    /// in its name, beside a state file for `merge`.
+    public var shard: Shard?
 
     public init(manifest: URL, downloadRoot: URL, concurrency: Int = 4, format: String = "best[ext=mp4]/best",
                 resume: Bool = false, overwrite: Bool = false, dryRun: Bool = false, sample: Int? = nil,
@@ -122,12 +127,25 @@ public enum Download {
             throw PipelineError.invalidOption(flag: "--resume/--overwrite", message: "choose one")
         }
         if let n = options.sample, n <= 0 { throw PipelineError.invalidOption(flag: "--sample", message: "must be positive, got \(n)") }
+        try ShardRun.checkNoSample(options.shard, options.sample)
         let started = Date()
-        var records = try Manifest.read(options.manifest)
+        let input = options.shard?.input(options.manifest) ?? options.manifest
+        var records = try Manifest.read(input)
+        var outputURL = outputManifestURL(options)
+        let shardRun = try ShardRun.selectIfSharded(&records, from: input, shard: options.shard, stage: "download",
+                                                    output: &outputURL)
+        if let shardRun, !options.dryRun, shardRun.finishedEarlier(resume: options.resume) {
+            let kept = try Manifest.read(outputURL)
+            var videos: [String: DownloadOutcome] = [:]
+            for r in kept { if let d = r.download { videos[r.videoID] = d } }
+            return DownloadResult(records: kept, videos: videos, cancelled: false,
+                                  seconds: Date().timeIntervalSince(started), outputManifest: outputURL)
+        }
         if !options.dryRun {
             // Fail before any download when the videos or the manifest cannot be written.
             do { try OutputFile.makeFolder(options.downloadRoot) } catch let problem as FileProblem { throw PipelineError.file(problem) }
-            try Manifest.checkWritable(outputManifestURL(options))
+            try Manifest.checkWritable(outputURL)
+            try shardRun?.begin()
         }
 
         // One download per distinct video, in first-appearance order.
@@ -136,7 +154,7 @@ public enum Download {
         var urls: [String: String] = [:]
         for r in records {
             if seen.insert(r.videoID).inserted { order.append(r.videoID) }
-            if urls[r.videoID] == nil, let url = r.url { urls[r.videoID] = url }
+            if urls[r.videoID] == nil, let url = options.mirror?.url(for: r.videoID) ?? r.url { urls[r.videoID] = url }
         }
         if let n = options.sample {
             order = Array(order.prefix(n))
@@ -190,9 +208,9 @@ public enum Download {
         for i in records.indices { records[i].download = shared.outcomes[records[i].videoID] }
         var manifestURL: URL? = nil
         if !options.dryRun {
-            let url = outputManifestURL(options)
-            try Manifest.write(records, to: url)
-            manifestURL = url
+            try Manifest.write(records, to: outputURL)
+            manifestURL = outputURL
+            if !shared.cancelled { try shardRun?.finish() }
         }
         return DownloadResult(records: records, videos: shared.outcomes, cancelled: shared.cancelled,
                               seconds: Date().timeIntervalSince(started), outputManifest: manifestURL)
@@ -242,7 +260,7 @@ public enum Download {
                          "--retries", "1", "--fragment-retries", "1",
                          "--socket-timeout", String(max(1, options.socketTimeout)),
                          "-f", options.format, "-o", work.appendingPathComponent("\(safeFileName(id)).%(ext)s").path]
-            + options.extraArguments + ["--", url]
+            + (url.hasPrefix("file:") ? ["--enable-file-urls"] : []) + options.extraArguments + ["--", url]
         var attempt = 0
         var last = DownloadOutcome(status: .failed, path: nil, message: nil, attempts: 0)
         while attempt <= options.retries {
@@ -291,5 +309,30 @@ public enum Download {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: work.path)) ?? []
         return names.filter { !$0.hasSuffix(".part") && !$0.hasSuffix(".ytdl") && !$0.hasPrefix(".") && !$0.contains(".part-Frag") }
             .sorted().first.map { work.appendingPathComponent($0) }
+    }
+}
+
+/// Where videos come from when not from their own URLs: a lab's copy of a dataset on a web server
+/// or a shared disk. A URL prefix (`https://host/msasl`) gets `/<video id>.mp4` appended; a
+/// template with `{id}` (`https://host/v/{id}.webm`) has the id put in; a local folder becomes
+/// `file://` URLs, which yt-dlp reads with `--enable-file-urls`. Ids are the file-safe ones the
+/// downloads are saved under.
+public struct Mirror: Sendable, Equatable {
+    public let base: String
+
+    /// `text` is a URL (with a scheme), a template or a folder (resolved against `relativeTo`).
+    public init(_ text: String, relativeTo folder: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+        if text.contains("://") {
+            base = text
+        } else {
+            let path = URL(fileURLWithPath: (text as NSString).expandingTildeInPath, relativeTo: folder).standardizedFileURL.path
+            base = URL(fileURLWithPath: path).absoluteString
+        }
+    }
+
+    public func url(for videoID: String) -> String {
+        let id = safeFileName(videoID).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? safeFileName(videoID)
+        if base.contains("{id}") { return base.replacingOccurrences(of: "{id}", with: id) }
+        return (base.hasSuffix("/") ? base : base + "/") + id + ".mp4"
     }
 }

@@ -67,6 +67,13 @@ public struct DownloadOutcome: Codable, Equatable, Sendable {
     /// yt-dlp's own error message for failures.
     public var message: String?
     public var attempts: Int
+
+    public init(status: DownloadStatus, path: String?, message: String?, attempts: Int) {
+        self.status = status
+        self.path = path
+        self.message = message
+        self.attempts = attempts
+    }
 }
 
 public enum DownloadStatus: String, Codable, Equatable, Sendable, CaseIterable {

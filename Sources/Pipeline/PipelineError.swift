@@ -16,6 +16,9 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable {
     case invalidOption(flag: String, message: String)
     /// A required outside program (yt-dlp, …) is not installed.
     case toolMissing(tool: String, message: String)
+    /// Shards that cannot be merged (missing, overlapping, still running, from another input):
+    /// `file` is the manifest being merged (or the offending shard's file).
+    case shards(file: String, message: String)
 
     /// A `FileProblem` as the pipeline's error.
     public static func file(_ problem: FileProblem) -> PipelineError { .io(file: problem.path, message: problem.reason) }
@@ -29,6 +32,7 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable {
         case let .io(file, message): return "\(file): \(message)"
         case let .invalidOption(flag, message): return "\(flag): \(message)"
         case let .toolMissing(tool, message): return "\(tool) not found: \(message)"
+        case let .shards(file, message): return "\(file): \(message)"
         }
     }
 }

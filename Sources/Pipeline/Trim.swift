@@ -24,6 +24,9 @@ public struct TrimOptions: Sendable {
     /// Copy packets from the keyframe before the start instead of re-encoding (fast, not exact).
     public var streamCopy: Bool
     public var encoder: EncoderOptions
+    /// Only this shard's videos (`--shard I/N`): the manifest is written with `.shard-I-of-N`
+    /// in its name, beside a state file for `merge`.
+    public var shard: Shard?
 
     public init(manifest: URL, trimRoot: URL, rawRoot: URL, resume: Bool = false, overwrite: Bool = false,
                 dryRun: Bool = false, sample: Int? = nil, outputManifest: URL? = nil, streamCopy: Bool = false,
@@ -76,15 +79,26 @@ public enum Trim {
             throw PipelineError.invalidOption(flag: "--resume/--overwrite", message: "choose one")
         }
         if let n = options.sample, n <= 0 { throw PipelineError.invalidOption(flag: "--sample", message: "must be positive, got \(n)") }
+        try ShardRun.checkNoSample(options.shard, options.sample)
         let started = Date()
-        var records = try Manifest.read(options.manifest)
+        let input = options.shard?.input(options.manifest) ?? options.manifest
+        var records = try Manifest.read(input)
         if let n = options.sample { records = Array(records.prefix(n)) }
-        let manifestURL = options.outputManifest
+        var manifestURL = options.outputManifest
             ?? options.manifest.deletingLastPathComponent().appendingPathComponent("manifest_trimmed.json")
+        let shardRun = try ShardRun.selectIfSharded(&records, from: input, shard: options.shard, stage: "trim",
+                                                    output: &manifestURL)
+        if let shardRun, !options.dryRun, shardRun.finishedEarlier(resume: options.resume) {
+            let kept = try Manifest.read(manifestURL)
+            let ok = kept.filter { $0.trim?.status == "ok" }.count
+            return TrimResult(records: kept, written: 0, reused: ok, planned: 0, failed: kept.count - ok, cancelled: false,
+                              seconds: Date().timeIntervalSince(started), outputManifest: manifestURL)
+        }
         if !options.dryRun {
             // Fail before cutting anything when the clips' folder or the manifest cannot be written.
             do { try OutputFile.makeFolder(options.trimRoot) } catch let problem as FileProblem { throw PipelineError.file(problem) }
             try Manifest.checkWritable(manifestURL)
+            try shardRun?.begin()
         }
         var counts = (written: 0, reused: 0, planned: 0, failed: 0)
         var cancelled = false
@@ -117,7 +131,10 @@ public enum Trim {
             fillPixelBox(&records[index])
             hooks.progress(index + 1, records.count, records[index].clipID)
         }
-        if !options.dryRun { try Manifest.write(records, to: manifestURL) }
+        if !options.dryRun {
+            try Manifest.write(records, to: manifestURL)
+            if !cancelled { try shardRun?.finish() }
+        }
         return TrimResult(records: records, written: counts.written, reused: counts.reused, planned: counts.planned,
                           failed: counts.failed, cancelled: cancelled, seconds: Date().timeIntervalSince(started),
                           outputManifest: options.dryRun ? nil : manifestURL)

@@ -84,7 +84,9 @@ enum YTDLP {
                 "age-restricted", "confirm your age", "requires authentication", "http error 401"]) { return .loginRequired }
         if has(["video unavailable", "has been removed", "no longer available", "does not exist", "http error 404",
                 "http error 410", "account associated with this video has been terminated", "this video is unavailable",
-                "unsupported url", "is not a valid url", "unable to extract"]) { return .unavailable }
+                "unsupported url", "is not a valid url", "unable to extract",
+                // A mirror folder without the file (file:// URLs).
+                "[errno 2] no such file or directory"]) { return .unavailable }
         if has(["timed out", "timeout"]) { return .timeout }
         if has(["unable to download webpage", "connection refused", "connection reset", "connection aborted",
                 "name or service not known", "temporary failure in name resolution", "network is unreachable",

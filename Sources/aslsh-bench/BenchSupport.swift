@@ -69,3 +69,9 @@ enum BenchSummary {
         return "\(date), \(cpu ?? "?"), \(cores) cores, load average \(load); \(ComputeEnvironment.summary)"
     }
 }
+
+/// A benchmark that cannot run (a missing tool or input, a failed step), said in one sentence.
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

@@ -77,11 +77,6 @@ func runTFLiteBench(_ args: [String]) throws {
     }
 }
 
-private struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
-}
-
 /// LiteRT's own latency by the same protocol (10 warm-up invokes, median of `runs`).
 private func measureLiteRT(python: String, modelsDir: String, models: [String], runs: Int) throws -> [String: Double] {
     let script = """

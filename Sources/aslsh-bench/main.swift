@@ -11,6 +11,7 @@ let benches: [(name: String, run: ([String]) throws -> Int32)] = [
     ("nn", { try runNNBench(arguments: $0); return 0 }),
     ("shell", { runShellBench($0) }),
     ("predict", { try runPredictBench($0); return 0 }),
+    ("shard", { try runShardBench($0); return 0 }),
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -1,4 +1,5 @@
 import Foundation
+import LandmarkExtraction
 import Media
 import Pipeline
 import TestSupport
@@ -21,6 +22,40 @@ final class DownloadTests: XCTestCase {
     private func record(_ id: String, _ url: String?, label: String = "x", clip: String? = nil) -> ClipRecord {
         ClipRecord(clipID: clip ?? id, videoID: id, url: url, label: label, labelIndex: 0, startTime: 0, endTime: 1,
                    fps: nil, signer: nil, split: nil, bbox: nil, source: "msasl", metadata: [:])
+    }
+
+    /// Two download shards with yt-dlp's `--sleep-requests` passed through (as a rate-limited
+    /// cluster would run them), merged: every clip once, in input order, with its video's status.
+    func testShardedDownloadsMergeWithEveryClipOnce() throws {
+        let chosen: Set<String> = ["HPz_C5XM4o4", "J7tP98oDxqE"]
+        var records = try RealVideos.records().filter { chosen.contains($0.videoID) }.map { r -> ClipRecord in
+            var r = r
+            r.url = server.url("videos", "\(r.videoID).mp4")
+            return r
+        }
+        records.insert(record("gone", server.url("missing", "gone.mp4"), label: "lost"), at: 1)
+        let dir = try TestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let manifest = dir.appendingPathComponent("manifest.json")
+        try Manifest.write(records, to: manifest)
+        var owners: [String: Int] = [:]
+        for i in 0..<2 {
+            var options = DownloadOptions(manifest: manifest, downloadRoot: dir.appendingPathComponent("raw"), retries: 0,
+                                          timeout: 120, socketTimeout: 3, extraArguments: ["--sleep-requests", "0.1"])
+            options.shard = try Shard(index: i, count: 2)
+            let result = try Download.run(options)
+            XCTAssertEqual(result.outputManifest?.lastPathComponent, "manifest_downloaded.shard-\(i)-of-2.json")
+            for r in result.records { owners[r.clipID] = i }
+            // A video's clips are all in one shard.
+            for r in result.records { XCTAssertEqual(result.records.filter { $0.videoID == r.videoID }.count, records.filter { $0.videoID == r.videoID }.count) }
+        }
+        XCTAssertEqual(Set(owners.values), [0, 1], "both shards have work")
+        let merged = try ShardMerge.run(manifest: dir.appendingPathComponent("manifest_downloaded.json"))
+        XCTAssertTrue(merged.description.contains("ok 4, unavailable 1"), merged.description)
+        let all = try Manifest.read(dir.appendingPathComponent("manifest_downloaded.json"))
+        XCTAssertEqual(all.map(\.clipID), records.map(\.clipID), "input order")
+        XCTAssertEqual(all.first { $0.videoID == "gone" }?.download?.status, .unavailable)
+        XCTAssertTrue(all.filter { $0.videoID != "gone" }.allSatisfy { $0.download?.status == .ok })
     }
 
     func testRealVideosAndFailureModes() throws {
@@ -180,6 +215,34 @@ final class DownloadTests: XCTestCase {
     }
 
     /// yt-dlp's and YouTube's own wording (yt_dlp/extractor/youtube.py) maps to the statuses.
+    /// `--mirror`: the manifest's YouTube URLs are never asked for; each video comes from the
+    /// mirror by id — over HTTP (a prefix, and a template), or from a folder through file URLs —
+    /// byte-identical, under its YouTube id. A video the mirror lacks is `unavailable`.
+    func testMirrorServesVideosByIDOverHTTPAndFromAFolder() throws {
+        let real = try RealVideos.root()
+        let ids = ["7G6B6kaMjb4", "C37R_Ix8-qs"]
+        let records = ids.map { id in record(id, "https://www.youtube.com/watch?v=\(id)") } + [record("notThere123", "https://www.youtube.com/watch?v=notThere123")]
+        let dir = try TestEnvironment.temporaryDirectory()
+        let manifest = dir.appendingPathComponent("manifest.json")
+        try Manifest.write(records, to: manifest)
+        let mirrors = [("prefix", Mirror(server.url("videos", ""))), ("template", Mirror(server.url("videos", "{id}.mp4"))),
+                       ("folder", Mirror(real.path))]
+        for (name, mirror) in mirrors {
+            var options = DownloadOptions(manifest: manifest, downloadRoot: dir.appendingPathComponent(name), concurrency: 3,
+                                          outputManifest: dir.appendingPathComponent("\(name).json"), retries: 0, socketTimeout: 5)
+            options.mirror = mirror
+            let result = try Download.run(options)
+            for id in ids {
+                XCTAssertEqual(result.videos[id]?.status, .ok, "\(name): \(String(describing: result.videos[id]))")
+                XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("\(name)/\(id).mp4")),
+                               try Data(contentsOf: real.appendingPathComponent("\(id).mp4")), name)
+            }
+            XCTAssertEqual(result.videos["notThere123"]?.status, .unavailable, "\(name): \(String(describing: result.videos["notThere123"]))")
+        }
+        XCTAssertEqual(Mirror("http://h/m/").url(for: "a b"), "http://h/m/a_b.mp4", "ids are the file-safe ones")
+        XCTAssertEqual(Mirror("/srv/v").url(for: "x"), "file:///srv/v/x.mp4")
+    }
+
     func testYouTubeMessagesAreClassified() {
         let cases: [(String, DownloadStatus)] = [
             ("ERROR: [youtube] abc: Private video. Sign in if you've been granted access to this video", .private),
@@ -194,6 +257,7 @@ final class DownloadTests: XCTestCase {
             ("ERROR: [youtube] abc: Unable to download API page: HTTP Error 503: Service Unavailable", .networkError),
             ("ERROR: [generic] x: Unable to download webpage: HTTP Error 404: Not Found (caused by <HTTPError 404: Not Found>)", .unavailable),
             ("ERROR: [download] x: Read timed out.", .timeout),
+            ("ERROR: [generic] a1: Unable to download webpage: [Errno 2] No such file or directory: '/m/a1.mp4' (caused by TransportError(\"[Errno 2] No such file or directory: '/m/a1.mp4'\"))", .unavailable),
             ("ERROR: something new", .failed),
         ]
         for (message, status) in cases {

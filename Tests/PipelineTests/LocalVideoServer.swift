@@ -8,7 +8,7 @@ import XCTest
 /// `/drop/F` sends half the body then drops the connection (every time),
 /// `/flaky/F` drops the 2nd request for that path mid-file (yt-dlp's 1st request is its probe).
 final class LocalVideoServer {
-    let process = Process()
+    let process: Process
     let port: Int
 
     static let script = #"""
@@ -65,24 +65,11 @@ server.serve_forever()
 """#
 
     init(root: URL, slowSeconds: Double = 30) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script, root.path, String(slowSeconds)]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // The first line is the port the OS chose.
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
+        do {
+            (process, port) = try ExternalTool.startServer(Self.script, [root.path, String(slowSeconds)])
+        } catch {
+            throw XCTSkip("could not start the local HTTP server (python3): \(error)")
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            process.terminate()
-            throw XCTSkip("could not start the local HTTP server (python3)")
-        }
-        self.port = port
     }
 
     func url(_ mode: String, _ file: String) -> String { "http://127.0.0.1:\(port)/\(mode)/\(file)" }

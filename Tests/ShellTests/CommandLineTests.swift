@@ -95,6 +95,19 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("error (cell 1): cancelled (Ctrl-C)"), result.stderr)
     }
 
+    /// A script that ends with a job running cancels it (it stops at its next boundary) and says
+    /// so; one that waits gets the job's output in the waiting cell.
+    func testAScriptEndingWithAJobRunningCancelsItAndSaysSo() throws {
+        let start = Date()
+        let result = try AslshBinary.run(["-c", "x = count-to 100000 --delay 1 --quiet &; echo going on"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout, "[1] started: x = count-to 100000 --delay 1 --quiet\ngoing on\n")
+        XCTAssertEqual(result.stderr, "aslsh: cancelled job [1] x = count-to 100000 --delay 1 --quiet: the script ended before 'wait'\n")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10, "cancelled, not run to its end (100 s)")
+        let waited = try AslshBinary.run(["-c", "echo \"in the job\" &; echo first; wait 1"])
+        XCTAssertEqual(waited.stdout, "[1] started: echo \"in the job\"\nfirst\nin the job\n")
+    }
+
     /// Every saved session in `sessions/` replays with identical output.
     func testSavedSessionsCheckClean() throws {
         let sessions = TestEnvironment.repositoryRoot.appendingPathComponent("sessions")
@@ -110,7 +123,16 @@ final class CommandLineTests: XCTestCase {
                 needShared.append(file)
                 continue
             }
-            let result = try AslshBinary.run(["--check", "sessions/\(file)"])
+            // parallel.aslsh downloads its videos from a mirror: here a real HTTP server on loopback.
+            var server: Process?
+            var environment: [String: String] = [:]
+            if text.contains("ASLSH_MSASL_MIRROR") {
+                let started = try Self.serveOverHTTP(besideRepository.appendingPathComponent("realdata/msasl_videos"))
+                server = started.process
+                environment["ASLSH_MSASL_MIRROR"] = started.url
+            }
+            defer { server?.terminate(); server?.waitUntilExit() }
+            let result = try AslshBinary.run(["--check", "sessions/\(file)"], environment: environment)
             XCTAssertEqual(result.status, 0, "\(file):\n\(result.stdout)\(result.stderr)")
             XCTAssertTrue(result.stdout.hasPrefix("check: sessions/\(file): "), result.stdout)
             XCTAssertTrue(result.stdout.hasSuffix("cells, all match\n"), result.stdout)
@@ -118,6 +140,19 @@ final class CommandLineTests: XCTestCase {
         if !needShared.isEmpty {
             throw XCTSkip("\(needShared.joined(separator: ", ")) not replayed: \(TestEnvironment.sharedMissingMessage)")
         }
+    }
+
+    /// Python's http.server on 127.0.0.1 (a port the OS picks) serving `folder`.
+    static func serveOverHTTP(_ folder: URL) throws -> (process: Process, url: String) {
+        let server = try ExternalTool.startServer("""
+            import functools, http.server, sys
+            handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+            handler.func.log_message = lambda *a: None
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            print(server.server_address[1], flush=True)
+            server.serve_forever()
+            """, [folder.path])
+        return (server.process, "http://127.0.0.1:\(server.port)")
     }
 
     /// A save from a real run checks clean; editing one expected line makes `--check` fail and

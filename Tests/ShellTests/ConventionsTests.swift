@@ -10,11 +10,14 @@ final class ConventionsTests: XCTestCase {
 
     /// Commands that write files: each names what it produces with `--out`.
     private static let writers: Set<String> = ["intake", "download", "trim", "synth", "import", "prepare-alphabet",
-                                               "extract", "build", "train", "eval", "export", "predict", "plot", "convert"]
+                                               "extract", "build", "train", "eval", "export", "predict", "plot", "merge", "convert"]
     /// Commands that write no file (directives included: `:save PATH` takes its file as the argument).
     private static let nonWriters: Set<String> = ["load", "print", "show", "echo", "sleep", "count-to", "where", "select",
                                                   "count", "sort", "top", "head", "tail", ":help", ":vars", ":history",
-                                                  ":time", ":save", ":run", ":reset", ":seed", ":quit"]
+                                                  ":time", ":save", ":run", ":reset", ":seed", ":quit", ":nice", "env",
+                                                  "jobs", "wait", "fg", "cancel",
+                                                  // `write PATH`: like `:save`, its file is the argument.
+                                                  "write"]
     /// Names the old scripts used; they may live on only as aliases.
     private static let retiredNames = ["output", "output-root", "output-manifest", "dataset-dir", "download-root",
                                        "trim-root", "raw-root", "max-hands", "checkpoint-dir", "report"]

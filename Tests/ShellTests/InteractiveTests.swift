@@ -199,4 +199,56 @@ final class InteractiveTests: XCTestCase {
         XCTAssertTrue(second.ok, "stopped at step \(second.failed_step ?? -1):\n\(second.output)")
         XCTAssertEqual(second.status, .code(0), second.output)
     }
+
+    /// Background jobs at a real terminal: a job that ends while the user sits at the prompt prints
+    /// nothing until Enter, then one announcement before the next prompt — never inside the line
+    /// being typed; its output appears only at `wait`; a job's progress never reaches the prompt;
+    /// quitting with a job running asks, "n" keeps the session, "y" cancels and quits.
+    func testJobsNeverInterleaveWithThePromptAndQuittingAsks() throws {
+        let run = try drive([
+            .prompt(1),
+            .send("x = count-to 40 --delay 10 &\r"),
+            .expect(#"\[1\] started: x = count-to 40 --delay 10\r\n"#),
+            .prompt(2),
+            .mark,
+            .send("echo typ"),          // half a line typed while the job ends (about 0.4 s)
+            .sleep(1.2),
+            .send("ed\r"),
+            .expect("\r\ntyped\r\n"),
+            .expect(#"\[1\] x = count-to 40 --delay 10: done in 0:0\d; 'wait 1' binds x\r\n"#),
+            .prompt(3),
+            .send("wait x\r"),
+            .prompt(4),
+            .send("x.sum\r"),
+            .expect("\r\n820\r\n"),
+            .prompt(5),
+            .send("echo \"from the job\" &\r"),
+            .prompt(6),
+            .sleep(0.3),
+            .send("\r"),
+            .expect(#"\[2\] echo "from the job": done in 0:00; 'wait 2' shows its output\r\n"#),
+            .prompt(6),
+            .send("wait 2\r"),
+            .expect("\r\nfrom the job\r\n"),
+            .prompt(7),
+            .send("y = count-to 100000 --delay 1 &\r"),
+            .prompt(8),
+            .send("\u{04}"),
+            .expect(#"1 job is running \(\[3\] y = count-to 100000 --delay 1\); cancel and quit\? \[y/N\] "#),
+            .send("n\r"),
+            .prompt(8),
+            .send(":quit\r"),
+            .expect(#"cancel and quit\? \[y/N\] "#),
+            .send("y\r"),
+            .expect(#"aslsh: cancelled job \[3\] y = count-to 100000 --delay 1"#),
+        ])
+        XCTAssertTrue(run.ok, "stopped at step \(run.failed_step ?? -1):\n\(run.output)")
+        XCTAssertEqual(run.status, .code(0), run.output)
+        // Between the typed half-line and its end, the terminal showed nothing of the job.
+        XCTAssertTrue(run.output.contains("echo typed\r\n") || run.output.contains("ed\r\ntyped"), run.output)
+        XCTAssertFalse(run.output.contains("count-to 0/") || run.output.contains("[###"), "a job's progress bar never draws over the prompt")
+        let wait = try XCTUnwrap(run.output.range(of: "wait 2"))
+        XCTAssertNil(run.output.range(of: "\nfrom the job", range: run.output.startIndex..<wait.lowerBound),
+                     "the job's output appears at wait, not before")
+    }
 }

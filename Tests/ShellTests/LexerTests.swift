@@ -62,7 +62,7 @@ final class LexerTests: XCTestCase {
 
     func testInvalidCharactersBecomeInvalidTokens() {
         XCTAssertEqual(kinds("echo $x"), [.word("echo"), .invalid("unexpected character '$'"), .word("x"), .end])
-        XCTAssertEqual(kinds("a & b")[1], .invalid("unexpected '&' (did you mean '&&'?)"))
+        XCTAssertEqual(kinds("a & b")[1], .ampersand, "a lone '&' ends a background cell")
         XCTAssertEqual(kinds("\"abc")[0], .invalid("unterminated string (missing closing \")"))
         XCTAssertEqual(kinds(#""a\qb""#)[0], .invalid("unknown escape '\\q' (use \\n, \\t, \\\\ or \\\")"))
     }

@@ -86,7 +86,7 @@ final class ParserTests: XCTestCase {
             ("echo \"abc", "unterminated string (missing closing \")", loc(1, 6)),
             ("echo \"a\\qb\"", "unknown escape '\\q' (use \\n, \\t, \\\\ or \\\")", loc(1, 6)),
             ("echo $x", "unexpected character '$'", loc(1, 6)),
-            ("echo a & b", "unexpected '&' (did you mean '&&'?)", loc(1, 8)),
+            ("echo a & b", "'&' runs the cell in the background: it must end the cell", loc(1, 8)),
             ("echo a = b", "unexpected '=' (assignment is 'name = command ...' at the start of a cell; flags take '--name=value')", loc(1, 8)),
             ("load x --rows=", "expected a value after '--rows='", loc(1, 15)),
             (":time", "':time' needs a cell to time, e.g. ':time sleep 1'", loc(1, 6)),

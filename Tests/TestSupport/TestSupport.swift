@@ -104,6 +104,29 @@ public struct ExternalTool {
         return outcome.stdout
     }
 
+    /// Starts a Python 3 server program that prints the port it listens on as its first line
+    /// (`("127.0.0.1", 0)`: the OS picks a free one) and leaves it running; the caller stops it.
+    public static func startServer(_ program: String, _ arguments: [String] = []) throws -> (process: Process, port: Int) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", program] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while true {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            process.terminate()
+            throw Failure(command: ["python3", "-c", "<server>"], status: -1, stderr: "the server printed no port")
+        }
+        return (process, port)
+    }
+
     /// Runs a Python 3 program (text on stdin) with the given arguments.
     @discardableResult
     public static func python(_ program: String, _ arguments: [String] = []) throws -> String {

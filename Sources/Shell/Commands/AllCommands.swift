@@ -5,7 +5,8 @@
 extension CommandRegistry {
     public static var standardCommandSets: [[CommandDefinition]] {
         [
-            SessionCommands.all,   // :help :vars :history :time :save :run :reset :quit :seed
+            SessionCommands.all,   // :help :vars :history :time :nice :save :run :reset :quit :seed
+            JobCommands.all,       // jobs wait fg cancel
             CoreCommands.all,      // load print show echo sleep count-to
             TableCommands.all,     // where select count sort top head tail
             PipelineCommands.all,  // intake download trim

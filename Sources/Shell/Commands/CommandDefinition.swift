@@ -93,10 +93,14 @@ public struct FlagSpec {
     /// Extra validation after the type check: returns a message when the value is not allowed.
     /// List flags get the whole `.list`.
     public var validate: ((Value) -> String?)?
+    /// The flag names a file or folder the command writes (`--out`, download's `--videos`): two
+    /// background jobs never write the same one.
+    public var writes: Bool
 
     public init(_ name: String, short: Character? = nil, _ type: ArgumentType, _ help: String,
                 default defaultValue: Value? = nil, keyword: Bool = false, aliases: [String] = [],
-                values valueCount: ValueCount = .one, validate: ((Value) -> String?)? = nil) {
+                values valueCount: ValueCount = .one, writes: Bool? = nil, validate: ((Value) -> String?)? = nil) {
+        self.writes = writes ?? (name == "out" && type == .path)
         self.name = name
         self.short = short
         self.aliases = aliases
@@ -165,10 +169,14 @@ public struct CommandDefinition {
     public var flags: [FlagSpec]
     public var input: PipeInput
     public var handler: (Invocation) throws -> Value
+    /// Whether `cell &` may run it as a background job (not directives, which act on the session,
+    /// nor the job commands themselves).
+    public var runsInBackground: Bool
 
     public init(_ name: String, summary: String, discussion: String = "", arguments: [ArgumentSpec] = [],
-                flags: [FlagSpec] = [], input: PipeInput = .none,
+                flags: [FlagSpec] = [], input: PipeInput = .none, runsInBackground: Bool? = nil,
                 handler: @escaping (Invocation) throws -> Value) {
+        self.runsInBackground = runsInBackground ?? !name.hasPrefix(":")
         self.name = name
         self.summary = summary
         self.discussion = discussion

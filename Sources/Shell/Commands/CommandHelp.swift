@@ -13,14 +13,16 @@ public enum CommandHelp {
     public static let stages: [Stage] = [
         Stage(title: "metadata and video", commands: ["intake", "download", "trim"]),
         Stage(title: "landmarks", commands: ["synth", "import", "prepare-alphabet", "extract"]),
+        Stage(title: "sharded runs", commands: ["merge"]),
         Stage(title: "datasets", commands: ["build"]),
         Stage(title: "models", commands: ["train", "eval", "export", "predict"]),
         Stage(title: "plots", commands: ["plot"]),
         Stage(title: "notebooks", commands: ["convert"]),
-        Stage(title: "values and tables", commands: ["load", "print", "show", "echo", "where", "select", "count",
-                                                    "sort", "top", "head", "tail"]),
+        Stage(title: "values and tables", commands: ["load", "print", "show", "echo", "env", "where", "select", "count",
+                                                    "sort", "top", "head", "tail", "write"]),
+        Stage(title: "background jobs (a cell ending in '&')", commands: ["jobs", "wait", "fg", "cancel"]),
         Stage(title: "long-job demos", commands: ["sleep", "count-to"]),
-        Stage(title: "session directives", commands: [":help", ":vars", ":history", ":time", ":save", ":run",
+        Stage(title: "session directives", commands: [":help", ":vars", ":history", ":time", ":nice", ":save", ":run",
                                                      ":reset", ":seed", ":quit"]),
     ]
 

@@ -5,7 +5,7 @@ import TensorCore
 /// Generic commands: loading files, printing, and two long-running commands that exercise
 /// JobControl (progress + Ctrl-C).
 public enum CoreCommands {
-    public static var all: [CommandDefinition] { [load, print, show, echo, sleep, countTo] }
+    public static var all: [CommandDefinition] { [load, print, show, echo, env, sleep, countTo] }
 
     static let load = CommandDefinition(
         "load", summary: "read a .npy, .npz, .json, .jsonl or .csv file into a value",
@@ -89,7 +89,7 @@ public enum CoreCommands {
         let tick = 0.05
         let ticks = Int((seconds / tick).rounded(.up))
         let progress = ProgressReporter(label: "sleep", total: ticks, unit: "ticks",
-                                        output: call.bool("quiet") ? .silent : .standardError)
+                                        output: .display(quiet: call.bool("quiet")))
         do {
             for _ in 0..<ticks {
                 usleep(useconds_t(tick * 1e6))
@@ -103,6 +103,21 @@ public enum CoreCommands {
         return .null
     }
 
+    static let env = CommandDefinition(
+        "env", summary: "the value of an environment variable (as text)",
+        discussion: """
+        A missing variable is an error unless --default gives a value; an empty one is "".
+        example: mirror = env MSASL_MIRROR --default ../videos
+        """,
+        arguments: [ArgumentSpec("name", .word, "the variable's name")],
+        flags: [FlagSpec("default", .string, "the value when the variable is not set")]
+    ) { call in
+        let name = call.string("name")!
+        if let value = ProcessInfo.processInfo.environment[name] { return .string(value) }
+        if let fallback = call.string("default") { return .string(fallback) }
+        throw call.failure("environment variable \(name) is not set", hint: "set it, or give --default VALUE")
+    }
+
     static let countTo = CommandDefinition(
         "count-to", summary: "count from 1 to N, one unit of work per number (a cancellable long job)",
         discussion: "example: count-to 1000 --delay 2",
@@ -114,7 +129,7 @@ public enum CoreCommands {
         guard n >= 0 else { throw call.failure("N must be 0 or more") }
         let delay = call.number("delay")!
         let progress = ProgressReporter(label: "count-to", total: n, unit: "numbers",
-                                        output: call.bool("quiet") ? .silent : .standardError)
+                                        output: .display(quiet: call.bool("quiet")))
         var sum = 0
         do {
             for i in 1...max(1, n) where n > 0 {

@@ -4,6 +4,7 @@ import HandSynthesis
 import Hands
 import JobControl
 import LandmarkExtraction
+import Pipeline
 
 /// The landmark stages: `synth`, `import`, `prepare-alphabet`, `extract` (all writing the
 /// landmark manifest + `.npy` layout) and `build` (landmark manifest → train/val/test `.npz`).
@@ -46,10 +47,12 @@ public enum LandmarkCommands {
     static func hooks(_ label: String, unit: String, quiet: Bool) -> (JobHooks, () -> Void) {
         var reporter: ProgressReporter?
         var reported = 0
+        // Taken here, on the command's thread: workers calling back do not see its job binding.
+        let output = ProgressReporter.Output.display(quiet: quiet), cancellation = Cancellation.current
         let hooks = JobHooks(progress: { done, total, _ in
-            if reporter == nil { reporter = ProgressReporter(label: label, total: total, unit: unit, output: quiet ? .silent : .standardError) }
+            if reporter == nil { reporter = ProgressReporter(label: label, total: total, unit: unit, output: output) }
             if done > reported { try? reporter?.advance(by: done - reported); reported = done }
-        }, isCancelled: { Cancellation.isRequested })
+        }, isCancelled: { cancellation.isRequested })
         return (hooks, { reporter?.finish() })
     }
 
@@ -184,12 +187,13 @@ public enum LandmarkCommands {
         arguments: [ArgumentSpec("photos", .path, "folder of letter photos (INPUT_DIR)")],
         flags: [FlagSpec("out", .path, "output folder (landmarks/ and the manifest)", default: .path("data/processed/alphabet"),
                          aliases: ["output-root"]),
-                manifestFlag("alphabet_manifest.json")] + trackerFlags
+                manifestFlag("alphabet_manifest.json"), PipelineCommands.shardFlag] + trackerFlags
     ) { call in
-        try runTracking(call, label: "prepare-alphabet", unit: "photos") { hooks in
+        let shard = try PipelineCommands.shard(call)
+        return try runTracking(call, label: "prepare-alphabet", unit: "photos") { hooks in
             try AlphabetPreparation.run(photoRoot: call.url("photos")!, outputDirectory: call.url("out")!,
                                         manifestName: manifestPath(call, default: "alphabet_manifest.json"),
-                                        options: extractionOptions(call), hooks: hooks)
+                                        options: extractionOptions(call), hooks: hooks, shard: shard)
         }
     }
 
@@ -205,6 +209,8 @@ public enum LandmarkCommands {
             if case .cancelled = error { throw CancelledError() }
             throw call.failure(error.description)
         } catch let error as HandsError {
+            throw call.failure(error.description)
+        } catch let error as PipelineError {
             throw call.failure(error.description)
         }
     }
@@ -223,11 +229,14 @@ public enum LandmarkCommands {
                 FlagSpec("sequence-length", .int, "pad (masked) or truncate every clip to T frames", validate: FlagSpec.positive),
                 FlagSpec("frame-skip", .int, "track every Nth frame", default: .int(1), validate: FlagSpec.positive),
                 FlagSpec("workers", .int, "clips tracked at once (one core each)", default: .int(2), validate: FlagSpec.positive),
-                manifestFlag("landmarks_manifest.json")]
+                manifestFlag("landmarks_manifest.json"), PipelineCommands.shardFlag]
             + trackerFlags
     ) { call in
-        let (inputs, skipped): ([ClipExtraction.Input], [String: Int])
-        do { (inputs, skipped) = try ClipExtraction.inputs(fromPipelineManifest: call.url("input")!) } catch {
+        let shard = try PipelineCommands.shard(call)
+        let manifestName = manifestPath(call, default: "landmarks_manifest.json")
+        let output = manifestName.hasPrefix("/") ? URL(fileURLWithPath: manifestName) : call.url("out")!.appendingPathComponent(manifestName)
+        let (inputs, skipped, shardRun): ([ClipExtraction.Input], [String: Int], ShardRun?)
+        do { (inputs, skipped, shardRun) = try ClipExtraction.inputs(fromPipelineManifest: call.url("input")!, shard: shard, output: output) } catch {
             throw call.failure("\(error)")
         }
         for (reason, count) in skipped.sorted(by: { $0.key < $1.key }) { call.session.print("not extracted (\(reason)): \(count)") }
@@ -236,9 +245,8 @@ public enum LandmarkCommands {
             options.sequenceLength = call.int("sequence-length")
             options.frameSkip = call.int("frame-skip")!
             options.workers = call.int("workers")!
-            return try ClipExtraction.run(inputs: inputs, outputDirectory: call.url("out")!,
-                                          manifestName: manifestPath(call, default: "landmarks_manifest.json"),
-                                          options: options, hooks: hooks)
+            return try ClipExtraction.run(inputs: inputs, outputDirectory: call.url("out")!, manifestName: manifestName,
+                                          options: options, hooks: hooks, shardRun: shardRun)
         }
     }
 

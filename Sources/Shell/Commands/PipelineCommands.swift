@@ -1,24 +1,48 @@
 import Foundation
 import JobControl
+import LandmarkExtraction
 import Pipeline
 
 /// The video pipeline: `intake` (MS-ASL / WLASL metadata → manifest), `download` (yt-dlp),
 /// `trim` (frame-accurate clips). Flag names follow the original Python scripts.
 public enum PipelineCommands {
-    public static var all: [CommandDefinition] { [intake, download, trim] }
+    public static var all: [CommandDefinition] { [intake, download, trim, merge] }
+
+    /// `--shard I/N|auto`, shared by the heavy stages (download, trim, extract, prepare-alphabet).
+    static let shardFlag = FlagSpec("shard", .string, "only slice I of N (I from 0) of the input, by video, balanced by clip length; "
+                                    + "auto: I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, N from auto/N, ASLSH_SHARD_COUNT "
+                                    + "or SLURM_ARRAY_TASK_COUNT. Writes NAME.shard-I-of-N.json (+ .state.json); `merge` joins them")
+
+    /// The `--shard` value, or nil when not given.
+    static func shard(_ call: Invocation) throws -> Shard? {
+        guard let text = call.string("shard") else { return nil }
+        do { return try Shard.parse(text) } catch { throw call.failure("\(error)") }
+    }
+
+    /// The manifest path a (possibly sharded) stage wrote, as given.
+    static func writtenPath(_ call: Invocation, _ flag: String, _ shard: Shard?) -> Value {
+        let path = call.string(flag)!
+        return .path(shard.map { $0.filePath(path) } ?? path)
+    }
 
     /// Progress + Ctrl-C for the pipeline's loop hooks (download reports from worker threads,
     /// one call at a time).
     final class Hooks: @unchecked Sendable {
         var reporter: ProgressReporter?
         var reported = 0
-        let label: String, unit: String, quiet: Bool
-        init(_ label: String, unit: String, quiet: Bool) { self.label = label; self.unit = unit; self.quiet = quiet }
+        let label: String, unit: String
+        // Taken on the command's thread: download's workers do not see its job binding.
+        let output: ProgressReporter.Output, cancellation = Cancellation.current
+        init(_ label: String, unit: String, quiet: Bool) {
+            self.label = label
+            self.unit = unit
+            output = .display(quiet: quiet)
+        }
         var loopHooks: LoopHooks {
             LoopHooks(progress: { [self] done, total, _ in
-                if reporter == nil { reporter = ProgressReporter(label: label, total: total, unit: unit, output: quiet ? .silent : .standardError) }
+                if reporter == nil { reporter = ProgressReporter(label: label, total: total, unit: unit, output: output) }
                 if done > reported { try? reporter?.advance(by: done - reported); reported = done }
-            }, isCancelled: { Cancellation.isRequested })
+            }, isCancelled: { [cancellation] in cancellation.isRequested })
         }
         func finish() { reporter?.finish() }
     }
@@ -78,7 +102,7 @@ public enum PipelineCommands {
         flags: [FlagSpec("out", .path, "manifest to write (the clips with their downloaded video's path and status)",
                          default: .path("data/processed/manifest_downloaded.json"), aliases: ["output-manifest"]),
                 FlagSpec("videos", .path, "folder the videos are downloaded to", default: .path("data/raw/videos"),
-                         aliases: ["download-root"]),
+                         aliases: ["download-root"], writes: true),
                 FlagSpec("concurrency", .int, "parallel downloads", default: .int(4), validate: FlagSpec.positive),
                 FlagSpec("format", .string, "yt-dlp format selector", default: .string("best[ext=mp4]/best")),
                 FlagSpec("resume", .bool, "skip finished files, finish partial ones"),
@@ -86,9 +110,22 @@ public enum PipelineCommands {
                 FlagSpec("dry-run", .bool, "plan only"),
                 FlagSpec("sample", .int, "only the first N videos", validate: FlagSpec.positive),
                 FlagSpec("retries", .int, "retries for transient errors", default: .int(3), validate: FlagSpec.nonNegative),
+                FlagSpec("mirror", .string, "fetch videos from a copy instead of their URLs: a URL prefix (ID.mp4 is "
+                         + "appended), a template with {id}, or a local folder"),
+                FlagSpec("backoff", .number, "seconds before the first retry, doubled for each next one", default: .number(2),
+                         validate: FlagSpec.nonNegative),
+                FlagSpec("sleep-requests", .number, "seconds yt-dlp waits between its requests (its --sleep-requests): "
+                         + "slower, but less likely to be rate-limited", validate: FlagSpec.nonNegative),
+                FlagSpec("sleep-interval", .number, "seconds yt-dlp waits before each download (its --sleep-interval)",
+                         validate: FlagSpec.nonNegative),
+                shardFlag,
                 FlagSpec("quiet", short: "q", .bool, "no progress display")]
     ) { call in
         var options = DownloadOptions(manifest: call.url("manifest")!, downloadRoot: call.url("videos")!)
+        options.shard = try shard(call)
+        options.backoff = call.number("backoff")!
+        if let s = call.number("sleep-requests") { options.extraArguments += ["--sleep-requests", String(s)] }
+        if let s = call.number("sleep-interval") { options.extraArguments += ["--sleep-interval", String(s)] }
         options.concurrency = call.int("concurrency")!
         options.format = call.string("format")!
         options.resume = call.bool("resume")
@@ -97,6 +134,7 @@ public enum PipelineCommands {
         options.sample = call.int("sample")
         options.outputManifest = call.url("out")
         options.retries = call.int("retries")!
+        options.mirror = call.string("mirror").map { Mirror($0) }
         let hooks = Hooks("download", unit: "videos", quiet: call.bool("quiet"))
         defer { hooks.finish() }
         let result: DownloadResult
@@ -110,7 +148,7 @@ public enum PipelineCommands {
         }
         var counts = Record()
         for (status, n) in result.statusCounts.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { counts[status.rawValue] = .int(n) }
-        return .record(Record([(key: "manifest", value: .path(call.string("out")!)),
+        return .record(Record([(key: "manifest", value: writtenPath(call, "out", options.shard)),
                                (key: "videos", value: .record(counts))]))
     }
 
@@ -125,7 +163,7 @@ public enum PipelineCommands {
         flags: [FlagSpec("out", .path, "manifest to write (the clips with their trimmed file)",
                          default: .path("data/processed/manifest_trimmed.json"), aliases: ["output-manifest"]),
                 FlagSpec("clips", .path, "folder the trimmed clips are written to", default: .path("data/processed/clips"),
-                         aliases: ["trim-root"]),
+                         aliases: ["trim-root"], writes: true),
                 FlagSpec("videos", .path, "folder of downloaded videos (download's --videos)", default: .path("data/raw/videos"),
                          aliases: ["raw-root"]),
                 FlagSpec("resume", .bool, "keep clips already cut"),
@@ -133,12 +171,14 @@ public enum PipelineCommands {
                 FlagSpec("dry-run", .bool, "plan only"),
                 FlagSpec("sample", .int, "only the first N clips", validate: FlagSpec.positive),
                 FlagSpec("stream-copy", .bool, "no re-encode: fast, starts at the keyframe before the span"),
+                shardFlag,
                 FlagSpec("quiet", short: "q", .bool, "no progress display")]
     ) { call in
-        let options = TrimOptions(manifest: call.url("manifest")!, trimRoot: call.url("clips")!, rawRoot: call.url("videos")!,
+        var options = TrimOptions(manifest: call.url("manifest")!, trimRoot: call.url("clips")!, rawRoot: call.url("videos")!,
                                   resume: call.bool("resume"), overwrite: call.bool("overwrite"), dryRun: call.bool("dry-run"),
                                   sample: call.int("sample"), outputManifest: call.url("out"),
                                   streamCopy: call.bool("stream-copy"))
+        options.shard = try shard(call)
         let hooks = Hooks("trim", unit: "clips", quiet: call.bool("quiet"))
         defer { hooks.finish() }
         let result: TrimResult
@@ -149,8 +189,34 @@ public enum PipelineCommands {
         if result.failed > 0, result.written + result.reused == 0 {
             throw call.failure("all \(result.failed) clips failed (first: \(result.failures.first.map { "\($0.clip): \(LandmarkCommands.relative($0.message))" } ?? "?"))")
         }
-        return .record(Record([(key: "manifest", value: .path(call.string("out")!)),
+        return .record(Record([(key: "manifest", value: writtenPath(call, "out", options.shard)),
                                (key: "written", value: .int(result.written)), (key: "reused", value: .int(result.reused)),
                                (key: "failed", value: .int(result.failed))]))
+    }
+
+    static let merge = CommandDefinition(
+        "merge", summary: "join the shard manifests of a stage run with --shard into the one manifest",
+        discussion: """
+        MANIFEST is the manifest the unsharded run would write (the stage's --out, or extract's
+        --manifest); its shards NAME.shard-I-of-N.json and their .state.json files are found beside
+        it. Every input record must appear exactly once: a missing, unfinished or killed shard,
+        shards of another count or another input, an edited shard manifest — each is refused,
+        naming the shard and what to do. Records come out in input order, so the result is the
+        unsharded run's manifest byte for byte; the per-status and per-class counts are summed.
+        example: merge data/processed/manifest_trimmed.json
+        example: merge data/processed/landmarks/landmarks_manifest.json
+        """,
+        arguments: [ArgumentSpec("manifest", .path, "the manifest to make from its shards")],
+        flags: [FlagSpec("out", .path, "where to write it [default: MANIFEST]")]
+    ) { call in
+        let result: ShardMerge.Result
+        do { result = try ShardMerge.run(manifest: call.url("manifest")!, output: call.url("out")) } catch {
+            throw call.failure("\(error)")
+        }
+        summary(result.description, call)
+        return .record(Record([(key: "manifest", value: .path(call.string("out") ?? call.string("manifest")!)),
+                               (key: "stage", value: .string(result.stage)),
+                               (key: "shards", value: .int(result.shards)),
+                               (key: "records", value: .int(result.records))]))
     }
 }

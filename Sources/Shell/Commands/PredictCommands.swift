@@ -5,6 +5,7 @@ import Inference
 import JobControl
 import LandmarkExtraction
 import Media
+import Pipeline
 import TensorCore
 
 /// `predict`: a trained or exported model on landmark files, photos, folders and video.
@@ -38,7 +39,8 @@ public enum PredictCommands {
                          default: .string(HandSelection.largest.rawValue)),
                 FlagSpec("mirror-left", .bool, "mirror the signer's left hand (for models trained with extract --mirror-left)"),
                 LandmarkCommands.modelsFlag,
-                FlagSpec("out", .path, "also write one JSON object per result line (.jsonl)")]
+                FlagSpec("out", .path, "also write one JSON object per result line (.jsonl)"),
+                PipelineCommands.shardFlag]
     ) { call in
         guard let modelURL = call.url("model") else { throw call.failure("--model CHECKPOINT_OR_FILE is required") }
         let letter: ASLPredictor, sign: ASLPredictor?
@@ -50,10 +52,19 @@ public enum PredictCommands {
         var run = PredictRun(call: call, letter: letter, sign: sign)
         // Without a commit (an error part-way), the results file is removed, not left half-written.
         defer { run.discard() }
+        // `--shard I/N` over a folder: this shard's items only, its results in RESULTS.shard-I-of-N.jsonl.
+        let sliced = try PredictCommands.shardedItems(source, call)
         if let out = call.url("out") {
             // Like every writer: folders created, written under a temporary name, renamed at the end.
-            do { try run.openOutput(out) } catch { throw call.failure("\(error)") }
+            do { try run.openOutput(sliced?.run.manifestURL ?? out) } catch { throw call.failure("\(error)") }
         }
+        if let sliced {
+            do { try sliced.run.begin() } catch { throw call.failure("\(error)") }
+            for item in sliced.items {
+                if Cancellation.isRequested { run.stopped = true; break }
+                try run.item(item)
+            }
+        } else
         // A network stream (http://, rtsp://, udp://, …): FFmpeg opens it; recognised as video.
         if let scheme = source.range(of: "://").map({ String(source[..<$0.lowerBound]) }), scheme != "file",
            let stream = URL(string: source) {
@@ -67,7 +78,10 @@ public enum PredictCommands {
             return nil
         }
         // The results file holds every row, the failed ones too: it is complete either way.
-        do { try run.commitOutput() } catch { throw call.failure("\(error)") }
+        do {
+            try run.commitOutput()
+            if !run.stopped { try sliced?.run.finish() }
+        } catch { throw call.failure("\(error)") }
         // Every item failed: nothing was recognised, so the command fails (exit status 1 in a
         // script or `aslsh predict …`). Some failed: the run succeeds and says how many did not.
         if !run.stopped, !run.rows.isEmpty, errors.count == run.rows.count {
@@ -75,6 +89,30 @@ public enum PredictCommands {
         }
         if run.rows.count > 1 && !errors.isEmpty { call.session.print("\(errors.count) of \(run.rows.count) items failed; the others were predicted") }
         return .table(Table(records: run.rows))
+    }
+
+    /// With `--shard`: the folder's items this shard owns (by file, weighted by size) and the run
+    /// that records them; nil without the flag.
+    static func shardedItems(_ source: String, _ call: Invocation) throws -> (run: ShardRun, items: [URL])? {
+        guard let shard = try PipelineCommands.shard(call) else { return nil }
+        guard let out = call.url("out") else {
+            throw call.failure("--shard needs --out: each shard writes its results as RESULTS.shard-I-of-N.jsonl for merge")
+        }
+        let url = Invocation.resolvePath(source)
+        guard FileProblem.isFolder(url.path) else { throw call.failure("--shard slices a folder of items; \(source) is not a folder") }
+        let items = try folderItems(url, source, call)
+        let (run, indices) = ShardRun.select(files: items.map { (LandmarkCommands.relative($0.path), $0) }, input: url.path,
+                                             shard: shard, stage: "predict", output: out)
+        return (run, indices.map { items[$0] })
+    }
+
+    /// The items of a folder predict reads, in name order (numbers numerically).
+    static func folderItems(_ url: URL, _ source: String, _ call: Invocation) throws -> [URL] {
+        let items = ((try? FolderListing.entries(of: url)) ?? [])
+            .filter { PredictRun.kind($0) != nil }
+            .sorted { $0.lastPathComponent.compare($1.lastPathComponent, options: .numeric) == .orderedAscending }
+        guard !items.isEmpty else { throw call.failure("\(source): no .npy, image or video files in the folder") }
+        return items
     }
 
     /// A landmark file, image, video file, pipe (`-`) or folder of those.
@@ -86,10 +124,7 @@ public enum PredictCommands {
             throw call.failure("\(source): no such file or folder")
         }
         if isDirectory.boolValue {
-            let items = ((try? FolderListing.entries(of: url)) ?? [])
-                .filter { PredictRun.kind($0) != nil }
-                .sorted { $0.lastPathComponent.compare($1.lastPathComponent, options: .numeric) == .orderedAscending }
-            guard !items.isEmpty else { throw call.failure("\(source): no .npy, image or video files in the folder") }
+            let items = try folderItems(url, source, call)
             for (i, item) in items.enumerated() {
                 if Cancellation.isRequested { run.stopped = true; break }
                 if items.count > 20 { call.session.print("\(i + 1)/\(items.count) \(item.lastPathComponent)", volatile: true) }
@@ -198,7 +233,7 @@ struct PredictRun {
         let session = call.session
         var lastProgress = 0
         do {
-            try VideoRecognition.run(url, recognizer: recognizer, hands: hands, isCancelled: { Cancellation.isRequested },
+            try VideoRecognition.run(url, recognizer: recognizer, hands: hands, isCancelled: { [cancellation = Cancellation.current] in cancellation.isRequested },
                                      progress: { done, total in
                                          guard done - lastProgress >= 30 else { return }
                                          lastProgress = done

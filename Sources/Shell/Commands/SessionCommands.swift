@@ -3,7 +3,7 @@ import TensorCore
 
 /// Shell directives (`:name`): help, variables, history, transcripts, session control.
 public enum SessionCommands {
-    public static var all: [CommandDefinition] { [help, vars, history, time, save, run, reset, seed, quit] }
+    public static var all: [CommandDefinition] { [help, vars, history, time, nice, save, run, reset, seed, quit] }
 
     static let help = CommandDefinition(
         ":help", summary: "list commands, or show one command's arguments and flags",
@@ -64,6 +64,22 @@ public enum SessionCommands {
         throw call.failure("put the cell to time after ':time'")
     }
 
+    /// `:nice N cell &` is parsed as a prefix of a background cell; this entry gives it help.
+    static let nice = CommandDefinition(
+        ":nice", summary: "run a background job at a lower CPU priority (niceness 0-19)",
+        discussion: """
+        The job's thread, the threads it starts and the programs it runs (yt-dlp) get the
+        niceness, so a foreground 'train' keeps its speed; work a command spreads over a shared
+        thread pool does not. A job's own size is its flags: extract --workers, download
+        --concurrency, train --threads.
+        example: :nice 10 lm = extract m.json &
+        """,
+        arguments: [ArgumentSpec("niceness", .int, "0 (the shell's priority) to 19 (lowest)"),
+                    ArgumentSpec("cell", .expression, "the cell to run, ending in '&'")]
+    ) { call in
+        throw call.failure("put the niceness and a cell ending in '&' after ':nice'")
+    }
+
     static let save = CommandDefinition(
         ":save", summary: "write the session's cells and their output as a replayable script",
         discussion: """
@@ -113,6 +129,9 @@ public enum SessionCommands {
 
     static let reset = CommandDefinition(":reset", summary: "forget all variables, history and recorded cells",
                                          discussion: "example: :reset") { call in
+        if let job = call.session.jobs.running.first {
+            throw call.failure("job \(job.title) is running", hint: "wait for it or cancel it first")
+        }
         call.session.reset()
         return .null
     }

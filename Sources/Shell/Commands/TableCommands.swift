@@ -1,12 +1,15 @@
+import Foundation
+import TensorCore
+
 /// Pipeline commands over tables: `m | where label == "book" | count by signer | sort -n | head 10`.
 public enum TableCommands {
-    public static var all: [CommandDefinition] { [whereCommand, select, count, sort, top, head, tail] }
+    public static var all: [CommandDefinition] { [whereCommand, select, count, sort, top, head, tail, write] }
 
     static let whereCommand = CommandDefinition(
         "where", summary: "keep the rows where CONDITION holds",
         discussion: """
-        CONDITION compares columns and values: == != < <= > >=, combined with && || and !.
-        Column names shadow variables; quote text.
+        CONDITION compares columns and values: == != < <= > >=, 'in' (one of a list, or inside a
+        text), combined with && || and !. Column names shadow variables; quote text.
         example: m | where label == "book" && signer != 3
         """,
         arguments: [ArgumentSpec("condition", .expression, "a condition on each row's columns")],
@@ -160,5 +163,39 @@ public enum TableCommands {
 
     static func columnHint(_ table: Table) -> String {
         "columns: " + table.columns.joined(separator: ", ")
+    }
+
+    static let write = CommandDefinition(
+        "write", summary: "write the piped value to a file: JSON (.json), JSON lines (.jsonl) or CSV (.csv)",
+        discussion: """
+        A table (or list of records) is written as a JSON array of objects, one object per line
+        (.jsonl), or CSV with a header; any other value as JSON. The file is written whole (a
+        temporary file, then a rename). A manifest filtered here is one 'download', 'trim' and
+        'build' read.
+        example: load m.json | where video_id in ["7G6B6kaMjb4", "C37R_Ix8-qs"] | write data/two_videos.json
+        """,
+        arguments: [ArgumentSpec("path", .path, "the file to write; its extension picks the format")],
+        input: .any
+    ) { call in
+        let url = call.url("path")!
+        let shown = call.string("path")!
+        let value = call.input ?? .null
+        let data: Data
+        do {
+            switch url.pathExtension.lowercased() {
+            case "json": data = try ValueWriter.json(value)
+            case "jsonl": data = try ValueWriter.jsonLines(value)
+            case "csv": data = try ValueWriter.csv(value)
+            default: throw call.failure("\(shown): write .json, .jsonl or .csv", hint: "the extension picks the format")
+            }
+        } catch let error as ValueWriter.Unwritable {
+            throw call.failure("\(shown): \(error.reason)")
+        }
+        do { try OutputFile.write(data, to: url) } catch {
+            throw call.failure(FileProblem.writing(url.path, error: error).description)
+        }
+        let rows = value.tableValue.map { "\($0.rows.count) rows" } ?? value.typeName
+        call.session.print("wrote \(rows) to \(shown)")
+        return .null
     }
 }

@@ -69,9 +69,16 @@ public enum TrainingCommands {
         guard let train = try dataset(call, "dataset") else { throw call.failure("no dataset") }
         let options = try trainingOptions(call)
         let run: TrainingRun
+        // In a background job the epochs also feed `jobs` and `wait`'s bar; in the foreground the
+        // epoch table is the display.
+        let epochs = JobContext.current.map { _ in ProgressReporter(label: "train", total: options.epochs, unit: "epochs", output: .quiet) }
+        defer { epochs?.finish() }
         do {
             run = try Trainer.train(train, validation: try dataset(call, "val"), options: options,
-                                    log: { call.session.print($0, volatile: true) }, isCancelled: { Cancellation.isRequested })
+                                    log: { line in
+                                        call.session.print(line, volatile: true)
+                                        if line.trimmingCharacters(in: .whitespaces).first?.isNumber == true { try? epochs?.advance() }
+                                    }, isCancelled: { [cancellation = Cancellation.current] in cancellation.isRequested })
         } catch let error as TrainingError {
             if case .cancelled = error { throw CancelledError() }
             throw call.failure(error.description)

@@ -22,6 +22,9 @@ extension Session {
                 printValue(value)
             }
             return value
+        case .background(let inner, let at, let nice):
+            try startJob(inner, at: at, nice: nice)
+            return nil
         case .timed(let inner, _):
             let start = ProgressReporter.monotonicSeconds()
             let value = try run(inner)
@@ -31,9 +34,10 @@ extension Session {
         }
     }
 
-    func evaluate(_ pipeline: Pipeline, row: Record? = nil) throws -> Value {
-        var value: Value?
-        for (position, stage) in pipeline.stages.enumerated() {
+    /// Runs the stages of `pipeline` from `first` on; `input` is the value stage `first` receives.
+    func evaluate(_ pipeline: Pipeline, row: Record? = nil, from first: Int = 0, input: Value? = nil) throws -> Value {
+        var value = input
+        for (position, stage) in pipeline.stages.enumerated() where position >= first {
             switch stage {
             case .command(let call):
                 value = try invoke(call, input: position == 0 ? nil : value, row: row)
@@ -52,7 +56,7 @@ extension Session {
         guard let definition = registry[call.name] else {
             if input == nil, call.arguments.isEmpty {
                 if let row, let value = row[call.name] { return value }
-                if let value = variables[call.name] { return value }
+                if let value = variables[call.name] { return try resolve(call.name, value) }
             }
             if variables[call.name] != nil {
                 throw ShellError(.unknownCommand, "'\(call.name)' is a variable, not a command", at: call.location,
@@ -69,8 +73,14 @@ extension Session {
             return .null
         }
         let invocation = try Binder(session: self, row: row).bind(call, to: definition, input: input)
+        if !jobs.running.isEmpty { _ = try checkOutputsFree(definition, invocation) }
+        return try self.call(definition, invocation)
+    }
+
+    /// Runs a bound command's handler.
+    func call(_ definition: CommandDefinition, _ invocation: Invocation) throws -> Value {
         // Paths in the output and errors print as the user gave them (`PathDisplay`).
-        return try PathDisplay.withPaths(of: invocation) {
+        try PathDisplay.withPaths(of: invocation) {
             do {
                 return try definition.handler(invocation)
             } catch let error as ShellError {
@@ -87,7 +97,7 @@ extension Session {
 
     /// `CMD … --help` prints the command's page (the one `:help CMD` prints) instead of running
     /// it, unless the command has a `--help` flag of its own.
-    private static func asksForHelp(_ call: CommandCall, _ definition: CommandDefinition) -> Bool {
+    static func asksForHelp(_ call: CommandCall, _ definition: CommandDefinition) -> Bool {
         guard definition.flag(named: "help") == nil else { return false }
         return call.arguments.contains {
             guard case .flag(let name, let isShort, let inlineValue, _, _) = $0 else { return false }
@@ -105,7 +115,7 @@ extension Session {
             return .string(s)
         case .word(let name, let at, let length):
             if let row, let value = row[name] { return value }
-            if let value = variables[name] { return value }
+            if let value = variables[name] { return try resolve(name, value) }
             if row == nil, Self.looksLikePath(name) { return .path(name) }
             if name == "true" { return .bool(true) }
             if name == "false" { return .bool(false) }
@@ -134,11 +144,12 @@ extension Session {
             return .list(try items.map { try evaluate($0, row: row) })
         case .record(let entries, _):
             return .record(Record(try entries.map { (key: $0.key, value: try evaluate($0.value, row: row)) }))
-        case .binary(let op, let left, let right, _):
+        case .binary(let op, let left, let right, let at):
             let a = try evaluate(left, row: row)
             if op == "&&" { return a.isTruthy ? .bool(try evaluate(right, row: row).isTruthy) : .bool(false) }
             if op == "||" { return a.isTruthy ? .bool(true) : .bool(try evaluate(right, row: row).isTruthy) }
             let b = try evaluate(right, row: row)
+            if op == "in" { return .bool(try Self.contains(b, a, at: at)) }
             let order = ValueOrder.compare(a, b)
             switch op {
             case "==": return .bool(order == 0)
@@ -152,6 +163,19 @@ extension Session {
             return .bool(!(try evaluate(inner, row: row)).isTruthy)
         case .subpipeline(let pipeline, _):
             return try evaluate(pipeline, row: row)
+        }
+    }
+
+    /// `item in container`: one of a list's items (or a table's rows), or text inside text.
+    static func contains(_ container: Value, _ item: Value, at: SourceLocation) throws -> Bool {
+        switch container {
+        case .list(let items): return items.contains { ValueOrder.compare($0, item) == 0 }
+        case .string(let s), .path(let s):
+            guard let text = item.textValue else { throw ShellError(.invalidArgument, "'in' text needs text on its left, got \(item.typeName)", at: at) }
+            return s.contains(text)
+        default:
+            throw ShellError(.invalidArgument, "'in' needs a list or text on its right, got \(container.typeName)", at: at,
+                             hint: "a table's column is a list: t.label")
         }
     }
 

@@ -58,6 +58,11 @@ public final class Session {
     /// but not sent to `outputSink`.
     public var valueDisplay: ((Value, [String]) -> Bool)?
 
+    /// Background jobs started with `&`: running, and ended but not yet waited for.
+    public let jobs = JobTable()
+    /// The text of the top-level cell being run (a background job's title).
+    var currentCellText = ""
+
     private var capture: [OutputLine] = []
     /// Nesting of `execute` (cells run by `:run` are nested).
     private(set) var executionDepth = 0
@@ -109,12 +114,18 @@ public final class Session {
         variables[name] = value
     }
 
+    func removeVariable(_ name: String) {
+        variables[name] = nil
+        variableOrder.removeAll { $0 == name }
+    }
+
     /// Clears variables, history and the recorded transcript (`:reset`).
     public func reset() {
         variables = [:]
         variableOrder = []
         transcript = []
         history = []
+        jobs.restartNumbering()
     }
 
     // MARK: running cells
@@ -143,6 +154,7 @@ public final class Session {
         if isTopLevel {
             Cancellation.reset()
             history.append(cell.text)
+            currentCellText = cell.text
         }
         var outcome = CellOutcome(output: [], error: nil, value: nil)
         var recorded = isTopLevel

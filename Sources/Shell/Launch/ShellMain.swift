@@ -177,7 +177,9 @@ public enum ShellMain {
         let session = Session(seed: options.seed ?? 42)
         if let command = options.command {
             session.origin = "<command line>"
-            return status(session.run(script: cell(command), keepGoing: options.keepGoing))
+            let errors = session.run(script: cell(command), keepGoing: options.keepGoing)
+            endJobs(of: session)
+            return status(errors)
         }
         if !options.cells.isEmpty || options.script != nil {
             var errors: [ShellError] = []
@@ -191,6 +193,7 @@ public enum ShellMain {
                 session.origin = "-c"
                 errors += session.run(script: cells, keepGoing: options.keepGoing)
             }
+            endJobs(of: session)
             return status(errors)
         }
 
@@ -229,6 +232,14 @@ public enum ShellMain {
                 return .failure(UsageError(message: "help: \(unknown.message)\(suggestion); 'aslsh --help' lists every command"))
             }
             return .success(definition.helpText.joined(separator: "\n"))
+        }
+    }
+
+    /// A script that ends with jobs running cancels them (they stop at their next boundary, with
+    /// whole files only) and says so; a script waits for what it needs with `wait`.
+    static func endJobs(of session: Session) {
+        for job in session.cancelRunningJobs() {
+            fputs("aslsh: cancelled job \(job.title): the script ended before 'wait'\n", stderr)
         }
     }
 

@@ -32,12 +32,22 @@ public final class REPL {
         var buffer: [String] = []
         var firstLine = 1
         var lineNumber = 0
-        while !session.quitRequested {
+        while true {
+            if session.quitRequested {
+                if confirmQuit() { break }
+                session.quitRequested = false
+            }
+            // Jobs that ended since the last prompt, between cells: never inside a cell's output
+            // or the line being typed.
+            if interactive, buffer.isEmpty {
+                for line in session.jobAnnouncements() { Session.standardError(line) }
+            }
             let prompt = interactive ? Self.prompt(cell: session.cellNumber, continuation: !buffer.isEmpty) : ""
             switch reader.readLine(prompt: prompt) {
             case .endOfInput:
                 if interactive { print("") } // leave the user's shell prompt on a fresh line
                 if !buffer.isEmpty { failures += runCell(buffer, firstLine: firstLine) ? 0 : 1 }
+                if !confirmQuit() { continue }
                 return failures
             case .interrupted:
                 buffer = []
@@ -59,6 +69,25 @@ public final class REPL {
             }
         }
         return failures
+    }
+
+    /// With jobs running: at a terminal, asks whether to cancel them and quit; otherwise (piped
+    /// input) cancels them. Cancelled jobs stop at their next boundary and leave whole files only.
+    private func confirmQuit() -> Bool {
+        let running = session.jobs.running
+        guard !running.isEmpty else { return true }
+        if interactive {
+            let names = running.map(\.title).joined(separator: ", ")
+            let plural = running.count == 1 ? "job is" : "jobs are"
+            guard case .line(let answer) = reader.readLine(prompt: "\(running.count) \(plural) running (\(names)); cancel and quit? [y/N] "),
+                  ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()) else {
+                return false
+            }
+        }
+        for job in session.cancelRunningJobs() {
+            Session.standardError("aslsh: cancelled job \(job.title) (the session ended before 'wait'); --resume goes on from where it stopped")
+        }
+        return true
     }
 
     /// Runs every cell in `lines` (one text may hold several `;`-separated cells).

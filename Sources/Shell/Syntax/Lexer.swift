@@ -57,8 +57,7 @@ public struct Lexer {
             case "\"": lexQuoted(escapes: true)
             case "'": lexQuoted(escapes: false)
             case "|": if peek(1) == "|" { emit(.op("||"), length: 2) } else { emit(.pipe, length: 1) }
-            case "&": emit(peek(1) == "&" ? .op("&&") : .invalid("unexpected '&' (did you mean '&&'?)"),
-                           length: peek(1) == "&" ? 2 : 1)
+            case "&": if peek(1) == "&" { emit(.op("&&"), length: 2) } else { emit(.ampersand, length: 1) }
             case "=": if peek(1) == "=" { emit(.op("=="), length: 2) } else { emit(.equals, length: 1) }
             case "!": if peek(1) == "=" { emit(.op("!="), length: 2) } else { emit(.op("!"), length: 1) }
             case "<", ">": if peek(1) == "=" { emit(.op(String(c) + "="), length: 2) } else { emit(.op(String(c)), length: 1) }

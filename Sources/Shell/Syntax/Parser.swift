@@ -21,7 +21,10 @@ public struct Parser {
     }
 
     public mutating func parseCell() throws -> Statement {
-        let statement = try parseStatement()
+        var statement = try parseStatement()
+        if current.kind == .ampersand {
+            statement = try parseBackground(statement, nice: 0)
+        }
         guard current.kind == .end else {
             if current.kind == .newline || current.kind == .semicolon {
                 throw error("one cell per call: \(current.kind.display) separates cells here")
@@ -42,6 +45,19 @@ public struct Parser {
             if current.kind == .end { throw error("':time' needs a cell to time, e.g. ':time sleep 1'") }
             return .timed(try parseStatement(), at: at)
         }
+        // `:nice N cell &`: a background job at lower priority.
+        if case .meta("nice") = current.kind, !(peek(1).kind == .longFlag("help") && peek(2).kind == .end) {
+            advance()
+            guard case .number(let value, _, true) = current.kind, value >= 0, value <= 19 else {
+                throw error("':nice' takes a niceness from 0 to 19, then the cell, e.g. ':nice 10 extract m.json &'")
+            }
+            advance()
+            let inner = try parseStatement()
+            guard current.kind == .ampersand else {
+                throw error("':nice' lowers a background job's priority: end the cell with '&'")
+            }
+            return try parseBackground(inner, nice: Int(value))
+        }
         if case .word(let name) = current.kind, peek(1).kind == .equals {
             guard Self.isIdentifier(name) else {
                 throw error("cannot assign to '\(name)': a variable name is letters, digits and '_'",
@@ -53,6 +69,24 @@ public struct Parser {
             return .assignment(name: name, at: at, value: try parsePipeline())
         }
         return .pipeline(try parsePipeline())
+    }
+
+    /// The `&` at `current` ends the cell: `statement` becomes a background job.
+    private mutating func parseBackground(_ statement: Statement, nice: Int) throws -> Statement {
+        let at = current.location
+        advance()
+        guard current.kind == .end else {
+            throw ShellError(.syntax, "'&' runs the cell in the background: it must end the cell (before \(current.kind.display))",
+                             at: at, hint: "for 'and' in a condition, write '&&'")
+        }
+        switch statement {
+        case .empty:
+            throw ShellError(.syntax, "'&' needs a command to run in the background, e.g. 'download m.json &'", at: at)
+        case .background:
+            throw ShellError(.syntax, "one '&' ends a cell", at: at)
+        default:
+            return .background(statement, at: at, nice: nice)
+        }
     }
 
     private mutating func parsePipeline() throws -> Pipeline {
@@ -146,6 +180,12 @@ public struct Parser {
 
     private mutating func parseComparison() throws -> Expression {
         let left = try parseUnary()
+        // `x in list`: membership (a word, so `in` stays usable as a name elsewhere).
+        if case .word("in") = current.kind, peek(1).kind != .end, !isStageEnd(peek(1)) {
+            let at = current.location
+            advance()
+            return .binary("in", left, try parseUnary(), at: at)
+        }
         if case .op(let op) = current.kind, Self.comparisons.contains(op) {
             let at = current.location
             advance()
@@ -299,7 +339,7 @@ public struct Parser {
 
     private func isStageEnd(_ token: Token) -> Bool {
         switch token.kind {
-        case .pipe, .end, .rightParen, .newline, .semicolon: true
+        case .pipe, .end, .rightParen, .newline, .semicolon, .ampersand: true
         default: false
         }
     }

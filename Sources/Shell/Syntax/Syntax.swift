@@ -5,6 +5,9 @@ public indirect enum Statement: Equatable {
     case pipeline(Pipeline)
     /// `:time cell` runs the inner statement and reports wall time.
     case timed(Statement, at: SourceLocation)
+    /// `cell &` (or `:nice N cell &`): runs the cell as a background job, at niceness `nice`
+    /// (0: the shell's own priority).
+    case background(Statement, at: SourceLocation, nice: Int)
     /// A blank or comment-only cell.
     case empty
 }

@@ -14,6 +14,8 @@ public enum TokenKind: Equatable, Sendable {
     case meta(String)
     /// `== != < <= > >= && || !`
     case op(String)
+    /// `&` ending a cell: run it as a background job.
+    case ampersand
     case pipe, semicolon, newline, equals, colon, comma, dot
     case leftBracket, rightBracket, leftBrace, rightBrace, leftParen, rightParen
     /// Text the lexer could not read; the parser reports `message` at this token.
@@ -44,6 +46,7 @@ extension TokenKind {
         case .shortFlags(let f): "-\(f)"
         case .meta(let m): ":\(m)"
         case .op(let o): "'\(o)'"
+        case .ampersand: "'&'"
         case .pipe: "'|'"
         case .semicolon: "';'"
         case .newline: "end of line"
