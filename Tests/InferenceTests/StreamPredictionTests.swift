@@ -13,16 +13,9 @@ final class StreamPredictionTests: XCTestCase {
         guard let videos = TestEnvironment.sharedPath("realdata/msasl_videos") else { throw XCTSkip(TestEnvironment.sharedMissingMessage) }
         guard TestEnvironment.mediapipeModel("palm_detection_lite") != nil else { throw XCTSkip("MediaPipe models missing (run make setup)") }
         let fx = try Fixtures.letters.get()
-        let port = try Self.freePort()
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", "-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", videos.path]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        let (server, port) = try ExternalTool.serveFolderOverHTTP(videos)
         defer { server.terminate(); server.waitUntilExit() }
         let url = "http://127.0.0.1:\(port)/7G6B6kaMjb4.mp4"
-        for _ in 0..<100 where (try? Data(contentsOf: URL(string: url)!, options: .uncached).count) == nil { usleep(50_000) }
 
         func rows(_ source: String) throws -> [[String]] {
             let session = Session(registry: .standard, outputSink: { _ in }, errorSink: { _ in })
@@ -44,22 +37,5 @@ final class StreamPredictionTests: XCTestCase {
         // A stream that cannot be opened is that item's error row (the batch rule), naming the URL.
         let text = missing.error.map { "\($0)" } ?? missing.value?.tableValue?.column(named: "error")?.map { "\($0)" }.joined() ?? ""
         XCTAssertTrue(text.contains("nope.mp4"), "a failed stream names the URL: \(text)")
-    }
-
-    /// A loopback port nobody listens on (bound once to port 0 and released).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw XCTSkip("no socket") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw XCTSkip("cannot bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -127,9 +127,9 @@ final class CommandLineTests: XCTestCase {
             var server: Process?
             var environment: [String: String] = [:]
             if text.contains("ASLSH_MSASL_MIRROR") {
-                let started = try Self.serveOverHTTP(besideRepository.appendingPathComponent("realdata/msasl_videos"))
+                let started = try ExternalTool.serveFolderOverHTTP(besideRepository.appendingPathComponent("realdata/msasl_videos"))
                 server = started.process
-                environment["ASLSH_MSASL_MIRROR"] = started.url
+                environment["ASLSH_MSASL_MIRROR"] = "http://127.0.0.1:\(started.port)"
             }
             defer { server?.terminate(); server?.waitUntilExit() }
             let result = try AslshBinary.run(["--check", "sessions/\(file)"], environment: environment)
@@ -140,19 +140,6 @@ final class CommandLineTests: XCTestCase {
         if !needShared.isEmpty {
             throw XCTSkip("\(needShared.joined(separator: ", ")) not replayed: \(TestEnvironment.sharedMissingMessage)")
         }
-    }
-
-    /// Python's http.server on 127.0.0.1 (a port the OS picks) serving `folder`.
-    static func serveOverHTTP(_ folder: URL) throws -> (process: Process, url: String) {
-        let server = try ExternalTool.startServer("""
-            import functools, http.server, sys
-            handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-            handler.func.log_message = lambda *a: None
-            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-            print(server.server_address[1], flush=True)
-            server.serve_forever()
-            """, [folder.path])
-        return (server.process, "http://127.0.0.1:\(server.port)")
     }
 
     /// A save from a real run checks clean; editing one expected line makes `--check` fail and

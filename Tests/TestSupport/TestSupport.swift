@@ -127,6 +127,19 @@ public struct ExternalTool {
         return (process, port)
     }
 
+    /// Python's http.server serving `folder` read-only on 127.0.0.1, on a port the OS picks,
+    /// returned once it listens; the caller stops the process.
+    public static func serveFolderOverHTTP(_ folder: URL) throws -> (process: Process, port: Int) {
+        try startServer("""
+            import functools, http.server, sys
+            handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+            handler.func.log_message = lambda *a: None
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            print(server.server_address[1], flush=True)
+            server.serve_forever()
+            """, [folder.path])
+    }
+
     /// Runs a Python 3 program (text on stdin) with the given arguments.
     @discardableResult
     public static func python(_ program: String, _ arguments: [String] = []) throws -> String {
