@@ -30,9 +30,13 @@ final class JobTests: XCTestCase {
 
     var directory: URL!
     var shell: ShellHarness!
+    /// The cells use relative paths, so each test runs in its own folder; the process's folder is
+    /// put back afterwards (tests after these run in the same process).
+    private var originalDirectory = ""
 
     override func setUpWithError() throws {
         directory = try TestEnvironment.temporaryDirectory("aslsh-jobs")
+        originalDirectory = FileManager.default.currentDirectoryPath
         FileManager.default.changeCurrentDirectoryPath(directory.path)
         shell = ShellHarness(registry: CommandRegistry(CommandRegistry.standardCommandSets.flatMap { $0 } + [Self.hold]))
         Cancellation.interactive.reset()
@@ -41,6 +45,7 @@ final class JobTests: XCTestCase {
     override func tearDownWithError() throws {
         shell.session.cancelRunningJobs()
         Cancellation.interactive.reset()
+        FileManager.default.changeCurrentDirectoryPath(originalDirectory)
         try? FileManager.default.removeItem(at: directory)
     }
 
