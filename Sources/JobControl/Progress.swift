@@ -146,8 +146,9 @@ public final class ProgressReporter {
     }
 
     /// The text of one status line (without bar), e.g. `extract 45/100 clips 12.3 clips/s ETA 0:04`.
-    public func statusText(now: Double) -> String {
-        let state = snapshot(now: now)
+    public func statusText(now: Double) -> String { statusText(snapshot(now: now), now: now) }
+
+    private func statusText(_ state: Snapshot, now: Double) -> String {
         var parts = [label, state.countText, String(format: "%.1f %@/s", state.rate, unit)]
         if let remaining = state.remaining {
             parts.append("ETA " + Self.clockText(remaining))
@@ -181,8 +182,9 @@ public final class ProgressReporter {
     }
 
     private func draw(now: Double) {
-        output.observe?(snapshot(now: now))
-        let status = statusText(now: now)
+        let state = snapshot(now: now)
+        output.observe?(state)
+        let status = statusText(state, now: now)
         if output.isTerminal {
             let bar = total.map { Self.bar(fraction: $0 > 0 ? Double(completed) / Double($0) : 1) + " " } ?? ""
             output.write("\r\u{1B}[K" + bar + status)

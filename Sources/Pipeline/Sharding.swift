@@ -188,12 +188,7 @@ public struct ShardState: Codable, Equatable, Sendable {
         return fingerprint(data)
     }
 
-    public static func fingerprint(_ data: Data) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in data { hash ^= UInt64(byte); hash &*= 0x0000_0100_0000_01b3 }
-        let digits = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
-    }
+    public static func fingerprint(_ data: Data) -> String { StableHash.hex16(data) }
 
     static var now: String { ISO8601DateFormatter().string(from: Date()) }
 }
