@@ -24,6 +24,9 @@ public struct ArrayFileError: Error, CustomStringConvertible, Equatable, Sendabl
         case unexpected(String)
         /// The operating system refused (open, read, write, rename).
         case io(String)
+        /// Loading it needs `needed` bytes of memory, more than `budget` allows: refused before
+        /// anything is allocated.
+        case needsMemory(needed: Int, budget: MemoryBudget)
     }
 
     public var file: String
@@ -80,6 +83,7 @@ public struct ArrayFileError: Error, CustomStringConvertible, Equatable, Sendabl
         case .missingArray: return "\(place): no such array"
         case .unexpected(let reason): return "\(place): \(reason)"
         case .io(let reason): return "\(place): \(reason)"
+        case .needsMemory(let needed, let budget): return "\(place): too large to load: \(budget.shortfall(needing: needed))"
         }
     }
 }

@@ -81,6 +81,7 @@ public struct FileProblem: Error, Equatable, Sendable, CustomStringConvertible {
         case EACCES, EPERM: return cannot("permission denied")
         case EROFS: return cannot("read-only file system")
         case ENOSPC, EDQUOT: return cannot("disk full")
+        case EFBIG: return cannot("file too large for the file-size limit (ulimit -f)")
         case EISDIR: return cannot("it is a folder")
         case ENOTDIR, EEXIST, ENOENT:
             if let blocker = fileInTheWay(of: path) { return cannot("\(blocker) is a file, not a folder") }

@@ -14,6 +14,8 @@ public enum NPY {
     // MARK: reading
 
     public static func read(contentsOf url: URL) throws -> NDArray {
+        // Decoding copies the bytes once and builds the array beside them: about twice the file.
+        try MemoryBudget.checkLoading(url, needed: 2 * MemoryBudget.fileSize(url))
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw ArrayFileError(FileProblem.reading(url.path, error: error))

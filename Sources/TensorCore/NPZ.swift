@@ -57,6 +57,13 @@ public struct NPZ: Sendable {
         do { archive = try Archive(url: url, accessMode: .read) } catch {
             throw ArrayFileError(file: file, .corrupt(zipProblem(error)))
         }
+        // What the members say they hold, checked against memory before any is inflated: the
+        // arrays stay, plus one member's bytes twice while it is decoded.
+        let sizes = archive.filter { $0.type == .file }.map { Int(clamping: $0.uncompressedSize) }
+        let (total, overflow) = sizes.reduce((0, false)) { sum, size in
+            let (next, o) = sum.0.addingReportingOverflow(size); return (next, sum.1 || o)
+        }
+        try MemoryBudget.checkLoading(url, needed: overflow ? Int.max : total.addingReportingOverflow(2 * (sizes.max() ?? 0)).partialValue)
         var result = NPZ(source: file)
         for entry in archive where entry.type == .file {
             let path = entry.path
@@ -66,7 +73,15 @@ public struct NPZ: Sendable {
             var bytes = Data()
             bytes.reserveCapacity(Int(clamping: min(entry.uncompressedSize, 1 << 30)))
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { bytes.append($0) }
+                // A member inflating past the size its header records is damaged (or a zip bomb):
+                // stop there instead of following it.
+                let recorded = Int(clamping: entry.uncompressedSize)
+                _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                    guard bytes.count + chunk.count <= recorded else { throw NPZ.InflatesPastRecordedSize() }
+                    bytes.append(chunk)
+                }
+            } catch is InflatesPastRecordedSize {
+                throw ArrayFileError(file: file, member: path, .corrupt("inflates past the \(entry.uncompressedSize) bytes its header records"))
             } catch {
                 throw ArrayFileError(file: file, member: path, .corrupt(zipProblem(error)))
             }
@@ -75,6 +90,8 @@ public struct NPZ: Sendable {
         }
         return result
     }
+
+    struct InflatesPastRecordedSize: Error {}
 
     // MARK: writing
 

@@ -63,6 +63,7 @@ public struct Safetensors: Sendable {
     // MARK: reading
 
     public static func read(contentsOf url: URL) throws -> Safetensors {
+        try MemoryBudget.checkLoading(url, needed: 2 * MemoryBudget.fileSize(url))
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw ArrayFileError(FileProblem.reading(url.path, error: error))

@@ -162,6 +162,11 @@ public enum ShellMain {
     /// whose every item failed is a failed cell (1); one where only some failed succeeds (0) and
     /// its summary counts the failures (docs/errors-draft.md).
     public static func run(_ arguments: [String]) -> Int32 {
+        // Past a file-size limit (`ulimit -f`, a quota) the kernel's default is to kill the
+        // process with SIGXFSZ, mid-write and without a word. Ignored, the write fails with EFBIG
+        // instead: the writer names the file, removes its temporary copy and the previous version
+        // stays, as on a full disk.
+        signal(SIGXFSZ, SIG_IGN)
         let options: Options
         do {
             options = try parse(arguments)
