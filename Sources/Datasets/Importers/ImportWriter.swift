@@ -73,6 +73,10 @@ public struct ImportWriter {
     /// tracking its first clip.
     public func checkWritable() throws {
         try ClipFileWriter.makeFolder(outputDirectory.appendingPathComponent("landmarks"))
+        // What a killed run was writing when it stopped (temporary names) is not wanted.
+        for folder in [outputDirectory, outputDirectory.appendingPathComponent("landmarks"), manifestURL.deletingLastPathComponent()] {
+            OutputFile.removeStaleTemporaries(in: folder)
+        }
         do { try OutputFile.checkWritable(manifestURL) } catch let problem as FileProblem {
             throw DatasetError.file(problem)
         }
