@@ -45,6 +45,10 @@ final class CrashConsistencyTests: XCTestCase {
         /// At a kill, files under their final names must all come from one run: the older one
         /// (`before`) or the new one.
         var oneGeneration = false
+        /// Stages that journal each finished clip (extract, prepare-alphabet): by `ASLSH_CRASH_AT`
+        /// value, how many clips the rerun must keep as the killed run left them — their two
+        /// `.npy` files untouched (same inode and modification time), and its summary saying so.
+        var kept: [String: Int] = [:]
     }
 
     var work: URL!
@@ -108,23 +112,31 @@ final class CrashConsistencyTests: XCTestCase {
                                                  to: folder.appendingPathComponent("\(letter)\(i).jpg"))
             }
         }
-        // Two files a photo (landmarks, mask), then the manifest.
+        // Two files a photo (landmarks, mask), then the manifest. A photo is noted in the journal
+        // once both are in place: killed just after the second photo's mask is renamed, the
+        // rerun keeps the first photo and tracks the other three.
         try assertCrashConsistent(Stage(
             name: "prepare-alphabet",
             arguments: ["prepare-alphabet", "photos", "--out", "alpha", "--hands", "1", "--model-complexity", "lite",
                         "--models", try models()],
-            outputs: ["alpha"], kills: [.at("before-rename:1"), .at("after-rename:4"), .at("before-rename:9"), .after(0.6)]))
+            outputs: ["alpha"], kills: [.at("before-rename:1"), .at("after-rename:4"), .at("after-rename:5"), .at("before-rename:9"), .after(0.6)],
+            kept: ["before-rename:1": 0, "after-rename:4": 1, "after-rename:5": 2, "before-rename:9": 4]))
     }
 
     func testExtractIsCrashConsistent() throws {
         let videos = try sharedFolder("realdata/msasl_videos")
-        try writeManifest(clips([("7G6B6kaMjb4", 0, 1.96)], downloadedFrom: videos), to: "clips.json")
-        // The clip's landmarks and mask, then the log and the manifest.
+        // Two clips, each with frames where no hand is found, so the log has a line for each.
+        try writeManifest(clips([("7G6B6kaMjb4", 0, 0.98), ("7G6B6kaMjb4", 0.98, 1.96)], downloadedFrom: videos), to: "clips.json")
+        // Each clip's landmarks and mask, then the log and the manifest. A clip is noted in the
+        // journal once both files are in place: killed just after the first clip's mask is
+        // renamed, the rerun tracks both clips; just after the second clip's landmarks, it keeps
+        // the first; before the manifest, it keeps both and writes their log lines again.
         try assertCrashConsistent(Stage(
             name: "extract",
             arguments: ["extract", "clips.json", "--out", "lm", "--sequence-length", "16", "--frame-skip", "2", "--hands", "1",
                         "--model-complexity", "lite", "--workers", "1", "--models", try models()],
-            outputs: ["lm"], kills: [.at("before-rename:1"), .at("after-rename:2"), .at("before-rename:4"), .after(0.5)]))
+            outputs: ["lm"], kills: [.at("before-rename:1"), .at("after-rename:2"), .at("after-rename:3"), .at("before-rename:6"), .after(0.5)],
+            kept: ["before-rename:1": 0, "after-rename:2": 0, "after-rename:3": 1, "before-rename:6": 2]))
     }
 
     func testTrimIsCrashConsistent() throws {
@@ -187,6 +199,7 @@ final class CrashConsistencyTests: XCTestCase {
 
             // Killed with a complete temporary file not yet renamed: the debris the rerun must clear.
             let atKill = try files(stage)
+            let stampsAtKill = try stamps(stage)
             if case .at(let point) = kill, point.hasPrefix("before-rename") {
                 XCTAssertTrue(atKill.keys.contains(where: Self.isHidden), "\(context): no temporary file at the kill", file: file, line: line)
             }
@@ -210,7 +223,14 @@ final class CrashConsistencyTests: XCTestCase {
             }
 
             // The rerun finishes the work: the same outputs, nothing temporary left.
-            try aslsh(stage.resume?(work) ?? stage.arguments + ["--resume"])
+            let report = try aslsh(stage.resume?(work) ?? stage.arguments + ["--resume"])
+            if case .at(let point) = kill, let kept = stage.kept[point] {
+                let stampsAfter = try stamps(stage)
+                let untouched = stampsAtKill.filter { $0.key.hasSuffix(".npy") && !Self.isHidden($0.key) && stampsAfter[$0.key] == $0.value }
+                XCTAssertEqual(untouched.count, 2 * kept, "\(context): clip files kept by the rerun: \(untouched.keys.sorted())", file: file, line: line)
+                let said = report.contains("kept \(kept) clip\(kept == 1 ? "" : "s") an earlier run had finished")
+                XCTAssertTrue(kept == 0 ? !report.contains("an earlier run had finished") : said, "\(context): rerun's report:\n\(report)", file: file, line: line)
+            }
             let after = try files(stage)
             XCTAssertEqual(after.keys.sorted(), reference.keys.sorted(), "\(context): files after the rerun", file: file, line: line)
             for (path, data) in after.sorted(by: { $0.key < $1.key }) {
@@ -279,6 +299,21 @@ final class CrashConsistencyTests: XCTestCase {
 
     func clearOutputs(_ stage: Stage) throws {
         for folder in stage.outputs { try? FileManager.default.removeItem(at: work.appendingPathComponent(folder)) }
+    }
+
+    /// The inode and modification time of every file under the stage's output folders, by path.
+    func stamps(_ stage: Stage) throws -> [String: [Int]] {
+        var result: [String: [Int]] = [:]
+        for folder in stage.outputs {
+            let root = work.appendingPathComponent(folder)
+            guard let walker = FileManager.default.enumerator(atPath: root.path) else { continue }
+            while let relative = walker.nextObject() as? String {
+                var info = stat()
+                guard lstat(root.appendingPathComponent(relative).path, &info) == 0 else { continue }
+                result["\(folder)/\(relative)"] = [Int(info.st_ino), info.st_mtim.tv_sec, info.st_mtim.tv_nsec]
+            }
+        }
+        return result
     }
 
     /// Every regular file under the stage's output folders (hidden ones too), by path.
