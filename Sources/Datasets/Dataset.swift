@@ -80,6 +80,13 @@ public struct Dataset: Equatable, Sendable {
         do { try npz().write(to: url, compressed: compressed) } catch let error as ArrayFileError { throw DatasetError.arrayFile(error) }
     }
 
+    /// Writes the `.npz` at `temp`, the temporary file for `url`, for a caller that renames it.
+    public func write(temporary temp: URL, for url: URL, compressed: Bool = false) throws {
+        do { try npz().writeArchive(at: temp, for: url, compressed: compressed) } catch let error as ArrayFileError {
+            throw DatasetError.arrayFile(error)
+        }
+    }
+
     /// Reads and validates a dataset `.npz`: the four model arrays are required with consistent
     /// shapes and dtypes, labels must index `label_names`; metadata arrays are optional (absent
     /// → empty strings, detection rate 1, frame count T, has_z true) but must have N entries.

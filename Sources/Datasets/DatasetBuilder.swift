@@ -161,9 +161,18 @@ public enum DatasetBuilder {
                 throw DatasetError.file(problem)
             }
         }
-        for (dataset, url) in zip(datasets, options.outputURLs) {
-            try dataset.write(to: url, compressed: options.compressed)
-            if options.verbose { log("wrote \(url.path) (\(dataset.count) samples)") }
+        // A killed build's temporary files go; the three files are replaced together, so a build
+        // stopped at any moment leaves the old set or part of the new one, never a mix.
+        for folder in Set(options.outputURLs.map { $0.deletingLastPathComponent().path }) {
+            OutputFile.removeStaleTemporaries(in: URL(fileURLWithPath: folder))
+        }
+        do {
+            try OutputFile.writeTogether(zip(datasets, options.outputURLs).map { dataset, url in
+                (url, { temp in try dataset.write(temporary: temp, for: url, compressed: options.compressed) })
+            })
+        } catch let problem as FileProblem { throw DatasetError.file(problem) }
+        if options.verbose {
+            for (dataset, url) in zip(datasets, options.outputURLs) { log("wrote \(url.path) (\(dataset.count) samples)") }
         }
         summary.outputs = options.outputURLs
         return summary

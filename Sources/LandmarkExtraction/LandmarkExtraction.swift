@@ -66,7 +66,7 @@ extension JobHooks {
     func report(_ done: Int, of total: Int, _ item: String, writer: ImportWriter) throws {
         progress(done, total, item)
         if isCancelled() {
-            _ = try writer.finish()
+            _ = try writer.writeManifest()
             throw ExtractionError.cancelled(done: done, total: total, manifest: writer.manifestURL)
         }
     }
@@ -124,13 +124,17 @@ public enum AlphabetPreparation {
         }
         if let shardRun, shardRun.finishedEarlier(resume: options.resume) { return try keep(shardRun, writer: writer) }
         try shardRun?.begin()
-        let done = previousRecords(writer.manifestURL, resume: options.resume)
+        let done = try openJournal(&writer, resume: options.resume)
         var attempted: [String: Int] = [:], detected: [String: Int] = [:]
         for (i, photo) in photos.enumerated() {
             try hooks.report(i, of: photos.count, photo.url.lastPathComponent, writer: writer)
             let clipID = clipID(for: photo)
             attempted[photo.label, default: 0] += 1
-            if let record = done[clipID] { writer.adopt(record); detected[photo.label, default: 0] += 1; continue }
+            if let entry = done[clipID] {
+                writer.keep(entry)
+                if entry.record != nil { detected[photo.label, default: 0] += 1 }
+                continue
+            }
             let image: RGBImage
             do {
                 image = photo.url.pathExtension.lowercased() == "png" ? try PNG.read(photo.url) : try JPEG.read(photo.url)
@@ -142,7 +146,7 @@ public enum AlphabetPreparation {
             }
             let result = try tracker.process(image)
             guard let hand = options.hand.choose(result.hands) else {
-                writer.skip(result.hands.isEmpty ? "no hand detected" : "no \(options.hand.rawValue) hand")
+                try writer.skipTracked(clipID, reason: result.hands.isEmpty ? "no hand detected" : "no \(options.hand.rawValue) hand")
                 continue
             }
             detected[photo.label, default: 0] += 1
@@ -241,7 +245,7 @@ public enum ClipExtraction {
         // results in input order, so the manifest, the log and `--resume` do not depend on timing.
         let workers = max(1, min(options.workers, inputs.count))
         let trackers = try (0..<workers).map { _ in try HandTracker(options: trackerOptions, modelDirectory: options.modelDirectory) }
-        let done = previousRecords(writer.manifestURL, resume: options.resume)
+        let done = try openJournal(&writer, resume: options.resume)
         // Up to 4 clips per worker ahead of the writer; one worker runs in step with it (a clip is
         // handed out once the previous one is written), so Ctrl-C between clips is exact.
         let queue = ExtractionQueue(count: inputs.count, lookahead: workers == 1 ? 1 : 4 * workers,
@@ -263,11 +267,15 @@ public enum ClipExtraction {
             try hooks.report(i, of: inputs.count, inputs[i].clipID, writer: writer)
             queue.reached(i)
             let input = inputs[i]
-            if let record = done[input.clipID] { writer.adopt(record); continue }
+            if let entry = done[input.clipID] {
+                writer.keep(entry)
+                if let line = entry.record.map(partialClipLine) ?? entry.log { log.append(line) }
+                continue
+            }
             switch queue.result(i) {
             case .failure(ExtractionError.interrupted):
                 // Ctrl-C inside a clip: half-tracked clips are not written.
-                _ = try writer.finish()
+                _ = try writer.writeManifest()
                 throw ExtractionError.cancelled(done: i, total: inputs.count, manifest: writer.manifestURL)
             case .failure(let error as MediaError):
                 // A corrupt or missing video fails that clip; the batch goes on.
@@ -277,14 +285,13 @@ public enum ClipExtraction {
                 throw error
             case .success(let (clip, fps, handedness)):
                 guard clip.frameCount > 0 else {
-                    writer.skip("no frames in span")
-                    log.append("\(input.clipID): no decoded frame within [\(input.start ?? 0), \(input.end.map { "\($0)" } ?? "end")]")
+                    let line = "\(input.clipID): no decoded frame within [\(input.start ?? 0), \(input.end.map { "\($0)" } ?? "end")]"
+                    try writer.skipTracked(input.clipID, reason: "no frames in span", log: line)
+                    log.append(line)
                     continue
                 }
-                if clip.detectedFrames < clip.frameCount {
-                    log.append("\(input.clipID): hand detected in \(clip.detectedFrames)/\(clip.frameCount) frames")
-                }
-                var metadata: [String: JSONValue] = ["frames_read": .int(clip.frameCount)]
+                // Both counts before resampling, so a kept clip's log line can be written again.
+                var metadata: [String: JSONValue] = ["frames_read": .int(clip.frameCount), "frames_detected": .int(clip.detectedFrames)]
                 // Cut here from an untrimmed video: say which frames the span took.
                 if input.start != nil || input.end != nil { metadata["span"] = .string(TrimOutcome.endExclusive) }
                 if let handedness { metadata["handedness"] = .string(handedness) }
@@ -293,6 +300,7 @@ public enum ClipExtraction {
                 try writer.add(stored, clipID: input.clipID, label: input.label, labelIndex: input.labelIndex,
                                sourceFile: input.video.path, signer: input.signer, split: input.split, hasZ: true,
                                fps: fps / Double(max(1, options.frameSkip)), metadata: metadata)
+                if let line = partialClipLine(writer.records.last!) { log.append(line) }
             }
         }
         hooks.progress(inputs.count, inputs.count, "")
@@ -303,6 +311,14 @@ public enum ClipExtraction {
         let summary = try writer.finish().summary
         try shardRun?.finish(skipped: summary.skipped, log: logURL)
         return summary
+    }
+
+    /// The log line of a clip with frames where no hand was found, from its record (the counts
+    /// of tracked frames in its metadata), so a clip kept by `--resume` logs what it logged first.
+    static func partialClipLine(_ record: LandmarkRecord) -> String? {
+        guard case .int(let read)? = record.metadata["frames_read"], case .int(let detected)? = record.metadata["frames_detected"],
+              detected < read else { return nil }
+        return "\(record.clipID): hand detected in \(detected)/\(read) frames"
     }
 
     /// Tracks one clip: every decoded frame whose timestamp lies in the end-exclusive span
@@ -377,16 +393,19 @@ func keep(_ run: ShardRun, writer: ImportWriter) throws -> ImportSummary {
     return writer.summary
 }
 
-/// Records of an earlier run whose files still exist, by clip id (only with `--resume`).
-func previousRecords(_ manifest: URL, resume: Bool) -> [String: LandmarkRecord] {
-    guard resume, let previous = try? LandmarkManifest.read(contentsOf: manifest) else { return [:] }
-    var result: [String: LandmarkRecord] = [:]
-    for record in previous.records
-    where FileManager.default.fileExists(atPath: previous.resolve(record.landmarks).path)
-        && FileManager.default.fileExists(atPath: previous.resolve(record.mask).path) {
-        result[record.clipID] = record
-    }
-    return result
+/// Opens the run's journal (`ImportJournal`) and, with `--resume`, returns what earlier runs
+/// finished, by clip id: the journal's outcomes and the records of a manifest already written (a
+/// cancelled or finished run), a clip only when its files are complete.
+func openJournal(_ writer: inout ImportWriter, resume: Bool) throws -> [String: JournalEntry] {
+    let (journal, entries) = try ImportJournal.open(for: writer.manifestURL, resume: resume)
+    writer.journal = journal
+    guard resume else { return [:] }
+    var result: [String: JournalEntry] = [:]
+    let previous = try? LandmarkManifest.read(contentsOf: writer.manifestURL)
+    for record in previous?.records ?? [] { result[record.clipID] = JournalEntry(clipID: record.clipID, record: record) }
+    for entry in entries { result[entry.clipID] = entry }
+    let files = LandmarkManifest(records: [], baseDirectory: writer.manifestURL.deletingLastPathComponent(), source: writer.manifestURL.path)
+    return result.filter { $0.value.record.map(files.hasCompleteFiles) ?? true }
 }
 
 /// The clips of one `extract` run shared by its workers: `take` hands out the next clip to track

@@ -26,7 +26,7 @@ func prepareOutput(_ url: URL, temporary: URL) throws {
 
 /// Renames a finished temporary file over the destination.
 func commitTemporary(_ temp: URL, to url: URL) throws {
-    guard rename(temp.path, url.path) == 0 else {
+    guard OutputFile.commit(temp, to: url) == 0 else {
         let problem = FileProblem.writing(url.path, errno: errno)
         try? FileManager.default.removeItem(at: temp)
         throw MediaError(problem)

@@ -144,6 +144,7 @@ public enum Download {
         if !options.dryRun {
             // Fail before any download when the videos or the manifest cannot be written.
             do { try OutputFile.makeFolder(options.downloadRoot) } catch let problem as FileProblem { throw PipelineError.file(problem) }
+            OutputFile.removeStaleTemporaries(in: outputURL.deletingLastPathComponent())
             try Manifest.checkWritable(outputURL)
             try shardRun?.begin()
         }
@@ -288,7 +289,7 @@ public enum Download {
             if run.exitStatus == 0, let produced = finishedFile(in: work) {
                 let final = options.downloadRoot.appendingPathComponent(produced.lastPathComponent)
                 if options.overwrite, let existing = existingVideo(id: id, root: options.downloadRoot) { try? fm.removeItem(at: existing) }
-                guard rename(produced.path, final.path) == 0 else {
+                guard OutputFile.commit(produced, to: final) == 0 else {
                     return DownloadOutcome(status: .failed, path: nil, message: FileProblem.writing(final.path, errno: errno).description, attempts: attempt)
                 }
                 try? fm.removeItem(at: work)

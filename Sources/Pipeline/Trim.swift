@@ -97,6 +97,9 @@ public enum Trim {
         if !options.dryRun {
             // Fail before cutting anything when the clips' folder or the manifest cannot be written.
             do { try OutputFile.makeFolder(options.trimRoot) } catch let problem as FileProblem { throw PipelineError.file(problem) }
+            // A killed run's half-written clips and manifest (temporary names) are not wanted.
+            OutputFile.removeStaleTemporaries(in: options.trimRoot)
+            OutputFile.removeStaleTemporaries(in: manifestURL.deletingLastPathComponent())
             try Manifest.checkWritable(manifestURL)
             try shardRun?.begin()
         }

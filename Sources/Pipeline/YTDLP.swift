@@ -27,8 +27,16 @@ enum YTDLP {
     /// child as the leader of its own process group, so the group id is the child's pid.)
     static func run(_ executable: URL, _ arguments: [String], timeout: Double, isCancelled: () -> Bool) throws -> Run {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        // yt-dlp dies with aslsh: a killed aslsh (kill -9) must not leave a yt-dlp behind that
+        // goes on writing the `.part` file the next run (`--resume`) continues. `setpriv` (Linux,
+        // util-linux) sets the parent-death signal and then runs yt-dlp in its own place.
+        if FileManager.default.isExecutableFile(atPath: setpriv) {
+            process.executableURL = URL(fileURLWithPath: setpriv)
+            process.arguments = ["--pdeathsig", "KILL", "--", executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -61,6 +69,8 @@ enum YTDLP {
         return Run(exitStatus: process.terminationStatus, stderr: String(decoding: errBox.data, as: UTF8.self),
                    stdout: String(decoding: outBox.data, as: UTF8.self), timedOut: timedOut, cancelled: cancelled)
     }
+
+    static let setpriv = "/usr/bin/setpriv"
 
     /// SIGTERM to the child's process group, SIGKILL if it is still there after 2 s.
     private static func terminateGroup(_ process: Process) {

@@ -245,7 +245,7 @@ public enum OutputFile {
         try prepare(url, temporary: temp)
         do {
             try body(temp)
-            guard rename(temp.path, url.path) == 0 else { throw FileProblem.writing(url.path, errno: errno) }
+            guard commit(temp, to: url) == 0 else { throw FileProblem.writing(url.path, errno: errno) }
         } catch {
             unlink(temp.path)
             throw error
@@ -278,7 +278,7 @@ public enum OutputFile {
             unlink(temp.path)
             throw FileProblem.writing(url.path, errno: code)
         }
-        guard rename(temp.path, url.path) == 0 else {
+        guard commit(temp, to: url) == 0 else {
             let code = errno
             unlink(temp.path)
             throw FileProblem.writing(url.path, errno: code)

@@ -102,22 +102,26 @@ public struct NPZ: Sendable {
     }
 
     private func writeArchive(to url: URL, compressed: Bool) throws {
-        try OutputFile.write(to: url) { temp in
-            let archive: Archive
-            do { archive = try Archive(url: temp, accessMode: .create) } catch {
-                throw ArrayFileError(FileProblem.writing(url.path, error: error))
-            }
-            for (name, array) in arrays {
-                let payload = NPY.encode(array)
-                do {
-                    try archive.addEntry(with: name + ".npy", type: .file, uncompressedSize: Int64(payload.count),
-                                         modificationDate: NPZ.fixedDate, permissions: 0o644,
-                                         compressionMethod: compressed ? .deflate : .none) { position, size in
-                        payload.subdata(in: Int(position)..<(Int(position) + size))
-                    }
-                } catch {
-                    throw ArrayFileError(FileProblem.writing(url.path, error: error), member: name + ".npy")
+        try OutputFile.write(to: url) { temp in try writeArchive(at: temp, for: url, compressed: compressed) }
+    }
+
+    /// Writes the archive at `temp`, the temporary file for `url` (errors name `url`); for
+    /// writers that rename it themselves (`OutputFile.writeTogether`).
+    public func writeArchive(at temp: URL, for url: URL, compressed: Bool) throws {
+        let archive: Archive
+        do { archive = try Archive(url: temp, accessMode: .create) } catch {
+            throw ArrayFileError(FileProblem.writing(url.path, error: error))
+        }
+        for (name, array) in arrays {
+            let payload = NPY.encode(array)
+            do {
+                try archive.addEntry(with: name + ".npy", type: .file, uncompressedSize: Int64(payload.count),
+                                     modificationDate: NPZ.fixedDate, permissions: 0o644,
+                                     compressionMethod: compressed ? .deflate : .none) { position, size in
+                    payload.subdata(in: Int(position)..<(Int(position) + size))
                 }
+            } catch {
+                throw ArrayFileError(FileProblem.writing(url.path, error: error), member: name + ".npy")
             }
         }
     }

@@ -49,6 +49,7 @@ public enum Trainer {
         do { try OutputFile.checkWritable(last) } catch let problem as FileProblem {
             throw TrainingError.file(problem)
         }
+        OutputFile.removeStaleTemporaries(in: directory)   // left by a killed run
 
         var state = TrainingState(
             epoch: 0, optimizer: optimizer.kind, optimizerSteps: 0, learningRate: options.learningRate,
@@ -62,6 +63,9 @@ public enum Trainer {
             (model, state, history) = try restore(from: resume, expecting: config, labelNames: train.labelNames,
                                                   options: options, optimizer: optimizer)
             log("resuming \(resume.lastPathComponent) after epoch \(state.epoch) (best epoch \(state.bestEpoch))")
+            // A run killed between the last checkpoint and the metrics log left the log an epoch
+            // short: it is rewritten from the checkpoint's history (even when no epoch is left).
+            try writeMetrics(history, to: metricsURL)
         }
         let dropouts = DropoutLayers.find(in: model)
         if !state.dropoutRNGs.isEmpty { for (d, words) in zip(dropouts, state.dropoutRNGs) { d.rng = SeededRandom(state: words) } }
@@ -72,6 +76,8 @@ public enum Trainer {
         log(table.header)
 
         var epoch = state.epoch + 1
+        // A run killed after its last checkpoint of the epoch that stopped it early stays stopped.
+        if let patience = options.patience, state.epoch > 0, state.epochsSinceBest >= patience { epoch = options.epochs + 1 }
         while epoch <= options.epochs {
             let started = Date()
             let lr = scheduledLearningRate(options, state: state, epoch: epoch - 1)
@@ -128,10 +134,7 @@ public enum Trainer {
             state.dropoutRNGs = dropouts.map(\.rng.state)
             try Checkpoint.write(model, labelNames: train.labelNames, history: history, seed: options.seed,
                                  state: (state, optimizer), to: last)
-            let lines = try history.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
-            do { try OutputFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: metricsURL) } catch let problem as FileProblem {
-                throw TrainingError.file(problem)
-            }
+            try writeMetrics(history, to: metricsURL)
             try board?.add(scalars: tensorBoardScalars(record), step: epoch)
             if let patience = options.patience, state.epochsSinceBest >= patience {
                 log("early stop: no validation improvement for \(patience) epochs")
@@ -143,6 +146,14 @@ public enum Trainer {
         let (bestModel, _) = try Checkpoint.read(best)
         return TrainingRun(model: bestModel, labelNames: train.labelNames, history: history, bestEpoch: state.bestEpoch,
                            checkpoint: best, lastCheckpoint: last, metricsLog: metricsURL, eventFile: board?.url)
+    }
+
+    /// The metrics log: one JSON line an epoch.
+    static func writeMetrics(_ history: [EpochMetrics], to url: URL) throws {
+        let lines = try history.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
+        do { try OutputFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: url) } catch let problem as FileProblem {
+            throw TrainingError.file(problem)
+        }
     }
 
     /// Loads a last checkpoint and its training state; refuses another architecture, label set,

@@ -171,8 +171,21 @@ final class LandmarkExtractionTests: XCTestCase {
         let summary = try ClipExtraction.run(inputs: inputs, outputDirectory: output, options: options,
                                              hooks: JobHooks(progress: { _, _, item in processed.append(item) }))
         XCTAssertEqual(summary.clipCount, 2)
+        XCTAssertEqual(summary.kept, 1)
         XCTAssertEqual(try Data(contentsOf: output.appendingPathComponent("landmarks/7G6B6kaMjb4.npy")), before)
         XCTAssertTrue(FileManager.default.fileExists(atPath: output.appendingPathComponent("landmarks/C37R_Ix8-qs.npy").path))
+        // The manifest and the log are those of an uninterrupted run (the kept clip's log line too).
+        options.resume = false
+        let whole = output.appendingPathComponent("whole")
+        _ = try ClipExtraction.run(inputs: inputs, outputDirectory: whole, options: options)
+        for name in ["landmarks_manifest.json", ClipExtraction.logName] {
+            XCTAssertEqual(try String(contentsOf: output.appendingPathComponent(name), encoding: .utf8),
+                           try String(contentsOf: whole.appendingPathComponent(name), encoding: .utf8), name)
+        }
+        let log = try String(contentsOf: whole.appendingPathComponent(ClipExtraction.logName), encoding: .utf8)
+        XCTAssertTrue(log.hasPrefix("7G6B6kaMjb4: hand detected in "), log)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: output.path).filter { $0.hasPrefix(".") }, [],
+                       "the journal is removed with the complete manifest")
     }
 
     /// Two workers on one shared queue write the same manifest, in input order, and the same

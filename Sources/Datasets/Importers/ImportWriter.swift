@@ -13,6 +13,8 @@ public struct ImportSummary: Equatable, Sendable {
     /// Detected frames masked because the wrist→MCP distance was degenerate.
     public var degenerateFrames = 0
     public var warnings: [String] = []
+    /// Clips an earlier, interrupted run had finished, kept as they were (`--resume`).
+    public var kept = 0
     /// Extra report lines (e.g. detection rate per class), printed before the warnings.
     public var notes: [String] = []
     /// The report's first word: "imported" for files read, "generated" for `synth`.
@@ -34,6 +36,7 @@ public struct ImportSummary: Equatable, Sendable {
         for (label, count) in clipsPerLabel { lines.append("  \(label): \(count)") }
         // A reason counted zero times (e.g. no stray files beside the folders) is not news.
         for reason in skipped.keys.sorted() where skipped[reason]! > 0 { lines.append("skipped \(skipped[reason]!): \(reason)") }
+        if kept > 0 { lines.append("kept \(kept) clip\(kept == 1 ? "" : "s") an earlier run had finished (--resume)") }
         if degenerateFrames > 0 { lines.append("masked \(degenerateFrames) frames with a degenerate wrist→MCP distance") }
         lines += notes
         lines += warnings.map { "warning: \($0)" }
@@ -57,6 +60,9 @@ public struct ImportWriter {
     private var labelOrder: [String: Int] = [:]
     /// Clip id of each file stem written, so two ids never share a file.
     private var stemOwners: [String: String] = [:]
+    /// Where each finished clip is noted as soon as its files are in place (long runs: see
+    /// `ImportJournal`); nil for quick imports, which only write the manifest.
+    public var journal: ImportJournal?
 
     public init(outputDirectory: URL, manifestName: String, format: String) {
         self.outputDirectory = outputDirectory
@@ -73,6 +79,10 @@ public struct ImportWriter {
     /// tracking its first clip.
     public func checkWritable() throws {
         try ClipFileWriter.makeFolder(outputDirectory.appendingPathComponent("landmarks"))
+        // What a killed run was writing when it stopped (temporary names) is not wanted.
+        for folder in [outputDirectory, outputDirectory.appendingPathComponent("landmarks"), manifestURL.deletingLastPathComponent()] {
+            OutputFile.removeStaleTemporaries(in: folder)
+        }
         do { try OutputFile.checkWritable(manifestURL) } catch let problem as FileProblem {
             throw DatasetError.file(problem)
         }
@@ -93,6 +103,7 @@ public struct ImportWriter {
                                       detectedFrames: clip.detectedFrames, landmarks: landmarkPrefix + stem + ".npy",
                                       mask: landmarkPrefix + stem + ".mask.npy", hasZ: hasZ, fps: fps,
                                       normalisation: LandmarkNormalizer.name, metadata: metadata))
+        try journal?.append(JournalEntry(clipID: clipID, record: records.last!))
         if let i = labelOrder[label] {
             summary.clipsPerLabel[i].count += 1
         } else {
@@ -127,6 +138,7 @@ public struct ImportWriter {
     /// Keeps a record written by an earlier, interrupted run (`--resume`) without rewriting it.
     public mutating func adopt(_ record: LandmarkRecord) {
         records.append(record)
+        summary.kept += 1
         let name = (record.landmarks as NSString).lastPathComponent
         if name.hasSuffix(".npy") { stemOwners[String(name.dropLast(4))] = record.clipID }
         if let i = labelOrder[record.label] {
@@ -137,12 +149,33 @@ public struct ImportWriter {
         }
     }
 
+    /// Keeps an earlier run's outcome of one input (`--resume`): its clip, or why it made none.
+    public mutating func keep(_ entry: JournalEntry) {
+        if let record = entry.record { adopt(record) } else { skip(entry.skipped ?? "skipped") }
+    }
+
     public mutating func skip(_ reason: String, count: Int = 1) {
         guard count > 0 else { return }
         summary.skipped[reason, default: 0] += count
     }
 
+    /// An input tracking made no clip of (`reason`, and the line it added to the run's log),
+    /// noted in the journal so `--resume` does not track it again.
+    public mutating func skipTracked(_ clipID: String, reason: String, log: String? = nil) throws {
+        skip(reason)
+        try journal?.append(JournalEntry(clipID: clipID, skipped: reason, log: log))
+    }
+
+    /// Writes the manifest of the complete run; its journal is no longer needed.
     public func finish() throws -> (manifest: LandmarkManifest, summary: ImportSummary) {
+        let result = try writeManifest()
+        journal?.remove()
+        return result
+    }
+
+    /// Writes the manifest of the clips finished so far (a cancelled run); the journal stays, so
+    /// `--resume` also knows the inputs that made no clip and their log lines.
+    public func writeManifest() throws -> (manifest: LandmarkManifest, summary: ImportSummary) {
         let manifest = LandmarkManifest(records: records, baseDirectory: manifestURL.deletingLastPathComponent(),
                                         source: manifestURL.path)
         try manifest.write(to: manifestURL)

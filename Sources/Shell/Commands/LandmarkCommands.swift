@@ -273,6 +273,8 @@ public enum LandmarkCommands {
                 FlagSpec("min-detection-rate", .number, "drop clips with fewer detected frames", default: .number(0)),
                 FlagSpec("sequence-length", .int, "frames per sample: longer clips are sampled, shorter ones padded (masked); without it every clip must have the same length", validate: FlagSpec.positive),
                 FlagSpec("compressed", .bool, "write deflated .npz (np.savez_compressed)"),
+                FlagSpec("resume", .bool, "after an interrupted build: the same as without it (a build is quick and "
+                         + "always starts anew; its three files are replaced together, never mixed with an older build's)"),
                 FlagSpec("verbose", short: "v", .bool, "list every dropped sample")]
     ) { call in
         var options = BuildOptions(manifest: call.url("manifest")!)
