@@ -102,9 +102,22 @@ public struct LandmarkClip: Equatable, Sendable {
         return LandmarkClip(values: values, mask: mask)
     }
 
+    /// Zeroes and masks every frame holding a NaN or infinite value; returns how many. Importers
+    /// read such frames as "no hand" (some exporters write NaN there); `build` refuses them.
+    mutating func maskNonFiniteFrames() -> Int {
+        let n = Self.valuesPerFrame
+        var count = 0
+        for t in 0..<mask.count where values[(t * n)..<((t + 1) * n)].contains(where: { !$0.isFinite }) {
+            for i in (t * n)..<((t + 1) * n) { values[i] = 0 }
+            mask[t] = false
+            count += 1
+        }
+        return count
+    }
+
     /// `[T,21,3]` or `[T,63]` (and `[21,3]` as one frame when `allowSingleFrame`), float32 or
     /// float64, every value finite → (T, values); otherwise the reason.
-    static func landmarkValues(_ array: NDArray, allowSingleFrame: Bool) -> Result<(Int, [Float]), ReasonError> {
+    static func landmarkValues(_ array: NDArray, allowSingleFrame: Bool, allowNonFinite: Bool = false) -> Result<(Int, [Float]), ReasonError> {
         let shape = array.shape
         let frames: Int
         if shape.count == 3 && shape[1] == landmarksPerFrame && shape[2] == coordinatesPerLandmark {
@@ -122,7 +135,7 @@ public struct LandmarkClip: Equatable, Sendable {
         case .float64(let v): values = v.map { Float($0) }
         default: return .failure(ReasonError("dtype \(array.dtypeName) is not float32/float64"))
         }
-        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+        if !allowNonFinite, let bad = values.firstIndex(where: { !$0.isFinite }) {
             let t = bad / valuesPerFrame, j = (bad % valuesPerFrame) / 3, c = ["x", "y", "z"][bad % 3]
             return .failure(ReasonError("non-finite value \(values[bad]) at frame \(t), landmark \(j), \(c)"))
         }
