@@ -39,11 +39,8 @@ public struct ModelInput {
         if let mask, mask.count != frames {
             throw InferenceError.badInput(item: item, reason: "mask has \(mask.count) entries for \(frames) frames")
         }
-        if let bad = landmarks.scalars.firstIndex(where: { !$0.isFinite }) {
-            // The place, in the words `build` uses, so the frame can be found and fixed.
-            let t = bad / 63, j = (bad % 63) / 3, c = ["x", "y", "z"][bad % 3]
-            throw InferenceError.badInput(item: item, reason: "non-finite value \(landmarks.scalars[bad]) at frame \(t), landmark \(j), \(c)")
-        }
+        // The place, in the words `build` uses, so the frame can be found and fixed.
+        if let problem = LandmarkClip.nonFiniteProblem(landmarks.scalars) { throw InferenceError.badInput(item: item, reason: problem) }
         let values = landmarks.scalars
         let detected = mask ?? (0..<frames).map { t in values[(t * 63)..<((t + 1) * 63)].contains { $0 != 0 } }
         return prepare(LandmarkClip(values: values, mask: detected))
