@@ -102,9 +102,31 @@ public struct LandmarkClip: Equatable, Sendable {
         return LandmarkClip(values: values, mask: mask)
     }
 
+    /// Where the first NaN or infinity of `[T,21,3]` values is, in the words every stage uses
+    /// ("non-finite value nan at frame 2, landmark 7, y"), or nil when all are finite.
+    public static func nonFiniteProblem<C: Collection>(_ values: C) -> String? where C.Element == Float, C.Index == Int {
+        guard let bad = values.firstIndex(where: { !$0.isFinite }) else { return nil }
+        let offset = bad - values.startIndex
+        let t = offset / valuesPerFrame, j = (offset % valuesPerFrame) / 3, c = ["x", "y", "z"][offset % 3]
+        return "non-finite value \(values[bad]) at frame \(t), landmark \(j), \(c)"
+    }
+
+    /// Zeroes and masks every frame holding a NaN or infinite value; returns how many. Importers
+    /// read such frames as "no hand" (some exporters write NaN there); `build` refuses them.
+    mutating func maskNonFiniteFrames() -> Int {
+        let n = Self.valuesPerFrame
+        var count = 0
+        for t in 0..<mask.count where values[(t * n)..<((t + 1) * n)].contains(where: { !$0.isFinite }) {
+            for i in (t * n)..<((t + 1) * n) { values[i] = 0 }
+            mask[t] = false
+            count += 1
+        }
+        return count
+    }
+
     /// `[T,21,3]` or `[T,63]` (and `[21,3]` as one frame when `allowSingleFrame`), float32 or
     /// float64, every value finite → (T, values); otherwise the reason.
-    static func landmarkValues(_ array: NDArray, allowSingleFrame: Bool) -> Result<(Int, [Float]), ReasonError> {
+    static func landmarkValues(_ array: NDArray, allowSingleFrame: Bool, allowNonFinite: Bool = false) -> Result<(Int, [Float]), ReasonError> {
         let shape = array.shape
         let frames: Int
         if shape.count == 3 && shape[1] == landmarksPerFrame && shape[2] == coordinatesPerLandmark {
@@ -122,10 +144,7 @@ public struct LandmarkClip: Equatable, Sendable {
         case .float64(let v): values = v.map { Float($0) }
         default: return .failure(ReasonError("dtype \(array.dtypeName) is not float32/float64"))
         }
-        if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            let t = bad / valuesPerFrame, j = (bad % valuesPerFrame) / 3, c = ["x", "y", "z"][bad % 3]
-            return .failure(ReasonError("non-finite value \(values[bad]) at frame \(t), landmark \(j), \(c)"))
-        }
+        if !allowNonFinite, let problem = nonFiniteProblem(values) { return .failure(ReasonError(problem)) }
         return .success((frames, values))
     }
 

@@ -80,6 +80,10 @@ FORWARD(FORMAT, int, av_find_best_stream,
 FORWARD(FORMAT, const AVInputFormat *, av_find_input_format, (const char *short_name), (short_name))
 FORWARD(FORMAT, int, av_interleaved_write_frame, (AVFormatContext *s, AVPacket *pkt), (s, pkt))
 FORWARD(FORMAT, int, av_read_frame, (AVFormatContext *s, AVPacket *pkt), (s, pkt))
+FORWARD(FORMAT, uint8_t *, av_stream_get_side_data, (const AVStream *stream, enum AVPacketSideDataType type, size_t *size),
+        (stream, type, size))
+FORWARD(FORMAT, uint8_t *, av_stream_new_side_data, (AVStream *stream, enum AVPacketSideDataType type, size_t size),
+        (stream, type, size))
 FORWARD(FORMAT, int, av_seek_frame, (AVFormatContext *s, int stream_index, int64_t timestamp, int flags), (s, stream_index, timestamp, flags))
 FORWARD(FORMAT, int, av_write_trailer, (AVFormatContext *s), (s))
 FORWARD(FORMAT, int, avformat_alloc_output_context2,

@@ -39,9 +39,8 @@ public struct ModelInput {
         if let mask, mask.count != frames {
             throw InferenceError.badInput(item: item, reason: "mask has \(mask.count) entries for \(frames) frames")
         }
-        guard landmarks.scalars.allSatisfy({ $0.isFinite }) else {
-            throw InferenceError.badInput(item: item, reason: "landmarks contain NaN or infinite values")
-        }
+        // The place, in the words `build` uses, so the frame can be found and fixed.
+        if let problem = LandmarkClip.nonFiniteProblem(landmarks.scalars) { throw InferenceError.badInput(item: item, reason: problem) }
         let values = landmarks.scalars
         let detected = mask ?? (0..<frames).map { t in values[(t * 63)..<((t + 1) * 63)].contains { $0 != 0 } }
         return prepare(LandmarkClip(values: values, mask: detected))

@@ -7,8 +7,14 @@ public struct VideoStreamInfo: Equatable, Sendable {
     public var streamIndex: Int
     /// Codec short name (`h264`, `vp9`, …).
     public var codec: String
+    /// The frame size as shown (after `rotation`): the size of the frames the reader returns.
     public var width: Int
     public var height: Int
+    /// The turn the display matrix asks for; frames are returned turned (upright).
+    public var rotation: DisplayRotation = .none
+    /// The size of the decoded pictures before the turn (differs from width × height at 90°/270°).
+    public var codedWidth: Int = 0
+    public var codedHeight: Int = 0
     /// Average frame rate (`avg_frame_rate`, falling back to `r_frame_rate`), e.g. 30000/1001.
     public var frameRate: Rational
     /// Time base of the stream's timestamps.
@@ -29,7 +35,8 @@ public struct VideoFrame: Sendable {
     public var index: Int
 }
 
-/// Decodes a video file's first video stream. Owns its FFmpeg handles (format context, decoder,
+/// Decodes a video file's first video stream, turning frames upright when the stream carries a
+/// display matrix (`DisplayRotation`). Owns its FFmpeg handles (format context, decoder,
 /// packet, frame, scaler) and frees them on deinit. Not thread-safe: one reader per thread.
 ///
 ///     let reader = try VideoReader(url: clip)
@@ -54,6 +61,9 @@ public final class VideoReader {
     private var startTicks: Int64 = 0
 
     var path: String { url.isFileURL ? url.path : url.absoluteString }
+
+    /// The container's video stream (valid while the reader lives).
+    var videoStream: UnsafeMutablePointer<AVStream>? { formatContext?.pointee.streams[info.streamIndex] }
 
     /// libavdevice's input format for a capture device path (`/dev/videoN` → v4l2), nil for
     /// ordinary files and streams.
@@ -133,10 +143,13 @@ public final class VideoReader {
             }
             let count = Int(stream.pointee.nb_frames)
             let format = AVPixelFormat(rawValue: codecContext.pointee.pix_fmt.rawValue)
+            let rotation = DisplayRotation.of(stream)
+            let codedWidth = Int(codecContext.pointee.width), codedHeight = Int(codecContext.pointee.height)
             info = VideoStreamInfo(
                 streamIndex: Int(index),
                 codec: String(cString: avcodec_get_name(stream.pointee.codecpar.pointee.codec_id)),
-                width: Int(codecContext.pointee.width), height: Int(codecContext.pointee.height),
+                width: rotation.swapsSides ? codedHeight : codedWidth, height: rotation.swapsSides ? codedWidth : codedHeight,
+                rotation: rotation, codedWidth: codedWidth, codedHeight: codedHeight,
                 frameRate: rate, timeBase: timeBase, duration: duration,
                 frameCount: count > 0 ? count : nil,
                 pixelFormat: av_get_pix_fmt_name(format).map { String(cString: $0) } ?? "unknown")
@@ -189,8 +202,10 @@ public final class VideoReader {
         guard let decoded = try decodeNextFrame() else { return nil }
         let index = nextIndex - 1
         let time = timestamp(of: decoded)
-        let image = try convert(decoded, to: size ?? ImageSize(width: info.width, height: info.height),
-                                index: index, time: time)
+        // Scaled at the coded orientation, then turned upright: `size` is the upright size.
+        let shown = size ?? ImageSize(width: info.width, height: info.height)
+        let coded = info.rotation.swapsSides ? ImageSize(width: shown.height, height: shown.width) : shown
+        let image = info.rotation.apply(to: try convert(decoded, to: coded, index: index, time: time))
         return VideoFrame(image: image, time: time, index: index)
     }
 

@@ -25,19 +25,50 @@ public enum VideoSegment {
                               options: EncoderOptions = EncoderOptions(),
                               isCancelled: () -> Bool = { false }) throws -> VideoFileFacts {
         try validate(start: start, end: end ?? .greatestFiniteMagnitude, file: input.path)
+        var attempt = try encodeSpan(from: input, to: output, start: start, end: end, options: options,
+                                     seek: start > 0, isCancelled: isCancelled)
+        if case .nothingDecoded = attempt, start > 0 {
+            // A file without an index (Flash, some streams) can seek to its end: decode from the start.
+            attempt = try encodeSpan(from: input, to: output, start: start, end: end, options: options,
+                                     seek: false, isCancelled: isCancelled)
+        }
+        switch attempt {
+        case let .written(facts): return facts
+        case let .noFrameInSpan(duration), let .nothingDecoded(duration):
+            let span = end.map { String(format: "%.3f–%.3f s", start, $0) } ?? String(format: "%.3f s to the end", start)
+            let length = duration.map { String(format: "the video lasts %.3f s", $0) } ?? "the video's length is unknown"
+            throw MediaError(.invalidArgument, file: input.path, message: "no frame in \(span) (\(length))", time: start)
+        }
+    }
+
+    private enum Attempt {
+        case written(VideoFileFacts)
+        /// Frames were decoded, none in the span.
+        case noFrameInSpan(duration: Double?)
+        /// Not one frame was decoded (after a seek: it may have gone to the end).
+        case nothingDecoded(duration: Double?)
+    }
+
+    private static func encodeSpan(from input: URL, to output: URL, start: Double, end: Double?, options: EncoderOptions,
+                                   seek: Bool, isCancelled: () -> Bool) throws -> Attempt {
         let end = end ?? .greatestFiniteMagnitude
         let reader = try VideoReader(url: input)
         let info = reader.info
-        if start > 0 {
+        if seek {
             // A file without a usable index refuses to seek: decode from the start instead
             // (the loop below drops the frames before `start` either way).
             do { try reader.seek(to: start - boundarySlack) } catch let error as MediaError where error.kind == .seekFailed {}
         }
-        // Even dimensions for 4:2:0 (odd sources lose their last row/column, as ffmpeg would refuse).
-        let writer = try VideoWriter(url: output, width: info.width & ~1, height: info.height & ~1,
-                                     frameRate: info.frameRate, timeBase: info.timeBase, options: options)
+        // Even dimensions for 4:2:0: odd sources lose their last row/column (as ffmpeg would
+        // refuse them), and a 1-pixel side is stretched to 2. Raw decoded pictures are written at
+        // their coded orientation with the source's display matrix, so the clip turns like its source.
+        let writer = try VideoWriter(url: output, width: max(2, info.codedWidth & ~1), height: max(2, info.codedHeight & ~1),
+                                     frameRate: info.frameRate, timeBase: info.timeBase, options: options,
+                                     displayMatrixFrom: info.rotation == .none ? nil : reader.videoStream)
         var firstTicks: Int64? = nil
+        var decoded = false
         while let frame = try reader.decodeNextFrame() {
+            decoded = true
             if isCancelled() {
                 throw MediaError(.cancelled, file: input.path, message: "cancelled by the caller", time: reader.timestamp(of: frame))
             }
@@ -50,11 +81,9 @@ public enum VideoSegment {
             try writer.write(rawFrame: frame, pts: ticks - firstTicks!)
         }
         guard firstTicks != nil else {
-            throw MediaError(.invalidArgument, file: input.path,
-                             message: String(format: "no frame in %.3f–%.3f s (the video lasts %.3f s)",
-                                             start, end, info.duration ?? 0), time: start)
+            return decoded ? .noFrameInSpan(duration: info.duration) : .nothingDecoded(duration: info.duration)
         }
-        return try writer.finish()
+        return .written(try writer.finish())
     }
 
     /// Fast cut without re-encoding: copies the video packets from the keyframe at or before `start`
@@ -98,6 +127,7 @@ public enum VideoSegment {
         outStream.pointee.codecpar.pointee.codec_tag = 0
         outStream.pointee.time_base = inStream.pointee.time_base
         outStream.pointee.avg_frame_rate = inStream.pointee.avg_frame_rate
+        DisplayRotation.copyMatrix(from: inStream, to: outStream)
         try FFmpeg.check(avio_open(&sink!.pointee.pb, temporary.path, AVIO_FLAG_WRITE), "avio_open", .io, file: out)
         try FFmpeg.check(avformat_write_header(sink, nil), "avformat_write_header", .encodeFailed, file: out)
 

@@ -43,8 +43,15 @@ public final class VideoWriter {
 
     var path: String { url.path }
 
-    public init(url: URL, width: Int, height: Int, frameRate: Rational, timeBase: Rational? = nil,
-                options: EncoderOptions = EncoderOptions()) throws {
+    public convenience init(url: URL, width: Int, height: Int, frameRate: Rational, timeBase: Rational? = nil,
+                            options: EncoderOptions = EncoderOptions()) throws {
+        try self.init(url: url, width: width, height: height, frameRate: frameRate, timeBase: timeBase, options: options,
+                      displayMatrixFrom: nil)
+    }
+
+    /// `displayMatrixFrom`: a source stream whose display matrix the output stream gets.
+    init(url: URL, width: Int, height: Int, frameRate: Rational, timeBase: Rational? = nil,
+         options: EncoderOptions = EncoderOptions(), displayMatrixFrom source: UnsafeMutablePointer<AVStream>?) throws {
         try FFmpeg.prepare(file: url.path)
         self.url = url
         self.width = width
@@ -60,7 +67,7 @@ public final class VideoWriter {
         }
         try prepareOutput(url, temporary: temporary)
         do {
-            try open(options: options)
+            try open(options: options, displayMatrixFrom: source)
         } catch {
             release()
             try? FileManager.default.removeItem(at: temporary)
@@ -68,7 +75,7 @@ public final class VideoWriter {
         }
     }
 
-    private func open(options: EncoderOptions) throws {
+    private func open(options: EncoderOptions, displayMatrixFrom source: UnsafeMutablePointer<AVStream>?) throws {
         let path = url.path
         try FFmpeg.check(avformat_alloc_output_context2(&output, nil, "mp4", temporary.path),
                          "avformat_alloc_output_context2", .encodeFailed, file: path)
@@ -102,6 +109,7 @@ public final class VideoWriter {
                          "avcodec_parameters_from_context", .encodeFailed, file: path)
         newStream.pointee.time_base = timeBase.av
         newStream.pointee.avg_frame_rate = frameRate.av
+        if let source { DisplayRotation.copyMatrix(from: source, to: newStream) }
         try FFmpeg.check(avio_open(&output!.pointee.pb, temporary.path, AVIO_FLAG_WRITE), "avio_open", .io, file: path)
         try FFmpeg.check(avformat_write_header(output, nil), "avformat_write_header", .encodeFailed, file: path)
         packet = av_packet_alloc()

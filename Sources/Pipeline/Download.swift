@@ -1,4 +1,5 @@
 import Foundation
+import Media
 import TensorCore
 
 /// `download MANIFEST --concurrency --format --resume --overwrite --dry-run --sample
@@ -240,6 +241,16 @@ public enum Download {
                             isCancelled: () -> Bool) -> DownloadOutcome? {
         let fm = FileManager.default
         guard let url else { return DownloadOutcome(status: .noURL, path: nil, message: "the manifest has no URL", attempts: 0) }
+        // Only an address with a scheme reaches yt-dlp: a hand-edited manifest's `-o x` or
+        // `--exec …` is refused here (and would still follow `--` in yt-dlp's arguments).
+        guard url.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) != nil else {
+            return DownloadOutcome(status: .failed, path: nil, message: "not a URL (no scheme): '\(url)'", attempts: 0)
+        }
+        if let existing = existingVideo(id: id, root: options.downloadRoot), !options.dryRun,
+           notAVideo(existing) != nil, options.resume || options.overwrite {
+            // An empty file or an error page left by an earlier tool is not a download to keep.
+            try? fm.removeItem(at: existing)
+        }
         if let existing = existingVideo(id: id, root: options.downloadRoot) {
             if options.resume {
                 return DownloadOutcome(status: .ok, path: existing.path, message: "already downloaded (--resume)", attempts: 0)
@@ -257,11 +268,8 @@ public enum Download {
         do { try OutputFile.makeFolder(work) } catch {
             return DownloadOutcome(status: .failed, path: nil, message: FileProblem.writing(work.path, error: error).description, attempts: 0)
         }
-        let arguments = ["--no-playlist", "--no-progress", "--no-color", "--no-cache-dir", "--continue",
-                         "--retries", "1", "--fragment-retries", "1",
-                         "--socket-timeout", String(max(1, options.socketTimeout)),
-                         "-f", options.format, "-o", work.appendingPathComponent("\(safeFileName(id)).%(ext)s").path]
-            + (url.hasPrefix("file:") ? ["--enable-file-urls"] : []) + options.extraArguments + ["--", url]
+        let arguments = ytDLPArguments(url: url, output: work.appendingPathComponent("\(safeFileName(id)).%(ext)s"),
+                                       options: options)
         var attempt = 0
         var last = DownloadOutcome(status: .failed, path: nil, message: nil, attempts: 0)
         while attempt <= options.retries {
@@ -286,6 +294,10 @@ public enum Download {
                                        attempts: attempt)
                 continue
             }
+            if run.exitStatus == 0, let produced = finishedFile(in: work), let problem = notAVideo(produced) {
+                try? fm.removeItem(at: work)
+                return DownloadOutcome(status: .notVideo, path: nil, message: problem, attempts: attempt)
+            }
             if run.exitStatus == 0, let produced = finishedFile(in: work) {
                 let final = options.downloadRoot.appendingPathComponent(produced.lastPathComponent)
                 if options.overwrite, let existing = existingVideo(id: id, root: options.downloadRoot) { try? fm.removeItem(at: existing) }
@@ -303,6 +315,35 @@ public enum Download {
             if !status.isTransient { break }
         }
         return last
+    }
+
+    /// yt-dlp's arguments for one video: options first, then `--` and the URL, so that a URL
+    /// can never be read as an option whatever it starts with.
+    static func ytDLPArguments(url: String, output: URL, options: DownloadOptions) -> [String] {
+        ["--no-playlist", "--no-progress", "--no-color", "--no-cache-dir", "--continue",
+         "--retries", "1", "--fragment-retries", "1",
+         "--socket-timeout", String(max(1, options.socketTimeout)),
+         "-f", options.format, "-o", output.path]
+            + (url.hasPrefix("file:") ? ["--enable-file-urls"] : []) + options.extraArguments + ["--", url]
+    }
+
+    /// Why a downloaded file is not a video — "empty file (0 bytes)", "an HTML page, not a video",
+    /// or the reader's reason ("no video stream", "not a valid video …") — or nil when FFmpeg
+    /// opens a video stream in it. Servers answer a missing video with an error page under the
+    /// video's name and a 200 status, which yt-dlp saves as if it were the video.
+    public static func notAVideo(_ file: URL) -> String? {
+        guard let handle = try? FileHandle(forReadingFrom: file) else { return "cannot read the file" }
+        let head = (try? handle.read(upToCount: 512)) ?? Data()
+        try? handle.close()
+        if head.isEmpty { return "empty file (0 bytes)" }
+        let text = String(decoding: head.prefix(64), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        if text.hasPrefix("<!doctype html") || text.hasPrefix("<html") || text.hasPrefix("<?xml") || text.hasPrefix("<head") {
+            return "an HTML page, not a video"
+        }
+        do { _ = try VideoReader(url: file) } catch let error as MediaError {
+            return error.kind == .noVideoStream ? "no video stream (audio only?)" : "not a video: \(error.message)"
+        } catch { return "not a video: \(error)" }
+        return nil
     }
 
     /// The completed file yt-dlp left in its work directory (not a `.part`/`.ytdl` leftover).

@@ -140,10 +140,22 @@ public enum Intake {
 
     private static func msaslClasses(_ explicit: URL?, beside input: URL) throws -> [String]? {
         guard let url = explicit ?? sibling(input, "MSASL_classes.json") else { return nil }
-        guard let names = try JSONFile.read(url).array?.compactMap({ $0.string }) else {
+        guard let items = try JSONFile.read(url).array else {
             throw PipelineError.unrecognisedLayout(file: url.path, message: "class list must be a JSON array of names")
         }
-        return names
+        // Every entry must be a name, once: dropping one would shift every later class's name,
+        // and a name given twice would merge two classes.
+        var firstIndex: [String: Int] = [:]
+        return try items.enumerated().map { index, item in
+            guard let name = item.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
+                throw PipelineError.badRecord(file: url.path, index: index, message: "class name should be a non-empty string, got \(item)")
+            }
+            if let earlier = firstIndex[name] {
+                throw PipelineError.badRecord(file: url.path, index: index, message: "class '\(name)' is already entry \(earlier)")
+            }
+            firstIndex[name] = index
+            return name
+        }
     }
 
     private static func sibling(_ input: URL, _ name: String) -> URL? {
@@ -184,5 +196,18 @@ enum Layout: CustomStringConvertible {
         throw PipelineError.unrecognisedLayout(
             file: file.path, message: "not MS-ASL (array of {url, label, …}), WLASL_v0.3 (array of {gloss, instances}) "
                 + "or WLASL nslt ({video_id: {subset, action}})")
+    }
+}
+
+extension JSONValue {
+    /// The value with NaN and ±Infinity (which JSON cannot hold) replaced by null, so the source
+    /// fields kept under a record's `metadata` can always be written back out.
+    var withoutNonFiniteNumbers: JSONValue {
+        switch self {
+        case let .double(v) where !v.isFinite: return .null
+        case let .array(a): return .array(a.map(\.withoutNonFiniteNumbers))
+        case let .object(o): return .object(o.mapValues(\.withoutNonFiniteNumbers))
+        default: return self
+        }
     }
 }

@@ -32,14 +32,15 @@ enum WLASLIntake {
                 guard VideoIDs.isFileSafe(videoID) else {
                     skip.add(unsafeIDReason, file: file, index: seen); continue
                 }
-                guard let rawURL = fields["url"]?.string, !rawURL.isEmpty else {
+                guard let rawURL = fields["url"]?.string, !rawURL.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     skip.add("missing url", file: file, index: seen); continue
                 }
-                let fps = fields["fps"]?.number.flatMap { $0 > 0 ? $0 : nil } ?? defaultFPS
+                if let problem = urlProblem(rawURL) { skip.add(problem, file: file, index: seen); continue }
+                let fps = fields["fps"]?.number.flatMap { $0.isFinite && $0 > 0 ? $0 : nil } ?? defaultFPS
                 guard let span = span(start: fields["frame_start"]?.integer, end: fields["frame_end"]?.integer, fps: fps) else {
                     skip.add("invalid frame_start/frame_end", file: file, index: seen); continue
                 }
-                var metadata = fields.filter { !consumed.contains($0.key) }
+                var metadata = fields.filter { !consumed.contains($0.key) }.mapValues(\.withoutNonFiniteNumbers)
                 metadata["frame_start"] = fields["frame_start"]
                 metadata["frame_end"] = fields["frame_end"]
                 records.append(ClipRecord(
@@ -88,24 +89,35 @@ enum WLASLIntake {
         return ((Double(start) - 1) / fps, Double(end) / fps)
     }
 
-    /// `wlasl_class_list.txt`: `index<TAB>gloss` per line.
+    /// `wlasl_class_list.txt`: `index<TAB>gloss` per line; a UTF-8 BOM, CRLF line ends and blank
+    /// lines are tolerated. An index given twice, or missing between 0 and the largest, is an
+    /// error naming the line: either would silently give clips another class's name.
     static func classList(_ url: URL) throws -> [String] {
-        let text: String
+        var text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw PipelineError.file(.reading(url.path, error: error))
         }
-        var names: [Int: String] = [:]
-        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        var names: [Int: (name: String, line: Int)] = [:]
+        for (n, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             let parts = trimmed.split(separator: "\t", maxSplits: 1)
-            guard parts.count == 2, let index = Int(parts[0]) else {
-                throw PipelineError.malformedJSON(file: url.path, line: n + 1, column: 1,
-                                                  message: "expected `index<TAB>gloss`")
+            guard parts.count == 2, let index = Int(parts[0]), index >= 0 else {
+                throw PipelineError.badLine(file: url.path, line: n + 1,
+                                            message: "not a valid class list line (expected `index<TAB>gloss`)")
             }
-            names[index] = String(parts[1])
+            if let earlier = names[index] {
+                throw PipelineError.badLine(file: url.path, line: n + 1,
+                                            message: "index \(index) is already on line \(earlier.line) ('\(earlier.name)')")
+            }
+            names[index] = (String(parts[1]).trimmingCharacters(in: .whitespaces), n + 1)
         }
-        return (0..<names.count).map { names[$0] ?? String($0) }
+        let count = (names.keys.max() ?? -1) + 1
+        if let gap = (0..<count).first(where: { names[$0] == nil }) {
+            throw PipelineError.unrecognisedLayout(file: url.path, message: "class index \(gap) is missing (indices run 0…\(count - 1))")
+        }
+        return (0..<count).map { names[$0]!.name }
     }
 }
 

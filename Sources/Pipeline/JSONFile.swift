@@ -10,7 +10,11 @@ enum JSONFile {
             throw PipelineError.file(.reading(url.path, error: error))
         }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
+            // JSON5 reading accepts the NaN and Infinity Python's json module writes for missing
+            // numbers, so one such record is skipped by intake instead of refusing the whole file.
+            let decoder = JSONDecoder()
+            decoder.allowsJSON5 = true
+            return try decoder.decode(JSONValue.self, from: data)
         } catch {
             throw locate(data, file: url.path)
         }

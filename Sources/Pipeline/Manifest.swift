@@ -79,6 +79,9 @@ public struct DownloadOutcome: Codable, Equatable, Sendable {
 public enum DownloadStatus: String, Codable, Equatable, Sendable, CaseIterable {
     case ok, unavailable, `private`, geoBlocked = "geo_blocked", loginRequired = "login_required"
     case networkError = "network_error", timeout, noURL = "no_url", failed, skipped, planned
+    /// yt-dlp fetched something that is not a video (an empty file, an HTML error page, audio
+    /// only); the file is removed so trim never reads it.
+    case notVideo = "not_video"
 
     /// Worth another attempt (with backoff): the network may recover.
     public var isTransient: Bool { self == .networkError || self == .timeout }

@@ -5,6 +5,8 @@ import TensorCore
 public enum PipelineError: Error, CustomStringConvertible, Equatable {
     /// The file is not valid JSON; line and column are 1-based.
     case malformedJSON(file: String, line: Int, column: Int, message: String)
+    /// A line of a text file (a class list) that is wrong; `line` is 1-based.
+    case badLine(file: String, line: Int, message: String)
     /// Valid JSON, but not a layout this stage knows (or not the one `--format` named).
     case unrecognisedLayout(file: String, message: String)
     /// A manifest record is missing a field this stage needs.
@@ -27,6 +29,7 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .malformedJSON(file, line, column, message):
             return "\(file):\(line):\(column): not valid JSON (\(message))"
+        case let .badLine(file, line, message): return "\(file):\(line): \(message)"
         case let .unrecognisedLayout(file, message): return "\(file): \(message)"
         case let .badRecord(file, index, message): return "\(file): record \(index): \(message)"
         case let .io(file, message): return "\(file): \(message)"

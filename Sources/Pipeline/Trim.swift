@@ -72,7 +72,8 @@ public struct TrimResult: CustomStringConvertible, Sendable {
 }
 
 public enum Trim {
-    public static let videoExtensions = ["mp4", "mkv", "webm", "mov", "avi", "flv", "m4v"]
+    /// `swf`: WLASL links Flash files, which FFmpeg's swf demuxer reads when they embed video.
+    public static let videoExtensions = ["mp4", "mkv", "webm", "mov", "avi", "flv", "m4v", "swf"]
 
     public static func run(_ options: TrimOptions, hooks: LoopHooks = .none) throws -> TrimResult {
         if options.resume && options.overwrite {
@@ -179,6 +180,10 @@ public enum Trim {
         }
         if exists && !options.resume && !options.overwrite {
             trim.message = "output exists (pass --resume to keep it or --overwrite to replace it)"
+            return (.failed, trim)
+        }
+        if let problem = Download.notAVideo(source) {
+            trim.message = "\(source.path): \(problem)"
             return (.failed, trim)
         }
         if options.dryRun {

@@ -173,7 +173,7 @@ final class PredictorTests: XCTestCase {
         }
         var nan = [Float](repeating: 0.3, count: 63); nan[7] = .nan
         XCTAssertThrowsError(try predictor.predictSingle(Tensor(shape: [21, 3], scalars: nan))) {
-            XCTAssertTrue("\($0)".contains("NaN"), "\($0)")
+            XCTAssertTrue("\($0)".contains("non-finite value nan at frame 0, landmark 2, y"), "\($0)")
         }
         // predictEach: a bad item fails alone, naming it.
         let good = try fx.manifest.loadClip(at: 0)

@@ -130,14 +130,17 @@ final class DownloadTests: XCTestCase {
         try Manifest.write([record("J7tP98oDxqE", server.url("videos", "J7tP98oDxqE.mp4")),
                             record("S2cqitZ0qes", server.url("videos", "S2cqitZ0qes.mp4"))], to: manifest)
         let original = try Data(contentsOf: try RealVideos.root().appendingPathComponent("J7tP98oDxqE.mp4"))
-        // A partial download left by an interrupted run: its first half is zeros, so a file whose
-        // head is zeros proves yt-dlp continued it (HTTP Range) instead of starting over.
+        // A partial download left by an interrupted run: the file's header (ftyp, moov: 2,621
+        // bytes), then zeros up to half, so a file whose first half is that proves yt-dlp
+        // continued it (HTTP Range) instead of starting over — and it still opens as a video.
         let work = root.appendingPathComponent(".partial/J7tP98oDxqE")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let half = original.count / 2
-        try Data(count: half).write(to: work.appendingPathComponent("J7tP98oDxqE.mp4.part"))
-        // A complete earlier download of the other video.
-        try Data("earlier".utf8).write(to: root.appendingPathComponent("S2cqitZ0qes.mp4"))
+        let partial = original.prefix(2621) + Data(count: half - 2621)
+        try partial.write(to: work.appendingPathComponent("J7tP98oDxqE.mp4.part"))
+        // A complete earlier download of the other video (another real video's bytes, told apart).
+        let earlier = try Data(contentsOf: try RealVideos.root().appendingPathComponent("7G6B6kaMjb4.mp4"))
+        try earlier.write(to: root.appendingPathComponent("S2cqitZ0qes.mp4"))
 
         var options = DownloadOptions(manifest: manifest, downloadRoot: root, concurrency: 2, resume: true,
                                       retries: 0, timeout: 30)
@@ -145,10 +148,10 @@ final class DownloadTests: XCTestCase {
         XCTAssertEqual(result.videos["J7tP98oDxqE"]?.status, .ok, result.description)
         let resumed = try Data(contentsOf: root.appendingPathComponent("J7tP98oDxqE.mp4"))
         XCTAssertEqual(resumed.count, original.count)
-        XCTAssertEqual(resumed.prefix(half), Data(count: half))
+        XCTAssertEqual(resumed.prefix(half), partial)
         XCTAssertEqual(resumed.suffix(from: half), original.suffix(from: half))
         XCTAssertEqual(result.videos["S2cqitZ0qes"]?.message, "already downloaded (--resume)")
-        XCTAssertEqual(try String(contentsOf: root.appendingPathComponent("S2cqitZ0qes.mp4"), encoding: .utf8), "earlier")
+        XCTAssertEqual(try Data(contentsOf: root.appendingPathComponent("S2cqitZ0qes.mp4")), earlier)
 
         // Without --resume an existing file is refused; --overwrite replaces it.
         options.resume = false

@@ -36,6 +36,13 @@ public enum TestEnvironment {
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 
+    /// A file of the committed corpus of real-world breakage, `Tests/Fixtures/breakage/…` (bad
+    /// metadata records, label files, landmark arrays, odd videos; made by
+    /// `scripts/make-breakage-corpus.sh`).
+    public static func breakage(_ relative: String) -> URL {
+        repositoryRoot.appendingPathComponent("Tests/Fixtures/breakage").appendingPathComponent(relative)
+    }
+
     /// A fresh empty directory under the system temp dir (the shared folder is read-only in CI).
     public static func temporaryDirectory(_ label: String = "aslsh-test") throws -> URL {
         let url = FileManager.default.temporaryDirectory

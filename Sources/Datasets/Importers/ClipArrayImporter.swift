@@ -5,7 +5,8 @@ import TensorCore
 /// float32/float64. Labels come from the sub-folder (`<label>/<clip>.npy`) or, when a label CSV
 /// is given, from its `file,label` columns (optional `signer`, `split`; paths relative to the
 /// CSV). A sibling `<clip>.mask.npy` is used as the mask; without one, an all-zero frame is
-/// "no hand" (mask 0). Landmarks are re-normalised (`LandmarkNormalizer`, idempotent).
+/// "no hand" (mask 0), and so is a frame holding NaN or Inf (zeroed, counted in the summary).
+/// Landmarks are re-normalised (`LandmarkNormalizer`, idempotent).
 public enum ClipArrayImporter {
     public static let format = "per-clip [T,21,3] .npy arrays"
 
@@ -33,7 +34,7 @@ public enum ClipArrayImporter {
     @discardableResult
     public static func run(root: URL, to outputDirectory: URL, options: Options = Options()) throws -> ImportSummary {
         var writer = ImportWriter(outputDirectory: outputDirectory, manifestName: options.manifestName, format: format)
-        let entries = try options.labelCSV.map { try entriesFromCSV($0) } ?? entriesFromFolders(root, writer: &writer)
+        let entries = try options.labelCSV.map { try entriesFromCSV($0, writer: &writer) } ?? entriesFromFolders(root, writer: &writer)
         guard !entries.isEmpty else { throw DatasetError.badInput(file: root.path, problem: "no clip .npy files found") }
         var usedIDs = Set<String>()
         for entry in entries {
@@ -64,7 +65,10 @@ public enum ClipArrayImporter {
         return entries
     }
 
-    static func entriesFromCSV(_ csv: URL) throws -> [Entry] {
+    /// A row naming a file an earlier row named is skipped (counted, with a warning naming both
+    /// lines): importing it twice would put one clip in two splits. With another label it is an
+    /// error, since either label could be the wrong one.
+    static func entriesFromCSV(_ csv: URL, writer: inout ImportWriter) throws -> [Entry] {
         let rows = try CSVText.read(csv)
         guard let header = rows.first else { throw DatasetError.badInput(file: csv.path, problem: "empty label CSV") }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -74,7 +78,9 @@ public enum ClipArrayImporter {
         }
         let signerColumn = names.firstIndex(of: "signer"), splitColumn = names.firstIndex(of: "split")
         let base = csv.deletingLastPathComponent()
-        return try rows.dropFirst().map { row in
+        var firstRow: [String: (line: Int, label: String)] = [:]
+        var entries = [Entry]()
+        for row in rows.dropFirst() {
             guard row.fields.count == names.count else {
                 throw DatasetError.badInputLine(file: csv.path, line: row.line,
                                                 problem: "\(row.fields.count) fields, header has \(names.count)")
@@ -86,8 +92,20 @@ public enum ClipArrayImporter {
                 throw DatasetError.badInputLine(file: csv.path, line: row.line, problem: "\(file.path): no such file")
             }
             func optional(_ column: Int?) -> String? { column.map { row.fields[$0] }.flatMap { $0.isEmpty ? nil : $0 } }
-            return Entry(file: file, label: label, signer: optional(signerColumn), split: optional(splitColumn))
+            let key = file.standardizedFileURL.resolvingSymlinksInPath().path
+            if let first = firstRow[key] {
+                guard first.label == label else {
+                    throw DatasetError.badInputLine(file: csv.path, line: row.line,
+                                                    problem: "\(path) is labelled '\(label)' here and '\(first.label)' on line \(first.line)")
+                }
+                writer.skip("label CSV rows repeating an earlier row's file")
+                writer.summary.warnings.append("\(csv.lastPathComponent):\(row.line) repeats line \(first.line) (\(path)): skipped")
+                continue
+            }
+            firstRow[key] = (row.line, label)
+            entries.append(Entry(file: file, label: label, signer: optional(signerColumn), split: optional(splitColumn)))
         }
+        return entries
     }
 
     static func isClipFile(_ url: URL) -> Bool {
@@ -102,7 +120,8 @@ public enum ClipArrayImporter {
             throw DatasetError.arrayFile(error)
         }
         let fail = { (problem: String) in DatasetError.badInput(file: file.path, problem: problem) }
-        let (frames, values) = try LandmarkClip.landmarkValues(array, allowSingleFrame: true).get(fail)
+        // NaN/Inf frames are kept here and masked by the writer (counted in the summary).
+        let (frames, values) = try LandmarkClip.landmarkValues(array, allowSingleFrame: true, allowNonFinite: true).get(fail)
         let n = LandmarkClip.valuesPerFrame
         var mask = (0..<frames).map { t in values[(t * n)..<((t + 1) * n)].contains { $0 != 0 } }
         if FileManager.default.fileExists(atPath: maskURL.path) {

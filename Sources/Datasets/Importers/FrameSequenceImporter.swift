@@ -45,8 +45,9 @@ public enum FrameSequenceImporter {
             writer.skip("files beside sequence folders", count: entries.count - sequences.count)
             if sequences.isEmpty { writer.summary.warnings.append("sign folder '\(label)' holds no sequences") }
             for sequence in sequences {
-                let (left, right, skippedFiles) = try readFrames(sequence)
+                let (left, right, skippedFiles, nonFinite) = try readFrames(sequence)
                 writer.skip("non-.npy files in sequence folders", count: skippedFiles)
+                writer.summary.nonFiniteFrames += nonFinite
                 guard !left.isEmpty else { writer.skip("empty sequence folders"); continue }
                 let leftCount = left.filter(\.present).count, rightCount = right.filter(\.present).count
                 let keepLeft = options.hand == .left || (options.hand == .mostDetected && leftCount > rightCount)
@@ -66,13 +67,14 @@ public enum FrameSequenceImporter {
     typealias HandFrame = (values: ArraySlice<Float>, present: Bool)
 
     /// The sequence's frames split into left and right hand, in numeric frame order.
-    static func readFrames(_ sequence: URL) throws -> (left: [HandFrame], right: [HandFrame], skipped: Int) {
+    static func readFrames(_ sequence: URL) throws -> (left: [HandFrame], right: [HandFrame], skipped: Int, nonFinite: Int) {
         let files = try folderEntries(sequence)
         let frames = files.filter { $0.pathExtension == "npy" }
         for frame in frames where Int(frame.deletingPathExtension().lastPathComponent) == nil {
             throw DatasetError.badInput(file: frame.path, problem: "frame file name is not a frame number")
         }
         var left = [HandFrame](), right = [HandFrame]()
+        var nonFinite = 0
         for frame in sortedNumericallyWhenPossible(frames, name: { $0.deletingPathExtension().lastPathComponent }) {
             let array: NDArray
             do { array = try NPY.read(contentsOf: frame) } catch let error as ArrayFileError {
@@ -82,13 +84,14 @@ public enum FrameSequenceImporter {
                 throw DatasetError.badInput(file: frame.path,
                                             problem: "shape \(array.shape) \(array.dtypeName): expected \(valuesPerFrame) numbers (left hand 21×3, right hand 21×3)")
             }
-            if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw DatasetError.badInput(file: frame.path, problem: "non-finite value \(values[bad]) at position \(bad)")
+            // A hand holding NaN/Inf is "not detected" in that frame (zeroed; the frame is counted).
+            if values.contains(where: { !$0.isFinite }) { nonFinite += 1 }
+            for hand in [values[0..<63], values[63..<126]] {
+                let usable = hand.allSatisfy(\.isFinite)
+                let frame: HandFrame = usable ? (hand, hand.contains { $0 != 0 }) : (ArraySlice(repeating: 0, count: 63), false)
+                if hand.startIndex == 0 { left.append(frame) } else { right.append(frame) }
             }
-            let l = values[0..<63], r = values[63..<126]
-            left.append((l, l.contains { $0 != 0 }))
-            right.append((r, r.contains { $0 != 0 }))
         }
-        return (left, right, files.count - frames.count)
+        return (left, right, files.count - frames.count, nonFinite)
     }
 }

@@ -12,6 +12,8 @@ public struct ImportSummary: Equatable, Sendable {
     public var skipped: [String: Int] = [:]
     /// Detected frames masked because the wrist→MCP distance was degenerate.
     public var degenerateFrames = 0
+    /// Frames holding NaN or ±Infinity (some exporters' way of saying "no hand"): zeroed and masked.
+    public var nonFiniteFrames = 0
     public var warnings: [String] = []
     /// Clips an earlier, interrupted run had finished, kept as they were (`--resume`).
     public var kept = 0
@@ -24,7 +26,7 @@ public struct ImportSummary: Equatable, Sendable {
 
     public static func == (a: ImportSummary, b: ImportSummary) -> Bool {
         a.format == b.format && a.manifestURL == b.manifestURL && a.skipped == b.skipped
-            && a.degenerateFrames == b.degenerateFrames && a.warnings == b.warnings
+            && a.degenerateFrames == b.degenerateFrames && a.nonFiniteFrames == b.nonFiniteFrames && a.warnings == b.warnings
             && a.clipsPerLabel.map(\.label) == b.clipsPerLabel.map(\.label)
             && a.clipsPerLabel.map(\.count) == b.clipsPerLabel.map(\.count)
     }
@@ -38,6 +40,7 @@ public struct ImportSummary: Equatable, Sendable {
         for reason in skipped.keys.sorted() where skipped[reason]! > 0 { lines.append("skipped \(skipped[reason]!): \(reason)") }
         if kept > 0 { lines.append("kept \(kept) clip\(kept == 1 ? "" : "s") an earlier run had finished (--resume)") }
         if degenerateFrames > 0 { lines.append("masked \(degenerateFrames) frames with a degenerate wrist→MCP distance") }
+        if nonFiniteFrames > 0 { lines.append("masked \(nonFiniteFrames) frames holding NaN/Inf (treated as no hand)") }
         lines += notes
         lines += warnings.map { "warning: \($0)" }
         return lines.joined(separator: "\n")
@@ -93,6 +96,7 @@ public struct ImportWriter {
                       sourceFile: String, signer: String? = nil, split: String? = nil,
                       hasZ: Bool, fps: Double? = nil, metadata: [String: JSONValue] = [:]) throws {
         var clip = clip
+        summary.nonFiniteFrames += clip.maskNonFiniteFrames()
         summary.degenerateFrames += LandmarkNormalizer.normalize(&clip, useZ: hasZ)
         let stem = "landmarks/\(fileStem(for: clipID))"
         if records.isEmpty { try ClipFileWriter.makeFolder(outputDirectory.appendingPathComponent("landmarks")) }

@@ -67,13 +67,24 @@ public enum KeypointCSVImporter {
         return try writer.finish().summary
     }
 
-    /// One class name per line (first CSV field), BOM and CRLF tolerated, blank lines ignored.
+    /// One class name per line (first CSV field), BOM and CRLF tolerated, blank lines at the end
+    /// ignored. Line n names class n − 1, so a blank line between names (which would shift every
+    /// later class) and a name given twice (two classes merged under one label) are errors.
     static func readLabelNames(_ url: URL) throws -> [String] {
         let rows = try CSVText.read(url)
         var names = [String]()
+        var firstLine: [String: Int] = [:]
         for row in rows {
             let name = row.fields[0].trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty else { throw DatasetError.badInputLine(file: url.path, line: row.line, problem: "empty class name") }
+            if row.line != names.count + 1 {
+                throw DatasetError.badInputLine(file: url.path, line: row.line - 1,
+                                                problem: "blank line inside the class list (line n names class n − 1)")
+            }
+            if let earlier = firstLine[name] {
+                throw DatasetError.badInputLine(file: url.path, line: row.line, problem: "class name '\(name)' is already on line \(earlier)")
+            }
+            firstLine[name] = row.line
             names.append(name)
         }
         guard !names.isEmpty else { throw DatasetError.badInput(file: url.path, problem: "no class names") }
