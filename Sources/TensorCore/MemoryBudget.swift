@@ -65,7 +65,7 @@ public struct MemoryBudget: Sendable, Equatable {
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else { continue }
-            let fields = parts[1].split(separator: " ")
+            let fields = parts[1].split(whereSeparator: \.isWhitespace)   // "\t    428 kB"
             guard let number = fields.first.flatMap({ Int($0) }) else { continue }
             values[String(parts[0])] = fields.count > 1 && fields[1] == "kB" ? number * 1024 : number
         }

@@ -114,6 +114,7 @@ public struct NPZ: Sendable {
         }
         for (name, array) in arrays {
             let payload = NPY.encode(array)
+            errno = 0
             do {
                 try archive.addEntry(with: name + ".npy", type: .file, uncompressedSize: Int64(payload.count),
                                      modificationDate: NPZ.fixedDate, permissions: 0o644,
@@ -121,7 +122,12 @@ public struct NPZ: Sendable {
                     payload.subdata(in: Int(position)..<(Int(position) + size))
                 }
             } catch {
-                throw ArrayFileError(FileProblem.writing(url.path, error: error), member: name + ".npy")
+                // ZIPFoundation reports a failed fwrite without its reason; errno still holds it
+                // (EFBIG past `ulimit -f`, ENOSPC on a full disk), which beats a guess.
+                let code = errno
+                let problem = FileProblem.posixCode(of: error) == nil && code != 0
+                    ? FileProblem.writing(url.path, errno: code) : FileProblem.writing(url.path, error: error)
+                throw ArrayFileError(problem, member: name + ".npy")
             }
         }
     }

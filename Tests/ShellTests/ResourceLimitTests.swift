@@ -49,7 +49,7 @@ final class ResourceLimitTests: XCTestCase {
         let started = Date()
         let result = try aslsh(["train", "big.npz", "--epochs", "1", "--out", "ck"], limits: "ulimit -d 400000", in: root)
         XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.stderr.contains("big.npz: too large to load: needs about 6"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("big.npz: too large to load: needs about 1.8 GiB of memory, only "), result.stderr)
         XCTAssertTrue(result.stderr.contains("(ulimit -d)"), result.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(started), 10, "refused up front, not after inflating")
         XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("ck").path))
