@@ -24,8 +24,7 @@ fi
 
 # Models: the keypoint classifier (7.6 kB, a whole real TFLite file); aslsh's own exports and
 # checkpoints with what the readers check first moved to the front.
-have hand_keypoints_csv/keypoint_classifier.tflite && cp "$SHARED/realdata/hand_keypoints_csv/keypoint_classifier.tflite" "$OUT/tflite/"
-for f in models/exported/*.tflite; do [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 65536 ] && cp "$f" "$OUT/tflite/"; done
+if have hand_keypoints_csv/keypoint_classifier.tflite; then cp "$SHARED/realdata/hand_keypoints_csv/keypoint_classifier.tflite" "$OUT/tflite/"; fi
 if compgen -G "models/exported/*.onnx" >/dev/null && python3 -c "import onnx" 2>/dev/null; then
   # ONNX fields may come in any order: metadata first, then the graph with each weight cut to
   # 64 bytes, so a 16 kB prefix still reaches every check.
@@ -43,13 +42,14 @@ for path in sys.argv[2:]:
     open(f"{out}/cut-{name}", "wb").write(meta.SerializeToString() + rest.SerializeToString())
 EOF
 fi
-for f in $(ls models/checkpoints/*/*.safetensors 2>/dev/null | head -6); do
+for f in $(ls models/checkpoints/*/*.safetensors 2>/dev/null | head -6 || true); do
   head -c 16384 "$f" > "$OUT/checkpoint/$(basename "$(dirname "$f")")-$(basename "$f")"
 done
 
 # Arrays: real landmark sequences (.npy), an .npz of them stored and deflated, safetensors.
 if have hand_sequences_npy; then
-  find "$SHARED/realdata" -name '*.npy' -size -8k | head -8 | while read -r f; do cp "$f" "$OUT/npy/$(echo "$f" | md5sum | cut -c1-8).npy"; done
+  mapfile -t npys < <(find "$SHARED/realdata" -name '*.npy' -size -8k | head -8)
+  for f in "${npys[@]}"; do cp "$f" "$OUT/npy/$(echo "$f" | md5sum | cut -c1-8).npy"; done
   $PY - "$OUT" $(find "$SHARED/realdata/hand_sequences_npy" -name '*.npy' | head -3) <<'EOF'
 import sys, numpy as np
 out, files = sys.argv[1], sys.argv[2:]
@@ -94,18 +94,18 @@ if command -v ffmpeg >/dev/null; then
   ff() { ffmpeg -v error -y "$@" </dev/null; }
   if have asl_alphabet_photos_224/test; then
     for letter in A B; do
-      photo=$(ls "$SHARED/realdata/asl_alphabet_photos_224/test/$letter/"* | head -1)
+      photos=("$SHARED/realdata/asl_alphabet_photos_224/test/$letter/"*); photo=${photos[0]}
       ff -i "$photo" -vf scale=24:24 "$OUT/jpeg/$letter-24.jpg"
       ff -i "$photo" -vf scale=16:16 -pix_fmt gray "$OUT/jpeg/$letter-gray.jpg"
       ff -i "$photo" -vf scale=20:12 "$OUT/png/$letter-rgb.png"
       ff -i "$photo" -vf scale=8:8,format=rgba "$OUT/png/$letter-rgba.png"
       ff -i "$photo" -vf scale=8:8,format=gray16be "$OUT/png/$letter-gray16.png"
     done
-    first=$(find "$SHARED/realdata/asl_alphabet_photos_224/test" -name '*.jpg' | head -1)
-    [ -n "$first" ] && [ "$(stat -c %s "$first")" -le 8192 ] && cp "$first" "$OUT/jpeg/real-224.jpg"
+    first=$(find "$SHARED/realdata/asl_alphabet_photos_224/test" -name '*.jpg' -print -quit)
+    if [ -n "$first" ] && [ "$(stat -c %s "$first")" -le 8192 ]; then cp "$first" "$OUT/jpeg/real-224.jpg"; fi
   fi
   if have msasl_videos; then
-    clip=$(ls "$SHARED"/realdata/msasl_videos/*.mp4 | head -1)
+    clips=("$SHARED"/realdata/msasl_videos/*.mp4); clip=${clips[0]}
     ff -i "$clip" -t 0.4 -vf scale=32:24 -c:v libx264 -preset ultrafast -an -movflags +faststart "$OUT/video/h264.mp4"
     ff -i "$clip" -t 0.4 -vf scale=32:24 -c:v mpeg4 -an "$OUT/video/mpeg4.mp4"
     ff -i "$clip" -t 0.3 -vf scale=16:16 -c:v mjpeg -an "$OUT/video/mjpeg.avi"

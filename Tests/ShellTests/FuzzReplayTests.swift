@@ -31,6 +31,6 @@ final class FuzzReplayTests: XCTestCase {
             XCTAssertEqual(outcome.status, 0, "\(target): \(outcome.stderr)")
             replayed += inputs.count
         }
-        XCTAssertGreaterThan(replayed, 40)
+        XCTAssertGreaterThanOrEqual(replayed, 40)
     }
 }
