@@ -8,7 +8,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: setup build demo test test-native bench clean install uninstall
+.PHONY: setup build demo test test-native bench fuzz clean install uninstall
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -40,6 +40,11 @@ test-native: setup
 AREA ?= all
 bench: build
 	$(SWIFT) run -c release aslsh-bench $(AREA)
+
+# Coverage-guided fuzzing of every reader (libFuzzer + AddressSanitizer; not part of make test):
+# make fuzz [FUZZ_TARGETS="npy png"] [FUZZ_RUNS=1000000] [FUZZ_SECONDS=900] [FUZZ_PARALLEL=2]
+fuzz: setup
+	SWIFT=$(SWIFT) bash scripts/fuzz.sh
 
 install: $(if $(BIN),,build)
 	@for m in $(MODELS); do [ -f models/mediapipe/$$m.tflite ] || { \

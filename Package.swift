@@ -71,6 +71,11 @@ let package = Package(
         .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets", "Hands", "LandmarkExtraction",
                                                                  "Inference", "Training", "ONNXExport"]),
 
+        // libFuzzer targets for every reader: `make fuzz` builds this with -sanitize=fuzzer,address (scripts/fuzz.sh);
+        // a normal build gives a replayer that runs saved inputs through the same targets.
+        .executableTarget(name: "aslsh-fuzz", dependencies: ["TensorCore", "TFLiteRuntime", "ONNXExport", "Training", "Pipeline",
+                                                            "Datasets", "Media", "Shell"]),
+
         .target(name: "Plot", dependencies: ["TensorCore", "CPNG", "CFreeType"]),
         .target(name: "NeuralNets", dependencies: ["TensorCore", "CBLAS", "CKernels"]),
         .target(name: "Training", dependencies: ["NeuralNets", "Datasets", "TensorCore"]),

@@ -28,9 +28,13 @@ public enum JPEG {
                 throw MediaError(.malformed, file: file, operation: "tjDecompressHeader3",
                                  message: "not a valid JPEG (\(reason(handle)))")
             }
+            if let problem = RGBImage.sizeProblem(width: Int(width), height: Int(height), file: file,
+                                                  operation: "tjDecompressHeader3", format: "JPEG") { throw problem }
             var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
+            // Stop at the first warning: it is an error below anyway, and a truncated file then
+            // fails at the cut instead of filling the rest of a large image.
             let status = pixels.withUnsafeMutableBufferPointer { out in
-                tjDecompress2(handle, base, size, out.baseAddress, width, 0, height, Int32(TJPF_RGB.rawValue), 0)
+                tjDecompress2(handle, base, size, out.baseAddress, width, 0, height, Int32(TJPF_RGB.rawValue), TJFLAG_STOPONWARNING)
             }
             // A warning (e.g. "premature end of data") still fills the buffer, but OpenCV would
             // fail on a truncated file too: treat any non-zero status as an error.

@@ -24,6 +24,8 @@ public enum PNG {
             throw MediaError(.malformed, file: file, operation: "png_image_begin_read_from_memory",
                              message: "not a valid PNG (\(MediaError.lowercasedFirst(message(of: &image))))")
         }
+        if let problem = RGBImage.sizeProblem(width: Int(image.width), height: Int(image.height), file: file,
+                                              operation: "png_image_begin_read_from_memory", format: "PNG") { throw problem }
         image.format = png_uint_32(channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_RGB | PNG_FORMAT_FLAG_ALPHA)
         let width = Int(image.width), height = Int(image.height)
         var pixels = [UInt8](repeating: 0, count: aslsh_png_image_size(&image))

@@ -17,6 +17,18 @@ public struct RGBImage: Equatable, Sendable {
         self.pixels = pixels
     }
 
+    /// Most pixels a decoder accepts (8192 × 8192): a header claiming more is treated as a
+    /// damaged file rather than allocated (aslsh's photos and frames are far smaller).
+    public static let maxDecodedPixels = 1 << 26
+
+    /// The error for an image header claiming `width` × `height` outside 1…`maxDecodedPixels`, or nil.
+    static func sizeProblem(width: Int, height: Int, file: String, operation: String, format: String) -> MediaError? {
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        guard width <= 0 || height <= 0 || overflow || pixels > maxDecodedPixels else { return nil }
+        return MediaError(.malformed, file: file, operation: operation,
+                          message: "not a valid \(format) (its header claims \(width)x\(height) pixels; at most \(maxDecodedPixels) are decoded)")
+    }
+
     /// A black image.
     public init(width: Int, height: Int, channels: Int = 3) {
         self.init(width: width, height: height, channels: channels,

@@ -53,6 +53,12 @@ public enum ONNXModelReader {
             throw ONNXExportError.notAslsh(file: file, reason: "its aslsh metadata does not parse: "
                                            + ((error as? TrainingError).map { Self.innerReason($0.description) } ?? "\(error)"))
         }
+        // Checked before the model is built: a config claiming a huge model must not allocate it.
+        let storedWeights = proto.graph.initializer.reduce(0) { $0 + max($1.floatData.count, $1.rawData.count / 4) }
+        do { try metadata.checkWeightsFit(storedWeights, source: file) } catch {
+            throw ONNXExportError.notAslsh(file: file, reason: "its aslsh metadata does not match its weights: "
+                                           + ((error as? TrainingError).map { Self.innerReason($0.description) } ?? "\(error)"))
+        }
         let model = metadata.config.makeModel(seed: metadata.seed)
         var initializers: [String: Onnx_TensorProto] = [:]
         for t in proto.graph.initializer { initializers[t.name] = t }

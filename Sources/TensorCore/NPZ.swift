@@ -51,6 +51,8 @@ public struct NPZ: Sendable {
         // Open it ourselves first so a missing or unreadable file is worded as one, not as a bad zip.
         let fd = open(file, O_RDONLY)
         guard fd >= 0 else { throw ArrayFileError(FileProblem.reading(file, errno: errno)) }
+        var status = stat()
+        let archiveSize = fstat(fd, &status) == 0 ? UInt64(max(0, status.st_size)) : UInt64.max
         close(fd)
         if FileProblem.isFolder(file) { throw ArrayFileError(FileProblem.reading(file, errno: EISDIR)) }
         let archive: Archive
@@ -70,8 +72,17 @@ public struct NPZ: Sendable {
             guard path.hasSuffix(".npy") else {
                 throw ArrayFileError(file: file, member: path, .notAnArray)
             }
+            // The sizes in the zip directory are claims: a stored member cannot be larger than the
+            // archive, and deflate expands at most 1032:1. A damaged directory claiming gigabytes
+            // fails here, at once, instead of being read (or reserved) to the claimed size.
+            let (inflated, overflow) = archiveSize.multipliedReportingOverflow(by: 1032)
+            let largest = entry.isCompressed ? (overflow ? .max : inflated) : archiveSize
+            guard entry.compressedSize <= archiveSize, entry.uncompressedSize <= largest else {
+                throw ArrayFileError(file: file, member: path, .corrupt(
+                    "the zip directory claims \(entry.uncompressedSize) bytes (\(entry.compressedSize) stored) in a \(archiveSize)-byte archive"))
+            }
             var bytes = Data()
-            bytes.reserveCapacity(Int(clamping: min(entry.uncompressedSize, 1 << 30)))
+            bytes.reserveCapacity(Int(clamping: entry.uncompressedSize))
             do {
                 // A member inflating past the size its header records is damaged (or a zip bomb):
                 // stop there instead of following it.

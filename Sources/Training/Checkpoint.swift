@@ -57,8 +57,9 @@ public enum Checkpoint {
             throw TrainingError.incompatible("\(url.path): not a valid checkpoint (a safetensors file without aslsh metadata)")
         }
         let meta = try ModelMetadata(json: json, source: url.path)
-        let model = meta.config.makeModel(seed: meta.seed)
         let weights = file.tensors.filter { !$0.name.hasPrefix(trainingTensorPrefix) }
+        try meta.checkWeightsFit(weights.reduce(0) { $0 + $1.array.count }, source: url.path)
+        let model = meta.config.makeModel(seed: meta.seed)
         do { try model.parameters.load(weights, source: url.path) } catch {
             throw TrainingError.incompatible("\(error)")
         }

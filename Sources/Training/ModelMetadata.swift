@@ -36,6 +36,64 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         do { self = try JSONDecoder().decode(ModelMetadata.self, from: Data(json.utf8)) } catch {
             throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh metadata: \(jsonErrorDetail(error)))")
         }
+        // A damaged or hostile config must fail here, not in `makeModel` (negative sizes trap;
+        // huge ones allocate gigabytes before any weight is read).
+        let c = config
+        let sizes = [("sequenceLength", c.sequenceLength), ("featureCount", c.featureCount), ("classCount", c.classCount),
+                     ("hiddenDim", c.hiddenDim), ("layers", c.layers), ("kernelSize", c.kernelSize)]
+        if let (name, value) = sizes.first(where: { $0.1 < 1 }) {
+            throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh metadata: config.\(name) is \(value), must be positive)")
+        }
+        guard c.dropout >= 0 && c.dropout < 1 else {
+            throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh metadata: config.dropout is \(c.dropout), must be in [0, 1))")
+        }
+    }
+
+    /// Fewest weights a model of `config` has (its weight matrices; biases and buffers not
+    /// counted), or nil when that overflows. Readers compare it with the weights a file holds
+    /// before building the model, so a config claiming a huge model fails without allocating it.
+    public static func minimumWeightCount(_ c: ModelConfig) -> Int? {
+        func product(_ factors: Int...) -> Int? {
+            var p = 1
+            for f in factors {
+                let (r, overflow) = p.multipliedReportingOverflow(by: f)
+                if overflow { return nil }
+                p = r
+            }
+            return p
+        }
+        func sum(_ terms: Int?...) -> Int? {
+            var s = 0
+            for t in terms {
+                guard let t else { return nil }
+                let (r, overflow) = s.addingReportingOverflow(t)
+                if overflow { return nil }
+                s = r
+            }
+            return s
+        }
+        let (h, l, f, classes) = (c.hiddenDim, c.layers, c.featureCount, c.classCount)
+        switch c.architecture {
+        case .mlp:   // T·F → h, (l − 1) × h → h, h → C
+            return sum(product(c.sequenceLength, f, h), product(l - 1, h, h), product(h, classes))
+        case .lstm:  // per direction: W_ih 4h × in, W_hh 4h × h; head (dirs·h) → C
+            let dirs = c.bidirectional ? 2 : 1
+            return sum(product(dirs, 4, h, f), product(dirs, 4, h, h), product(l - 1, dirs, 4, h, dirs * h),
+                       product(l - 1, dirs, 4, h, h), product(dirs, h, classes))
+        case .tcn:   // level 0: conv1 h × F × k, conv2 h × h × k; later levels two h × h × k; head h → C
+            return sum(product(h, f, c.kernelSize), product(h, h, c.kernelSize), product(l - 1, 2, h, h, c.kernelSize),
+                       product(h, classes))
+        }
+    }
+
+    /// Throws unless `storedWeights` (floats in the file) can hold this model's weights.
+    public func checkWeightsFit(_ storedWeights: Int, source: String) throws {
+        let needed = Self.minimumWeightCount(config)
+        guard let needed, needed <= storedWeights else {
+            throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh metadata: config \(config.architecture.rawValue) "
+                + "hidden \(config.hiddenDim) × \(config.layers) layers needs \(needed.map(String.init) ?? "more than 2^63") weights, "
+                + "the file holds \(storedWeights))")
+        }
     }
 
     /// Sorted-key JSON (stable bytes for identical metadata).
