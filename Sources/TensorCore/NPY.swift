@@ -179,11 +179,19 @@ enum DType: Equatable {
         case "u1": self = .uint8
         case "b1", "?": self = .bool
         default:
-            if body.hasPrefix("U"), let w = Int(body.dropFirst()), w >= 0 { self = .unicode(width: w, bigEndian: big) }
-            else if body.hasPrefix("S"), let w = Int(body.dropFirst()), w >= 0 { self = .bytes(width: w) }
+            // A width beyond any real string column (its byte size, 4 × width, could overflow)
+            // is not a dtype aslsh reads.
+            if body.hasPrefix("U"), let w = Int(body.dropFirst()), (0...Self.maxStringWidth).contains(w) {
+                self = .unicode(width: w, bigEndian: big)
+            } else if body.hasPrefix("S"), let w = Int(body.dropFirst()), (0...Self.maxStringWidth).contains(w) {
+                self = .bytes(width: w)
+            }
             else { return nil }
         }
     }
+
+    /// Characters (U) or bytes (S) per item: 16 M, far past any label or file-name column.
+    static let maxStringWidth = 1 << 24
 
     var descr: String {
         switch self {
