@@ -62,21 +62,22 @@ public struct NPZ: Sendable {
         // The sizes in the zip directory are claims: a stored member cannot be larger than the
         // archive, and deflate expands at most 1032:1. A damaged directory claiming gigabytes
         // fails here, at once, instead of being read (or reserved) to the claimed size.
+        // Plausible claims are then checked against memory before any member is inflated: the
+        // arrays stay, plus one member's bytes twice while it is decoded.
         let (inflated, overflow) = archiveSize.multipliedReportingOverflow(by: 1032)
+        var total = 0, largestMember = 0, totalOverflows = false
         for entry in archive where entry.type == .file {
             let largest = entry.isCompressed ? (overflow ? .max : inflated) : archiveSize
             guard entry.compressedSize <= archiveSize, entry.uncompressedSize <= largest else {
                 throw ArrayFileError(file: file, member: entry.path, .corrupt(
                     "the zip directory claims \(entry.uncompressedSize) bytes (\(entry.compressedSize) stored) in a \(archiveSize)-byte archive"))
             }
+            let size = Int(clamping: entry.uncompressedSize)
+            let (sum, o) = total.addingReportingOverflow(size)
+            total = sum; totalOverflows = totalOverflows || o
+            largestMember = max(largestMember, size)
         }
-        // What the members say they hold, now plausible, checked against memory before any is
-        // inflated: the arrays stay, plus one member's bytes twice while it is decoded.
-        let sizes = archive.filter { $0.type == .file }.map { Int(clamping: $0.uncompressedSize) }
-        let (total, totalOverflow) = sizes.reduce((0, false)) { sum, size in
-            let (next, o) = sum.0.addingReportingOverflow(size); return (next, sum.1 || o)
-        }
-        try MemoryBudget.checkLoading(url, needed: totalOverflow ? Int.max : total.addingReportingOverflow(2 * (sizes.max() ?? 0)).partialValue)
+        try MemoryBudget.checkLoading(url, needed: totalOverflows ? Int.max : total.addingReportingOverflow(2 * largestMember).partialValue)
         var result = NPZ(source: file)
         for entry in archive where entry.type == .file {
             let path = entry.path
