@@ -109,104 +109,184 @@ static void CK_FN(ck_gemm_impl)(int m, int n, int k, const float *a, int lda, co
     }
 }
 
-/// Depthwise, one output pixel whose window may be clipped at the left/right border: channels in
-/// groups of 8, then one at a time. acc = bias; acc += x·w over ky, then kx.
+/// Depthwise, a tile of P horizontally adjacent output pixels × G groups of 8 channels from `ch`:
+/// P·G independent accumulators, so the adds are not one long dependency chain and each weight
+/// vector loaded serves P pixels. Taps kx0..<kx1 of every window row ky0..<ky1 (an interior tile
+/// passes the full 0..<KW; an edge pixel its clipped range). `kw` is the filter's row length;
+/// P, G and, for 3×3 and 5×5 filters, kw are compile-time constants in every call, so the loops
+/// unroll. Each output is bias, plus x·w over ky then kx in order, then clamped — the same sum
+/// in the same order whatever the tile shape, hence bit-identical between tile shapes and paths.
 static inline __attribute__((always_inline))
-void CK_FN(ck_dw_pixel)(const ck_conv_geometry *g, const float *image, int iy0, int ix0, int ky0, int ky1,
-                        const float *w, const float *bias, float *out, float lo, float hi) {
-    const int c = g->channels, vc = c & ~7;
-    int kx0 = 0, kx1 = g->k_w;
-    while (kx0 < kx1 && ix0 + kx0 * g->dilation_w < 0) kx0++;
-    while (kx1 > kx0 && ix0 + (kx1 - 1) * g->dilation_w >= g->in_w) kx1--;
-    const v8 vlo = ck_splat(lo), vhi = ck_splat(hi);
-    int ch = 0;
-    for (; ch < vc; ch += 8) {
-        v8 acc = ck_load(bias + ch);
-        for (int ky = ky0; ky < ky1; ky++) {
-            const float *in_row = image + ((size_t)(iy0 + ky * g->dilation_h) * g->in_w + ix0) * c + ch;
-            const float *w_row = w + (size_t)ky * g->k_w * c + ch;
-            for (int kx = kx0; kx < kx1; kx++)
-                acc = acc + ck_load(in_row + (size_t)kx * g->dilation_w * c) * ck_load(w_row + (size_t)kx * c);
-        }
-        ck_store(out + ch, ck_clamp(acc, vlo, vhi));
+void CK_FN(ck_dw_tile)(const int P, const int G, const int kx0, const int kx1, const int kw,
+                       const ck_conv_geometry *g, const float *image, int iy0, int ix0, int ky0, int ky1,
+                       int ch, const float *w, const float *bias, float *out, v8 vlo, v8 vhi) {
+    const int c = g->channels;
+    const ptrdiff_t step = (ptrdiff_t)g->stride_w * c, tap = (ptrdiff_t)g->dilation_w * c;
+    const ptrdiff_t row_step = (ptrdiff_t)g->dilation_h * g->in_w * c, w_row = (ptrdiff_t)kw * c;
+    ptrdiff_t offset[4];   // pixel p's input is p·stride columns right of pixel 0's
+    for (int p = 0; p < P; p++) offset[p] = p * step;
+    v8 acc[4][4];
+    for (int q = 0; q < G; q++) {
+        const v8 b = ck_load(bias + ch + 8 * q);
+        for (int p = 0; p < P; p++) acc[p][q] = b;
     }
-    for (; ch < c; ch++) {
+    const float *in_row = image + ((ptrdiff_t)(iy0 + ky0 * g->dilation_h) * g->in_w + ix0 + kx0 * g->dilation_w) * c + ch;
+    const float *w_at = w + (ptrdiff_t)ky0 * w_row + (ptrdiff_t)kx0 * c + ch;
+    for (int ky = ky0; ky < ky1; ky++, in_row += row_step, w_at += w_row) {
+        const float *in = in_row, *wk = w_at;
+        for (int kx = kx0; kx < kx1; kx++, in += tap, wk += c) {
+            for (int q = 0; q < G; q++) {
+                const v8 wv = ck_load(wk + 8 * q);
+                for (int p = 0; p < P; p++) acc[p][q] = acc[p][q] + ck_load(in + offset[p] + 8 * q) * wv;
+            }
+        }
+    }
+    for (int p = 0; p < P; p++)
+        for (int q = 0; q < G; q++) ck_store(out + (ptrdiff_t)p * c + ch + 8 * q, ck_clamp(acc[p][q], vlo, vhi));
+}
+
+/// The channels [c0, c1) of one output pixel whose window spans taps kx0..<kx1, one at a time
+/// (the last channels when C is not a multiple of 8), in the same order as ck_dw_tile.
+static inline __attribute__((always_inline))
+void CK_FN(ck_dw_scalar)(const ck_conv_geometry *g, const float *image, int iy0, int ix0, int ky0, int ky1,
+                         int kx0, int kx1, int c0, int c1, const float *w, const float *bias, float *out,
+                         float lo, float hi) {
+    const int c = g->channels;
+    for (int ch = c0; ch < c1; ch++) {
         float acc = bias[ch];
         for (int ky = ky0; ky < ky1; ky++)
             for (int kx = kx0; kx < kx1; kx++)
-                acc = acc + image[((size_t)(iy0 + ky * g->dilation_h) * g->in_w + ix0 + kx * g->dilation_w) * c + ch]
-                                * w[((size_t)ky * g->k_w + kx) * c + ch];
+                acc = acc + image[((ptrdiff_t)(iy0 + ky * g->dilation_h) * g->in_w + ix0 + kx * g->dilation_w) * c + ch]
+                                * w[((ptrdiff_t)ky * g->k_w + kx) * c + ch];
         out[ch] = ck_clamp1(acc, lo, hi);
     }
 }
 
-/// Depthwise, four horizontally adjacent interior pixels: each weight vector is loaded once for
-/// four outputs (the kernel is load-bound). Same per-output order as ck_dw_pixel.
+/// Depthwise, stride 1 and no dilation: eight adjacent interior pixels × 8 channels, sliding along
+/// the input row. Each window row's KW weights stay in registers, and each of the 8 + KW − 1
+/// input columns is loaded once and added into every output whose window covers it (a column j
+/// is tap kx = j − p of pixel p, so every output still gets its taps in order of kx, then ky).
+/// Loads per multiply-add fall from 1.25 (ck_dw_tile) to about 0.4, so the arithmetic, not the
+/// loads, sets the pace.
 static inline __attribute__((always_inline))
-void CK_FN(ck_dw_block4)(const ck_conv_geometry *g, const float *image, int iy0, int ix0, int ky0, int ky1,
-                         const float *w, const float *bias, float *out, float lo, float hi) {
-    const int c = g->channels, vc = c & ~7;
-    const size_t step = (size_t)g->stride_w * c, tap = (size_t)g->dilation_w * c;
-    const v8 vlo = ck_splat(lo), vhi = ck_splat(hi);
-    int ch = 0;
-    for (; ch < vc; ch += 8) {
-        const v8 b = ck_load(bias + ch);
-        v8 a0 = b, a1 = b, a2 = b, a3 = b;
-        for (int ky = ky0; ky < ky1; ky++) {
-            const float *p = image + ((size_t)(iy0 + ky * g->dilation_h) * g->in_w + ix0) * c + ch;
-            const float *q = w + (size_t)ky * g->k_w * c + ch;
-            for (int kx = 0; kx < g->k_w; kx++) {
-                const v8 wv = ck_load(q);
-                a0 = a0 + ck_load(p) * wv;
-                a1 = a1 + ck_load(p + step) * wv;
-                a2 = a2 + ck_load(p + 2 * step) * wv;
-                a3 = a3 + ck_load(p + 3 * step) * wv;
-                p += tap;
-                q += c;
+void CK_FN(ck_dw_slide8)(const int kw, const ck_conv_geometry *g, const float *image, int iy0, int ix0,
+                         int ky0, int ky1, int ch, const float *w, const float *bias, float *out, v8 vlo, v8 vhi) {
+    enum { P = 8 };
+    const int c = g->channels;
+    const ptrdiff_t row_step = (ptrdiff_t)g->dilation_h * g->in_w * c, w_row = (ptrdiff_t)kw * c;
+    v8 acc[P];
+    const v8 b = ck_load(bias + ch);
+    for (int p = 0; p < P; p++) acc[p] = b;
+    const float *in_row = image + ((ptrdiff_t)(iy0 + ky0 * g->dilation_h) * g->in_w + ix0) * c + ch;
+    const float *w_at = w + (ptrdiff_t)ky0 * w_row + ch;
+    for (int ky = ky0; ky < ky1; ky++, in_row += row_step, w_at += w_row) {
+        v8 wv[8];
+#pragma clang loop unroll(full)
+        for (int kx = 0; kx < kw; kx++) wv[kx] = ck_load(w_at + (ptrdiff_t)kx * c);
+#pragma clang loop unroll(full)
+        for (int j = 0; j < P + kw - 1; j++) {
+            const v8 xv = ck_load(in_row + (ptrdiff_t)j * c);
+            // Pixels p = j − kx: visit kx downwards so each pixel's taps arrive in order.
+#pragma clang loop unroll(full)
+            for (int kx = kw - 1; kx >= 0; kx--) {
+                const int p = j - kx;
+                if (p >= 0 && p < P) acc[p] = acc[p] + xv * wv[kx];
             }
         }
-        ck_store(out + ch, ck_clamp(a0, vlo, vhi));
-        ck_store(out + c + ch, ck_clamp(a1, vlo, vhi));
-        ck_store(out + 2 * c + ch, ck_clamp(a2, vlo, vhi));
-        ck_store(out + 3 * c + ch, ck_clamp(a3, vlo, vhi));
     }
-    for (; ch < c; ch++) {
-        for (int px = 0; px < 4; px++) {
-            float acc = bias[ch];
-            for (int ky = ky0; ky < ky1; ky++)
-                for (int kx = 0; kx < g->k_w; kx++)
-                    acc = acc + image[((size_t)(iy0 + ky * g->dilation_h) * g->in_w + ix0 + kx * g->dilation_w) * c + px * step + ch]
-                                    * w[((size_t)ky * g->k_w + kx) * c + ch];
-            out[px * c + ch] = ck_clamp1(acc, lo, hi);
+    for (int p = 0; p < P; p++) ck_store(out + (ptrdiff_t)p * c + ch, ck_clamp(acc[p], vlo, vhi));
+}
+
+/// Channels [c0, c1) of P interior pixels (full windows): 16 channels at a time, then 8, then one.
+static inline __attribute__((always_inline))
+void CK_FN(ck_dw_interior)(const int P, const int kw, const ck_conv_geometry *g, const float *image, int iy0, int ix0,
+                           int ky0, int ky1, int c0, int c1, const float *w, const float *bias, float *out,
+                           float lo, float hi, v8 vlo, v8 vhi) {
+    int ch = c0;
+    for (; ch + 16 <= c1; ch += 16) CK_FN(ck_dw_tile)(P, 2, 0, kw, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
+    for (; ch + 8 <= c1; ch += 8) CK_FN(ck_dw_tile)(P, 1, 0, kw, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
+    if (ch < c1)
+        for (int p = 0; p < P; p++)
+            CK_FN(ck_dw_scalar)(g, image, iy0, ix0 + p * g->stride_w, ky0, ky1, 0, kw, ch, c1, w, bias,
+                                out + (ptrdiff_t)p * g->channels, lo, hi);
+}
+
+/// Channels [c0, c1) of one pixel whose window is clipped at the left or right border:
+/// 32 channels at a time (four independent accumulators), then 8, then one.
+static inline __attribute__((always_inline))
+void CK_FN(ck_dw_edge)(const int kw, const ck_conv_geometry *g, const float *image, int iy0, int ix0, int ky0, int ky1,
+                       int c0, int c1, const float *w, const float *bias, float *out, float lo, float hi, v8 vlo, v8 vhi) {
+    int kx0 = 0, kx1 = kw;
+    while (kx0 < kx1 && ix0 + kx0 * g->dilation_w < 0) kx0++;
+    while (kx1 > kx0 && ix0 + (kx1 - 1) * g->dilation_w >= g->in_w) kx1--;
+    int ch = c0;
+    for (; ch + 32 <= c1; ch += 32) CK_FN(ck_dw_tile)(1, 4, kx0, kx1, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
+    for (; ch + 8 <= c1; ch += 8) CK_FN(ck_dw_tile)(1, 1, kx0, kx1, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
+    if (ch < c1) CK_FN(ck_dw_scalar)(g, image, iy0, ix0, ky0, ky1, kx0, kx1, ch, c1, w, bias, out, lo, hi);
+}
+
+/// Output rows [row_begin, row_end), filter width `kw` (a constant for 3 and 5, which also get the
+/// sliding kernel: `slide`, a constant, since its loops must unroll to keep the window in registers). Channels go in
+/// chunks whose filter slice (KH·KW·chunk floats, ≤ ~8 KB) and input rows stay in L1 while the
+/// whole output row is swept; inside a chunk, interior pixels go four at a time (then 3, 2, 1)
+/// and the clipped pixels at both ends one at a time.
+static inline __attribute__((always_inline))
+void CK_FN(ck_dw_rows)(const int kw, const int slide, const ck_conv_geometry *g, int row_begin, int row_end, const float *x,
+                       const float *w, const float *bias, float *y, float lo, float hi) {
+    const int c = g->channels;
+    const int first_interior = (g->pad_left + g->stride_w - 1) / g->stride_w;
+    const int last_reach = g->in_w - 1 - (kw - 1) * g->dilation_w + g->pad_left;   // ox·s ≤ last_reach
+    int end_interior = last_reach >= 0 ? last_reach / g->stride_w + 1 : 0;
+    if (end_interior > g->out_w) end_interior = g->out_w;
+    const int lead = first_interior < g->out_w ? first_interior : g->out_w;
+    if (end_interior < lead) end_interior = lead;
+    int chunk = (2048 / (g->k_h * kw)) & ~15;
+    if (chunk < 16) chunk = 16;
+    const v8 vlo = ck_splat(lo), vhi = ck_splat(hi);
+    for (int row = row_begin; row < row_end; row++) {
+        const int n = row / g->out_h, oy = row % g->out_h;
+        const float *image = x + (ptrdiff_t)n * g->in_h * g->in_w * c;
+        const int iy0 = oy * g->stride_h - g->pad_top;
+        int ky0 = 0, ky1 = g->k_h;   // window rows inside the image
+        while (ky0 < ky1 && iy0 + ky0 * g->dilation_h < 0) ky0++;
+        while (ky1 > ky0 && iy0 + (ky1 - 1) * g->dilation_h >= g->in_h) ky1--;
+        float *out_row = y + (ptrdiff_t)row * g->out_w * c;
+        for (int c0 = 0; c0 < c; c0 += chunk) {
+            const int c1 = c - c0 < chunk ? c : c0 + chunk;
+            int ox = 0;
+            for (; ox < lead; ox++)
+                CK_FN(ck_dw_edge)(kw, g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, c0, c1, w, bias,
+                                  out_row + (ptrdiff_t)ox * c, lo, hi, vlo, vhi);
+            if (slide && g->stride_w == 1 && g->dilation_w == 1 && (c1 - c0) % 8 == 0)
+                for (; ox + 8 <= end_interior; ox += 8)
+                    for (int ch = c0; ch < c1; ch += 8)
+                        CK_FN(ck_dw_slide8)(kw, g, image, iy0, ox - g->pad_left, ky0, ky1, ch, w, bias,
+                                            out_row + (ptrdiff_t)ox * c, vlo, vhi);
+            for (; ox + 4 <= end_interior; ox += 4)
+                CK_FN(ck_dw_interior)(4, kw, g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, c0, c1, w, bias,
+                                      out_row + (ptrdiff_t)ox * c, lo, hi, vlo, vhi);
+            switch (end_interior - ox) {
+            case 3: CK_FN(ck_dw_interior)(3, kw, g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, c0, c1, w, bias,
+                                          out_row + (ptrdiff_t)ox * c, lo, hi, vlo, vhi); break;
+            case 2: CK_FN(ck_dw_interior)(2, kw, g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, c0, c1, w, bias,
+                                          out_row + (ptrdiff_t)ox * c, lo, hi, vlo, vhi); break;
+            case 1: CK_FN(ck_dw_interior)(1, kw, g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, c0, c1, w, bias,
+                                          out_row + (ptrdiff_t)ox * c, lo, hi, vlo, vhi); break;
+            default: break;
+            }
+            for (ox = end_interior; ox < g->out_w; ox++)
+                CK_FN(ck_dw_edge)(kw, g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, c0, c1, w, bias,
+                                  out_row + (ptrdiff_t)ox * c, lo, hi, vlo, vhi);
         }
     }
 }
 
 static void CK_FN(ck_depthwise_impl)(const ck_conv_geometry *g, int row_begin, int row_end, const float *x,
                                       const float *w, const float *bias, float *y, float lo, float hi) {
-    const int c = g->channels;
-    // Interior columns: the whole kx range lies inside the image.
-    const int first_interior = (g->pad_left + g->stride_w - 1) / g->stride_w;
-    const int last_reach = g->in_w - 1 - (g->k_w - 1) * g->dilation_w + g->pad_left;   // ox·s ≤ last_reach
-    int end_interior = last_reach >= 0 ? last_reach / g->stride_w + 1 : 0;
-    if (end_interior > g->out_w) end_interior = g->out_w;
-    if (end_interior < first_interior) end_interior = first_interior;
-    for (int row = row_begin; row < row_end; row++) {
-        const int n = row / g->out_h, oy = row % g->out_h;
-        const float *image = x + (size_t)n * g->in_h * g->in_w * c;
-        const int iy0 = oy * g->stride_h - g->pad_top;
-        int ky0 = 0, ky1 = g->k_h;   // window rows inside the image
-        while (ky0 < ky1 && iy0 + ky0 * g->dilation_h < 0) ky0++;
-        while (ky1 > ky0 && iy0 + (ky1 - 1) * g->dilation_h >= g->in_h) ky1--;
-        float *out_row = y + (size_t)row * g->out_w * c;
-        int ox = 0;
-        const int lead = first_interior < g->out_w ? first_interior : g->out_w;
-        for (; ox < lead; ox++)
-            CK_FN(ck_dw_pixel)(g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, w, bias, out_row + (size_t)ox * c, lo, hi);
-        for (; ox + 4 <= end_interior; ox += 4)
-            CK_FN(ck_dw_block4)(g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, w, bias, out_row + (size_t)ox * c, lo, hi);
-        for (; ox < g->out_w; ox++)
-            CK_FN(ck_dw_pixel)(g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, w, bias, out_row + (size_t)ox * c, lo, hi);
+    switch (g->k_w) {   // the two filter widths MediaPipe's models use get unrolled copies
+    case 3: CK_FN(ck_dw_rows)(3, 1, g, row_begin, row_end, x, w, bias, y, lo, hi); break;
+    case 5: CK_FN(ck_dw_rows)(5, 1, g, row_begin, row_end, x, w, bias, y, lo, hi); break;
+    default: CK_FN(ck_dw_rows)(g->k_w, 0, g, row_begin, row_end, x, w, bias, y, lo, hi); break;
     }
 }
 

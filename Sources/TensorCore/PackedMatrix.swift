@@ -26,12 +26,26 @@ public final class PackedMatrix {
 
     /// C[m, n] (ldc) = clamp(A[m, k] (lda) · B + bias, lower, upper), or C += A·B when `accumulate`.
     /// Every element sums its k products in order (each product rounded, then added) from 0 (or
-    /// C's old value), then adds bias[j] — the same arithmetic on every kernel path.
+    /// C's old value), then adds bias[j] — the same arithmetic on every kernel path and for any
+    /// `threads` (rows and column panels shared out on the kernels' thread pool, `ck_parallel`).
     @inline(__always)
     public func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
                          bias: UnsafePointer<Float>? = nil, lower: Float = -.infinity, upper: Float = .infinity,
-                         accumulate: Bool = false) {
+                         accumulate: Bool = false, threads: Int = 1) {
         guard m > 0 else { return }
-        ck_gemm(Int32(m), Int32(n), Int32(k), a, Int32(lda), storage, c, Int32(ldc), bias, lower, upper, accumulate ? 1 : 0)
+        ck_gemm_threads(Int32(m), Int32(n), Int32(k), a, Int32(lda), storage, c, Int32(ldc), bias, lower, upper,
+                        accumulate ? 1 : 0, Int32(clamping: threads))
+    }
+
+    /// `multiply`, then C = C + R (R [m, n], `ldr`) and, when `alpha` is given, a per-column PReLU
+    /// (y < 0 ? alpha[j]·y : y), each block of rows finished while it is in cache: the arithmetic
+    /// of a GEMM, an ADD and a PRELU run one after the other, with one pass over C instead of three.
+    @inline(__always)
+    public func multiplyAddingResidual(m: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                       bias: UnsafePointer<Float>?, lower: Float, upper: Float,
+                                       residual: UnsafePointer<Float>, ldr: Int, alpha: UnsafePointer<Float>?, threads: Int) {
+        guard m > 0 else { return }
+        ck_gemm_residual_threads(Int32(m), Int32(n), Int32(k), a, Int32(lda), storage, c, Int32(ldc), bias, lower, upper,
+                                 residual, Int32(ldr), alpha, Int32(clamping: threads))
     }
 }

@@ -70,6 +70,16 @@ enum BenchSummary {
     }
 }
 
+/// What each table's header says about where it ran: the CPU, the kernel path aslsh took and
+/// the OpenBLAS kernel (thread counts are printed by each table, which knows them).
+enum BenchHeader {
+    static var compute: String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
+            .first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "?"
+        return "CPU: \(cpu) (\(KernelPath.cpuFeatures)); aslsh kernel path: \(KernelPath.active); OpenBLAS: \(ComputeEnvironment.blasCore)"
+    }
+}
+
 /// A benchmark that cannot run (a missing tool or input, a failed step), said in one sentence.
 struct BenchError: Error, CustomStringConvertible {
     let description: String

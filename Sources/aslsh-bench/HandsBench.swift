@@ -49,9 +49,11 @@ func runHandsBench(_ arguments: [String]) throws {
     }
     let configs: [(name: String, complexity: HandTrackerOptions.Complexity)] = [("mc1", .full), ("mc0", .lite)]
 
-    print("hand tracking, video mode, \(files.count) real MS-ASL videos, \(totalFrames) frames, median of \(repeats) repeats, 1 thread")
+    print("hand tracking, video mode, \(files.count) real MS-ASL videos, \(totalFrames) frames, median of \(repeats) repeats; "
+          + "1 thread on each side; \(BenchHeader.compute)")
+    print("(speed-up = aslsh fps / MediaPipe fps, > 1 = aslsh faster)")
     print("MediaPipe: " + (python.map { "\($0), same frames, same run" } ?? "recorded figure (pass --mediapipe-python for a same-run measurement)"))
-    print("config  aslsh fps  frame ms   palm ms  landmark ms  other ms   MediaPipe fps  aslsh/MediaPipe")
+    print("config  aslsh fps  frame ms   palm ms  landmark ms  other ms   MediaPipe fps  speed-up vs MediaPipe")
     for config in configs {
         var fps: [Double] = [], frameMs: [Double] = []
         var stages = (palm: 0.0, landmark: 0.0, total: 0.0)
@@ -87,7 +89,9 @@ func runHandsBench(_ arguments: [String]) throws {
 
     guard !arguments.contains("--no-extract") else { return }
     print("\nextract end to end (decode + tracking), wall clock, \(totalFrames) frames; MediaPipe: 2 processes started together, each half of the clips")
-    print("config  aslsh 1 worker  aslsh 2 workers  MediaPipe 1 process  MediaPipe 2 processes  aslsh 2w / MP 1p  aslsh 2w / MP 2p")
+    print("(speed-ups are frames/s ratios, > 1 = aslsh faster; per core = aslsh 1 worker vs MediaPipe 1 process, "
+          + "whole machine = aslsh 2 workers vs MediaPipe 2 processes)")
+    print("config  aslsh 1 worker  aslsh 2 workers  MediaPipe 1 process  MediaPipe 2 processes  speed-up per core  speed-up whole machine")
     for config in configs {
         var ours: [Int: Double] = [:]
         for workers in [1, 2] {
@@ -112,7 +116,7 @@ func runHandsBench(_ arguments: [String]) throws {
         func f(_ v: Double?) -> String { v.map { String(format: "%7.1f fps", $0) } ?? "        n/a" }
         func r(_ a: Double?, _ b: Double?) -> String { (a != nil && b != nil) ? String(format: "%.2f×", a! / b!) : "n/a" }
         print("\(config.name)     \(f(ours[1]))     \(f(ours[2]))      \(f(peer[1]))          \(f(peer[2]))            "
-              + "\(r(ours[2], peer[1]))            \(r(ours[2], peer[2]))")
+              + "\(r(ours[1], peer[1]))              \(r(ours[2], peer[2]))")
     }
 }
 

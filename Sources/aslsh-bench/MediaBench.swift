@@ -75,9 +75,9 @@ func runMediaBench(_ arguments: [String]) throws {
                      rep, oursTime, peerTime, decodeTime, decodePeerTime))
     }
     let m = (median(ours), median(peer), median(decodeOurs), median(decodePeer))
-    print(String(format: "trim (accurate, re-encode): aslsh %.0f frames/s (%d frames, median %.2f s) | ffmpeg CLI %.0f frames/s (%d frames, median %.2f s) | ratio %.2fx",
+    print(String(format: "trim (accurate, re-encode): aslsh %.0f frames/s (%d frames, median %.2f s) | ffmpeg CLI %.0f frames/s (%d frames, median %.2f s) | speed-up %.2f× (> 1 = aslsh faster)",
                  Double(oursFrames) / m.0, oursFrames, m.0, Double(peerFrames) / m.1, peerFrames, m.1, m.1 / m.0))
-    print(String(format: "decode RGB24 native size: aslsh %.0f frames/s | ffmpeg CLI %.0f frames/s (%d frames, medians %.2f / %.2f s) | ratio %.2fx",
+    print(String(format: "decode RGB24 native size: aslsh %.0f frames/s | ffmpeg CLI %.0f frames/s (%d frames, medians %.2f / %.2f s) | speed-up %.2f× (> 1 = aslsh faster)",
                  Double(decodeFrames) / m.2, Double(decodeFrames) / m.3, decodeFrames, m.2, m.3, m.3 / m.2))
     BenchSummary.record("media", "trim 15 real clips (re-encode)", ours: Double(oursFrames) / m.0, unit: "frames/s",
                         peer: ("ffmpeg CLI", Double(peerFrames) / m.1), lowerIsBetter: false)

@@ -56,7 +56,7 @@ func runNNBench(arguments: [String]) throws {
     }
     print("load average: \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?")")
     print("")
-    print("| arch | params | aslsh samples/s | PyTorch samples/s | ratio | aslsh samples/CPU-s | PyTorch samples/CPU-s | CPU ratio | aslsh peak RSS MiB | PyTorch train peak RSS MiB |")
+    print("| arch | params | aslsh samples/s | PyTorch samples/s | speed-up (> 1 = aslsh faster) | aslsh samples/CPU-s | PyTorch samples/CPU-s | speed-up per CPU-second | aslsh peak RSS MiB | PyTorch train peak RSS MiB |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     func f(_ x: Double?) -> String { x.map { String(format: "%.0f", $0) } ?? "–" }
     func ratio(_ a: Double, _ b: Double?) -> String { b.map { String(format: "%.2f×", a / $0) } ?? "–" }

@@ -20,9 +20,11 @@ func runPredictBench(_ arguments: [String]) throws {
     let batches = max(1, arguments.firstIndex(of: "--batches").flatMap { Int(arguments[$0 + 1]) } ?? 20)
     BLASThreads.count = 1
     NNThreads.count = 1   // one thread per side, as onnxruntime's intra_op_num_threads = 1
+    print(BenchHeader.compute)
     print("ASLPredictor (checkpoint backend, 1 thread): single sample = raw [T,21,3] → normalise → forward → softmax → sorted;"
           + " \(rounds) rounds alternating with onnxruntime")
-    print("model      T  classes  b1 median µs  b1 p99 µs  forward-only median µs  b256 samples/s  onnxruntime b1 µs  b256/s")
+    print("(speed-ups: onnxruntime µs / aslsh µs for batch 1, aslsh samples/s / onnxruntime samples/s for batch 256; > 1 = aslsh faster)")
+    print("model      T  classes  b1 median µs  b1 p99 µs  forward-only median µs  b256 samples/s  onnxruntime b1 µs  b256/s  speed-up b1  speed-up b256")
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("aslsh-predict-bench-\(getpid())")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: work) }
@@ -73,9 +75,11 @@ func runPredictBench(_ arguments: [String]) throws {
         }
         let peerB1 = peerTimes.isEmpty ? nil : median(peerTimes)
         let peerB256 = peer?.batchThroughput(batches)
-        print(String(format: "%-6@ %5d  %7d  %12.1f  %9.1f  %22.1f  %14.0f  %17@  %6@", architecture.rawValue as NSString, T, classes,
+        print(String(format: "%-6@ %5d  %7d  %12.1f  %9.1f  %22.1f  %14.0f  %17@  %6@  %11@  %13@", architecture.rawValue as NSString, T, classes,
                      median(times), p99, median(forward), 256 / median(batch),
-                     (peerB1.map { String(format: "%.1f", $0) } ?? "n/a") as NSString, (peerB256.map { String(format: "%.0f", $0) } ?? "n/a") as NSString))
+                     (peerB1.map { String(format: "%.1f", $0) } ?? "n/a") as NSString, (peerB256.map { String(format: "%.0f", $0) } ?? "n/a") as NSString,
+                     (peerB1.map { String(format: "%.2f×", $0 / median(times)) } ?? "n/a") as NSString,
+                     (peerB256.map { String(format: "%.2f×", 256 / median(batch) / $0) } ?? "n/a") as NSString))
         BenchSummary.record("predict", "\(architecture.rawValue) T=\(T), 1 sample", ours: median(times), unit: "µs",
                             peer: peerB1.map { ("onnxruntime", $0) }, lowerIsBetter: true)
     }

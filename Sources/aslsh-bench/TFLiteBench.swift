@@ -57,18 +57,27 @@ func runTFLiteBench(_ args: [String]) throws {
     }
     BLASThreads.count = 1
     let peer = try python.map { try measureLiteRT(python: $0, modelsDir: modelsDir, models: models, runs: runs) } ?? [:]
-    print("TFLite interpreter latency, median of \(runs) runs after 10 warm-up (ms); LiteRT measured \(peer.isEmpty ? "— not measured (pass --litert-python)" : "in the same run")")
-    print("(cpu = median process CPU time per run, all threads: a steadier figure on a loaded machine)")
-    print("model                 thr  aslsh  (p10)     cpu   LiteRT-builtin  LiteRT-XNNPACK  aslsh/builtin  aslsh/XNNPACK")
+    print("TFLite interpreter latency, median of \(runs) runs after 10 warm-up (ms, lower is better); \(BenchHeader.compute); "
+          + "threads: \(threadCounts.map(String.init).joined(separator: " and ")) on each side; "
+          + "LiteRT measured \(peer.isEmpty ? "— not measured (pass --litert-python)" : "in the same run")")
+    print("(cpu = median process CPU time per run, all threads: a steadier figure on a loaded machine;")
+    print(" speed-up = peer ms / aslsh ms, > 1 = aslsh faster; scaling = 1-thread ms / this row's ms, each side its own)")
+    print("model                 thr  aslsh  (p10)     cpu   LiteRT-builtin  LiteRT-XNNPACK  speed-up vs builtin  speed-up vs XNNPACK  scaling aslsh  scaling XNNPACK")
     for name in models {
         for threads in threadCounts {
             guard let o = ours[name]?[threads] else { continue }
             let builtin = peer["\(name)/builtin/\(threads)"], xnn = peer["\(name)/xnnpack/\(threads)"]
             func f(_ v: Double?) -> String { v.map { String(format: "%7.2f", $0) } ?? "      –" }
+            func scaling(_ one: Double?, _ this: Double?) -> String {
+                guard threads > 1, let one, let this else { return "    –" }
+                return String(format: "%5.2f×", one / this)
+            }
             print(name.padding(toLength: 22, withPad: " ", startingAt: 0) + "\(threads)  " + f(o.median) + " (" + f(o.p10) + ") " + f(o.cpu) + "  "
                   + f(builtin) + "         " + f(xnn) + "         "
-                  + (builtin.map { String(format: "%5.2f×", o.median / $0) } ?? "    –  ") + "         "
-                  + (xnn.map { String(format: "%5.2f×", o.median / $0) } ?? "  –"))
+                  + (builtin.map { String(format: "%5.2f×", $0 / o.median) } ?? "    –  ") + "               "
+                  + (xnn.map { String(format: "%5.2f×", $0 / o.median) } ?? "    – ") + "               "
+                  + scaling(ours[name]?[1]?.median, o.median) + "          "
+                  + scaling(peer["\(name)/xnnpack/1"], xnn))
             if threads == 1 {
                 BenchSummary.record("tflite", "\(name), 1 thread", ours: o.median, unit: "ms",
                                     peer: xnn.map { ("LiteRT XNNPACK", $0) } ?? builtin.map { ("LiteRT builtin", $0) }, lowerIsBetter: true)

@@ -30,6 +30,8 @@ final class ConvolutionKernelTests: XCTestCase {
             (7, 5, 24, 40, 1, 1, .same, 1, .relu6),     // odd rows, SIMD8 column tail in bias+clamp
             (3, 3, 40, 21, 1, 1, .same, 1, .none),
             (4, 4, 5, 3, 1, 1, .same, 1, .relu),        // fewer columns than one SIMD8
+            (40, 36, 3, 16, 5, 2, .same, 1, .none),     // stem in blocks of 14 output rows (whole window rows copied)
+            (30, 70, 3, 8, 3, 1, .same, 1, .relu6),     // blocks of 3 rows, clipped windows at both edges
         ]
         for (h, w, cin, cout, k, s, pad, d, act) in cases { for threads in [1, 2] {
             let (oh, top) = convolutionGeometry(input: h, kernel: k, stride: s, dilation: d, padding: pad)
@@ -63,6 +65,11 @@ final class ConvolutionKernelTests: XCTestCase {
             (10, 11, 16, 1, 3, 1, .valid, 2, .none),    // dilation, VALID
             (6, 6, 4, 2, 3, 1, .same, 1, .none),        // depth multiplier 2 (reference path)
             (3, 3, 8, 1, 5, 1, .same, 1, .relu6),       // window larger than the image
+            (2, 1, 19, 1, 6, 1, .same, 2, .none),       // dilated window wider than the image on both sides
+            (11, 30, 48, 1, 5, 1, .same, 1, .relu6),    // sliding 8-pixel strips, 16-channel tiles, 1–3 pixel leftovers
+            (9, 21, 72, 1, 3, 1, .same, 1, .none),      // sliding 3×3, 16 + 16 + 16 + 16 + 8 channels
+            (13, 19, 44, 1, 5, 2, .same, 1, .relu6),    // stride 2: 4-pixel tiles, 8-channel tail + 4 scalar
+            (7, 7, 1152, 1, 5, 1, .same, 1, .none),     // landmark 7×7: edge pixels in 32-channel groups
         ]
         for (h, w, c, m, k, s, pad, d, act) in cases {
             for threads in [1, 2] {

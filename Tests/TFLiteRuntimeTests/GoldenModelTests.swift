@@ -50,6 +50,32 @@ final class GoldenModelTests: XCTestCase {
         }
     }
 
+    /// Folding ADD and PRELU into the convolution before them (palm detectors) changes no bit,
+    /// at one thread or two.
+    func testFusedResidualBlocksEqualUnfusedBitForBit() throws {
+        for name in ["palm_detection_full", "palm_detection_lite", "hand_landmark_lite"] {
+            guard let url = TestEnvironment.mediapipeModel(name) else {
+                throw XCTSkip("models/mediapipe/\(name).tflite is absent: run scripts/setup.sh")
+            }
+            let model = try TFLiteModel(contentsOf: url)
+            let side = name.hasPrefix("palm") ? 192 : 224
+            var rng = SeededRandom(seed: 8)
+            let input = Tensor(shape: [1, side, side, 3], scalars: (0..<(side * side * 3)).map { _ in rng.uniform(-1, 1) })
+            let unfused = try TFLiteInterpreter(model: model, threads: 1, fuseOperators: false)
+            let reference = try unfused.invoke([input])
+            for threads in [1, 2] {
+                let fused = try TFLiteInterpreter(model: model, threads: threads)
+                if name.hasPrefix("palm") {
+                    XCTAssertLessThan(fused.kernelCount, unfused.kernelCount, "\(name): no residual block was fused")
+                }
+                for (k, (a, b)) in zip(reference, try fused.invoke([input])).enumerated() {
+                    let differing = zip(a.scalars, b.scalars).filter { $0.bitPattern != $1.bitPattern }.count
+                    XCTAssertEqual(differing, 0, "\(name) output \(k), \(threads) thread(s): fused differs in \(differing) values")
+                }
+            }
+        }
+    }
+
     private func check(_ name: String, _ tolerances: [Float]) throws {
         guard let goldens = TestEnvironment.sharedPath("oracle/models") else {
             throw XCTSkip(TestEnvironment.sharedMissingMessage)

@@ -81,6 +81,37 @@ typedef struct {
 
 void ck_adam(float *p, const float *g, float *m, float *v, int begin, int end, const ck_adam_params *a);
 
+// --- Threads ------------------------------------------------------------------------------------
+
+/// Runs fn(ctx, 0) … fn(ctx, tasks − 1) on up to `threads` threads: the caller and threads − 1
+/// workers of one process-wide pool, started on first use and kept (they spin briefly after a
+/// job, then sleep), so a parallel operator costs no thread start-up and, on an idle machine,
+/// little wake-up latency (as XNNPACK's pthreadpool). Tasks are handed out one by one from a
+/// shared counter, so a late or slow thread takes fewer. Returns when every task has finished.
+/// Only one job runs on the pool at a time: a call made while it is busy (another interpreter on
+/// another thread, or from inside a task) runs its tasks on the calling thread, in order.
+void ck_parallel(int tasks, void (*fn)(void *ctx, int task), void *ctx, int threads);
+
+/// `ck_gemm` split over up to `threads` threads: blocks of rows, and of 16-column panels when
+/// there are too few rows to share out. Every element is computed exactly as `ck_gemm` computes
+/// it, so the result does not depend on the thread count.
+void ck_gemm_threads(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
+                     const float *bias, float lo, float hi, int accumulate, int threads);
+
+/// `ck_gemm_threads` followed, on each block of rows while it is still in cache, by a residual
+/// add and optionally a per-column PReLU: C = prelu(gemm(A·B, bias, lo, hi) + R) with R [m, n]
+/// (ldr) and prelu(y) = y < 0 ? alpha[j]·y : y (alpha NULL: no PReLU). The same operations in the
+/// same order as a GEMM, an ADD and a PRELU run one after the other, so the same bits; but C is
+/// written once instead of three times (MediaPipe's palm: conv 1×1 → ADD → PRELU, 14 times).
+void ck_gemm_residual_threads(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
+                              const float *bias, float lo, float hi, const float *residual, int ldr,
+                              const float *alpha, int threads);
+
+/// `ck_depthwise_conv` over output rows [0, rows) split over up to `threads` threads (results
+/// identical for any thread count).
+void ck_depthwise_conv_threads(const ck_conv_geometry *g, int rows, const float *x, const float *w,
+                               const float *bias, float *y, float lo, float hi, int threads);
+
 #ifdef __cplusplus
 }
 #endif

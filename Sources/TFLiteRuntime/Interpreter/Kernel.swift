@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 
 /// One operator resolved at load time. Subclasses validate shapes and repack weights in their
@@ -6,10 +7,11 @@ import Dispatch
 class Kernel {
     let opIndex: Int
     let name: String
-    /// Tensor indices whose storage `run` reads (in the kernel's own order).
-    let inputIDs: [Int]
+    /// Tensor indices whose storage `run` reads (in the kernel's own order; `EpilogueFusion` may
+    /// add one, before `bind`).
+    var inputIDs: [Int]
     /// Tensor indices `run` writes.
-    let outputIDs: [Int]
+    var outputIDs: [Int]
     private(set) var inputs: [UnsafeMutablePointer<Float>] = []
     private(set) var outputs: [UnsafeMutablePointer<Float>] = []
     private(set) var scratch: UnsafeMutablePointer<Float>?
@@ -142,14 +144,31 @@ struct ActivationClamp: Equatable {
     }
 }
 
+/// Runs `body(0)` … `body(count − 1)` on up to `threads` threads of the kernels' pool
+/// (`ck_parallel`: persistent workers, tasks claimed one by one), in order on this thread when
+/// `threads` is 1 or the pool is busy. Returns when all have run.
+func parallelTasks(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+    if threads <= 1 || count < 2 { for t in 0..<count { body(t) }; return }
+    withoutActuallyEscaping(body) { body in
+        var job = TaskJob(body: body)
+        withUnsafeMutablePointer(to: &job) { pointer in
+            ck_parallel(Int32(clamping: count), { context, task in
+                context!.assumingMemoryBound(to: TaskJob.self).pointee.body(Int(task))
+            }, pointer, Int32(clamping: threads))
+        }
+    }
+}
+
+/// What `parallelTasks` hands the pool's C callback.
+private struct TaskJob {
+    let body: (Int) -> Void
+}
+
 /// Runs `body` over `0..<count` split into `threads` contiguous chunks.
-@inline(__always)
 func parallelChunks(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
     if threads <= 1 || count < 2 { body(0..<count); return }
     let parts = min(threads, count)
-    DispatchQueue.concurrentPerform(iterations: parts) { p in
-        body((count * p / parts)..<(count * (p + 1) / parts))
-    }
+    parallelTasks(parts, threads: threads) { p in body((count * p / parts)..<(count * (p + 1) / parts)) }
 }
 
 /// Output extent and leading padding of one spatial axis, TFLite's rule

@@ -33,7 +33,8 @@ public final class TFLiteInterpreter {
     /// models need under 1 M): bigger shapes are treated as a corrupt file, not allocated.
     public static let maxTensorElements = 1 << 26
 
-    public init(model: TFLiteModel, threads: Int = 1, subgraph subgraphIndex: Int = 0) throws {
+    /// `fuseOperators: false` keeps every operator a kernel of its own (tests compare the two).
+    public init(model: TFLiteModel, threads: Int = 1, subgraph subgraphIndex: Int = 0, fuseOperators: Bool = true) throws {
         guard subgraphIndex >= 0, subgraphIndex < model.subgraphs.count else {
             throw TFLiteError.invalidModel(location: "model", reason: "subgraph \(subgraphIndex) of \(model.subgraphs.count)")
         }
@@ -144,6 +145,11 @@ public final class TFLiteInterpreter {
                                     quantizedConstant: { quantizedConstants[$0] })
             kernels.append(try OperatorRegistry.kernel(for: context))
             kernelStep.append(index)
+        }
+
+        // 2b. Element-wise operators folded into the convolution before them.
+        if fuseOperators {
+            (kernels, kernelStep) = EpilogueFusion.apply(kernels: kernels, steps: kernelStep, graphOutputs: graph.outputs, root: root)
         }
 
         // 3. Storage: constants in their own blocks, activations planned into one arena.

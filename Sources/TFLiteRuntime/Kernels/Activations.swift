@@ -85,7 +85,11 @@ final class PReLUKernel: Kernel {
 
     override func run(threads: Int) {
         if let c = channels {
-            PReLU.perChannel(rows: count / max(c, 1), channels: c, x: inputs[0], alpha: alpha.pointer, y: outputs[0])
+            let rows = count / max(c, 1), x = inputs[0], y = outputs[0], alpha = alpha.pointer
+            parallelChunks(rows, threads: count >= 1 << 15 ? threads : 1) { part in
+                PReLU.perChannel(rows: part.count, channels: c, x: x + part.lowerBound * c, alpha: alpha,
+                                 y: y + part.lowerBound * c)
+            }
         } else {
             PReLU.naive(broadcast, x: inputs[0], alpha: alpha.pointer, y: outputs[0])
         }

@@ -93,7 +93,13 @@ final class BinaryKernel: Kernel {
 
     override func run(threads: Int) {
         if sameShape {
-            BinaryOperation.sameShape(operation, count: count, a: inputs[0], b: inputs[1], y: outputs[0], activation: activation)
+            // Element-wise: chunks of at least 16k elements (smaller ones are not worth a wake-up).
+            let a = inputs[0], b = inputs[1], y = outputs[0], operation = operation, activation = activation
+            parallelChunks(count / 8, threads: count >= 1 << 15 ? threads : 1) { part in
+                let first = part.lowerBound * 8, last = part.upperBound == count / 8 ? count : part.upperBound * 8
+                BinaryOperation.sameShape(operation, count: last - first, a: a + first, b: b + first, y: y + first,
+                                          activation: activation)
+            }
         } else {
             BinaryOperation.naive(operation, broadcast, a: inputs[0], b: inputs[1], y: outputs[0], activation: activation)
         }

@@ -56,26 +56,31 @@ enum Conv2D {
         }}}}
     }
 
-    /// Gathers the receptive fields of one image into rows: x [H,W,Cin] → cols [OH·OW, KH·KW·Cin],
-    /// zeros where the window hangs over the padding.
-    static func im2col(_ g: ConvGeometry, x: UnsafePointer<Float>, cols: UnsafeMutablePointer<Float>) {
-        let rowLength = g.kH * g.kW * g.inC
-        for oy in 0..<g.outH {
+    /// Gathers the receptive fields of output rows `rows` of one image into rows of `cols`:
+    /// x [H,W,Cin] → cols [rows.count·OW, KH·KW·Cin], zeros where the window hangs over the padding.
+    static func im2col(_ g: ConvGeometry, x: UnsafePointer<Float>, rows: Range<Int>, cols: UnsafeMutablePointer<Float>) {
+        let rowLength = g.kH * g.kW * g.inC, span = g.kW * g.inC
+        for oy in rows {
             for ox in 0..<g.outW {
-                var dst = cols + (oy * g.outW + ox) * rowLength
+                var dst = cols + ((oy - rows.lowerBound) * g.outW + ox) * rowLength
+                let ix0 = ox * g.strideW - g.padLeft
+                let wholeRow = g.dilationW == 1 && ix0 >= 0 && ix0 + g.kW <= g.inW
                 for ky in 0..<g.kH {
                     let iy = oy * g.strideH - g.padTop + ky * g.dilationH
-                    for kx in 0..<g.kW {
-                        let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
-                        // Stems have 3 input channels: an inline loop beats a memmove call per tap.
-                        if iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW {
-                            let src = x + (iy * g.inW + ix) * g.inC
-                            if g.inC <= 8 { for c in 0..<g.inC { dst[c] = src[c] } } else { dst.update(from: src, count: g.inC) }
-                        } else {
-                            if g.inC <= 8 { for c in 0..<g.inC { dst[c] = 0 } } else { dst.update(repeating: 0, count: g.inC) }
+                    if iy < 0 || iy >= g.inH {
+                        dst.update(repeating: 0, count: span)
+                    } else if wholeRow {
+                        // The window row is KW·Cin contiguous floats of the input (stems: 5·3 = 15).
+                        dst.update(from: x + (iy * g.inW + ix0) * g.inC, count: span)
+                    } else {
+                        for kx in 0..<g.kW {
+                            let ix = ix0 + kx * g.dilationW
+                            let d = dst + kx * g.inC
+                            if ix >= 0 && ix < g.inW { d.update(from: x + (iy * g.inW + ix) * g.inC, count: g.inC) }
+                            else { d.update(repeating: 0, count: g.inC) }
                         }
-                        dst += g.inC
                     }
+                    dst += span
                 }
             }
         }
@@ -91,6 +96,10 @@ final class Conv2DKernel: Kernel {
     let packedWeights: PackedMatrix  // B [KH·KW·Cin, Cout]
     let bias: FloatBuffer?           // [Cout]
     let activation: ActivationClamp
+    /// Set by `EpilogueFusion`: the ADD (and PRELU) that followed this pointwise convolution now
+    /// run in its output pass, reading the residual from inputs[1].
+    private(set) var fusedResidual = false
+    private(set) var fusedAlpha: FloatBuffer?
 
     init(_ op: OpContext) throws {
         try op.expectInputs(2...3)
@@ -112,7 +121,22 @@ final class Conv2DKernel: Kernel {
 
     override var profileKey: String {
         "CONV_2D \(geometry.kH)x\(geometry.kW)\(geometry.isPointwise ? " gemm" : " im2col") s\(geometry.strideH)"
+            + (fusedResidual ? (fusedAlpha != nil ? " + ADD + PRELU" : " + ADD") : "")
     }
+
+    /// Takes over `ADD(this, residual)` and, when given, the per-channel `PRELU` of its sum:
+    /// from now on this kernel reads `residual` too and writes the last op's output.
+    func fuse(residual: Int, output: Int, alpha: FloatBuffer?) {
+        precondition(geometry.isPointwise && !fusedResidual)
+        inputIDs.append(residual)
+        outputIDs = [output]
+        fusedResidual = true
+        fusedAlpha = alpha
+    }
+
+    /// Output rows gathered and multiplied at a time by a non-pointwise convolution: about 256
+    /// pixels, so a block's gathered columns stay in L2 between im2col and the GEMM.
+    var im2colBlockRows: Int { max(1, min(geometry.outH, 256 / max(geometry.outW, 1))) }
 
     override var scratchCount: Int {
         geometry.isPointwise ? 0 : geometry.batch * geometry.outH * geometry.outW * geometry.kH * geometry.kW * geometry.inC
@@ -120,21 +144,30 @@ final class Conv2DKernel: Kernel {
 
     override func run(threads: Int) {
         let g = geometry, y = outputs[0], w = packedWeights, b = bias?.pointer, act = activation
-        let k = g.kH * g.kW * g.inC, rows = g.batch * g.outH * g.outW, imageRows = g.outH * g.outW
-        let a: UnsafePointer<Float>
-        if g.isPointwise {
-            a = UnsafePointer(inputs[0])
-        } else {
-            let x = inputs[0], cols = scratch!
-            for n in 0..<g.batch {
-                Conv2D.im2col(g, x: x + n * g.inH * g.inW * g.inC, cols: cols + n * imageRows * k)
+        let k = g.kH * g.kW * g.inC
+        if !g.isPointwise {
+            // Blocks of output rows, each gathered into its own part of scratch and multiplied at
+            // once by one thread (the block's columns are still in cache for the GEMM).
+            let x = inputs[0], cols = scratch!, blockRows = im2colBlockRows
+            let blocks = (g.outH + blockRows - 1) / blockRows
+            parallelTasks(g.batch * blocks, threads: threads) { task in
+                let n = task / blocks, first = (task % blocks) * blockRows
+                let rows = first..<min(first + blockRows, g.outH)
+                let at = (n * g.outH + first) * g.outW
+                Conv2D.im2col(g, x: x + n * g.inH * g.inW * g.inC, rows: rows, cols: cols + at * k)
+                w.multiply(m: rows.count * g.outW, a: cols + at * k, lda: k, c: y + at * g.outC, ldc: g.outC,
+                           bias: b, lower: act.lower, upper: act.upper)
             }
-            a = UnsafePointer(cols)
+            return
         }
-        // Rows split between threads: each element's sum is the same whichever thread computes it.
-        parallelChunks(rows, threads: rows >= 64 ? threads : 1) { part in
-            w.multiply(m: part.count, a: a + part.lowerBound * k, lda: k, c: y + part.lowerBound * g.outC, ldc: g.outC,
-                       bias: b, lower: act.lower, upper: act.upper)
+        let a = UnsafePointer(inputs[0]), rows = g.batch * g.outH * g.outW
+        if fusedResidual {
+            w.multiplyAddingResidual(m: rows, a: a, lda: k, c: y, ldc: g.outC, bias: b, lower: act.lower, upper: act.upper,
+                                     residual: inputs[1], ldr: g.outC, alpha: fusedAlpha?.pointer, threads: threads)
+            return
         }
+        // Rows (and, for few rows, column panels) shared out on the kernels' pool: each element's
+        // sum is the same whichever thread computes it.
+        w.multiply(m: rows, a: a, lda: k, c: y, ldc: g.outC, bias: b, lower: act.lower, upper: act.upper, threads: threads)
     }
 }

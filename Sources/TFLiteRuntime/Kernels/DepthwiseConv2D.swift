@@ -27,14 +27,16 @@ enum DepthwiseConv2D {
     /// `ck_depthwise_conv`, 8 channels of one pixel in a vector, interior pixels four at a time
     /// (each weight vector loaded once for four outputs: the kernel is load-bound), border pixels
     /// one at a time. Each output is bias + Σ in window order on every kernel path.
-    static func multiplierOne(_ g: ConvGeometry, rows: Range<Int>, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                              bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, activation: ActivationClamp) {
+    static func multiplierOne(_ g: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+                              bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, activation: ActivationClamp,
+                              threads: Int = 1) {
         var cg = ck_conv_geometry(batch: Int32(g.batch), in_h: Int32(g.inH), in_w: Int32(g.inW), channels: Int32(g.inC),
                                   out_h: Int32(g.outH), out_w: Int32(g.outW), k_h: Int32(g.kH), k_w: Int32(g.kW),
                                   stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
                                   dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW),
                                   pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft))
-        ck_depthwise_conv(&cg, Int32(rows.lowerBound), Int32(rows.upperBound), x, w, bias, y, activation.lower, activation.upper)
+        ck_depthwise_conv_threads(&cg, Int32(g.batch * g.outH), x, w, bias, y, activation.lower, activation.upper,
+                                  Int32(clamping: threads))
     }
 }
 
@@ -76,8 +78,6 @@ final class DepthwiseConv2DKernel: Kernel {
             return
         }
         let w = weights.pointer, b = bias.pointer, act = activation
-        parallelChunks(g.batch * g.outH, threads: threads) { rows in
-            DepthwiseConv2D.multiplierOne(g, rows: rows, x: x, w: w, bias: b, y: y, activation: act)
-        }
+        DepthwiseConv2D.multiplierOne(g, x: x, w: w, bias: b, y: y, activation: act, threads: threads)
     }
 }

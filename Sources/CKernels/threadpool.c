@@ -1,0 +1,232 @@
+// One process-wide pool of worker threads for the kernels (see ck_parallel in ckernels.h).
+//
+// A job is published by bumping `generation` twice (odd while it is written). Workers spin on it
+// for a while after each job (a model runs ~100 operators back to back, microseconds apart) and
+// otherwise sleep on a condition variable. Tasks are claimed from `next_task`, whose high half is
+// the job's generation, so a worker that wakes late can never claim a task of a newer job. The
+// caller works too and returns once `done` reaches the task count: it never waits for a worker
+// that has not started (it does the work itself), only for a task a worker has begun.
+#include "ckernels.h"
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+enum { CK_MAX_WORKERS = 63, CK_SPIN = 20000, CK_SPIN_BEFORE_YIELD = 2000 };
+
+typedef struct {
+    void (*fn)(void *, int);
+    void *ctx;
+    int tasks, participants;   // workers with index < participants take part
+} ck_job;
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;   // held by the caller of a job
+static pthread_mutex_t sleep_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static ck_job job;
+static atomic_uint generation = 0;
+static _Atomic uint64_t next_task = 0;   // (generation << 32) | next task index
+static atomic_int done = 0, sleepers = 0, worker_count = 0;
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/// Claims and runs tasks of the job of generation `gen` until none is left.
+static void run_tasks(const ck_job *j, unsigned gen) {
+    uint64_t v = atomic_load_explicit(&next_task, memory_order_relaxed);
+    for (;;) {
+        if ((unsigned)(v >> 32) != gen || (int)(uint32_t)v >= j->tasks) return;
+        if (atomic_compare_exchange_weak_explicit(&next_task, &v, v + 1, memory_order_acq_rel, memory_order_relaxed)) {
+            j->fn(j->ctx, (int)(uint32_t)v);
+            atomic_fetch_add_explicit(&done, 1, memory_order_release);
+            v = atomic_load_explicit(&next_task, memory_order_relaxed);
+        }
+    }
+}
+
+static void *worker_main(void *arg) {
+    // The generation when the worker was made (before the job it was made for is published).
+    const int index = (int)((uintptr_t)arg & 63u);
+    unsigned seen = (unsigned)((uintptr_t)arg >> 6);
+    for (;;) {
+        for (int i = 0; i < CK_SPIN && atomic_load(&generation) == seen; i++) cpu_relax();
+        if (atomic_load(&generation) == seen) {
+            pthread_mutex_lock(&sleep_lock);
+            atomic_fetch_add(&sleepers, 1);
+            while (atomic_load(&generation) == seen) pthread_cond_wait(&wake, &sleep_lock);
+            atomic_fetch_sub(&sleepers, 1);
+            pthread_mutex_unlock(&sleep_lock);
+        }
+        // A seqlock read: if `generation` moved while we copied, the copy may be torn; go round
+        // again for the newer job (the old one's tasks can no longer be claimed anyway).
+        unsigned g1;
+        while ((g1 = atomic_load(&generation)) & 1u) cpu_relax();
+        const ck_job j = job;
+        if (atomic_load(&generation) != g1) continue;
+        seen = g1;
+        if (index < j.participants) run_tasks(&j, g1);
+    }
+    return NULL;
+}
+
+/// Starts workers up to `wanted` (under pool_lock). Returns how many exist.
+static int ensure_workers(int wanted) {
+    if (wanted > CK_MAX_WORKERS) wanted = CK_MAX_WORKERS;
+    int have = atomic_load(&worker_count);
+    while (have < wanted) {
+        pthread_t thread;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        const int failed = pthread_create(&thread, &attr, worker_main,
+                                          (void *)(((uintptr_t)atomic_load(&generation) << 6) | (uintptr_t)have));
+        pthread_attr_destroy(&attr);
+        if (failed) break;   // fewer threads, same results
+        have++;
+        atomic_store(&worker_count, have);
+    }
+    return have;
+}
+
+void ck_parallel(int tasks, void (*fn)(void *ctx, int task), void *ctx, int threads) {
+    if (tasks <= 0) return;
+    if (threads <= 1 || tasks == 1 || pthread_mutex_trylock(&pool_lock) != 0) {
+        for (int t = 0; t < tasks; t++) fn(ctx, t);
+        return;
+    }
+    int helpers = threads - 1 < tasks - 1 ? threads - 1 : tasks - 1;
+    const int have = ensure_workers(helpers);
+    if (have < helpers) helpers = have;
+    atomic_fetch_add(&generation, 1);   // odd: writing
+    const unsigned gen = atomic_load(&generation) + 1;
+    job = (ck_job){fn, ctx, tasks, helpers};
+    atomic_store(&done, 0);
+    atomic_store(&next_task, (uint64_t)gen << 32);
+    atomic_fetch_add(&generation, 1);   // even again: published
+    if (atomic_load(&sleepers) > 0) {
+        pthread_mutex_lock(&sleep_lock);
+        pthread_cond_broadcast(&wake);
+        pthread_mutex_unlock(&sleep_lock);
+    }
+    run_tasks(&job, gen);
+    // Only tasks a worker has claimed can be outstanding; on a busy machine give it the CPU.
+    for (int i = 0; atomic_load_explicit(&done, memory_order_acquire) < tasks; i++) {
+        if (i < CK_SPIN_BEFORE_YIELD) cpu_relax(); else sched_yield();
+    }
+    pthread_mutex_unlock(&pool_lock);
+}
+
+// --- Parallel kernels -----------------------------------------------------------------------------
+
+typedef struct {
+    int m, n, k, lda, ldc, accumulate;
+    const float *a, *packed, *bias;
+    float *c;
+    float lo, hi;
+    int row_step, panel_step, panel_tasks;   // rows and panels per task, tasks along the panels
+} ck_gemm_job;
+
+static void gemm_task(void *ctx, int t) {
+    const ck_gemm_job *j = ctx;
+    const int i0 = (t / j->panel_tasks) * j->row_step, p0 = (t % j->panel_tasks) * j->panel_step;
+    const int rows = j->m - i0 < j->row_step ? j->m - i0 : j->row_step;
+    const int j0 = p0 * CK_PANEL;
+    const int cols = j->n - j0 < j->panel_step * CK_PANEL ? j->n - j0 : j->panel_step * CK_PANEL;
+    if (rows <= 0 || cols <= 0) return;
+    ck_gemm(rows, cols, j->k, j->a + (size_t)i0 * j->lda, j->lda, j->packed + (size_t)p0 * CK_PANEL * j->k,
+            j->c + (size_t)i0 * j->ldc + j0, j->ldc, j->bias ? j->bias + j0 : NULL, j->lo, j->hi, j->accumulate);
+}
+
+void ck_gemm_threads(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
+                     const float *bias, float lo, float hi, int accumulate, int threads) {
+    if (m <= 0 || n <= 0) return;
+    // Below ~64k multiply-adds a second thread costs more than it saves.
+    if (threads <= 1 || (double)m * n * k < 65536.0) {
+        ck_gemm(m, n, k, a, lda, packed, c, ldc, bias, lo, hi, accumulate);
+        return;
+    }
+    // About four tasks per thread so a late thread is not waited for long; rows in multiples of
+    // 6 (the AVX register block; the portable one is 3) and panels split only when rows are few.
+    const int want = 4 * threads, row_blocks = (m + 5) / 6, panels = (n + CK_PANEL - 1) / CK_PANEL;
+    int row_tasks = row_blocks < want ? row_blocks : want;
+    int panel_tasks = 1;
+    if (row_tasks < want) {
+        panel_tasks = (want + row_tasks - 1) / row_tasks;
+        if (panel_tasks > panels) panel_tasks = panels;
+    }
+    ck_gemm_job j = {m, n, k, lda, ldc, accumulate, a, packed, bias, c, lo, hi, 0, 0, 0};
+    j.row_step = ((row_blocks + row_tasks - 1) / row_tasks) * 6;
+    j.panel_step = (panels + panel_tasks - 1) / panel_tasks;
+    j.panel_tasks = (panels + j.panel_step - 1) / j.panel_step;
+    const int tasks = ((m + j.row_step - 1) / j.row_step) * j.panel_tasks;
+    ck_parallel(tasks, gemm_task, &j, threads);
+}
+
+typedef struct {
+    int m, n, k, lda, ldc, ldr, rows_per_task;
+    const float *a, *packed, *bias, *residual, *alpha;
+    float *c;
+    float lo, hi;
+} ck_residual_job;
+
+static void residual_task(void *ctx, int t) {
+    const ck_residual_job *j = ctx;
+    const int i0 = t * j->rows_per_task;
+    const int rows = j->m - i0 < j->rows_per_task ? j->m - i0 : j->rows_per_task;
+    if (rows <= 0) return;
+    float *c = j->c + (size_t)i0 * j->ldc;
+    ck_gemm(rows, j->n, j->k, j->a + (size_t)i0 * j->lda, j->lda, j->packed, c, j->ldc, j->bias, j->lo, j->hi, 0);
+    for (int i = 0; i < rows; i++) {
+        float *ci = c + (size_t)i * j->ldc;
+        const float *ri = j->residual + (size_t)(i0 + i) * j->ldr;
+        if (j->alpha) {
+            for (int col = 0; col < j->n; col++) {
+                const float y = ci[col] + ri[col];
+                ci[col] = y < 0.0f ? j->alpha[col] * y : y;
+            }
+        } else {
+            for (int col = 0; col < j->n; col++) ci[col] = ci[col] + ri[col];
+        }
+    }
+}
+
+void ck_gemm_residual_threads(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
+                              const float *bias, float lo, float hi, const float *residual, int ldr,
+                              const float *alpha, int threads) {
+    if (m <= 0 || n <= 0) return;
+    // Blocks of about 16 K floats of C (64 KB: in L2 when the add reads them back), whole rows of 6.
+    int rows = (16384 / n) / 6 * 6;
+    if (rows < 6) rows = 6;
+    ck_residual_job j = {m, n, k, lda, ldc, ldr, rows, a, packed, bias, residual, alpha, c, lo, hi};
+    ck_parallel((m + rows - 1) / rows, residual_task, &j, threads);
+}
+
+typedef struct {
+    const ck_conv_geometry *g;
+    const float *x, *w, *bias;
+    float *y;
+    float lo, hi;
+    int rows, step;
+} ck_dw_job;
+
+static void depthwise_task(void *ctx, int t) {
+    const ck_dw_job *j = ctx;
+    const int r0 = t * j->step, r1 = r0 + j->step < j->rows ? r0 + j->step : j->rows;
+    if (r0 < r1) ck_depthwise_conv(j->g, r0, r1, j->x, j->w, j->bias, j->y, j->lo, j->hi);
+}
+
+void ck_depthwise_conv_threads(const ck_conv_geometry *g, int rows, const float *x, const float *w,
+                               const float *bias, float *y, float lo, float hi, int threads) {
+    const double work = (double)rows * g->out_w * g->channels * g->k_h * g->k_w;
+    if (threads <= 1 || rows < 2 || work < 65536.0) {
+        ck_depthwise_conv(g, 0, rows, x, w, bias, y, lo, hi);
+        return;
+    }
+    const int want = 4 * threads;
+    ck_dw_job j = {g, x, w, bias, y, lo, hi, rows, (rows + want - 1) / want};
+    ck_parallel((rows + j.step - 1) / j.step, depthwise_task, &j, threads);
+}
