@@ -171,6 +171,13 @@ void ck_depthwise_conv(const ck_conv_geometry *g, int row_begin, int row_end, co
     ck_depthwise_impl_portable(g, row_begin, row_end, x, w, bias, y, lo, hi);
 }
 
+void ck_residual(int rows, int n, float *c, int ldc, const float *r, int ldr, const float *alpha) {
+#if CK_HAVE_AVX_COPY
+    if (ck_active_isa() == CK_ISA_AVX) { ck_residual_impl_avx(rows, n, c, ldc, r, ldr, alpha); return; }
+#endif
+    ck_residual_impl_portable(rows, n, c, ldc, r, ldr, alpha);
+}
+
 void ck_lstm_cell(float *row, int h, float *c, float *tanh_c, float *hidden, float *out) {
 #if CK_HAVE_AVX_COPY
     if (ck_active_isa() == CK_ISA_AVX) { ck_lstm_cell_impl_avx(row, h, c, tanh_c, hidden, out); return; }

@@ -290,6 +290,28 @@ static void CK_FN(ck_depthwise_impl)(const ck_conv_geometry *g, int row_begin, i
     }
 }
 
+// --- Residual epilogue -----------------------------------------------------------------------------
+
+/// Rows of C [rows, n] (ldc): C = C + R (ldr), then, when alpha is given, y < 0 ? alpha[j]·y : y.
+/// Lane-wise IEEE adds, multiplies and compare-selects, so every lane width gives the same bits.
+static void CK_FN(ck_residual_impl)(int rows, int n, float *c, int ldc, const float *r, int ldr, const float *alpha) {
+    const v8 zero = ck_splat(0.0f);
+    for (int i = 0; i < rows; i++) {
+        float *ci = c + (size_t)i * ldc;
+        const float *ri = r + (size_t)i * ldr;
+        int j = 0;
+        for (; j + 8 <= n; j += 8) {
+            v8 y = ck_load(ci + j) + ck_load(ri + j);
+            if (alpha) y = ck_select(y < zero, ck_load(alpha + j) * y, y);
+            ck_store(ci + j, y);
+        }
+        for (; j < n; j++) {
+            const float y = ci[j] + ri[j];
+            ci[j] = alpha && y < 0.0f ? alpha[j] * y : y;
+        }
+    }
+}
+
 // --- LSTM (prediction step and the training cell) --------------------------------------------------
 
 /// e^x lane-wise, Cephes `expf` (S. Moshier, cephes/single/expf.c): x = n·ln2 + r, |r| ≤ ln2/2

@@ -180,18 +180,7 @@ static void residual_task(void *ctx, int t) {
     if (rows <= 0) return;
     float *c = j->c + (size_t)i0 * j->ldc;
     ck_gemm(rows, j->n, j->k, j->a + (size_t)i0 * j->lda, j->lda, j->packed, c, j->ldc, j->bias, j->lo, j->hi, 0);
-    for (int i = 0; i < rows; i++) {
-        float *ci = c + (size_t)i * j->ldc;
-        const float *ri = j->residual + (size_t)(i0 + i) * j->ldr;
-        if (j->alpha) {
-            for (int col = 0; col < j->n; col++) {
-                const float y = ci[col] + ri[col];
-                ci[col] = y < 0.0f ? j->alpha[col] * y : y;
-            }
-        } else {
-            for (int col = 0; col < j->n; col++) ci[col] = ci[col] + ri[col];
-        }
-    }
+    ck_residual(rows, j->n, c, j->ldc, j->residual + (size_t)i0 * j->ldr, j->ldr, j->alpha);
 }
 
 void ck_gemm_residual_threads(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,

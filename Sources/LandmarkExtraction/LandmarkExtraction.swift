@@ -115,7 +115,10 @@ public enum AlphabetPreparation {
         if !options.dryRun { try writer.checkWritable() }
         var trackerOptions = options.tracker
         trackerOptions.staticImageMode = true
-        let tracker = try HandTracker(options: trackerOptions, modelDirectory: options.modelDirectory)
+        // One photo at a time (results in order, Ctrl-C exact), each through models split over the
+        // workers' threads.
+        let tracker = try HandTracker(options: trackerOptions, modelDirectory: options.modelDirectory,
+                                      threads: max(1, options.workers))
         if options.dryRun {
             let perClass = Dictionary(grouping: photos, by: \.label).mapValues(\.count)
             writer.summary.notes = ["dry run: \(photos.count) photos in \(perClass.count) classes, nothing written"]
@@ -239,12 +242,16 @@ public enum ClipExtraction {
         var trackerOptions = options.tracker
         trackerOptions.staticImageMode = false
         // One tracker per worker: clips are independent, so `workers` clips run at once, each on
-        // its own core (the interpreter and BLAS stay single-threaded inside a worker). The workers
+        // its own core (the interpreter stays single-threaded inside a worker). The workers
         // share one queue of clips — a worker that finishes a short clip takes the next one at once
         // (pairs of clips used to wait for the longer of the two) — while this thread writes the
         // results in input order, so the manifest, the log and `--resume` do not depend on timing.
         let workers = max(1, min(options.workers, inputs.count))
-        let trackers = try (0..<workers).map { _ in try HandTracker(options: trackerOptions, modelDirectory: options.modelDirectory) }
+        // Fewer clips than workers (one long clip): the spare cores go to each tracker's models.
+        let modelThreads = max(1, options.workers / workers)
+        let trackers = try (0..<workers).map { _ in
+            try HandTracker(options: trackerOptions, modelDirectory: options.modelDirectory, threads: modelThreads)
+        }
         let done = try openJournal(&writer, resume: options.resume)
         // Up to 4 clips per worker ahead of the writer; one worker runs in step with it (a clip is
         // handed out once the previous one is written), so Ctrl-C between clips is exact.

@@ -59,6 +59,10 @@ typedef struct {
 void ck_depthwise_conv(const ck_conv_geometry *g, int row_begin, int row_end, const float *x, const float *w,
                        const float *bias, float *y, float lo, float hi);
 
+/// C [rows, n] (ldc) = C + R [rows, n] (ldr), then, when `alpha` is not NULL, a per-column PReLU
+/// y < 0 ? alpha[j]·y : y (the epilogue of ck_gemm_residual_threads).
+void ck_residual(int rows, int n, float *c, int ldc, const float *r, int ldr, const float *alpha);
+
 /// LSTM cell over the first H − H mod 8 units of one row (gate order i, f, g, o, as PyTorch):
 /// row [4H] pre-activations (overwritten with the activated gates), c [H] in/out, tanh_c [H] =
 /// tanh(c_t), hidden [H] = out [H] = σ(o)·tanh(c_t). The caller does the H mod 8 tail.

@@ -228,7 +228,7 @@ public enum LandmarkCommands {
                          default: .path("data/processed/landmarks"), aliases: ["output-root"]),
                 FlagSpec("sequence-length", .int, "pad (masked) or truncate every clip to T frames", validate: FlagSpec.positive),
                 FlagSpec("frame-skip", .int, "track every Nth frame", default: .int(1), validate: FlagSpec.positive),
-                FlagSpec("workers", .int, "clips tracked at once (one core each)", default: .int(2), validate: FlagSpec.positive),
+                FlagSpec("workers", .int, "clips tracked at once, one core each (fewer clips: the spare cores run each clip's models)", default: .int(2), validate: FlagSpec.positive),
                 manifestFlag("landmarks_manifest.json"), PipelineCommands.shardFlag]
             + trackerFlags
     ) { call in
