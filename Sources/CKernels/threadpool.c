@@ -122,9 +122,11 @@ void ck_parallel(int tasks, void (*fn)(void *ctx, int task), void *ctx, int thre
 
 // --- Parallel kernels -----------------------------------------------------------------------------
 
+/// A GEMM cut into tiles of `row_step` rows × `panel_step` 16-column panels, with the optional
+/// residual (+ PReLU) epilogue applied to each tile right after its product.
 typedef struct {
-    int m, n, k, lda, ldc, accumulate;
-    const float *a, *packed, *bias;
+    int m, n, k, lda, ldc, ldr, accumulate;
+    const float *a, *packed, *bias, *residual, *alpha;
     float *c;
     float lo, hi;
     int row_step, panel_step, panel_tasks;   // rows and panels per task, tasks along the panels
@@ -137,9 +139,38 @@ static void gemm_task(void *ctx, int t) {
     const int j0 = p0 * CK_PANEL;
     const int cols = j->n - j0 < j->panel_step * CK_PANEL ? j->n - j0 : j->panel_step * CK_PANEL;
     if (rows <= 0 || cols <= 0) return;
+    float *c = j->c + (size_t)i0 * j->ldc + j0;
     ck_gemm(rows, cols, j->k, j->a + (size_t)i0 * j->lda, j->lda, j->packed + (size_t)p0 * CK_PANEL * j->k,
-            j->c + (size_t)i0 * j->ldc + j0, j->ldc, j->bias ? j->bias + j0 : NULL, j->lo, j->hi, j->accumulate);
+            c, j->ldc, j->bias ? j->bias + j0 : NULL, j->lo, j->hi, j->accumulate);
+    if (j->residual)
+        ck_residual(rows, cols, c, j->ldc, j->residual + (size_t)i0 * j->ldr + j0, j->ldr, j->alpha ? j->alpha + j0 : NULL);
 }
+
+/// Cuts [m, n] into tasks, about four per thread (a late thread is not waited for long). A task
+/// re-reads all of A's rows it covers and all of B's panels it covers, so a wide product (more
+/// columns than rows: 49 × 1152 in the landmark model, whose packed B is ~1 MB) is cut along the
+/// panels and a tall one along the rows, in multiples of 6 (the AVX register block; the portable
+/// one is 3) and at most `max_rows` rows per task.
+static void plan_tiles(ck_gemm_job *j, int threads, int max_rows) {
+    const int want = threads > 1 ? 4 * threads : 1, row_blocks = (j->m + 5) / 6;
+    const int panels = (j->n + CK_PANEL - 1) / CK_PANEL;
+    const int max_blocks = max_rows / 6 > 0 ? max_rows / 6 : 1;
+    int row_tasks, panel_tasks;
+    if (j->n > j->m) {
+        panel_tasks = panels < want ? panels : want;
+        row_tasks = (row_blocks + max_blocks - 1) / max_blocks;
+    } else {
+        row_tasks = row_blocks < want ? row_blocks : want;
+        if ((row_blocks + row_tasks - 1) / row_tasks > max_blocks) row_tasks = (row_blocks + max_blocks - 1) / max_blocks;
+        panel_tasks = row_tasks < want ? (want + row_tasks - 1) / row_tasks : 1;
+        if (panel_tasks > panels) panel_tasks = panels;
+    }
+    j->row_step = ((row_blocks + row_tasks - 1) / row_tasks) * 6;
+    j->panel_step = (panels + panel_tasks - 1) / panel_tasks;
+    j->panel_tasks = (panels + j->panel_step - 1) / j->panel_step;
+}
+
+static int tile_count(const ck_gemm_job *j) { return ((j->m + j->row_step - 1) / j->row_step) * j->panel_tasks; }
 
 void ck_gemm_threads(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
                      const float *bias, float lo, float hi, int accumulate, int threads) {
@@ -149,49 +180,20 @@ void ck_gemm_threads(int m, int n, int k, const float *a, int lda, const float *
         ck_gemm(m, n, k, a, lda, packed, c, ldc, bias, lo, hi, accumulate);
         return;
     }
-    // About four tasks per thread so a late thread is not waited for long; rows in multiples of
-    // 6 (the AVX register block; the portable one is 3) and panels split only when rows are few.
-    const int want = 4 * threads, row_blocks = (m + 5) / 6, panels = (n + CK_PANEL - 1) / CK_PANEL;
-    int row_tasks = row_blocks < want ? row_blocks : want;
-    int panel_tasks = 1;
-    if (row_tasks < want) {
-        panel_tasks = (want + row_tasks - 1) / row_tasks;
-        if (panel_tasks > panels) panel_tasks = panels;
-    }
-    ck_gemm_job j = {m, n, k, lda, ldc, accumulate, a, packed, bias, c, lo, hi, 0, 0, 0};
-    j.row_step = ((row_blocks + row_tasks - 1) / row_tasks) * 6;
-    j.panel_step = (panels + panel_tasks - 1) / panel_tasks;
-    j.panel_tasks = (panels + j.panel_step - 1) / j.panel_step;
-    const int tasks = ((m + j.row_step - 1) / j.row_step) * j.panel_tasks;
-    ck_parallel(tasks, gemm_task, &j, threads);
-}
-
-typedef struct {
-    int m, n, k, lda, ldc, ldr, rows_per_task;
-    const float *a, *packed, *bias, *residual, *alpha;
-    float *c;
-    float lo, hi;
-} ck_residual_job;
-
-static void residual_task(void *ctx, int t) {
-    const ck_residual_job *j = ctx;
-    const int i0 = t * j->rows_per_task;
-    const int rows = j->m - i0 < j->rows_per_task ? j->m - i0 : j->rows_per_task;
-    if (rows <= 0) return;
-    float *c = j->c + (size_t)i0 * j->ldc;
-    ck_gemm(rows, j->n, j->k, j->a + (size_t)i0 * j->lda, j->lda, j->packed, c, j->ldc, j->bias, j->lo, j->hi, 0);
-    ck_residual(rows, j->n, c, j->ldc, j->residual + (size_t)i0 * j->ldr, j->ldr, j->alpha);
+    ck_gemm_job j = {m, n, k, lda, ldc, 0, accumulate, a, packed, bias, NULL, NULL, c, lo, hi, 0, 0, 0};
+    plan_tiles(&j, threads, m);
+    ck_parallel(tile_count(&j), gemm_task, &j, threads);
 }
 
 void ck_gemm_residual_threads(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
                               const float *bias, float lo, float hi, const float *residual, int ldr,
                               const float *alpha, int threads) {
     if (m <= 0 || n <= 0) return;
-    // Blocks of about 16 K floats of C (64 KB: in L2 when the add reads them back), whole rows of 6.
-    int rows = (16384 / n) / 6 * 6;
-    if (rows < 6) rows = 6;
-    ck_residual_job j = {m, n, k, lda, ldc, ldr, rows, a, packed, bias, residual, alpha, c, lo, hi};
-    ck_parallel((m + rows - 1) / rows, residual_task, &j, threads);
+    if ((double)m * n * k < 65536.0) threads = 1;
+    // Tiles of at most about 16 K floats of C (64 KB, still in L2 when the epilogue reads them back).
+    ck_gemm_job j = {m, n, k, lda, ldc, ldr, 0, a, packed, bias, residual, alpha, c, lo, hi, 0, 0, 0};
+    plan_tiles(&j, threads, 16384 / n);
+    ck_parallel(tile_count(&j), gemm_task, &j, threads);
 }
 
 typedef struct {
