@@ -2,16 +2,17 @@ import Foundation
 import TensorCore
 import TFLiteRuntime
 
-/// `aslsh-bench tflite [--runs N] [--threads 1,2] [--model NAME] [--profile] [--models-dir DIR] [--litert-python PY]`
+/// `aslsh-bench tflite [--runs N] [--rounds R] [--threads 1,2] [--model NAME] [--profile] [--models-dir DIR] [--litert-python PY]`
 ///
 /// Per-model latency of aslsh's TFLite interpreter on the four MediaPipe hand models, 1 and 2
-/// threads: median (and p10) of N runs after 10 warm-up runs. When a Python with `ai_edge_litert`
-/// is given (`--litert-python` or `ASLSH_LITERT_PYTHON`), LiteRT's builtin kernels and XNNPACK
-/// are measured in the same run by the same protocol for comparison.
+/// threads: median (and p10) of N runs after 10 warm-up runs, in R rounds (median of the rounds).
+/// When a Python with `ai_edge_litert` is given (`--litert-python` or `ASLSH_LITERT_PYTHON`),
+/// LiteRT's builtin kernels and XNNPACK are measured by the same protocol right after each model
+/// in each round.
 func runTFLiteBench(_ args: [String]) throws {
     var profile = false
     var threadCounts = [1, 2]
-    var runs = 50, modelsDir = "models/mediapipe"
+    var runs = 50, rounds = 3, modelsDir = "models/mediapipe"
     var python = ProcessInfo.processInfo.environment["ASLSH_LITERT_PYTHON"]
     var models = ["palm_detection_full", "palm_detection_lite", "hand_landmark_full", "hand_landmark_lite"]
     var i = 0
@@ -19,6 +20,7 @@ func runTFLiteBench(_ args: [String]) throws {
         let value = i + 1 < args.count ? args[i + 1] : ""
         switch args[i] {
         case "--runs": runs = max(1, Int(value) ?? runs); i += 1
+        case "--rounds": rounds = max(1, Int(value) ?? rounds); i += 1
         case "--models-dir": modelsDir = value; i += 1
         case "--litert-python": python = value; i += 1
         case "--model": models = [value]; i += 1
@@ -28,36 +30,55 @@ func runTFLiteBench(_ args: [String]) throws {
         }
         i += 1
     }
-    var ours: [String: [Int: (median: Double, p10: Double, cpu: Double)]] = [:]
-    for name in models {
-        let url = URL(fileURLWithPath: modelsDir).appendingPathComponent("\(name).tflite")
-        let model = try TFLiteModel(contentsOf: url)
-        for threads in threadCounts {
-            let interpreter = try TFLiteInterpreter(model: model, threads: threads)
-            var rng = SeededRandom(seed: 1)
-            interpreter.withInput(0) { buffer in for k in buffer.indices { buffer[k] = rng.uniform() } }
-            for _ in 0..<10 { interpreter.run() }
-            var times: [Double] = [], cpu: [Double] = []
-            for _ in 0..<runs {
-                let t0 = DispatchTime.now().uptimeNanoseconds, c0 = processCPUSeconds()
-                interpreter.run()
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
-                cpu.append((processCPUSeconds() - c0) * 1e3)
+    // Rounds: each model is measured on our side and then on LiteRT's, and the whole sweep is
+    // repeated; every figure is the median over rounds of each round's median, so a change in the
+    // machine's load (a shared VM) hits both sides of a ratio alike.
+    var samples: [String: [Int: [(median: Double, p10: Double, cpu: Double)]]] = [:]
+    var peerSamples: [String: [Double]] = [:]
+    for round in 0..<rounds {
+        for name in models {
+            let url = URL(fileURLWithPath: modelsDir).appendingPathComponent("\(name).tflite")
+            let model = try TFLiteModel(contentsOf: url)
+            for threads in threadCounts {
+                let interpreter = try TFLiteInterpreter(model: model, threads: threads)
+                var rng = SeededRandom(seed: 1)
+                interpreter.withInput(0) { buffer in for k in buffer.indices { buffer[k] = rng.uniform() } }
+                for _ in 0..<10 { interpreter.run() }
+                var times: [Double] = [], cpu: [Double] = []
+                for _ in 0..<runs {
+                    let t0 = DispatchTime.now().uptimeNanoseconds, c0 = processCPUSeconds()
+                    interpreter.run()
+                    times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                    cpu.append((processCPUSeconds() - c0) * 1e3)
+                }
+                times.sort()
+                cpu.sort()
+                if profile && round == 0 {
+                    var totals: [String: Double] = [:]
+                    for _ in 0..<10 { for (op, t) in interpreter.profile() { totals[op, default: 0] += t / 10 } }
+                    print("\(name) \(threads) thread(s), per op (ms):")
+                    for (op, t) in totals.sorted(by: { $0.value > $1.value }) { print(String(format: "  %8.3f  %@", t * 1e3, op)) }
+                }
+                samples[name, default: [:]][threads, default: []].append((times[times.count / 2], times[times.count / 10], cpu[cpu.count / 2]))
             }
-            times.sort()
-            cpu.sort()
-            if profile {
-                var totals: [String: Double] = [:]
-                for _ in 0..<10 { for (op, t) in interpreter.profile() { totals[op, default: 0] += t / 10 } }
-                print("\(name) \(threads) thread(s), per op (ms):")
-                for (op, t) in totals.sorted(by: { $0.value > $1.value }) { print(String(format: "  %8.3f  %@", t * 1e3, op)) }
+            BLASThreads.count = 1
+            if let python {
+                for (key, value) in try measureLiteRT(python: python, modelsDir: modelsDir, models: [name], runs: runs,
+                                                      threads: threadCounts) {
+                    peerSamples[key, default: []].append(value)
+                }
             }
-            ours[name, default: [:]][threads] = (times[times.count / 2], times[times.count / 10], cpu[cpu.count / 2])
         }
     }
-    BLASThreads.count = 1
-    let peer = try python.map { try measureLiteRT(python: $0, modelsDir: modelsDir, models: models, runs: runs) } ?? [:]
-    print("TFLite interpreter latency, median of \(runs) runs after 10 warm-up (ms, lower is better); \(BenchHeader.compute); "
+    func middle(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    var ours: [String: [Int: (median: Double, p10: Double, cpu: Double)]] = [:]
+    for (name, byThreads) in samples {
+        for (threads, list) in byThreads {
+            ours[name, default: [:]][threads] = (middle(list.map(\.median)), middle(list.map(\.p10)), middle(list.map(\.cpu)))
+        }
+    }
+    let peer = peerSamples.mapValues(middle)
+    print("TFLite interpreter latency, median over \(rounds) rounds of the median of \(runs) runs after 10 warm-up (ms, lower is better); \(BenchHeader.compute); "
           + "threads: \(threadCounts.map(String.init).joined(separator: " and ")) on each side; "
           + "LiteRT measured \(peer.isEmpty ? "— not measured (pass --litert-python)" : "in the same run")")
     print("(cpu = median process CPU time per run, all threads: a steadier figure on a loaded machine;")
@@ -87,14 +108,14 @@ func runTFLiteBench(_ args: [String]) throws {
 }
 
 /// LiteRT's own latency by the same protocol (10 warm-up invokes, median of `runs`).
-private func measureLiteRT(python: String, modelsDir: String, models: [String], runs: Int) throws -> [String: Double] {
+private func measureLiteRT(python: String, modelsDir: String, models: [String], runs: Int, threads: [Int]) throws -> [String: Double] {
     let script = """
     import sys, time, numpy as np
     from ai_edge_litert.interpreter import Interpreter, OpResolverType as R
-    models_dir, runs = sys.argv[1], int(sys.argv[2])
-    for name in sys.argv[3:]:
+    models_dir, runs, thread_counts = sys.argv[1], int(sys.argv[2]), [int(t) for t in sys.argv[3].split(',')]
+    for name in sys.argv[4:]:
         for kind, resolver in (('xnnpack', R.AUTO), ('builtin', R.BUILTIN_WITHOUT_DEFAULT_DELEGATES)):
-            for threads in (1, 2):
+            for threads in thread_counts:
                 it = Interpreter(model_path=f'{models_dir}/{name}.tflite', num_threads=threads,
                                  experimental_op_resolver_type=resolver)
                 it.allocate_tensors()
@@ -109,7 +130,7 @@ private func measureLiteRT(python: String, modelsDir: String, models: [String], 
     """
     let process = Process()
     process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = ["-c", script, modelsDir, String(runs)] + models
+    process.arguments = ["-c", script, modelsDir, String(runs), threads.map(String.init).joined(separator: ",")] + models
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
