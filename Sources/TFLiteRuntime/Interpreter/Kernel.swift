@@ -1,5 +1,4 @@
 import CKernels
-import Dispatch
 
 /// One operator resolved at load time. Subclasses validate shapes and repack weights in their
 /// initialisers (throwing with the op's index), receive activation pointers once in `bind`, and

@@ -24,9 +24,10 @@ enum DepthwiseConv2D {
     }
 
     /// Fast path for depth multiplier 1 over output rows `rows` (indices into N·OH): CKernels'
-    /// `ck_depthwise_conv`, 8 channels of one pixel in a vector, interior pixels four at a time
-    /// (each weight vector loaded once for four outputs: the kernel is load-bound), border pixels
-    /// one at a time. Each output is bias + Σ in window order on every kernel path.
+    /// `ck_depthwise_conv`, 8 channels of a pixel in a vector: stride-1 3×3 and 5×5 filters slide
+    /// along eight output pixels with the filter row in registers, other interior pixels go in
+    /// tiles of up to 4 pixels × 16 channels, clipped border pixels one at a time; output rows are
+    /// shared over `threads`. Each output is bias + Σ in window order on every path and thread count.
     static func multiplierOne(_ g: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                               bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, activation: ActivationClamp,
                               threads: Int = 1) {
