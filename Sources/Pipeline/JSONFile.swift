@@ -9,6 +9,16 @@ enum JSONFile {
         do { data = try Data(contentsOf: url) } catch {
             throw PipelineError.file(.reading(url.path, error: error))
         }
+        // Foundation's JSON5 scanner traps on some invalid UTF-8 (a stray 0xFB where a key should
+        // start: found by fuzzing), so the bytes are checked first and the first bad one is named.
+        if let bad = firstInvalidUTF8(data) {
+            var line = 1, column = 1
+            for byte in data.prefix(bad) {
+                if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
+            }
+            throw PipelineError.malformedJSON(file: url.path, line: line, column: column,
+                                              message: String(format: "not valid UTF-8 (byte 0x%02X)", data[data.startIndex + bad]))
+        }
         do {
             // JSON5 reading accepts the NaN and Infinity Python's json module writes for missing
             // numbers, so one such record is skipped by intake instead of refusing the whole file.
@@ -17,6 +27,34 @@ enum JSONFile {
             return try decoder.decode(JSONValue.self, from: data)
         } catch {
             throw locate(data, file: url.path)
+        }
+    }
+
+    /// Offset of the first byte that does not belong to a well-formed UTF-8 sequence (Unicode
+    /// Table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF), or nil.
+    static func firstInvalidUTF8(_ data: Data) -> Int? {
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Int? in
+            let b = raw.bindMemory(to: UInt8.self)
+            var i = 0
+            while i < b.count {
+                let lead = b[i]
+                if lead < 0x80 { i += 1; continue }
+                let length: Int, low: UInt8, high: UInt8   // allowed range of the second byte
+                switch lead {
+                case 0xC2...0xDF: length = 2; low = 0x80; high = 0xBF
+                case 0xE0: length = 3; low = 0xA0; high = 0xBF
+                case 0xE1...0xEC, 0xEE...0xEF: length = 3; low = 0x80; high = 0xBF
+                case 0xED: length = 3; low = 0x80; high = 0x9F
+                case 0xF0: length = 4; low = 0x90; high = 0xBF
+                case 0xF1...0xF3: length = 4; low = 0x80; high = 0xBF
+                case 0xF4: length = 4; low = 0x80; high = 0x8F
+                default: return i
+                }
+                guard i + length <= b.count, (low...high).contains(b[i + 1]) else { return i }
+                for k in 2..<max(length, 2) where !(0x80...0xBF).contains(b[i + k]) { return i }
+                i += length
+            }
+            return nil
         }
     }
 

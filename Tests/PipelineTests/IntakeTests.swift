@@ -1,6 +1,6 @@
 import TensorCore
 import Foundation
-import Pipeline
+@testable import Pipeline
 import TestSupport
 import XCTest
 
@@ -144,6 +144,28 @@ final class IntakeTests: XCTestCase {
             guard case let .malformedJSON(_, line, _, _)? = error as? PipelineError else { return XCTFail("\(error)") }
             XCTAssertEqual(line, 1)
         }
+    }
+
+    /// Invalid UTF-8 where a key should start made Foundation's JSON5 scanner trap (a fuzz
+    /// finding, also replayed by FuzzReplayTests); now it is an error naming file, line and column.
+    func testInvalidUTF8IsAnErrorWithItsPlaceNotACrash() throws {
+        let dir = try TestEnvironment.temporaryDirectory()
+        let file = dir.appendingPathComponent("MSASL_bad.json")
+        try Data(Array("[{\"text\": \"a\",\n ".utf8) + [0xFB] + Array("\"b\": 1}]".utf8)).write(to: file)
+        XCTAssertThrowsError(try Intake.run(IntakeOptions(inputs: [file]))) { error in
+            guard case let .malformedJSON(path, line, column, _)? = error as? PipelineError else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual(path, file.path)
+            XCTAssertEqual(line, 2)
+            XCTAssertEqual(column, 2)
+            XCTAssertTrue("\(error)".contains("not valid UTF-8 (byte 0xFB)"), "\(error)")
+        }
+        // Well-formed multi-byte text (é, €, 😀) is not mistaken for damage.
+        XCTAssertNil(JSONFile.firstInvalidUTF8(Data("[\"é€😀\"]".utf8)))
+        XCTAssertEqual(JSONFile.firstInvalidUTF8(Data([0x22, 0xED, 0xA0, 0x80, 0x22])), 1)   // a UTF-16 surrogate
+        XCTAssertEqual(JSONFile.firstInvalidUTF8(Data([0x22, 0xC0, 0xAF, 0x22])), 1)         // an overlong '/'
+        XCTAssertEqual(JSONFile.firstInvalidUTF8(Data([0x22, 0xE2, 0x82])), 1)               // cut short
     }
 
     func testIncompleteEntriesAreSkippedAndCountedByReason() throws {
