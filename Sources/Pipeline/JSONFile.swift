@@ -12,10 +12,7 @@ enum JSONFile {
         // Foundation's JSON5 scanner traps on some invalid UTF-8 (a stray 0xFB where a key should
         // start: found by fuzzing), so the bytes are checked first and the first bad one is named.
         if let bad = firstInvalidUTF8(data) {
-            var line = 1, column = 1
-            for byte in data.prefix(bad) {
-                if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
-            }
+            let (line, column) = position(of: bad, in: data)
             throw PipelineError.malformedJSON(file: url.path, line: line, column: column,
                                               message: String(format: "not valid UTF-8 (byte 0x%02X)", data[data.startIndex + bad]))
         }
@@ -67,8 +64,7 @@ enum JSONFile {
         } catch {
             description = ((error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String) ?? "\(error)"
         }
-        let bytes = [UInt8](data)
-        var offset = bytes.count
+        var offset = data.count
         if let lineMatch = description.range(of: #"line (\d+), column (\d+)"#, options: .regularExpression) {
             let numbers = description[lineMatch].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
             if numbers.count == 2 {
@@ -77,13 +73,19 @@ enum JSONFile {
         }
         if let match = description.range(of: #"character (\d+)"#, options: .regularExpression),
            let n = Int(description[match].split(separator: " ")[1]) {
-            offset = min(n, bytes.count)
+            offset = min(n, data.count)
         }
+        let (line, column) = position(of: offset, in: data)
+        return .malformedJSON(file: file, line: line, column: column, message: shortReason(description))
+    }
+
+    /// 1-based line and column (in characters, not bytes) of byte `offset`.
+    static func position(of offset: Int, in data: Data) -> (line: Int, column: Int) {
         var line = 1, column = 1
-        for byte in bytes.prefix(offset) {
+        for byte in data.prefix(offset) {
             if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else if byte & 0xC0 != 0x80 { column += 1 }
         }
-        return .malformedJSON(file: file, line: line, column: column, message: shortReason(description))
+        return (line, column)
     }
 
     /// Foundation's sentence without the position (already in line:column) or the trailing
