@@ -43,7 +43,7 @@ extension Kernel {
         let error: [String: JSONValue] = [
             "ename": .string(failure.kind == .cancelled ? "Interrupted" : "error"),
             "evalue": .string(failure.message + (failure.hint.map { " (\($0))" } ?? "")),
-            "traceback": .array(display.reports.flatMap { $0.components(separatedBy: "\n") }.map { .string($0) }),
+            "traceback": .array(display.reports.flatMap { $0.splitLines() }.map { .string($0) }),
         ]
         if !silent { publish("error", error, parent: request) }
         return error.merging(["status": .string("error"), "execution_count": count]) { $1 }

@@ -41,6 +41,41 @@ final class TranscriptTests: XCTestCase {
         XCTAssertNil(Transcript.seed(in: "echo no header\n"))
     }
 
+    /// A transcript saved with Windows line ends (an editor, or git's autocrlf) reads as the
+    /// same cells and expected output and checks clean; each "\r\n" is one line break.
+    func testCRLFTranscriptReadsAndChecksLikeLF() throws {
+        let lf = """
+        # aslsh 0.1.0 session, saved 2027-01-15T08:00:00Z, seed 42
+        # a note kept on save
+        echo a
+        #> a
+        x = [1,
+         2]
+        x | head 1
+        #> [1]
+
+        """
+        let crlf = lf.replacingOccurrences(of: "\n", with: "\r\n")
+        XCTAssertEqual(crlf.unicodeScalars.filter { $0 == "\r" }.count, 8)
+        let (lfCells, crlfCells) = (try Transcript.parse(lf), try Transcript.parse(crlf))
+        XCTAssertEqual(crlfCells.map(\.source.line), lfCells.map(\.source.line))
+        XCTAssertEqual(crlfCells.map(\.expected), [[OutputLine("a")], [], [OutputLine("[1]")]])
+        XCTAssertEqual(crlfCells.map(\.expectedLines), lfCells.map(\.expectedLines))
+        XCTAssertEqual(Transcript.seed(in: crlf), 42)
+        XCTAssertEqual(Transcript.headerNotes(in: crlf), ["# a note kept on save"])
+        let result = try Transcript.check(crlf)
+        XCTAssertEqual(result.cells, 3)
+        XCTAssertEqual(result.differences, [])
+    }
+
+    func testSplitLinesSplitsAtEveryNewlineAndDropsCR() {
+        XCTAssertEqual("a\r\nb\n\nc\u{301}\n".splitLines(), ["a", "b", "", "c\u{301}", ""])
+        XCTAssertEqual("a\r\nb".splitLines(keepingCarriageReturns: true), ["a\r", "b"])
+        XCTAssertEqual("".splitLines(), [""])
+        XCTAssertEqual("\r".splitLines(), [""], "a lone CR at the end is a CRLF cut short")
+        XCTAssertEqual("é\n\u{1F44B}".splitLines(), "é\n\u{1F44B}".components(separatedBy: "\n"))
+    }
+
     func testSaveThenCheckRoundTrips() throws {
         let s = session(["t = [{a: 1}, {a: 2}]", "t | where a > 1", ":time t | count", ":seed", "nope"])
         let text = Transcript.render(s.transcript, seed: s.seed, date: date)

@@ -205,7 +205,7 @@ public struct CommandDefinition {
     /// The full `:help NAME` text.
     public var helpText: [String] {
         var lines = ["\(name) — \(summary)", "usage: \(usage)"]
-        if !discussion.isEmpty { lines.append(""); lines += discussion.components(separatedBy: "\n") }
+        if !discussion.isEmpty { lines.append(""); lines += discussion.splitLines() }
         if !arguments.isEmpty {
             lines.append("")
             lines.append("arguments:")

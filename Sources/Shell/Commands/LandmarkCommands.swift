@@ -20,7 +20,7 @@ public enum LandmarkCommands {
     /// there were inputs but every one was skipped (no clip written), the command fails after the
     /// report: a run that produced nothing exits non-zero. Some skipped: the report counts them.
     static func report(_ summary: ImportSummary, _ call: Invocation) throws -> Value {
-        for line in summary.text.components(separatedBy: "\n") where call.definition.flag(named: "verbose") == nil
+        for line in summary.text.splitLines() where call.definition.flag(named: "verbose") == nil
             || call.bool("verbose") || !line.hasPrefix("warning: ") {
             call.session.print(relative(line))
         }
@@ -294,7 +294,7 @@ public enum LandmarkCommands {
         do { summary = try DatasetBuilder.build(options) { call.session.print(relative($0)) } } catch {
             throw call.failure("\(error)")
         }
-        for line in summary.text.components(separatedBy: "\n") { call.session.print(relative(line)) }
+        for line in summary.text.splitLines() { call.session.print(relative(line)) }
         let names = ["train", "val", "test"]
         var files = Record()
         for (name, url) in zip(names, summary.outputs) { files[name] = .path(relative(url.path)) }

@@ -50,7 +50,7 @@ public enum PipelineCommands {
     /// Prints a stage's summary; its wall time (" in 4.5 s") moves to a volatile line of its own
     /// so a replayed session still checks the counts.
     static func summary(_ text: String, _ call: Invocation) {
-        for line in text.components(separatedBy: "\n") {
+        for line in text.splitLines() {
             let relative = LandmarkCommands.relative(line)
             if let range = relative.range(of: #" in [0-9]+(\.[0-9]+)? s\b"#, options: .regularExpression) {
                 call.session.print(relative.replacingCharacters(in: range, with: ""))

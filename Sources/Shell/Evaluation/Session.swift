@@ -90,7 +90,7 @@ public final class Session {
 
     /// Prints a line as part of the current cell's output.
     public func print(_ text: String, volatile: Bool = false) {
-        for piece in text.components(separatedBy: "\n") {
+        for piece in text.splitLines() {
             let line = OutputLine(piece, volatile: volatile)
             capture.append(line)
             outputSink(line)
@@ -99,7 +99,7 @@ public final class Session {
 
     /// Prints a cell's value, or hands it to `valueDisplay`.
     func printValue(_ value: Value) {
-        let lines = ValueFormatter.lines(value).flatMap { $0.components(separatedBy: "\n") }
+        let lines = ValueFormatter.lines(value).flatMap { $0.splitLines() }
         if let valueDisplay, valueDisplay(value, lines) {
             capture += lines.map { OutputLine($0) }
         } else {
@@ -190,7 +190,7 @@ public final class Session {
     /// - Returns: the errors, with the cell they happened in; stops at the first unless `keepGoing`.
     @discardableResult
     public func run(script text: String, keepGoing: Bool = false) -> [ShellError] {
-        let lines = text.components(separatedBy: "\n")
+        let lines = text.splitLines()
         var errors: [ShellError] = []
         for cell in CellSplitter.split(text) {
             let outcome = execute(cell, sourceLines: lines)
@@ -206,7 +206,7 @@ public final class Session {
     /// The session's own line numbering for a cell's text (line `cell.line` is its first line).
     static func lines(of cell: CellSource) -> [String] {
         var lines = [String](repeating: "", count: max(0, cell.line - 1))
-        let own = cell.text.components(separatedBy: "\n")
+        let own = cell.text.splitLines()
         for (i, text) in own.enumerated() {
             lines.append(i == 0 ? String(repeating: " ", count: max(0, cell.column - 1)) + text : text)
         }

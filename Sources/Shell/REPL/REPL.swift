@@ -103,6 +103,6 @@ public final class REPL {
     }
 
     private static func numbered(_ text: String, from line: Int) -> [String] {
-        [String](repeating: "", count: max(0, line - 1)) + text.components(separatedBy: "\n")
+        [String](repeating: "", count: max(0, line - 1)) + text.splitLines()
     }
 }

@@ -10,9 +10,7 @@ public enum CellSplitter {
         var last: Token?
         func close() {
             guard let first, let last else { return }
-            var view = String.UnicodeScalarView()
-            view.append(contentsOf: scalars[first.start..<last.end])
-            cells.append(CellSource(text: String(view), line: first.location.line, column: first.location.column))
+            cells.append(CellSource(text: String(scalars: scalars[first.start..<last.end]), line: first.location.line, column: first.location.column))
         }
         for token in tokens {
             switch token.kind {

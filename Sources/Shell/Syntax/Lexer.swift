@@ -120,7 +120,7 @@ public struct Lexer {
         let quote = scalars[index]
         let startIndex = index, startLocation = SourceLocation(line: line, column: column)
         advance()
-        var value = String.UnicodeScalarView()
+        var value: [Unicode.Scalar] = []
         var problem: String?
         while true {
             guard index < scalars.count else {
@@ -146,7 +146,7 @@ public struct Lexer {
             value.append(c)
             advance()
         }
-        tokens.append(Token(kind: problem.map { .invalid($0) } ?? .string(String(value)),
+        tokens.append(Token(kind: problem.map { .invalid($0) } ?? .string(String(scalars: value[...])),
                             location: startLocation, start: startIndex, end: index, spaceBefore: spaceBefore))
         spaceBefore = false
     }
@@ -161,9 +161,7 @@ public struct Lexer {
     private func span(from start: Int, while accept: (Unicode.Scalar) -> Bool) -> String {
         var end = start
         while end < scalars.count, accept(scalars[end]) { end += 1 }
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: scalars[start..<end])
-        return String(view)
+        return String(scalars: scalars[start..<end])
     }
 
     private func peek(_ offset: Int) -> Unicode.Scalar? {

@@ -163,7 +163,7 @@ public struct Notebook: Equatable {
 
     /// A multi-line string as nbformat's list of lines, each but the last ending in "\n".
     static func lines(_ text: String) -> JSONValue {
-        var parts = text.components(separatedBy: "\n")
+        var parts = text.splitLines(keepingCarriageReturns: true)
         if parts.last == "" { parts.removeLast() }
         let count = parts.count
         return .array(parts.enumerated().map { index, part in
@@ -229,7 +229,7 @@ public struct Notebook: Equatable {
         var lines: [OutputLine] = []
         var pendingStream = ""
         func split(_ text: String) -> [String] {
-            var parts = text.components(separatedBy: "\n")
+            var parts = text.splitLines()
             if parts.last == "" { parts.removeLast() }
             return parts
         }

@@ -28,7 +28,7 @@ public enum NotebookConversion {
         do { cells = try Transcript.parse(text) } catch let error as TranscriptFormatError {
             throw NotebookError(file: file, message: "line \(error.line): \(error.message)")
         }
-        let lines = text.components(separatedBy: "\n")
+        let lines = text.splitLines()
         var warnings: [String] = []
         var notebookCells: [Notebook.Cell] = []
         for (index, cell) in cells.enumerated() {
@@ -89,7 +89,7 @@ public enum NotebookConversion {
     }
 
     static func commented(_ text: String) -> String {
-        text.components(separatedBy: "\n").map { $0.isEmpty ? "#" : "# " + $0 }.joined(separator: "\n")
+        text.splitLines().map { $0.isEmpty ? "#" : "# " + $0 }.joined(separator: "\n")
     }
 
     /// `aslsh --check x.ipynb`: replays the notebook's code cells in a fresh session seeded from

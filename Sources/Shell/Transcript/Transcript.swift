@@ -43,7 +43,7 @@ public enum Transcript {
 
     /// The seed recorded in the header, if any.
     public static func seed(in text: String) -> UInt64? {
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false).prefix(5) where line.hasPrefix("# aslsh ") {
+        for line in text.splitLines().prefix(5) where line.hasPrefix("# aslsh ") {
             if let range = line.range(of: "seed ") {
                 return UInt64(line[range.upperBound...].prefix { $0.isNumber })
             }
@@ -55,7 +55,7 @@ public enum Transcript {
     /// (a description, a `# check:` line), so that saving over it keeps them. Empty when `text`
     /// is not a transcript.
     public static func headerNotes(in text: String) -> [String] {
-        let lines = text.components(separatedBy: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
+        let lines = text.splitLines()
         guard let first = lines.first, first.hasPrefix("# aslsh "), first.contains(" session") else { return [] }
         let comments = lines.dropFirst().prefix { $0.hasPrefix("#") && outputLine($0) == nil && !$0.hasPrefix(CheckDirective.cellPrefix) }
         return comments.filter { $0 != replayLine }
@@ -70,9 +70,8 @@ public enum Transcript {
         var header: (directive: CheckDirective, line: Int)?
         var cellDirectives: [Int: CheckDirective] = [:]  // by the line the cell starts on
         var target = -1
-        for (index, rawLine) in text.components(separatedBy: "\n").enumerated() {
+        for (index, line) in text.splitLines().enumerated() {
             let lineNumber = index + 1
-            let line = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : rawLine
             while target + 1 < cells.count, cells[target + 1].source.line <= lineNumber { target += 1 }
             if let output = outputLine(line) {
                 if target >= 0 {
@@ -164,7 +163,7 @@ public enum Transcript {
     public static func replay(_ text: String, in session: Session, keepGoing: Bool = false)
         -> (errors: [ShellError], reproduced: Int) {
         guard let cells = try? parse(text) else { return (session.run(script: text, keepGoing: keepGoing), 0) }
-        let lines = text.components(separatedBy: "\n")
+        let lines = text.splitLines()
         var errors: [ShellError] = []
         var reproduced = 0
         for cell in cells {

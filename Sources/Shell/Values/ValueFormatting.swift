@@ -62,7 +62,7 @@ public enum ValueFormatter {
             }
         case .array(let a): return arrayLines(a)
         case .opaque(let o): return o.render()
-        case .string(let s): return s.components(separatedBy: "\n")
+        case .string(let s): return s.splitLines()
         case .list(let items) where !items.isEmpty && value.tableValue != nil:
             // A list of records (e.g. written as `[{a: 1}, {a: 2}]`) prints as the table it is.
             return tableLines(value.tableValue!, maxRows: maxRows)
