@@ -87,8 +87,14 @@ public struct MemoryBudget: Sendable, Equatable {
 }
 
 extension MemoryBudget {
+    /// Loads of at most 1 MiB are not checked: no limit worth naming is that tight, and reading
+    /// /proc and the cgroup files would cost more than loading (it was most of the time spent
+    /// opening a small checkpoint).
+    static let alwaysAllowed = 1 << 20
+
     /// Throws `needsMemory` naming `url` when loading it needs more than the budget now allows.
     static func checkLoading(_ url: URL, needed: Int) throws {
+        guard needed > alwaysAllowed else { return }
         let budget = current()
         guard budget.allows(needed) else { throw ArrayFileError(file: url.path, .needsMemory(needed: needed, budget: budget)) }
     }

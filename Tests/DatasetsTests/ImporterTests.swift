@@ -211,7 +211,8 @@ final class ImporterTests: XCTestCase {
         }
     }
 
-    /// Frame folders: a non-numeric frame name or a frame that is not 126 numbers is an error.
+    /// Frame folders: a non-numeric frame name, a frame of no known layout, layouts mixed in one
+    /// import, a --layout the frames do not have and bad --signer-from settings are errors naming the place.
     func testFrameSequenceBadInput() throws {
         let seq = dir.appendingPathComponent("src/hello/0")
         try NPY.write(NDArray(float32: [Float](repeating: 0.5, count: 126)), to: seq.appendingPathComponent("0.npy"))
@@ -221,8 +222,142 @@ final class ImporterTests: XCTestCase {
         }
         try FileManager.default.removeItem(at: seq.appendingPathComponent("first.npy"))
         try NPY.write(NDArray(float32: [Float](repeating: 0.5, count: 63)), to: seq.appendingPathComponent("1.npy"))
-        assertDatasetError(["1.npy", "expected 126 numbers"]) {
+        assertDatasetError(["1.npy: 63 values a frame (hand), but ", "0.npy has 126 (hands): one import takes one layout"]) {
             try FrameSequenceImporter.run(root: dir.appendingPathComponent("src"), to: dir.appendingPathComponent("out"))
+        }
+        try FileManager.default.removeItem(at: seq.appendingPathComponent("1.npy"))
+        try NPY.write(NDArray(float32: [Float](repeating: 0.5, count: 100)), to: seq.appendingPathComponent("0.npy"))
+        assertDatasetError(["0.npy: 100 float32 values a frame fit no known layout (holistic (1662), pose-hands (258), hands (126), hand (63))"]) {
+            try FrameSequenceImporter.run(root: dir.appendingPathComponent("src"), to: dir.appendingPathComponent("out"))
+        }
+        try NPY.write(NDArray(float32: [Float](repeating: 0.5, count: 126)), to: seq.appendingPathComponent("0.npy"))
+        assertDatasetError(["0.npy: 126 float32 values a frame (hands), but --layout holistic takes 1662"]) {
+            try FrameSequenceImporter.run(root: dir.appendingPathComponent("src"), to: dir.appendingPathComponent("out"),
+                                          options: .init(layout: .holistic))
+        }
+        assertDatasetError(["--signer and --signer-from: give one"]) {
+            try FrameSequenceImporter.run(root: dir.appendingPathComponent("src"), to: dir.appendingPathComponent("out"),
+                                          options: .init(signer: "a", signerFrom: .folder))
+        }
+        assertDatasetError(["--signer-from: '^(x' is not a regular expression"]) {
+            try FrameSequenceImporter.run(root: dir.appendingPathComponent("src"), to: dir.appendingPathComponent("out"),
+                                          options: .init(signerFrom: .pattern("^(x")))
+        }
+        assertDatasetError(["--signer-from: 'hello' needs a capture group"]) {
+            try FrameSequenceImporter.run(root: dir.appendingPathComponent("src"), to: dir.appendingPathComponent("out"),
+                                          options: .init(signerFrom: .pattern("hello")))
+        }
+        assertDatasetError(["src/hello/0: 'hello/0' does not match --signer-from '^[^/]+/([a-z]+)_'"]) {
+            try FrameSequenceImporter.run(root: dir.appendingPathComponent("src"), to: dir.appendingPathComponent("out"),
+                                          options: .init(signerFrom: .pattern("^[^/]+/([a-z]+)_")))
+        }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("nosigns/alice"), withIntermediateDirectories: true)
+        assertDatasetError(["nosigns/alice: no <sign>/ folders"]) {
+            try FrameSequenceImporter.run(root: dir.appendingPathComponent("nosigns"), to: dir.appendingPathComponent("out"),
+                                          options: .init(signerFrom: .folder))
+        }
+    }
+
+    /// One frame in `layout`, with the left hand's 63 values `left` (nil: not detected) and the
+    /// right's `right`, every other value (pose, face) set to a distinct non-zero number.
+    func frame(_ layout: FrameSequenceImporter.Layout, left: [Double]?, right: [Double]?) -> NDArray {
+        var v = (0..<layout.valuesPerFrame).map { 0.25 + 1e-4 * Double($0) }
+        let offsets = [FrameSequenceImporter.Layout.holistic: (1536, 1599), .poseHands: (132, 195), .hands: (0, 63)][layout]
+        if let (l, r) = offsets {
+            v.replaceSubrange(l..<l + 63, with: left ?? [Double](repeating: 0, count: 63))
+            v.replaceSubrange(r..<r + 63, with: right ?? [Double](repeating: 0, count: 63))
+        } else {
+            v = left ?? [Double](repeating: 0, count: 63)
+        }
+        return NDArray(shape: [layout.valuesPerFrame], storage: .float64(v))
+    }
+
+    /// Holistic (1662), pose + hands (258), hands (126) and one hand (63) frames of the same two
+    /// hands import to the same clips: the layout is told from the length and recorded.
+    func testEveryPublishedLayoutKeepsTheSameHands() throws {
+        let leftHand = (0..<63).map { 0.3 + 0.004 * Double($0) }
+        let rightHand: [Double] = (0..<63).map { (k: Int) -> Double in
+            let (point, axis) = (Double(k / 3), Double(k % 3))
+            return 0.6 - 0.003 * point + 0.001 * axis
+        }
+        var clips: [String: LandmarkClip] = [:]
+        for layout in FrameSequenceImporter.Layout.allCases {
+            let src = dir.appendingPathComponent("src-\(layout.rawValue)/thanks/0")
+            for t in 0..<4 {   // the right hand in frames 0–2, the left in 1–3; a one-hand file holds the right
+                let right = t < 3 ? rightHand : nil, left = t > 0 ? leftHand : nil
+                try NPY.write(layout == .hand ? frame(.hand, left: right, right: nil) : frame(layout, left: left, right: right),
+                              to: src.appendingPathComponent("\(t).npy"))
+            }
+            let out = dir.appendingPathComponent("out-\(layout.rawValue)")
+            let summary = try FrameSequenceImporter.run(root: src.deletingLastPathComponent().deletingLastPathComponent(), to: out,
+                                                        options: .init(hand: .right))
+            XCTAssertEqual(summary.clipCount, 1)
+            var manifest = try LandmarkManifest.read(contentsOf: summary.manifestURL)
+            XCTAssertEqual(manifest.records[0].metadata["layout"], .string(layout.rawValue))
+            XCTAssertEqual(manifest.records[0].metadata["hand"], .string(layout == .hand ? "single" : "right"))
+            clips[layout.rawValue] = try manifest.loadClip(at: 0)
+        }
+        let reference = try XCTUnwrap(clips["hands"])
+        XCTAssertEqual(reference.mask, [true, true, true, false])
+        for (name, clip) in clips {
+            XCTAssertEqual(clip.mask, reference.mask, name)
+            XCTAssertEqual(clip.values, reference.values, name)
+        }
+    }
+
+    /// `--signer-from folder` reads <signer>/<sign>/<sequence>/; a pattern reads the id from the
+    /// path. Each clip's signer is in the manifest and clip ids stay unique across signers.
+    func testSignerFromFoldersAndPatterns() throws {
+        let hand = (0..<63).map { 0.4 + 0.002 * Double($0) }
+        for (signer, sign, sequence) in [("alice", "hello", "0"), ("alice", "thanks", "0"), ("bob", "hello", "0"), ("bob", "hello", "1")] {
+            let folder = dir.appendingPathComponent("bysigner/\(signer)/\(sign)/\(sequence)")
+            try NPY.write(frame(.hands, left: nil, right: hand), to: folder.appendingPathComponent("0.npy"))
+            let flat = dir.appendingPathComponent("flat/\(sign)/\(signer)_\(sequence)")
+            try NPY.write(frame(.hands, left: nil, right: hand), to: flat.appendingPathComponent("0.npy"))
+        }
+        try Data("signer,repo\n".utf8).write(to: dir.appendingPathComponent("bysigner/signers.csv"))
+        let byFolder = try FrameSequenceImporter.run(root: dir.appendingPathComponent("bysigner"), to: dir.appendingPathComponent("a"),
+                                                    options: .init(signerFrom: .folder))
+        XCTAssertEqual(byFolder.skipped["files beside signer folders"], 1)
+        let a = try LandmarkManifest.read(contentsOf: byFolder.manifestURL)
+        XCTAssertEqual(a.records.map(\.clipID), ["alice_hello_0", "alice_thanks_0", "bob_hello_0", "bob_hello_1"])
+        XCTAssertEqual(a.records.map(\.signer), ["alice", "alice", "bob", "bob"])
+        XCTAssertEqual(a.records.map(\.sourceFile), ["alice/hello/0", "alice/thanks/0", "bob/hello/0", "bob/hello/1"])
+        let byPattern = try FrameSequenceImporter.run(root: dir.appendingPathComponent("flat"), to: dir.appendingPathComponent("b"),
+                                                     options: .init(signerFrom: .pattern("^[^/]+/([a-z]+)_")))
+        let b = try LandmarkManifest.read(contentsOf: byPattern.manifestURL)
+        XCTAssertEqual(b.records.map(\.signer), ["alice", "bob", "bob", "alice"])
+        XCTAssertEqual(b.records.map(\.clipID), ["hello_alice_0", "hello_bob_0", "hello_bob_1", "thanks_alice_0"])
+    }
+
+    /// The real Holistic frames (1662 values) of signer m06 import to exactly the clips of the
+    /// same sequences in the hands-only (126) set, which was sliced from them.
+    func testHolisticFramesEqualTheirHandSlices() throws {
+        guard let holistic = TestEnvironment.sharedPath("realdata/holistic_1662_npy"),
+              let hands = TestEnvironment.sharedPath("realdata/multisigner_hands_npy/m06") else {
+            throw XCTSkip(TestEnvironment.sharedMissingMessage)
+        }
+        let a = try FrameSequenceImporter.run(root: holistic, to: dir.appendingPathComponent("holistic"))
+        XCTAssertEqual(a.clipCount, 9)
+        var ma = try LandmarkManifest.read(contentsOf: a.manifestURL)
+        XCTAssertTrue(ma.records.allSatisfy { $0.metadata["layout"] == .string("holistic") && $0.frameCount == 30 })
+        // The same sequences from the 126-value set (label folders there say "iloveyou" too).
+        let subset = dir.appendingPathComponent("m06-subset")
+        for record in ma.records {
+            try FileManager.default.createDirectory(at: subset.appendingPathComponent(record.sourceFile).deletingLastPathComponent(),
+                                                    withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(at: subset.appendingPathComponent(record.sourceFile),
+                                                       withDestinationURL: hands.appendingPathComponent(record.sourceFile))
+        }
+        let b = try FrameSequenceImporter.run(root: subset, to: dir.appendingPathComponent("hands"))
+        var mb = try LandmarkManifest.read(contentsOf: b.manifestURL)
+        XCTAssertEqual(mb.records.map(\.clipID), ma.records.map(\.clipID))
+        XCTAssertTrue(mb.records.allSatisfy { $0.metadata["layout"] == .string("hands") })
+        for index in ma.records.indices {
+            XCTAssertEqual(ma.records[index].metadata["hand"], mb.records[index].metadata["hand"])
+            let (x, y) = (try ma.loadClip(at: index), try mb.loadClip(at: index))
+            XCTAssertEqual(x.mask, y.mask, ma.records[index].clipID)
+            XCTAssertEqual(x.values, y.values, ma.records[index].clipID)
         }
     }
 }

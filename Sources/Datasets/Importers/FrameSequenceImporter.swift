@@ -2,12 +2,49 @@ import Foundation
 import TensorCore
 
 /// Per-frame `.npy` sequence folders as written by MediaPipe Holistic tutorials
-/// (`<sign>/<sequence>/<frame>.npy`): each frame holds 126 values, the left hand's 21 × (x, y, z)
-/// then the right hand's, in normalised image coordinates, all zeros when that hand was not
-/// detected. One clip per sequence folder; label = the sign folder's name, verbatim (spaces kept).
+/// (`<sign>/<sequence>/<frame>.npy`, optionally one folder per signer above them). Each frame is
+/// one flat vector in one of the layouts people publish (`Layout`): the hands are kept, in
+/// normalised image coordinates, all zeros when that hand was not detected. One clip per
+/// sequence folder; label = the sign folder's name, verbatim (spaces kept).
 public enum FrameSequenceImporter {
     public static let format = "per-frame .npy sequence folders"
-    public static let valuesPerFrame = 2 * LandmarkClip.valuesPerFrame
+
+    /// How a frame's values are laid out, told apart by their count.
+    public enum Layout: String, Sendable, CaseIterable, CustomStringConvertible {
+        /// MediaPipe Holistic's 1662 values: pose 33 × (x, y, z, visibility), face 468 × (x, y, z),
+        /// left hand 21 × 3 at 1536, right hand 21 × 3 at 1599 — the tutorials' `extract_keypoints`.
+        case holistic
+        /// Pose 33 × 4, then left and right hand (258 values: the tutorials without the face).
+        case poseHands = "pose-hands"
+        /// Left hand 21 × 3, then right hand (126 values).
+        case hands
+        /// One hand, 21 × 3 (63 values); which hand it is, the file does not say.
+        case hand
+
+        public var valuesPerFrame: Int {
+            switch self {
+            case .holistic: return 1662
+            case .poseHands: return 258
+            case .hands: return 126
+            case .hand: return 63
+            }
+        }
+
+        /// Where the left and the right hand's 63 values start (nil: the layout holds one hand).
+        var handOffsets: (left: Int, right: Int)? {
+            switch self {
+            case .holistic: return (1536, 1599)
+            case .poseHands: return (132, 195)
+            case .hands: return (0, 63)
+            case .hand: return nil
+            }
+        }
+
+        public var description: String { "\(rawValue) (\(valuesPerFrame))" }
+
+        static func detect(count: Int) -> Layout? { allCases.first { $0.valuesPerFrame == count } }
+        static var known: String { allCases.map(\.description).joined(separator: ", ") }
+    }
 
     /// Which of the two hands becomes the clip (aslsh models one hand).
     public enum Hand: String, Sendable, CaseIterable {
@@ -17,81 +54,202 @@ public enum FrameSequenceImporter {
         case mostDetected = "most-detected"
     }
 
+    /// Where each clip's signer id comes from, when the folders say.
+    public enum SignerSource: Sendable, Equatable {
+        /// The root holds one folder per signer, each with `<sign>/<sequence>/` inside.
+        case folder
+        /// The first capture group of a regular expression matched against the sequence's path
+        /// below the root (`hello/alice_03`); a path it does not match is an error.
+        case pattern(String)
+    }
+
     public struct Options: Sendable {
         public var hand: Hand = .mostDetected
-        /// Recorded as every clip's signer (these folders rarely say who signed).
+        /// nil: told from the first frame's length.
+        public var layout: Layout?
+        /// Recorded as every clip's signer (these folders rarely say who signed) ...
         public var signer: String?
+        /// ... or each clip's signer, from its folders.
+        public var signerFrom: SignerSource?
         public var fps: Double?
         public var manifestName = "manifest.json"
-        public init(hand: Hand = .mostDetected, signer: String? = nil, fps: Double? = nil) {
+        public init(hand: Hand = .mostDetected, layout: Layout? = nil, signer: String? = nil,
+                    signerFrom: SignerSource? = nil, fps: Double? = nil) {
             self.hand = hand
+            self.layout = layout
             self.signer = signer
+            self.signerFrom = signerFrom
             self.fps = fps
         }
     }
 
-    /// Imports every `<sign>/<sequence>/` under `root`. Frames are ordered by their numeric file
-    /// name (`2.npy` before `10.npy`); a non-numeric frame name is an error; non-`.npy` files
-    /// and empty sequence folders are skipped and counted.
+    /// Imports every `<sign>/<sequence>/` under `root` (or `<signer>/<sign>/<sequence>/`).
+    /// Frames are ordered by their numeric file name (`2.npy` before `10.npy`); a non-numeric
+    /// frame name is an error; non-`.npy` files and empty sequence folders are skipped and
+    /// counted. All frames of one import share one layout: a frame of another is an error
+    /// naming it and the first frame.
     @discardableResult
     public static func run(root: URL, to outputDirectory: URL, options: Options = Options()) throws -> ImportSummary {
+        if options.signer != nil, options.signerFrom != nil {
+            throw DatasetError.invalidOptions("--signer and --signer-from: give one (a fixed id, or where the folders name the signer)")
+        }
+        let pattern = try options.signerFrom.flatMap(signerPattern)
         var writer = ImportWriter(outputDirectory: outputDirectory, manifestName: options.manifestName, format: format)
-        let signs = try folderEntries(root).filter(isDirectory).sorted { $0.lastPathComponent < $1.lastPathComponent }
-        guard !signs.isEmpty else { throw DatasetError.badInput(file: root.path, problem: "no <sign>/ folders") }
-        for sign in signs {
-            let label = sign.lastPathComponent
-            let entries = try folderEntries(sign)
-            let sequences = sortedNumericallyWhenPossible(entries.filter(isDirectory))
-            writer.skip("files beside sequence folders", count: entries.count - sequences.count)
-            if sequences.isEmpty { writer.summary.warnings.append("sign folder '\(label)' holds no sequences") }
-            for sequence in sequences {
-                let (left, right, skippedFiles, nonFinite) = try readFrames(sequence)
-                writer.skip("non-.npy files in sequence folders", count: skippedFiles)
-                writer.summary.nonFiniteFrames += nonFinite
-                guard !left.isEmpty else { writer.skip("empty sequence folders"); continue }
-                let leftCount = left.filter(\.present).count, rightCount = right.filter(\.present).count
-                let keepLeft = options.hand == .left || (options.hand == .mostDetected && leftCount > rightCount)
-                let chosen = keepLeft ? left : right
-                let clip = LandmarkClip(values: chosen.flatMap(\.values), mask: chosen.map(\.present))
-                let name = sequence.lastPathComponent
-                try writer.add(clip, clipID: "\(clipIDComponent(label))_\(clipIDComponent(name))", label: label,
-                               sourceFile: "\(label)/\(name)", signer: options.signer, hasZ: true, fps: options.fps,
-                               metadata: ["hand": .string(keepLeft ? "left" : "right"), "sequence": .string(name),
-                                          "left_frames": .int(leftCount),
-                                          "right_frames": .int(rightCount)])
+        var layout = LayoutLock(required: options.layout)
+        // (signer folder name, the folder holding the sign folders)
+        var groups: [(signer: String?, folder: URL)] = []
+        if options.signerFrom == .folder {
+            let entries = try folderEntries(root)
+            let signers = entries.filter(isDirectory).sorted { $0.lastPathComponent < $1.lastPathComponent }
+            guard !signers.isEmpty else { throw DatasetError.badInput(file: root.path, problem: "no <signer>/ folders") }
+            writer.skip("files beside signer folders", count: entries.count - signers.count)
+            groups = signers.map { ($0.lastPathComponent, $0) }
+        } else {
+            groups = [(nil, root)]
+        }
+        for group in groups {
+            let signs = try folderEntries(group.folder).filter(isDirectory).sorted { $0.lastPathComponent < $1.lastPathComponent }
+            guard !signs.isEmpty else { throw DatasetError.badInput(file: group.folder.path, problem: "no <sign>/ folders") }
+            for sign in signs {
+                let label = sign.lastPathComponent
+                let entries = try folderEntries(sign)
+                let sequences = sortedNumericallyWhenPossible(entries.filter(isDirectory))
+                writer.skip("files beside sequence folders", count: entries.count - sequences.count)
+                let place = group.signer.map { "\($0)/\(label)" } ?? label
+                if sequences.isEmpty { writer.summary.warnings.append("sign folder '\(place)' holds no sequences") }
+                for sequence in sequences {
+                    let name = sequence.lastPathComponent
+                    let relative = "\(place)/\(name)"
+                    let signer = try pattern.map { try match($0, relative, sequence) } ?? group.signer ?? options.signer
+                    let frames = try readFrames(sequence, layout: &layout)
+                    writer.skip("non-.npy files in sequence folders", count: frames.skipped)
+                    writer.summary.nonFiniteFrames += frames.nonFinite
+                    guard !frames.left.isEmpty else { writer.skip("empty sequence folders"); continue }
+                    let (clip, metadata) = chooseHand(frames, options.hand)
+                    let id = [group.signer, label, name].compactMap { $0 }.map(clipIDComponent).joined(separator: "_")
+                    try writer.add(clip, clipID: id, label: label, sourceFile: relative, signer: signer, hasZ: true,
+                                   fps: options.fps,
+                                   metadata: metadata.merging(["sequence": .string(name),
+                                                               "layout": .string(layout.found!.rawValue)]) { a, _ in a })
+                }
             }
         }
         return try writer.finish().summary
     }
 
+    /// The hand a clip keeps, and what the manifest records about the choice.
+    static func chooseHand(_ frames: SequenceFrames, _ hand: Hand) -> (LandmarkClip, [String: JSONValue]) {
+        guard let right = frames.right else {
+            let clip = LandmarkClip(values: frames.left.flatMap(\.values), mask: frames.left.map(\.present))
+            return (clip, ["hand": .string("single"), "frames_with_hand": .int(frames.left.filter(\.present).count)])
+        }
+        let left = frames.left
+        let leftCount = left.filter(\.present).count, rightCount = right.filter(\.present).count
+        let keepLeft = hand == .left || (hand == .mostDetected && leftCount > rightCount)
+        let chosen = keepLeft ? left : right
+        return (LandmarkClip(values: chosen.flatMap(\.values), mask: chosen.map(\.present)),
+                ["hand": .string(keepLeft ? "left" : "right"), "left_frames": .int(leftCount), "right_frames": .int(rightCount)])
+    }
+
     typealias HandFrame = (values: ArraySlice<Float>, present: Bool)
 
-    /// The sequence's frames split into left and right hand, in numeric frame order.
-    static func readFrames(_ sequence: URL) throws -> (left: [HandFrame], right: [HandFrame], skipped: Int, nonFinite: Int) {
+    /// A sequence's frames in numeric order, split into hands (`right` nil for a one-hand layout).
+    struct SequenceFrames {
+        var left: [HandFrame] = []
+        var right: [HandFrame]?
+        var skipped = 0
+        var nonFinite = 0
+    }
+
+    /// The layout of an import: the one asked for, or the first frame's, which every later
+    /// frame must share.
+    struct LayoutLock {
+        let required: Layout?
+        var found: Layout?
+        var firstFile: String?
+        init(required: Layout?) {
+            self.required = required
+            found = required
+        }
+
+        mutating func check(_ file: URL, count: Int, dtype: String) throws -> Layout {
+            if let found {
+                guard count == found.valuesPerFrame else {
+                    let other = Layout.detect(count: count).map { " (\($0.rawValue))" } ?? ""
+                    if required != nil && firstFile == nil {
+                        throw DatasetError.badInput(file: file.path, problem:
+                            "\(count) \(dtype) values a frame\(other), but --layout \(found.rawValue) takes \(found.valuesPerFrame)")
+                    }
+                    throw DatasetError.badInput(file: file.path, problem:
+                        "\(count) values a frame\(other), but \(firstFile ?? "the first frame") has \(found.valuesPerFrame) "
+                        + "(\(found.rawValue)): one import takes one layout")
+                }
+                if firstFile == nil { firstFile = file.path }
+                return found
+            }
+            guard let layout = Layout.detect(count: count) else {
+                throw DatasetError.badInput(file: file.path, problem:
+                    "\(count) \(dtype) values a frame fit no known layout (\(Layout.known))")
+            }
+            found = layout
+            firstFile = file.path
+            return layout
+        }
+    }
+
+    /// The sequence's frames split into hands, in numeric frame order.
+    static func readFrames(_ sequence: URL, layout: inout LayoutLock) throws -> SequenceFrames {
         let files = try folderEntries(sequence)
-        let frames = files.filter { $0.pathExtension == "npy" }
-        for frame in frames where Int(frame.deletingPathExtension().lastPathComponent) == nil {
+        let frameFiles = files.filter { $0.pathExtension == "npy" }
+        for frame in frameFiles where Int(frame.deletingPathExtension().lastPathComponent) == nil {
             throw DatasetError.badInput(file: frame.path, problem: "frame file name is not a frame number")
         }
-        var left = [HandFrame](), right = [HandFrame]()
-        var nonFinite = 0
-        for frame in sortedNumericallyWhenPossible(frames, name: { $0.deletingPathExtension().lastPathComponent }) {
+        var result = SequenceFrames(skipped: files.count - frameFiles.count)
+        for file in sortedNumericallyWhenPossible(frameFiles, name: { $0.deletingPathExtension().lastPathComponent }) {
             let array: NDArray
-            do { array = try NPY.read(contentsOf: frame) } catch let error as ArrayFileError {
+            do { array = try NPY.read(contentsOf: file) } catch let error as ArrayFileError {
                 throw DatasetError.arrayFile(error)
             }
-            guard array.count == valuesPerFrame, array.isFloatingPoint, let values = array.tensor()?.scalars else {
-                throw DatasetError.badInput(file: frame.path,
-                                            problem: "shape \(array.shape) \(array.dtypeName): expected \(valuesPerFrame) numbers (left hand 21×3, right hand 21×3)")
+            guard array.isFloatingPoint, let values = array.tensor()?.scalars else {
+                throw DatasetError.badInput(file: file.path, problem: "shape \(array.shape) \(array.dtypeName): expected floating-point landmark values")
             }
+            let frameLayout = try layout.check(file, count: array.count, dtype: "\(array.dtypeName)")
             // A hand holding NaN/Inf is "not detected" in that frame (zeroed; the frame is counted).
-            if values.contains(where: { !$0.isFinite }) { nonFinite += 1 }
-            for hand in [values[0..<63], values[63..<126]] {
-                let usable = hand.allSatisfy(\.isFinite)
-                let frame: HandFrame = usable ? (hand, hand.contains { $0 != 0 }) : (ArraySlice(repeating: 0, count: 63), false)
-                if hand.startIndex == 0 { left.append(frame) } else { right.append(frame) }
+            if values.contains(where: { !$0.isFinite }) { result.nonFinite += 1 }
+            func hand(at offset: Int) -> HandFrame {
+                let hand = values[offset..<offset + LandmarkClip.valuesPerFrame]
+                return hand.allSatisfy(\.isFinite) ? (hand, hand.contains { $0 != 0 })
+                    : (ArraySlice(repeating: 0, count: LandmarkClip.valuesPerFrame), false)
+            }
+            if let offsets = frameLayout.handOffsets {
+                result.left.append(hand(at: offsets.left))
+                result.right = (result.right ?? []) + [hand(at: offsets.right)]
+            } else {
+                result.left.append(hand(at: 0))
             }
         }
-        return (left, right, files.count - frames.count, nonFinite)
+        return result
+    }
+
+    static func signerPattern(_ source: SignerSource) throws -> NSRegularExpression? {
+        guard case .pattern(let text) = source else { return nil }
+        let regex: NSRegularExpression
+        do { regex = try NSRegularExpression(pattern: text) } catch {
+            throw DatasetError.invalidOptions("--signer-from: '\(text)' is not a regular expression")
+        }
+        guard regex.numberOfCaptureGroups >= 1 else {
+            throw DatasetError.invalidOptions("--signer-from: '\(text)' needs a capture group, e.g. '^[^/]+/([a-z]+)_' for hello/alice_03")
+        }
+        return regex
+    }
+
+    static func match(_ regex: NSRegularExpression, _ relative: String, _ sequence: URL) throws -> String {
+        let range = NSRange(relative.startIndex..., in: relative)
+        guard let found = regex.firstMatch(in: relative, range: range),
+              let group = Range(found.range(at: 1), in: relative), !group.isEmpty else {
+            throw DatasetError.badInput(file: sequence.path, problem:
+                "'\(relative)' does not match --signer-from '\(regex.pattern)' (its first group names the signer)")
+        }
+        return String(relative[group])
     }
 }

@@ -142,8 +142,11 @@ public enum LandmarkCommands {
         "import", summary: "convert existing landmark files to aslsh's landmark manifest",
         discussion: """
         formats: keypoint-csv (hand-gesture-recognition-mediapipe keypoint.csv, with --labels),
-        frame-npy (<sign>/<sequence>/<frame>.npy, 126 values per frame), clip-npy (folder of [T,21,3] arrays).
+        frame-npy (<sign>/<sequence>/<frame>.npy, or <signer>/<sign>/<sequence>/ with --signer-from folder;
+        each frame a MediaPipe Holistic vector of 1662 values, pose + hands 258, both hands 126 or one hand 63,
+        told apart by length), clip-npy (folder of [T,21,3] arrays).
         example: import keypoint-csv keypoint.csv --labels keypoint_classifier_label.csv --out data/processed/kp
+        example: import frame-npy MP_Data --signer-from folder --out data/processed/signers
         """,
         arguments: [ArgumentSpec("format", .choice(["keypoint-csv", "frame-npy", "clip-npy"]), "input format"),
                     ArgumentSpec("path", .path, "the CSV file or the folder")],
@@ -152,7 +155,11 @@ public enum LandmarkCommands {
                 manifestFlag("manifest.json"),
                 FlagSpec("hand", .choice(FrameSequenceImporter.Hand.allCases.map(\.rawValue)),
                          "frame-npy: which of the two hands to keep", default: .string("most-detected")),
+                FlagSpec("layout", .choice(FrameSequenceImporter.Layout.allCases.map(\.rawValue)),
+                         "frame-npy: the frames' layout (default: told from their length)"),
                 FlagSpec("signer", .string, "signer id to record for every clip"),
+                FlagSpec("signer-from", .string,
+                         "frame-npy: 'folder' (one folder per signer above the sign folders) or a regular expression whose first group, matched against SIGN/SEQUENCE, names the signer"),
                 FlagSpec("fps", .number, "frame rate to record")]
     ) { call in
         let path = call.url("path")!, out = call.url("out")!
@@ -163,8 +170,13 @@ public enum LandmarkCommands {
                 return try report(KeypointCSVImporter.run(keypoints: path, labels: call.url("labels"), to: out,
                                                           manifestName: manifest, signer: call.string("signer")), call)
             case "frame-npy":
+                let signerFrom = call.string("signer-from").map {
+                    $0 == "folder" ? FrameSequenceImporter.SignerSource.folder : .pattern($0)
+                }
                 var options = FrameSequenceImporter.Options(hand: FrameSequenceImporter.Hand(rawValue: call.string("hand")!)!,
-                                                            signer: call.string("signer"), fps: call.number("fps"))
+                                                            layout: call.string("layout").flatMap(FrameSequenceImporter.Layout.init),
+                                                            signer: call.string("signer"), signerFrom: signerFrom,
+                                                            fps: call.number("fps"))
                 options.manifestName = manifest
                 return try report(FrameSequenceImporter.run(root: path, to: out, options: options), call)
             default:
