@@ -10,7 +10,7 @@ final class ConventionsTests: XCTestCase {
 
     /// Commands that write files: each names what it produces with `--out`.
     private static let writers: Set<String> = ["intake", "download", "trim", "synth", "import", "prepare-alphabet",
-                                               "extract", "build", "train", "eval", "export", "predict", "plot", "merge", "convert"]
+                                               "extract", "build", "train", "eval", "cv", "export", "predict", "plot", "merge", "convert"]
     /// Commands that write no file (directives included: `:save PATH` takes its file as the argument).
     private static let nonWriters: Set<String> = ["load", "print", "show", "echo", "sleep", "count-to", "where", "select",
                                                   "count", "sort", "top", "head", "tail", ":help", ":vars", ":history",

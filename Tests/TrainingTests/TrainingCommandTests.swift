@@ -94,4 +94,35 @@ final class TrainingCommandTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("it is an mlp"), "\(error)")
         }
     }
+
+    /// `cv` from the shell: pooled files, signer folds, the documented result fields, the chart
+    /// written, and bad settings refused before any training.
+    func testCrossValidationFromTheShell() throws {
+        let d = directory.path
+        for (name, seed) in [("a", UInt64(5)), ("b", 6)] {
+            var part = Fixtures.sequences(n: 18, T: 4, classes: 3, seed: seed)
+            part.metadata.signers = (0..<18).map { "\(name)\($0 % 2)" }   // signers a0 a1 b0 b1
+            try part.write(to: directory.appendingPathComponent("\(name).npz"))
+        }
+        let (value, lines) = try run("r = cv \(d)/a.npz \(d)/b.npz --folds 4 --seeds 1 2 --hidden-dim 8 --epochs 2 --out \(d)/cv")
+        XCTAssertEqual(lines.first, "cv: 4 folds × 2 seeds, 36 samples in 3 classes, 4 signers, none in two folds, mlp")
+        XCTAssertEqual(lines.filter { $0.hasPrefix("seed ") }.count, 8)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("accuracy ") && $0.contains("(mean ± sd of 8 folds)") }, "\(lines)")
+        guard case .record(let record) = value else { return XCTFail("cv returns a record, got \(String(describing: value))") }
+        XCTAssertEqual(record.keys, ["mean", "sd", "pooled", "folds", "groups", "plot"])
+        XCTAssertEqual(record["folds"]?.tableValue?.rows.count, 8)
+        XCTAssertEqual(record["groups"]?.tableValue?.rows.map { $0[1].numberValue }, Array(repeating: 9, count: 4))
+        let png = try Data(contentsOf: directory.appendingPathComponent("cv/cv_signers.png"))
+        XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        XCTAssertThrowsError(try run("cv \(d)/a.npz --folds 3 --out \(d)/cv2")) { error in
+            XCTAssertTrue("\(error)".contains("only 2 signers ('a0', 'a1'): they cannot make 3 folds"), "\(error)")
+        }
+        XCTAssertThrowsError(try run("cv \(d)/a.npz --folds 2 --seeds 1 -3 --out \(d)/cv2")) { error in
+            XCTAssertTrue("\(error)".contains("--seeds: -3 is not a seed"), "\(error)")
+        }
+        XCTAssertThrowsError(try run("cv \(d)/train.npz --folds 2 --out \(d)/cv2")) { error in
+            XCTAssertTrue("\(error)".contains("30 of 30 samples have no signer"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(d)/cv2/seed42"), "refused before training")
+    }
 }

@@ -11,7 +11,7 @@ extension CommandRegistry {
             TableCommands.all,     // where select count sort top head tail
             PipelineCommands.all,  // intake download trim
             LandmarkCommands.all,  // synth import prepare-alphabet extract build
-            TrainingCommands.all,  // train eval
+            TrainingCommands.all,  // train eval cv
             ExportCommands.all,    // export onnx|tflite
             PredictCommands.all,   // predict
             PlotCommands.all,      // plot hand|sequence|trajectory|overlay|curves|confusion|bar|hist

@@ -15,7 +15,7 @@ public enum CommandHelp {
         Stage(title: "landmarks", commands: ["synth", "import", "prepare-alphabet", "extract"]),
         Stage(title: "sharded runs", commands: ["merge"]),
         Stage(title: "datasets", commands: ["build"]),
-        Stage(title: "models", commands: ["train", "eval", "export", "predict"]),
+        Stage(title: "models", commands: ["train", "eval", "cv", "export", "predict"]),
         Stage(title: "plots", commands: ["plot"]),
         Stage(title: "notebooks", commands: ["convert"]),
         Stage(title: "values and tables", commands: ["load", "print", "show", "echo", "env", "where", "select", "count",

@@ -2,12 +2,13 @@ import Datasets
 import Foundation
 import JobControl
 import NeuralNets
+import Plot
 import TensorCore
 import Training
 
-/// `train` and `eval`: datasets → checkpoint → report.
+/// `train`, `eval` and `cv`: datasets → checkpoint → report.
 public enum TrainingCommands {
-    public static var all: [CommandDefinition] { [train, evaluate] }
+    public static var all: [CommandDefinition] { [train, evaluate, crossValidate] }
 
     static func dataset(_ call: Invocation, _ name: String) throws -> Dataset? {
         guard let url = call.url(name) else { return nil }
@@ -97,6 +98,108 @@ public enum TrainingCommands {
         return .record(Record(entries))
     }
 
+    /// The training flags `cv` shares with `train` (not those naming one run's files).
+    static let sharedTrainingFlags = train.flags.filter {
+        !["dataset", "val", "seed", "resume", "tensorboard", "run-name", "out"].contains($0.name)
+    }
+
+    static let crossValidate = CommandDefinition(
+        "cv", summary: "cross-validate: train and score every fold, no signer in two folds (accuracy on people the model never saw)",
+        discussion: """
+        The datasets (e.g. the train, val and test files of one build) are pooled and dealt into --folds folds; with
+        --group-by signer (default) each signer's samples stay in one fold, so as many folds as signers is
+        leave-one-signer-out. Each fold trains a fresh model on the others with the train flags given (no validation
+        set: the epoch with the best training accuracy is kept) and is scored on its held-out fold. --seeds repeats
+        everything per seed (folds dealt and models seeded by it). Prints each fold, the mean ± sd of the fold
+        accuracies and a per-signer table, worst first; writes that table as a bar chart (--plot).
+        Result fields: mean sd pooled folds (table) groups (table) plot.
+        example: r = cv data/processed/datasets/signs_train.npz data/processed/datasets/signs_val.npz data/processed/datasets/signs_test.npz --folds 6 --architecture tcn --seeds 1 2 3
+        """,
+        arguments: [ArgumentSpec("datasets", .path, "dataset .npz files, pooled", variadic: true)],
+        flags: [FlagSpec("folds", .int, "number of folds (as many as signers: leave one signer out)", default: .int(5),
+                         validate: FlagSpec.positive),
+                FlagSpec("group-by", .choice(CrossValidation.Grouping.allCases.map(\.rawValue)),
+                         "keep each signer's (or source's) samples in one fold; none: stratified by class", default: .string("signer")),
+                FlagSpec("seeds", .int, "seeds, one round of folds each", default: .list([.int(42)]), values: .oneOrMore),
+                FlagSpec("plot", .path, "per-signer accuracy chart (PNG) [default: cv_<group>s.png in --out]"),
+                FlagSpec("out", .path, "folder for the folds' checkpoints and the chart", default: .path("models/cv"))]
+            + sharedTrainingFlags
+    ) { call in
+        let paths = call.list("datasets").compactMap { $0.textValue }
+        guard !paths.isEmpty else { throw call.failure("no dataset") }
+        var parts: [(Dataset, String)] = []
+        for path in paths {
+            do { parts.append((try Dataset(contentsOf: Invocation.resolvePath(path)), path)) } catch { throw call.failure("\(error)") }
+        }
+        var options = CrossValidation.Options()
+        options.folds = call.int("folds")!
+        options.grouping = CrossValidation.Grouping(rawValue: call.string("group-by")!)!
+        options.seeds = try call.list("seeds").map {
+            guard let seed = $0.numberValue.flatMap({ $0 >= 0 ? UInt64(exactly: $0) : nil }) else {
+                throw call.failure("--seeds: \(ValueFormatter.inline($0)) is not a seed (a whole number ≥ 0)")
+            }
+            return seed
+        }
+        options.directory = call.url("out")!
+        options.training = try trainingOptions(call)
+        let groupName = options.grouping == .none ? "sample" : options.grouping.rawValue
+        let plot = call.url("plot") ?? options.directory.appendingPathComponent("cv_\(groupName)s.png")
+        do { try OutputFile.checkWritable(plot) } catch { throw call.failure("\(error)") }
+        let report: CrossValidation.Report
+        let progress = ProgressReporter(label: "cv", total: options.folds * options.seeds.count, unit: "folds",
+                                        output: .display(quiet: false))
+        defer { progress.finish() }
+        do {
+            let data = try CrossValidation.merged(parts)
+            let groups = Set(try CrossValidation.groups(of: data, by: options.grouping)).count
+            call.session.print("cv: \(options.folds) folds × \(options.seeds.count) seed\(options.seeds.count == 1 ? "" : "s"), \(data.count) samples in \(data.classCount) classes, "
+                + (options.grouping == .none ? "stratified by class" : "\(groups) \(groupName)s, none in two folds")
+                + ", \(options.training.architecture.rawValue)")
+            report = try CrossValidation.run(data, options: options, progress: { fold in
+                call.session.print("seed \(fold.seed) fold \(fold.fold)  accuracy \(String(format: "%.4f", fold.accuracy))  "
+                                   + "(\(fold.trainCount) train, \(fold.testCount) test)  held out: \(Self.listed(fold.heldOut))")
+                try? progress.advance()
+            }, isCancelled: { [cancellation = Cancellation.current] in cancellation.isRequested })
+        } catch let error as TrainingError {
+            if case .cancelled = error { throw CancelledError() }
+            throw call.failure(error.description)
+        } catch let error as DatasetError {
+            throw call.failure(error.description)
+        }
+        progress.finish()
+        call.session.print(String(format: "accuracy %.4f ± %.4f (mean ± sd of %d folds); pooled over samples %.4f",
+                                  report.mean, report.standardDeviation, report.folds.count, report.pooledAccuracy))
+        let groupTable = Table(columns: [groupName, "samples", "accuracy"], rows: report.groups.map {
+            [.string($0.name), .int($0.samples), .number($0.accuracy)]
+        })
+        if options.grouping != .none {
+            for line in ValueFormatter.lines(.table(groupTable), maxRows: 20) { call.session.print(line) }
+            do {
+                let chart = try BarChart(report.groups.map { ($0.name, $0.accuracy) }, name: "accuracy",
+                                         options: BarChartOptions(chart: ChartOptions(width: 1000, height: 600,
+                                                                                      title: "held-out accuracy per \(groupName)"),
+                                                                  xLabel: groupName, yLabel: "accuracy", yRange: 0...1, showValues: true))
+                try chart.render().writePNG(to: plot)
+            } catch { throw call.failure("\(error)") }
+            call.session.print("wrote \(LandmarkCommands.relative(plot.path))")
+        }
+        let foldTable = Table(columns: ["seed", "fold", "held_out", "train", "test", "accuracy"], rows: report.folds.map {
+            [.int(Int($0.seed)), .int($0.fold), .string($0.heldOut.joined(separator: " ")), .int($0.trainCount), .int($0.testCount),
+             .number($0.accuracy)]
+        })
+        var entries: [(key: String, value: Value)] = [
+            (key: "mean", value: .number(report.mean)), (key: "sd", value: .number(report.standardDeviation)),
+            (key: "pooled", value: .number(report.pooledAccuracy)),
+            (key: "folds", value: .table(foldTable)), (key: "groups", value: .table(groupTable))]
+        if options.grouping != .none { entries.append((key: "plot", value: .path(LandmarkCommands.relative(plot.path)))) }
+        return .record(Record(entries))
+    }
+
+    /// "m01 m02" or "17 samples" for a long list.
+    static func listed(_ names: [String]) -> String {
+        names.count <= 4 ? names.joined(separator: " ") : "\(names.prefix(3).joined(separator: " ")) … (\(names.count))"
+    }
+
     static func trainingOptions(_ call: Invocation) throws -> TrainingOptions {
         var options = TrainingOptions()
         options.architecture = Architecture(rawValue: call.string("architecture")!)!
@@ -119,7 +222,7 @@ public enum TrainingCommands {
         options.balancedClassWeights = call.string("class-weights") == "balanced"
         options.patience = call.int("patience")
         options.clipNorm = call.number("clip").map(Float.init)
-        options.seed = UInt64(max(0, call.int("seed")!))
+        options.seed = UInt64(max(0, call.int("seed") ?? 42))   // cv has --seeds instead
         var augment = AugmentationOptions()
         augment.mirror = call.bool("augment-mirror")
         augment.rotateDegrees = Float(call.number("augment-rotate") ?? 0)

@@ -1,0 +1,208 @@
+import Foundation
+import Datasets
+import NeuralNets
+import TensorCore
+
+/// K-fold cross-validation, grouped so that no signer (or source video) is in two folds: the
+/// honest estimate of how a model does on people it never saw. Every fold of every seed trains a
+/// fresh model on the other folds (`Trainer.train`, no validation set: the checkpoint kept is the
+/// epoch with the best training accuracy, so the held-out fold never steers training) and is
+/// scored on its held-out fold.
+public enum CrossValidation {
+    /// What keeps samples together.
+    public enum Grouping: String, Sendable, CaseIterable {
+        /// The sample's signer (`build` carries it from the manifest).
+        case signer
+        /// The video, photo or sequence the sample came from.
+        case source
+        /// No grouping: folds stratified by class.
+        case none
+    }
+
+    public struct Options: Sendable {
+        public var folds = 5
+        public var grouping: Grouping = .signer
+        /// One full round of folds per seed; each seed deals the folds and seeds the models.
+        public var seeds: [UInt64] = [42]
+        /// The training settings of every fold (its seed and checkpoint folder are set per fold).
+        public var training = TrainingOptions()
+        /// Fold checkpoints go to `<directory>/seed<S>/fold<K>/`.
+        public var directory = URL(fileURLWithPath: "models/cv")
+        public init() {}
+    }
+
+    public struct Fold: Sendable, Equatable {
+        public var seed: UInt64
+        /// 1-based.
+        public var fold: Int
+        /// The groups held out, sorted.
+        public var heldOut: [String]
+        public var trainCount: Int
+        public var testCount: Int
+        public var accuracy: Double
+    }
+
+    /// One group's held-out accuracy over every seed (each seed scores each sample once).
+    public struct Group: Sendable, Equatable {
+        public var name: String
+        public var samples: Int
+        public var correct: Int
+        public var scored: Int
+        public var accuracy: Double { scored > 0 ? Double(correct) / Double(scored) : 0 }
+    }
+
+    public struct Report: Sendable {
+        public var folds: [Fold]
+        /// Worst first (ties by name).
+        public var groups: [Group]
+        public var grouping: Grouping
+        /// Mean and sample standard deviation of the fold accuracies (all seeds).
+        public var mean: Double { folds.map(\.accuracy).reduce(0, +) / Double(max(1, folds.count)) }
+        public var standardDeviation: Double {
+            guard folds.count > 1 else { return 0 }
+            let m = mean
+            return (folds.map { ($0.accuracy - m) * ($0.accuracy - m) }.reduce(0, +) / Double(folds.count - 1)).squareRoot()
+        }
+        /// Held-out accuracy pooled over every scored sample.
+        public var pooledAccuracy: Double {
+            let scored = groups.map(\.scored).reduce(0, +)
+            return scored > 0 ? Double(groups.map(\.correct).reduce(0, +)) / Double(scored) : 0
+        }
+    }
+
+    /// The group of each sample; throws when grouping by signer and some samples have none.
+    public static func groups(of data: Dataset, by grouping: Grouping) throws -> [String] {
+        switch grouping {
+        case .none:
+            return data.metadata.clipIDs.count == data.count ? data.metadata.clipIDs : data.labels.indices.map { "#\($0)" }
+        case .source:
+            return data.metadata.sourceFiles.count == data.count ? data.metadata.sourceFiles : data.labels.indices.map { "#\($0)" }
+        case .signer:
+            let signers = data.metadata.signers.count == data.count ? data.metadata.signers : Array(repeating: "", count: data.count)
+            let missing = signers.filter(\.isEmpty).count
+            guard missing == 0 else {
+                throw TrainingError.badOption("--group-by signer: \(missing) of \(data.count) samples have no signer "
+                    + "(record it on import: --signer, or --signer-from for frame folders)")
+            }
+            return signers
+        }
+    }
+
+    /// The fold (0-based) of each sample. Grouped: the groups, shuffled by `seed` and then taken
+    /// largest first, each go to the fold holding the fewest samples so far, so folds come out
+    /// near equal and as many folds as groups is leave-one-group-out. Ungrouped: each class's
+    /// samples, shuffled, are dealt round the folds (stratified).
+    public static func assignFolds(groups: [String], labels: [Int], folds: Int, grouping: Grouping, seed: UInt64) throws -> [Int] {
+        guard folds >= 2 else { throw TrainingError.badOption("--folds must be at least 2, got \(folds)") }
+        var rng = SeededRandom(seed: seed ^ 0x4346_4F4C_4453)   // "CFOLDS"
+        var assignment = [Int](repeating: 0, count: labels.count)
+        if grouping == .none {
+            guard labels.count >= folds else {
+                throw TrainingError.badOption("\(labels.count) samples cannot make \(folds) folds")
+            }
+            var next = 0
+            for c in Set(labels).sorted() {
+                var members = labels.indices.filter { labels[$0] == c }
+                members.shuffle(using: &rng)
+                for i in members { assignment[i] = next % folds; next += 1 }
+            }
+            return assignment
+        }
+        var members: [String: [Int]] = [:]
+        for (i, g) in groups.enumerated() { members[g, default: []].append(i) }
+        guard members.count >= folds else {
+            let names = members.keys.sorted().prefix(8).map { "'\($0)'" }.joined(separator: ", ")
+            throw TrainingError.badOption("only \(members.count) \(grouping.rawValue)s (\(names)\(members.count > 8 ? ", …" : "")): "
+                + "they cannot make \(folds) folds (at most \(members.count): one \(grouping.rawValue) held out per fold)")
+        }
+        var order = members.keys.sorted()
+        order.shuffle(using: &rng)
+        order = order.enumerated().sorted { (members[$0.element]!.count, -$0.offset) > (members[$1.element]!.count, -$1.offset) }.map(\.element)
+        var sizes = [Int](repeating: 0, count: folds)
+        for g in order {
+            let fold = sizes.indices.min { (sizes[$0], $0) < (sizes[$1], $1) }!
+            for i in members[g]! { assignment[i] = fold }
+            sizes[fold] += members[g]!.count
+        }
+        return assignment
+    }
+
+    /// The predicted class of every sample.
+    public static func predictions(_ model: SequenceClassifier, on data: Dataset, batchSize: Int = 256) -> [Int] {
+        var predicted: [Int] = []
+        predicted.reserveCapacity(data.count)
+        for start in stride(from: 0, to: data.count, by: batchSize) {
+            let (x, mask, _) = Trainer.batch(data, Array(start..<min(start + batchSize, data.count)))
+            predicted += model.forward(x, mask: mask, training: false).argmaxLastAxis()
+        }
+        return predicted
+    }
+
+    /// Trains and scores every fold of every seed. `progress` hears of each finished fold.
+    public static func run(_ data: Dataset, options: Options, progress: (Fold) -> Void = { _ in },
+                           log: (String) -> Void = { _ in }, isCancelled: () -> Bool = { false }) throws -> Report {
+        guard !options.seeds.isEmpty else { throw TrainingError.badOption("--seeds: give at least one seed") }
+        let groups = try groups(of: data, by: options.grouping)
+        var tally: [String: Group] = [:]
+        for g in groups { tally[g, default: Group(name: g, samples: 0, correct: 0, scored: 0)].samples += 1 }
+        var folds: [Fold] = []
+        for seed in options.seeds {
+            let assignment = try assignFolds(groups: groups, labels: data.labels, folds: options.folds,
+                                             grouping: options.grouping, seed: seed)
+            for fold in 0..<options.folds {
+                let test = data.labels.indices.filter { assignment[$0] == fold }
+                let train = data.labels.indices.filter { assignment[$0] != fold }
+                var training = options.training
+                training.seed = seed
+                training.resume = nil
+                training.checkpointDirectory = options.directory.appendingPathComponent("seed\(seed)/fold\(fold + 1)")
+                let run: TrainingRun
+                do {
+                    run = try Trainer.train(data.subset(train), validation: nil, options: training, log: log, isCancelled: isCancelled)
+                } catch TrainingError.incompatible(let problem) {
+                    throw TrainingError.incompatible("seed \(seed), fold \(fold + 1): \(problem)")
+                }
+                let predicted = predictions(run.model, on: data.subset(test))
+                var correct = 0
+                for (k, i) in test.enumerated() {
+                    let hit = predicted[k] == data.labels[i]
+                    if hit { correct += 1; tally[groups[i]]!.correct += 1 }
+                    tally[groups[i]]!.scored += 1
+                }
+                let result = Fold(seed: seed, fold: fold + 1, heldOut: Set(test.map { groups[$0] }).sorted(), trainCount: train.count,
+                                  testCount: test.count, accuracy: Double(correct) / Double(max(1, test.count)))
+                folds.append(result)
+                progress(result)
+            }
+        }
+        let ranked = tally.values.sorted { ($0.accuracy, $0.name) < ($1.accuracy, $1.name) }
+        return Report(folds: folds, groups: ranked, grouping: options.grouping)
+    }
+
+    /// Several datasets (e.g. the train, val and test files of one build) as one, classes
+    /// matched by name to the first's.
+    public static func merged(_ parts: [(Dataset, String)]) throws -> Dataset {
+        guard let (first, _) = parts.first else { throw TrainingError.badOption("no dataset") }
+        var all = first
+        for (part, name) in parts.dropFirst() {
+            guard part.sequenceLength == first.sequenceLength else {
+                throw TrainingError.incompatible("\(name): sequence length \(part.sequenceLength) ≠ \(first.sequenceLength) of the first dataset")
+            }
+            let aligned = try LabelAlignment.align(part, to: first.labelNames, role: "dataset \(name)")
+            let m = all.metadata, n = aligned.metadata
+            func meta<T>(_ a: [T], _ b: [T], _ count: Int, _ fill: T) -> [T] {
+                (a.count == all.count ? a : Array(repeating: fill, count: all.count)) + (b.count == count ? b : Array(repeating: fill, count: count))
+            }
+            let metadata = Dataset.SampleMetadata(
+                clipIDs: meta(m.clipIDs, n.clipIDs, aligned.count, ""), sourceFiles: meta(m.sourceFiles, n.sourceFiles, aligned.count, ""),
+                signers: meta(m.signers, n.signers, aligned.count, ""), detectionRates: meta(m.detectionRates, n.detectionRates, aligned.count, 0),
+                frameCounts: meta(m.frameCounts, n.frameCounts, aligned.count, 0), hasZ: meta(m.hasZ, n.hasZ, aligned.count, true))
+            var shape = all.sequences.shape
+            shape[0] += aligned.count
+            all = Dataset(sequences: Tensor(shape: shape, scalars: all.sequences.scalars + aligned.sequences.scalars),
+                          masks: all.masks + aligned.masks, labels: all.labels + aligned.labels, labelNames: first.labelNames,
+                          metadata: metadata)
+        }
+        return all
+    }
+}
