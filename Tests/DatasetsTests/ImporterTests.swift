@@ -305,6 +305,37 @@ final class ImporterTests: XCTestCase {
         }
     }
 
+    /// `--mirror-left`: a left hand that is the mirror image of a right hand imports as that right
+    /// hand (x mirrored about the wrist), recorded as mirrored; a kept right hand is untouched.
+    func testMirrorLeftTurnsALeftHandIntoTheRightHandItMirrors() throws {
+        let right: [Double] = (0..<63).map { (k: Int) -> Double in
+            let (point, axis) = (Double(k / 3), k % 3)
+            return axis == 0 ? 0.4 + 0.007 * point : 0.5 - 0.004 * Double(k)
+        }
+        var left = right
+        for j in 0..<21 { left[3 * j] = 1 - right[3 * j] }
+        let sides: [(String, [Double]?, [Double]?)] = [("l", left, nil), ("r", nil, right)]
+        for (name, l, r) in sides {
+            let src = dir.appendingPathComponent("mirror-\(name)/hello/0")
+            for t in 0..<3 { try NPY.write(frame(.hands, left: l, right: r), to: src.appendingPathComponent("\(t).npy")) }
+        }
+        let a = try FrameSequenceImporter.run(root: dir.appendingPathComponent("mirror-l"), to: dir.appendingPathComponent("a"),
+                                              options: .init(mirrorLeft: true))
+        let b = try FrameSequenceImporter.run(root: dir.appendingPathComponent("mirror-r"), to: dir.appendingPathComponent("b"),
+                                              options: .init(mirrorLeft: true))
+        var ma = try LandmarkManifest.read(contentsOf: a.manifestURL), mb = try LandmarkManifest.read(contentsOf: b.manifestURL)
+        XCTAssertEqual(ma.records[0].metadata["hand"], .string("left"))
+        XCTAssertEqual(ma.records[0].metadata["mirrored"], .bool(true))
+        XCTAssertNil(mb.records[0].metadata["mirrored"])
+        let (x, y) = (try ma.loadClip(at: 0), try mb.loadClip(at: 0))
+        XCTAssertEqual(x.mask, [true, true, true])
+        for (u, v) in zip(x.values, y.values) { XCTAssertEqual(u, v, accuracy: 1e-6) }
+        let plain = try FrameSequenceImporter.run(root: dir.appendingPathComponent("mirror-l"), to: dir.appendingPathComponent("c"))
+        var mc = try LandmarkManifest.read(contentsOf: plain.manifestURL)
+        let z = try mc.loadClip(at: 0)
+        XCTAssertEqual(z.values[3], -y.values[3], accuracy: 1e-6, "unmirrored, the left hand's x points the other way")
+    }
+
     /// `--signer-from folder` reads <signer>/<sign>/<sequence>/; a pattern reads the id from the
     /// path. Each clip's signer is in the manifest and clip ids stay unique across signers.
     func testSignerFromFoldersAndPatterns() throws {

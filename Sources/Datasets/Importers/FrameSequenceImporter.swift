@@ -71,14 +71,18 @@ public enum FrameSequenceImporter {
         public var signer: String?
         /// ... or each clip's signer, from its folders.
         public var signerFrom: SignerSource?
+        /// Mirror a kept left hand into a right hand (x about the wrist), as `extract --mirror-left`
+        /// does, so that one model sees every signer's hand the same way round.
+        public var mirrorLeft = false
         public var fps: Double?
         public var manifestName = "manifest.json"
         public init(hand: Hand = .mostDetected, layout: Layout? = nil, signer: String? = nil,
-                    signerFrom: SignerSource? = nil, fps: Double? = nil) {
+                    signerFrom: SignerSource? = nil, mirrorLeft: Bool = false, fps: Double? = nil) {
             self.hand = hand
             self.layout = layout
             self.signer = signer
             self.signerFrom = signerFrom
+            self.mirrorLeft = mirrorLeft
             self.fps = fps
         }
     }
@@ -125,7 +129,7 @@ public enum FrameSequenceImporter {
                     writer.skip("non-.npy files in sequence folders", count: frames.skipped)
                     writer.summary.nonFiniteFrames += frames.nonFinite
                     guard !frames.left.isEmpty else { writer.skip("empty sequence folders"); continue }
-                    let (clip, metadata) = chooseHand(frames, options.hand)
+                    let (clip, metadata) = chooseHand(frames, options.hand, mirrorLeft: options.mirrorLeft)
                     let id = [group.signer, label, name].compactMap { $0 }.map(clipIDComponent).joined(separator: "_")
                     try writer.add(clip, clipID: id, label: label, sourceFile: relative, signer: signer, hasZ: true,
                                    fps: options.fps,
@@ -138,7 +142,7 @@ public enum FrameSequenceImporter {
     }
 
     /// The hand a clip keeps, and what the manifest records about the choice.
-    static func chooseHand(_ frames: SequenceFrames, _ hand: Hand) -> (LandmarkClip, [String: JSONValue]) {
+    static func chooseHand(_ frames: SequenceFrames, _ hand: Hand, mirrorLeft: Bool = false) -> (LandmarkClip, [String: JSONValue]) {
         guard let right = frames.right else {
             let clip = LandmarkClip(values: frames.left.flatMap(\.values), mask: frames.left.map(\.present))
             return (clip, ["hand": .string("single"), "frames_with_hand": .int(frames.left.filter(\.present).count)])
@@ -147,8 +151,22 @@ public enum FrameSequenceImporter {
         let leftCount = left.filter(\.present).count, rightCount = right.filter(\.present).count
         let keepLeft = hand == .left || (hand == .mostDetected && leftCount > rightCount)
         let chosen = keepLeft ? left : right
-        return (LandmarkClip(values: chosen.flatMap(\.values), mask: chosen.map(\.present)),
-                ["hand": .string(keepLeft ? "left" : "right"), "left_frames": .int(leftCount), "right_frames": .int(rightCount)])
+        var values = chosen.flatMap(\.values)
+        let mirrored = keepLeft && mirrorLeft
+        if mirrored { mirrorAboutWrist(&values) }
+        var metadata: [String: JSONValue] = ["hand": .string(keepLeft ? "left" : "right"), "left_frames": .int(leftCount),
+                                             "right_frames": .int(rightCount)]
+        if mirrored { metadata["mirrored"] = .bool(true) }
+        return (LandmarkClip(values: values, mask: chosen.map(\.present)), metadata)
+    }
+
+    /// x → 2·x_wrist − x in every frame of 21 × (x, y, z) (an absent, all-zero frame stays zero).
+    static func mirrorAboutWrist(_ values: inout [Float]) {
+        let frame = LandmarkClip.valuesPerFrame
+        for start in stride(from: 0, to: values.count, by: frame) where values[start..<start + frame].contains(where: { $0 != 0 }) {
+            let wristX = values[start]
+            for j in 0..<21 { values[start + 3 * j] = 2 * wristX - values[start + 3 * j] }
+        }
     }
 
     typealias HandFrame = (values: ArraySlice<Float>, present: Bool)

@@ -157,6 +157,7 @@ public enum LandmarkCommands {
                          "frame-npy: which of the two hands to keep", default: .string("most-detected")),
                 FlagSpec("layout", .choice(FrameSequenceImporter.Layout.allCases.map(\.rawValue)),
                          "frame-npy: the frames' layout (default: told from their length)"),
+                FlagSpec("mirror-left", .bool, "frame-npy: mirror a kept left hand into a right hand (as extract --mirror-left)"),
                 FlagSpec("signer", .string, "signer id to record for every clip"),
                 FlagSpec("signer-from", .string,
                          "frame-npy: 'folder' (one folder per signer above the sign folders) or a regular expression whose first group, matched against SIGN/SEQUENCE, names the signer"),
@@ -176,7 +177,7 @@ public enum LandmarkCommands {
                 var options = FrameSequenceImporter.Options(hand: FrameSequenceImporter.Hand(rawValue: call.string("hand")!)!,
                                                             layout: call.string("layout").flatMap(FrameSequenceImporter.Layout.init),
                                                             signer: call.string("signer"), signerFrom: signerFrom,
-                                                            fps: call.number("fps"))
+                                                            mirrorLeft: call.bool("mirror-left"), fps: call.number("fps"))
                 options.manifestName = manifest
                 return try report(FrameSequenceImporter.run(root: path, to: out, options: options), call)
             default:
