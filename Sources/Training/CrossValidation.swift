@@ -70,8 +70,9 @@ public enum CrossValidation {
         }
     }
 
-    /// The group of each sample; throws when grouping by signer and some samples have none.
-    public static func groups(of data: Dataset, by grouping: Grouping) throws -> [String] {
+    /// The group of each sample; throws when grouping by signer and some samples have none
+    /// (`flag` names the option in that message).
+    public static func groups(of data: Dataset, by grouping: Grouping, flag: String = "--group-by") throws -> [String] {
         switch grouping {
         case .none:
             return data.metadata.clipIDs.count == data.count ? data.metadata.clipIDs : data.labels.indices.map { "#\($0)" }
@@ -81,7 +82,7 @@ public enum CrossValidation {
             let signers = data.metadata.signers.count == data.count ? data.metadata.signers : Array(repeating: "", count: data.count)
             let missing = signers.filter(\.isEmpty).count
             guard missing == 0 else {
-                throw TrainingError.badOption("--group-by signer: \(missing) of \(data.count) samples have no signer "
+                throw TrainingError.badOption("\(flag) signer: \(missing) of \(data.count) samples have no signer "
                     + "(record it on import: --signer, or --signer-from for frame folders)")
             }
             return signers

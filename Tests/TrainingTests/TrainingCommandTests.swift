@@ -124,5 +124,20 @@ final class TrainingCommandTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("30 of 30 samples have no signer"), "\(error)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(d)/cv2/seed42"), "refused before training")
+        // eval --by signer on one fold's model: the per-signer table agrees with the counts.
+        let (evaluated, evalLines) = try run("eval \(d)/cv/seed1/fold1/mlp_last.safetensors \(d)/b.npz --by signer")
+        guard case .record(let report) = evaluated, let table = report["by_signer"]?.tableValue else {
+            return XCTFail("eval --by signer gives a by_signer table")
+        }
+        XCTAssertEqual(table.columns, ["signer", "samples", "accuracy"])
+        XCTAssertEqual(Set(table.rows.map { $0[0].textValue ?? "" }), ["b0", "b1"])
+        let accuracies = table.rows.map { $0[2].numberValue ?? -1 }
+        XCTAssertEqual(accuracies, accuracies.sorted(), "worst first")
+        let overall = try XCTUnwrap(report["accuracy"]?.numberValue)
+        XCTAssertEqual(overall, zip(table.rows.map { $0[1].numberValue ?? 0 }, accuracies).map { $0 * $1 }.reduce(0, +) / 18, accuracy: 1e-9)
+        XCTAssertTrue(evalLines.contains { $0.hasPrefix("signer") }, "\(evalLines)")
+        XCTAssertThrowsError(try run("eval \(d)/cv/seed1/fold1/mlp_last.safetensors \(d)/train.npz --by signer")) { error in
+            XCTAssertTrue("\(error)".contains("--by signer: 30 of 30 samples have no signer"), "\(error)")
+        }
     }
 }

@@ -248,7 +248,8 @@ public enum TrainingCommands {
         the checkpoint does not know are an error naming them). Writes the confusion matrix
         (rows = true class) as .npy for `plot confusion` and, with --out, the whole report as JSON.
         Result fields: accuracy top5 loss macro_precision macro_recall macro_f1 confusion (array)
-        confusion_npy labels per_class (table) most_confused (table) worst (table) report.
+        confusion_npy labels per_class (table) most_confused (table) worst (table) report, and with --by signer
+        by_signer (table).
         example: r = eval net data/processed/datasets/letters_test.npz --out reports/letters.json; plot confusion r --out plots/cm.png
         example: eval --dataset data/processed/datasets/letters_test.npz --checkpoint models/checkpoints/letters/mlp_last.safetensors
         """,
@@ -259,6 +260,7 @@ public enum TrainingCommands {
                 FlagSpec("confusion-out", .path, "where the confusion matrix .npy goes (default: beside the checkpoint)"),
                 FlagSpec("out", .path, "write the full report as JSON here", aliases: ["report"]),
                 FlagSpec("worst", .int, "how many lowest-confidence samples to list", default: .int(5), validate: FlagSpec.nonNegative),
+                FlagSpec("by", .choice(["signer", "source"]), "also the accuracy per signer (or source), worst first"),
                 FlagSpec("device", .choice(["cpu"]), "compute device", default: .string("cpu"))]
     ) { call in
         guard let url = checkpointURL(call["checkpoint"]) else { throw call.failure("CHECKPOINT must be a checkpoint path or a train result") }
@@ -304,7 +306,29 @@ public enum TrainingCommands {
             (key: "labels", value: .string(names.joined(separator: " "))),
             (key: "per_class", value: .table(perClass)), (key: "most_confused", value: .table(confused)), (key: "worst", value: .table(worst))]
         if let reportURL = call.url("out") { entries.append((key: "report", value: .path(LandmarkCommands.relative(reportURL.path)))) }
+        if let by = call.string("by") {
+            let table = try accuracyByGroup(model, data, by: CrossValidation.Grouping(rawValue: by)!, call)
+            for line in ValueFormatter.lines(.table(table), maxRows: 20) { call.session.print(line) }
+            entries.append((key: "by_\(by)", value: .table(table)))
+        }
         return .record(Record(entries))
+    }
+
+    /// `eval --by signer`: each group's accuracy, worst first (ties by name).
+    static func accuracyByGroup(_ model: SequenceClassifier, _ data: Dataset, by grouping: CrossValidation.Grouping,
+                                _ call: Invocation) throws -> Table {
+        let groups: [String]
+        do { groups = try CrossValidation.groups(of: data, by: grouping, flag: "--by") } catch { throw call.failure("\(error)") }
+        let predicted = CrossValidation.predictions(model, on: data)
+        var tally: [String: (samples: Int, correct: Int)] = [:]
+        for (i, g) in groups.enumerated() {
+            tally[g, default: (0, 0)].samples += 1
+            if predicted[i] == data.labels[i] { tally[g]!.correct += 1 }
+        }
+        let rows = tally.map { (name: $0.key, samples: $0.value.samples, accuracy: Double($0.value.correct) / Double($0.value.samples)) }
+            .sorted { ($0.accuracy, $0.name) < ($1.accuracy, $1.name) }
+        return Table(columns: [grouping.rawValue, "samples", "accuracy"],
+                     rows: rows.map { [.string($0.name), .int($0.samples), .number($0.accuracy)] })
     }
 
     static func printReport(_ report: EvaluationReport, _ session: Session) {
