@@ -39,6 +39,8 @@ public struct BuildOptions: Sendable {
     public var useSourceSplit = false
     /// --min-detection-rate: drop records whose detection_rate is below this (counted).
     public var minDetectionRate = 0.0
+    /// Fill detection gaps of at most this many frames by interpolation (`LandmarkClip.fillingGaps`), 0 = off.
+    public var fillGaps = 0
     /// --sequence-length: resample/pad every clip to T frames (required when lengths differ).
     public var sequenceLength: Int?
     /// Warn about classes with fewer kept samples than this.

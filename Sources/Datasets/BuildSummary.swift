@@ -12,6 +12,9 @@ public struct BuildSummary: Equatable, Sendable {
     public var groupsPerSplit: [Int]?
     /// Detected frames masked while normalising raw records (degenerate wrist→MCP distance).
     public var degenerateFrames = 0
+    /// Frames filled by `--fill-gaps`.
+    public var filledFrames = 0
+    public var fillGaps = 0
     public var sequenceLength = 0
     public var outputs: [URL] = []
     public var warnings: [String] = []
@@ -35,6 +38,7 @@ public struct BuildSummary: Equatable, Sendable {
         }
         for reason in dropped.keys.sorted() { lines.append("dropped \(dropped[reason]!): \(reason)") }
         if degenerateFrames > 0 { lines.append("masked \(degenerateFrames) frames with a degenerate wrist→MCP distance") }
+        if fillGaps > 0 { lines.append("filled \(filledFrames) frames in detection gaps of at most \(fillGaps) frames") }
         lines += warnings.map { "warning: \($0)" }
         lines += outputs.map { "wrote \($0.path)" }
         return lines.joined(separator: "\n")

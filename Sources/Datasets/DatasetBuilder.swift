@@ -70,8 +70,14 @@ public enum DatasetBuilder {
                 throw DatasetError.badRecord(manifest: manifest.source, index: i, clipID: r.clipID,
                                              problem: "unknown normalisation '\(r.normalisation)' (expected '\(LandmarkNormalizer.name)' or 'none')")
             }
+            if options.fillGaps > 0 {
+                let (filled, count) = clip.fillingGaps(upTo: options.fillGaps)
+                clip = filled
+                summary.filledFrames += count
+            }
             clips.append(clip)
         }
+        summary.fillGaps = options.fillGaps
         let length: Int
         if options.staticFrames {
             length = 1

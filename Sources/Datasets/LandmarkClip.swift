@@ -54,6 +54,29 @@ public struct LandmarkClip: Equatable, Sendable {
         return out
     }
 
+    /// Short detection gaps filled: each run of at most `maxGap` frames without a hand that has a
+    /// detected frame on both sides gets landmarks linearly interpolated between those two frames
+    /// and counts as detected. Gaps at either end, and longer ones, stay masked.
+    /// - Returns: the clip, and how many frames were filled.
+    public func fillingGaps(upTo maxGap: Int) -> (clip: LandmarkClip, filled: Int) {
+        guard maxGap > 0 else { return (self, 0) }
+        let n = LandmarkClip.valuesPerFrame
+        var out = self, filled = 0
+        var last: Int?   // the last detected frame before t
+        for t in mask.indices where mask[t] {
+            if let a = last, t - a - 1 > 0, t - a - 1 <= maxGap {
+                for g in (a + 1)..<t {
+                    let w = Float(g - a) / Float(t - a)
+                    for k in 0..<n { out.values[g * n + k] = (1 - w) * values[a * n + k] + w * values[t * n + k] }
+                    out.mask[g] = true
+                    filled += 1
+                }
+            }
+            last = t
+        }
+        return (out, filled)
+    }
+
     /// One frame for static (T = 1) datasets: the detected frame nearest the clip's middle
     /// (the earlier one on a tie), or frame 0 (masked) when no frame has a hand.
     public func staticFrame() -> LandmarkClip {

@@ -78,6 +78,28 @@ final class BuildTests: XCTestCase {
     }
 
     /// Same seed → byte-identical files; another seed → another assignment.
+    /// `--fill-gaps N`: gaps of at most N frames between two detected frames are interpolated
+    /// linearly and count as detected; longer gaps and gaps at either end stay masked.
+    func testFillingGapsInterpolatesOnlyShortInnerGaps() {
+        // Frame t holds the value 10·t everywhere; detected: 1, 4, 5, 9 (gaps 2–3, 6–8; ends 0 and 10).
+        let detected: Set = [1, 4, 5, 9]
+        let mask = (0..<11).map { detected.contains($0) }
+        let values = (0..<11).flatMap { t in [Float](repeating: detected.contains(t) ? Float(10 * t) : 0, count: 63) }
+        let clip = LandmarkClip(values: values, mask: mask)
+        let (two, filledTwo) = clip.fillingGaps(upTo: 2)
+        XCTAssertEqual(filledTwo, 2)
+        XCTAssertEqual(two.mask, [false, true, true, true, true, true, false, false, false, true, false])
+        XCTAssertEqual(two.frame(2).first, 20)   // a third of the way from 10 to 40
+        XCTAssertEqual(two.frame(3).first, 30)
+        XCTAssertEqual(two.frame(7).first, 0, "a gap of 3 is longer than 2")
+        let (three, filledThree) = clip.fillingGaps(upTo: 3)
+        XCTAssertEqual(filledThree, 5)
+        XCTAssertEqual(three.frame(7).first, 70)
+        XCTAssertEqual(three.frame(0).first, 0, "nothing before the first detection")
+        XCTAssertFalse(three.mask[10])
+        XCTAssertEqual(clip.fillingGaps(upTo: 0).clip, clip)
+    }
+
     func testSeededSplitsAreReproducible() throws {
         let manifest = try Fixtures.manifest(Fixtures.balanced(["a", "b", "c"], count: 10), in: dir)
         try DatasetBuilder.build(options(manifest))

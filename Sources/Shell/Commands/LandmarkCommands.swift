@@ -284,6 +284,8 @@ public enum LandmarkCommands {
                 FlagSpec("group-by", .choice(BuildOptions.GroupBy.allCases.map(\.rawValue)), "keep groups within one split"),
                 FlagSpec("use-source-split", .bool, "use the records' own split"),
                 FlagSpec("min-detection-rate", .number, "drop clips with fewer detected frames", default: .number(0)),
+                FlagSpec("fill-gaps", .int, "interpolate the landmarks across detection gaps of at most N frames (0 = off)",
+                         default: .int(0), validate: FlagSpec.nonNegative),
                 FlagSpec("sequence-length", .int, "frames per sample: longer clips are sampled, shorter ones padded (masked); without it every clip must have the same length", validate: FlagSpec.positive),
                 FlagSpec("compressed", .bool, "write deflated .npz (np.savez_compressed)"),
                 FlagSpec("resume", .bool, "after an interrupted build: the same as without it (a build is quick and "
@@ -300,6 +302,7 @@ public enum LandmarkCommands {
         options.groupBy = call.string("group-by").flatMap(BuildOptions.GroupBy.init(rawValue:))
         options.useSourceSplit = call.bool("use-source-split")
         options.minDetectionRate = call.number("min-detection-rate")!
+        options.fillGaps = call.int("fill-gaps")!
         options.sequenceLength = call.int("sequence-length")
         options.compressed = call.bool("compressed")
         options.verbose = call.bool("verbose")
