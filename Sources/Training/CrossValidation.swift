@@ -26,12 +26,15 @@ public enum CrossValidation {
         public var seeds: [UInt64] = [42]
         /// The training settings of every fold (its seed and checkpoint folder are set per fold).
         public var training = TrainingOptions()
-        /// Fold checkpoints go to `<directory>/seed<S>/fold<K>/`.
+        /// Fold checkpoints go to `<directory>/seed<S>/fold<K>/`, the finished folds to
+        /// `<directory>/cv_results.json`.
         public var directory = URL(fileURLWithPath: "models/cv")
+        /// Reuse the folds `cv_results.json` holds (made with the same data and settings).
+        public var resume = false
         public init() {}
     }
 
-    public struct Fold: Sendable, Equatable {
+    public struct Fold: Sendable, Equatable, Codable {
         public var seed: UInt64
         /// 1-based.
         public var fold: Int
@@ -40,6 +43,36 @@ public enum CrossValidation {
         public var trainCount: Int
         public var testCount: Int
         public var accuracy: Double
+        /// Per held-out group: [correct, scored].
+        public var groups: [String: [Int]] = [:]
+
+        enum CodingKeys: String, CodingKey {
+            case seed, fold, heldOut = "held_out", trainCount = "train", testCount = "test", accuracy, groups
+        }
+    }
+
+    /// `<directory>/cv_results.json`: every finished fold, rewritten (atomically) after each, so
+    /// a rerun with `resume` skips them. `settings` says what they were made with.
+    struct ResultsFile: Codable {
+        var settings: String
+        var folds: [Fold]
+    }
+
+    /// What must match for finished folds to be reused: the data and every setting but where
+    /// checkpoints go.
+    static func settings(_ data: Dataset, _ options: Options) -> String {
+        var training = options.training
+        training.checkpointDirectory = URL(fileURLWithPath: "/")
+        training.resume = nil
+        training.seed = 0
+        var digest: UInt64 = 0xcbf2_9ce4_8422_2325   // FNV-1a over the samples, labels and groups
+        func mix(_ bytes: some Sequence<UInt8>) { for b in bytes { digest = (digest ^ UInt64(b)) &* 0x100_0000_01b3 } }
+        data.sequences.scalars.withUnsafeBytes { mix($0) }
+        data.masks.forEach { mix([$0 ? 1 : 0]) }
+        data.labels.forEach { mix(String($0).utf8) }
+        (data.labelNames + data.metadata.signers + data.metadata.sourceFiles).forEach { mix($0.utf8); mix([0]) }
+        return "data \(String(digest, radix: 16)) (\(data.count) samples); folds \(options.folds), group-by \(options.grouping.rawValue); "
+            + "training \(training)"
     }
 
     /// One group's held-out accuracy over every seed (each seed scores each sample once).
@@ -139,18 +172,52 @@ public enum CrossValidation {
         return predicted
     }
 
-    /// Trains and scores every fold of every seed. `progress` hears of each finished fold.
+    /// The finished folds in `cv_results.json` when resuming with the same settings; [] when
+    /// there is none. Throws when it was made with other settings, or cannot be read.
+    static func finishedFolds(_ url: URL, settings: String) throws -> [Fold] {
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        let saved: ResultsFile
+        do { saved = try JSONDecoder().decode(ResultsFile.self, from: Data(contentsOf: url)) } catch {
+            throw TrainingError.file(FileProblem.malformed(url.path, format: "cv results file", "\(error)"))
+        }
+        guard saved.settings == settings else {
+            throw TrainingError.badOption("--resume: \(url.path) holds folds made with other data or settings "
+                + "(it has \(saved.settings); this run \(settings)); use another --out, or drop --resume to start over")
+        }
+        return saved.folds
+    }
+
+    /// Trains and scores every fold of every seed. `progress` hears of each finished fold (also
+    /// of those taken over from a resumed run).
     public static func run(_ data: Dataset, options: Options, progress: (Fold) -> Void = { _ in },
                            log: (String) -> Void = { _ in }, isCancelled: () -> Bool = { false }) throws -> Report {
         guard !options.seeds.isEmpty else { throw TrainingError.badOption("--seeds: give at least one seed") }
         let groups = try groups(of: data, by: options.grouping)
         var tally: [String: Group] = [:]
         for g in groups { tally[g, default: Group(name: g, samples: 0, correct: 0, scored: 0)].samples += 1 }
+        let resultsURL = options.directory.appendingPathComponent("cv_results.json")
+        let settings = settings(data, options)
+        let earlier = options.resume ? try finishedFolds(resultsURL, settings: settings) : []
         var folds: [Fold] = []
+        func save() throws {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            do { try OutputFile.write(try encoder.encode(ResultsFile(settings: settings, folds: folds)), to: resultsURL) }
+            catch let problem as FileProblem { throw TrainingError.file(problem) }
+        }
         for seed in options.seeds {
             let assignment = try assignFolds(groups: groups, labels: data.labels, folds: options.folds,
                                              grouping: options.grouping, seed: seed)
             for fold in 0..<options.folds {
+                if let done = earlier.first(where: { $0.seed == seed && $0.fold == fold + 1 }) {
+                    for (g, counts) in done.groups where counts.count == 2 && tally[g] != nil {
+                        tally[g]!.correct += counts[0]
+                        tally[g]!.scored += counts[1]
+                    }
+                    folds.append(done)
+                    progress(done)
+                    continue
+                }
                 let test = data.labels.indices.filter { assignment[$0] == fold }
                 let train = data.labels.indices.filter { assignment[$0] != fold }
                 var training = options.training
@@ -165,14 +232,18 @@ public enum CrossValidation {
                 }
                 let predicted = predictions(run.model, on: data.subset(test))
                 var correct = 0
+                var perGroup: [String: [Int]] = [:]
                 for (k, i) in test.enumerated() {
                     let hit = predicted[k] == data.labels[i]
                     if hit { correct += 1; tally[groups[i]]!.correct += 1 }
                     tally[groups[i]]!.scored += 1
+                    perGroup[groups[i], default: [0, 0]][0] += hit ? 1 : 0
+                    perGroup[groups[i], default: [0, 0]][1] += 1
                 }
                 let result = Fold(seed: seed, fold: fold + 1, heldOut: Set(test.map { groups[$0] }).sorted(), trainCount: train.count,
-                                  testCount: test.count, accuracy: Double(correct) / Double(max(1, test.count)))
+                                  testCount: test.count, accuracy: Double(correct) / Double(max(1, test.count)), groups: perGroup)
                 folds.append(result)
+                try save()
                 progress(result)
             }
         }

@@ -127,6 +127,43 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("seed7/fold1/mlp_last.safetensors").path))
     }
 
+    /// A run stopped after some folds (its results file holding only those) and resumed ends with
+    /// the same report as an uninterrupted run, training only the missing folds; results made with
+    /// other settings are refused.
+    func testResumeKeepsFinishedFoldsAndRefusesOtherSettings() throws {
+        let data = signed(n: 36, signers: 4)
+        var opts = options(folds: 4, seeds: [3])
+        opts.directory = directory.appendingPathComponent("whole")
+        let whole = try CrossValidation.run(data, options: opts)
+        let resultsURL = opts.directory.appendingPathComponent("cv_results.json")
+        var saved = try JSONDecoder().decode(CrossValidation.ResultsFile.self, from: Data(contentsOf: resultsURL))
+        XCTAssertEqual(saved.folds, whole.folds)
+        XCTAssertEqual(saved.folds[0].groups.values.map { $0[1] }.reduce(0, +), whole.folds[0].testCount)
+
+        // As if killed during fold 3: only folds 1–2 saved.
+        opts.directory = directory.appendingPathComponent("stopped")
+        saved.folds = Array(saved.folds.prefix(2))
+        try FileManager.default.createDirectory(at: opts.directory, withIntermediateDirectories: true)
+        try JSONEncoder().encode(saved).write(to: opts.directory.appendingPathComponent("cv_results.json"))
+        opts.resume = true
+        var heard: [Int] = []
+        let resumed = try CrossValidation.run(data, options: opts, progress: { heard.append($0.fold) })
+        XCTAssertEqual(heard, [1, 2, 3, 4])
+        XCTAssertEqual(resumed.folds, whole.folds)
+        XCTAssertEqual(resumed.groups, whole.groups)
+        let trained = try FileManager.default.contentsOfDirectory(atPath: opts.directory.appendingPathComponent("seed3").path).sorted()
+        XCTAssertEqual(trained, ["fold3", "fold4"], "only the folds that were missing are trained")
+
+        opts.training.epochs = 4
+        XCTAssertThrowsError(try CrossValidation.run(data, options: opts)) {
+            XCTAssertTrue("\($0)".hasPrefix("--resume: \(opts.directory.path)/cv_results.json holds folds made with other data or settings"), "\($0)")
+        }
+        try Data("{".utf8).write(to: opts.directory.appendingPathComponent("cv_results.json"))
+        XCTAssertThrowsError(try CrossValidation.run(data, options: opts)) {
+            XCTAssertTrue("\($0)".hasPrefix("\(opts.directory.path)/cv_results.json: "), "\($0)")
+        }
+    }
+
     func testDatasetsArePooledWithClassesMatchedByName() throws {
         let a = signed(n: 12, signers: 2)
         var b = signed(n: 6, signers: 2, seed: 6)

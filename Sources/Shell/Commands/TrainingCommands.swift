@@ -111,7 +111,8 @@ public enum TrainingCommands {
         leave-one-signer-out. Each fold trains a fresh model on the others with the train flags given (no validation
         set: the epoch with the best training accuracy is kept) and is scored on its held-out fold. --seeds repeats
         everything per seed (folds dealt and models seeded by it). Prints each fold, the mean ± sd of the fold
-        accuracies and a per-signer table, worst first; writes that table as a bar chart (--plot).
+        accuracies and a per-signer table, worst first; writes that table as a bar chart (--plot). Each finished
+        fold is saved in --out/cv_results.json: after Ctrl-C or a kill, --resume goes on from there.
         Result fields: mean sd pooled folds (table) groups (table) plot.
         example: r = cv data/processed/datasets/signs_train.npz data/processed/datasets/signs_val.npz data/processed/datasets/signs_test.npz --folds 6 --architecture tcn --seeds 1 2 3
         """,
@@ -122,6 +123,7 @@ public enum TrainingCommands {
                          "keep each signer's (or source's) samples in one fold; none: stratified by class", default: .string("signer")),
                 FlagSpec("seeds", .int, "seeds, one round of folds each", default: .list([.int(42)]), values: .oneOrMore),
                 FlagSpec("plot", .path, "per-signer accuracy chart (PNG) [default: cv_<group>s.png in --out]"),
+                FlagSpec("resume", .bool, "keep the folds an interrupted run finished (--out/cv_results.json, same data and settings)"),
                 FlagSpec("out", .path, "folder for the folds' checkpoints and the chart", default: .path("models/cv"))]
             + sharedTrainingFlags
     ) { call in
@@ -141,7 +143,9 @@ public enum TrainingCommands {
             return seed
         }
         options.directory = call.url("out")!
+        options.resume = call.bool("resume")
         options.training = try trainingOptions(call)
+        options.training.resume = nil   // trainingOptions reads --resume as a checkpoint path; here it is a switch
         let groupName = options.grouping == .none ? "sample" : options.grouping.rawValue
         let plot = call.url("plot") ?? options.directory.appendingPathComponent("cv_\(groupName)s.png")
         do { try OutputFile.checkWritable(plot) } catch { throw call.failure("\(error)") }
