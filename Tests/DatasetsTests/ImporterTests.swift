@@ -292,6 +292,7 @@ final class ImporterTests: XCTestCase {
             let summary = try FrameSequenceImporter.run(root: src.deletingLastPathComponent().deletingLastPathComponent(), to: out,
                                                         options: .init(hand: .right))
             XCTAssertEqual(summary.clipCount, 1)
+            XCTAssertEqual(summary.warnings, layout == .hand ? ["--hand right has no effect: the frames hold one hand (layout 'hand', 63 values)"] : [])
             var manifest = try LandmarkManifest.read(contentsOf: summary.manifestURL)
             XCTAssertEqual(manifest.records[0].metadata["layout"], .string(layout.rawValue))
             XCTAssertEqual(manifest.records[0].metadata["hand"], .string(layout == .hand ? "single" : "right"))

@@ -138,6 +138,9 @@ public enum FrameSequenceImporter {
                 }
             }
         }
+        if layout.found == .hand, options.hand != .mostDetected {
+            writer.summary.warnings.append("--hand \(options.hand.rawValue) has no effect: the frames hold one hand (layout 'hand', 63 values)")
+        }
         return try writer.finish().summary
     }
 
