@@ -293,7 +293,7 @@ final class ImporterTests: XCTestCase {
                                                         options: .init(hand: .right))
             XCTAssertEqual(summary.clipCount, 1)
             XCTAssertEqual(summary.warnings, layout == .hand ? ["--hand right has no effect: the frames hold one hand (layout 'hand', 63 values)"] : [])
-            var manifest = try LandmarkManifest.read(contentsOf: summary.manifestURL)
+            let manifest = try LandmarkManifest.read(contentsOf: summary.manifestURL)
             XCTAssertEqual(manifest.records[0].metadata["layout"], .string(layout.rawValue))
             XCTAssertEqual(manifest.records[0].metadata["hand"], .string(layout == .hand ? "single" : "right"))
             clips[layout.rawValue] = try manifest.loadClip(at: 0)
@@ -324,7 +324,7 @@ final class ImporterTests: XCTestCase {
                                               options: .init(mirrorLeft: true))
         let b = try FrameSequenceImporter.run(root: dir.appendingPathComponent("mirror-r"), to: dir.appendingPathComponent("b"),
                                               options: .init(mirrorLeft: true))
-        var ma = try LandmarkManifest.read(contentsOf: a.manifestURL), mb = try LandmarkManifest.read(contentsOf: b.manifestURL)
+        let ma = try LandmarkManifest.read(contentsOf: a.manifestURL), mb = try LandmarkManifest.read(contentsOf: b.manifestURL)
         XCTAssertEqual(ma.records[0].metadata["hand"], .string("left"))
         XCTAssertEqual(ma.records[0].metadata["mirrored"], .bool(true))
         XCTAssertNil(mb.records[0].metadata["mirrored"])
@@ -332,7 +332,7 @@ final class ImporterTests: XCTestCase {
         XCTAssertEqual(x.mask, [true, true, true])
         for (u, v) in zip(x.values, y.values) { XCTAssertEqual(u, v, accuracy: 1e-6) }
         let plain = try FrameSequenceImporter.run(root: dir.appendingPathComponent("mirror-l"), to: dir.appendingPathComponent("c"))
-        var mc = try LandmarkManifest.read(contentsOf: plain.manifestURL)
+        let mc = try LandmarkManifest.read(contentsOf: plain.manifestURL)
         let z = try mc.loadClip(at: 0)
         XCTAssertEqual(z.values[3], -y.values[3], accuracy: 1e-6, "unmirrored, the left hand's x points the other way")
     }
@@ -371,7 +371,7 @@ final class ImporterTests: XCTestCase {
         }
         let a = try FrameSequenceImporter.run(root: holistic, to: dir.appendingPathComponent("holistic"))
         XCTAssertEqual(a.clipCount, 9)
-        var ma = try LandmarkManifest.read(contentsOf: a.manifestURL)
+        let ma = try LandmarkManifest.read(contentsOf: a.manifestURL)
         XCTAssertTrue(ma.records.allSatisfy { $0.metadata["layout"] == .string("holistic") && $0.frameCount == 30 })
         // The same sequences from the 126-value set (label folders there say "iloveyou" too).
         let subset = dir.appendingPathComponent("m06-subset")
@@ -382,7 +382,7 @@ final class ImporterTests: XCTestCase {
                                                        withDestinationURL: hands.appendingPathComponent(record.sourceFile))
         }
         let b = try FrameSequenceImporter.run(root: subset, to: dir.appendingPathComponent("hands"))
-        var mb = try LandmarkManifest.read(contentsOf: b.manifestURL)
+        let mb = try LandmarkManifest.read(contentsOf: b.manifestURL)
         XCTAssertEqual(mb.records.map(\.clipID), ma.records.map(\.clipID))
         XCTAssertTrue(mb.records.allSatisfy { $0.metadata["layout"] == .string("hands") })
         for index in ma.records.indices {
