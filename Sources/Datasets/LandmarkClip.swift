@@ -54,6 +54,17 @@ public struct LandmarkClip: Equatable, Sendable {
         return out
     }
 
+    /// A left hand mirrored into a right hand: x → 2·x_wrist − x in every frame of `values`
+    /// (21 × (x, y, z) a frame; an absent, all-zero frame stays zero). Shared by `extract
+    /// --mirror-left` and `import frame-npy --mirror-left`, so both store the same hand.
+    public static func mirrorAboutWrist(_ values: inout [Float]) {
+        for start in stride(from: 0, to: values.count, by: valuesPerFrame)
+        where values[start..<start + valuesPerFrame].contains(where: { $0 != 0 }) {
+            let wristX = values[start]
+            for j in 0..<landmarksPerFrame { values[start + 3 * j] = 2 * wristX - values[start + 3 * j] }
+        }
+    }
+
     /// Short detection gaps filled: each run of at most `maxGap` frames without a hand that has a
     /// detected frame on both sides gets landmarks linearly interpolated between those two frames
     /// and counts as detected. Gaps at either end, and longer ones, stay masked.

@@ -378,10 +378,7 @@ func isSubjectsLeftHand(_ hand: TrackedHand) -> Bool { hand.handedness.label == 
 /// `mirrorLeft` (normalisation subtracts the wrist afterwards, so 2·wrist − x is exact).
 public func storedLandmarks(_ hand: TrackedHand, mirrorLeft: Bool) -> [Float] {
     var values = flatten(hand.landmarks)
-    if mirrorLeft, isSubjectsLeftHand(hand) {
-        let wristX = values[0]
-        for j in 0..<21 { values[3 * j] = 2 * wristX - values[3 * j] }
-    }
+    if mirrorLeft, isSubjectsLeftHand(hand) { LandmarkClip.mirrorAboutWrist(&values) }
     return values
 }
 

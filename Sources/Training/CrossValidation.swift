@@ -161,17 +161,6 @@ public enum CrossValidation {
         return assignment
     }
 
-    /// The predicted class of every sample.
-    public static func predictions(_ model: SequenceClassifier, on data: Dataset, batchSize: Int = 256) -> [Int] {
-        var predicted: [Int] = []
-        predicted.reserveCapacity(data.count)
-        for start in stride(from: 0, to: data.count, by: batchSize) {
-            let (x, mask, _) = Trainer.batch(data, Array(start..<min(start + batchSize, data.count)))
-            predicted += model.forward(x, mask: mask, training: false).argmaxLastAxis()
-        }
-        return predicted
-    }
-
     /// The finished folds in `cv_results.json` when resuming with the same settings; [] when
     /// there is none. Throws when it was made with other settings, or cannot be read.
     static func finishedFolds(_ url: URL, settings: String) throws -> [Fold] {
@@ -193,8 +182,6 @@ public enum CrossValidation {
                            log: (String) -> Void = { _ in }, isCancelled: () -> Bool = { false }) throws -> Report {
         guard !options.seeds.isEmpty else { throw TrainingError.badOption("--seeds: give at least one seed") }
         let groups = try groups(of: data, by: options.grouping)
-        var tally: [String: Group] = [:]
-        for g in groups { tally[g, default: Group(name: g, samples: 0, correct: 0, scored: 0)].samples += 1 }
         let resultsURL = options.directory.appendingPathComponent("cv_results.json")
         let settings = settings(data, options)
         let earlier = options.resume ? try finishedFolds(resultsURL, settings: settings) : []
@@ -210,10 +197,6 @@ public enum CrossValidation {
                                              grouping: options.grouping, seed: seed)
             for fold in 0..<options.folds {
                 if let done = earlier.first(where: { $0.seed == seed && $0.fold == fold + 1 }) {
-                    for (g, counts) in done.groups where counts.count == 2 && tally[g] != nil {
-                        tally[g]!.correct += counts[0]
-                        tally[g]!.scored += counts[1]
-                    }
                     folds.append(done)
                     progress(done)
                     continue
@@ -230,13 +213,12 @@ public enum CrossValidation {
                 } catch TrainingError.incompatible(let problem) {
                     throw TrainingError.incompatible("seed \(seed), fold \(fold + 1): \(problem)")
                 }
-                let predicted = predictions(run.model, on: data.subset(test))
+                let predicted = Evaluator.evaluate(run.model, on: data.subset(test), worst: 0).predictions
                 var correct = 0
-                var perGroup: [String: [Int]] = [:]
+                var perGroup: [String: [Int]] = [:]   // [correct, scored]
                 for (k, i) in test.enumerated() {
                     let hit = predicted[k] == data.labels[i]
-                    if hit { correct += 1; tally[groups[i]]!.correct += 1 }
-                    tally[groups[i]]!.scored += 1
+                    if hit { correct += 1 }
                     perGroup[groups[i], default: [0, 0]][0] += hit ? 1 : 0
                     perGroup[groups[i], default: [0, 0]][1] += 1
                 }
@@ -245,6 +227,14 @@ public enum CrossValidation {
                 folds.append(result)
                 try save()
                 progress(result)
+            }
+        }
+        var tally: [String: Group] = [:]
+        for g in groups { tally[g, default: Group(name: g, samples: 0, correct: 0, scored: 0)].samples += 1 }
+        for fold in folds {
+            for (g, counts) in fold.groups where counts.count == 2 && tally[g] != nil {
+                tally[g]!.correct += counts[0]
+                tally[g]!.scored += counts[1]
             }
         }
         let ranked = tally.values.sorted { ($0.accuracy, $0.name) < ($1.accuracy, $1.name) }

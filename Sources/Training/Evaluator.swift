@@ -40,6 +40,8 @@ public struct EvaluationReport: Sendable, Encodable {
     public var top5Accuracy: Double
     public var confusion: [[Int]]
     public var worstSamples: [Sample]
+    /// The predicted class of every sample, in the dataset's order (not in the JSON report).
+    public var predictions: [Int] = []
     public var count: Int { confusion.map { $0.reduce(0, +) }.reduce(0, +) }
 
     /// Per class: precision, recall, F1 (0 where undefined) and support (true samples).
@@ -102,6 +104,8 @@ public enum Evaluator {
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: c), count: c)
         var lossSum = 0.0, top5 = 0
         var samples: [EvaluationReport.Sample] = []
+        var predictions: [Int] = []
+        predictions.reserveCapacity(data.count)
         let loss = CrossEntropyLoss()
         for start in stride(from: 0, to: data.count, by: batchSize) {
             let indices = Array(start..<min(start + batchSize, data.count))
@@ -109,6 +113,7 @@ public enum Evaluator {
             let logits = model.forward(x, mask: mask, training: false)
             lossSum += Double(loss.lossAndGradient(logits: logits, labels: labels).loss) * Double(indices.count)
             for (k, (predicted, truth)) in zip(logits.argmaxLastAxis(), labels).enumerated() {
+                predictions.append(predicted)
                 confusion[truth][predicted] += 1
                 let row = Array(logits.scalars[(k * c)..<((k + 1) * c)]).map(Double.init)
                 let truthLogit = row[truth]
@@ -125,6 +130,7 @@ public enum Evaluator {
         let correct = (0..<c).map { confusion[$0][$0] }.reduce(0, +)
         let worstSamples = samples.sorted { ($0.trueProbability, $0.index) < ($1.trueProbability, $1.index) }.prefix(worst)
         return EvaluationReport(labelNames: data.labelNames, loss: lossSum / n, accuracy: Double(correct) / n,
-                                top5Accuracy: Double(top5) / n, confusion: confusion, worstSamples: Array(worstSamples))
+                                top5Accuracy: Double(top5) / n, confusion: confusion, worstSamples: Array(worstSamples),
+                                predictions: predictions)
     }
 }

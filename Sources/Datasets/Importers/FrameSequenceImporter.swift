@@ -156,20 +156,11 @@ public enum FrameSequenceImporter {
         let chosen = keepLeft ? left : right
         var values = chosen.flatMap(\.values)
         let mirrored = keepLeft && mirrorLeft
-        if mirrored { mirrorAboutWrist(&values) }
+        if mirrored { LandmarkClip.mirrorAboutWrist(&values) }
         var metadata: [String: JSONValue] = ["hand": .string(keepLeft ? "left" : "right"), "left_frames": .int(leftCount),
                                              "right_frames": .int(rightCount)]
         if mirrored { metadata["mirrored"] = .bool(true) }
         return (LandmarkClip(values: values, mask: chosen.map(\.present)), metadata)
-    }
-
-    /// x → 2·x_wrist − x in every frame of 21 × (x, y, z) (an absent, all-zero frame stays zero).
-    static func mirrorAboutWrist(_ values: inout [Float]) {
-        let frame = LandmarkClip.valuesPerFrame
-        for start in stride(from: 0, to: values.count, by: frame) where values[start..<start + frame].contains(where: { $0 != 0 }) {
-            let wristX = values[start]
-            for j in 0..<21 { values[start + 3 * j] = 2 * wristX - values[start + 3 * j] }
-        }
     }
 
     typealias HandFrame = (values: ArraySlice<Float>, present: Bool)
@@ -244,7 +235,8 @@ public enum FrameSequenceImporter {
             }
             if let offsets = frameLayout.handOffsets {
                 result.left.append(hand(at: offsets.left))
-                result.right = (result.right ?? []) + [hand(at: offsets.right)]
+                result.right = result.right ?? []
+                result.right!.append(hand(at: offsets.right))
             } else {
                 result.left.append(hand(at: 0))
             }

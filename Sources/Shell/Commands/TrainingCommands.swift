@@ -311,7 +311,7 @@ public enum TrainingCommands {
             (key: "per_class", value: .table(perClass)), (key: "most_confused", value: .table(confused)), (key: "worst", value: .table(worst))]
         if let reportURL = call.url("out") { entries.append((key: "report", value: .path(LandmarkCommands.relative(reportURL.path)))) }
         if let by = call.string("by") {
-            let table = try accuracyByGroup(model, data, by: CrossValidation.Grouping(rawValue: by)!, call)
+            let table = try accuracyByGroup(report.predictions, data, by: CrossValidation.Grouping(rawValue: by)!, call)
             for line in ValueFormatter.lines(.table(table), maxRows: 20) { call.session.print(line) }
             entries.append((key: "by_\(by)", value: .table(table)))
         }
@@ -319,11 +319,10 @@ public enum TrainingCommands {
     }
 
     /// `eval --by signer`: each group's accuracy, worst first (ties by name).
-    static func accuracyByGroup(_ model: SequenceClassifier, _ data: Dataset, by grouping: CrossValidation.Grouping,
+    static func accuracyByGroup(_ predicted: [Int], _ data: Dataset, by grouping: CrossValidation.Grouping,
                                 _ call: Invocation) throws -> Table {
         let groups: [String]
         do { groups = try CrossValidation.groups(of: data, by: grouping, flag: "--by") } catch { throw call.failure("\(error)") }
-        let predicted = CrossValidation.predictions(model, on: data)
         var tally: [String: (samples: Int, correct: Int)] = [:]
         for (i, g) in groups.enumerated() {
             tally[g, default: (0, 0)].samples += 1
