@@ -49,7 +49,7 @@ extension GraphBuilder {
     }
 }
 
-/// The three architectures as ONNX graphs: inputs `landmarks` `[B, T, 21, 3]`, `mask` `[B, T]` →
+/// The four architectures as ONNX graphs: inputs `landmarks` `[B, T, 21, 3]`, `mask` `[B, T]` →
 /// `logits` `[B, C]`, equal to `forward(x, mask:, training: false)` for any mask.
 enum ModelGraphs {
     static func build(_ model: SequenceClassifier, into g: inout GraphBuilder, landmarks: String, mask: String,
@@ -59,6 +59,7 @@ enum ModelGraphs {
         case .mlp: mlp(c, model.parameters, &g, landmarks, mask, logits)
         case .lstm: lstm(c, model.parameters, &g, landmarks, mask, logits)
         case .tcn: tcn(c, model.parameters, &g, landmarks, mask, logits)
+        case .transformer: transformer(c, model.parameters, &g, landmarks, mask, logits)
         }
     }
 
@@ -87,6 +88,61 @@ enum ModelGraphs {
             z = g.op("Relu", [g.op("Add", [y2, residual])])
         }
         let pooled = g.maskedPool(z, kind: c.pooling == .max ? .max : .mean, mask: mask, weight: mask, valid: g.validSteps(mask))
+        _ = g.linear(pooled, "head", parameters: p, output: logits)
+    }
+
+    /// `TransformerClassifier`: causal Conv stem on `[B, F, T]`, + pos[0..<T] (Slice by the input's
+    /// T), then per encoder layer LayerNormalization → MatMul to Q, K, V `[B, H, T, d]` →
+    /// Softmax(Q·Kᵀ/√d + key bias) · V → MatMul out_proj, residual; LayerNormalization → MatMul →
+    /// GELU (exact, as ½x(1 + Erf(x/√2)): opset 17 has no Gelu) → MatMul, residual. The key bias is
+    /// −10⁹ on padded frames (not −∞, so a sequence with no valid frame stays finite: it pools to 0
+    /// either way). Final LayerNormalization, masked pool, Gemm head.
+    static func transformer(_ c: ModelConfig, _ p: ParameterStore, _ g: inout GraphBuilder, _ x: String, _ mask: String, _ logits: String) {
+        let D = c.hiddenDim, H = c.heads, d = D / H, K = c.kernelSize
+        let seq = g.op("Reshape", [x, g.int64s([0, 0, Int64(c.featureCount)], hint: "shape_btf")])
+        let w = g.parameterInitializer("stem.weight", p), b = g.parameterInitializer("stem.bias", p)
+        let stem = g.op("Conv", [g.op("Transpose", [seq], [Attribute.ints("perm", [0, 2, 1])]), w, b],
+                        [Attribute.ints("kernel_shape", [K]), Attribute.ints("dilations", [1]),
+                         Attribute.ints("pads", [K - 1, 0]), Attribute.ints("strides", [1])])        // [B, D, T]
+        let steps = g.op("Shape", [mask], [Attribute.int("start", 1), Attribute.int("end", 2)])       // [1] = T
+        let pos = g.op("Slice", [g.parameterInitializer("pos", p), g.int64s([0], hint: "zero"), steps, g.int64s([0], hint: "axis_0")])
+        var z = g.op("Add", [g.op("Transpose", [stem], [Attribute.ints("perm", [0, 2, 1])]), pos])     // [B, T, D]
+        // key bias [B, 1, 1, T]: 0 on valid frames, −1e9 on padded ones
+        let valid = g.validSteps(mask)
+        let keyBias = g.op("Unsqueeze", [g.op("Mul", [g.op("Sub", [valid, g.constant(1, hint: "one")]), g.constant(1e9, hint: "big")]),
+                                         g.int64s([1, 2], hint: "axes_12")])
+        func layerNorm(_ input: String, _ name: String, g: inout GraphBuilder) -> String {
+            g.op("LayerNormalization", [input, g.parameterInitializer("\(name).weight", p), g.parameterInitializer("\(name).bias", p)],
+                 [Attribute.int("axis", -1), Attribute.float("epsilon", 1e-5)])
+        }
+        /// x `[B, T, in]`·Wᵀ + b: the PyTorch-named W `[out, in]` through a Transpose (folded by runtimes).
+        func dense(_ input: String, _ weight: String, _ bias: String, g: inout GraphBuilder) -> String {
+            let wt = g.op("Transpose", [g.parameterInitializer(weight, p)])
+            return g.op("Add", [g.op("MatMul", [input, wt]), g.parameterInitializer(bias, p)])
+        }
+        for l in 0..<c.layers {
+            let name = "layers.\(l)", a = "\(name).self_attn"
+            let qkv = dense(layerNorm(z, "\(name).norm1", g: &g), "\(a).in_proj_weight", "\(a).in_proj_bias", g: &g)   // [B, T, 3D]
+            let heads = g.op("Transpose", [g.op("Reshape", [qkv, g.int64s([0, 0, 3, Int64(H), Int64(d)], hint: "shape_qkv")])],
+                             [Attribute.ints("perm", [2, 0, 3, 1, 4])])                                                   // [3, B, H, T, d]
+            func part(_ i: Int64, g: inout GraphBuilder) -> String {
+                g.op("Gather", [heads, g.int64s([i], shape: [], hint: "index")], [Attribute.int("axis", 0)])
+            }
+            let q = part(0, g: &g), k = part(1, g: &g), v = part(2, g: &g)
+            let scores = g.op("Add", [g.op("Mul", [g.op("MatMul", [q, g.op("Transpose", [k], [Attribute.ints("perm", [0, 1, 3, 2])])]),
+                                                   g.constant(1 / Float(d).squareRoot(), hint: "scale")]), keyBias])
+            let attended = g.op("MatMul", [g.op("Softmax", [scores], [Attribute.int("axis", -1)]), v])                    // [B, H, T, d]
+            let merged = g.op("Reshape", [g.op("Transpose", [attended], [Attribute.ints("perm", [0, 2, 1, 3])]),
+                                          g.int64s([0, 0, Int64(D)], hint: "shape_btd")])
+            let h = g.op("Add", [z, dense(merged, "\(a).out_proj.weight", "\(a).out_proj.bias", g: &g)])
+            let u = dense(layerNorm(h, "\(name).norm2", g: &g), "\(name).linear1.weight", "\(name).linear1.bias", g: &g)
+            let gelu = g.op("Mul", [g.op("Mul", [u, g.constant(0.5, hint: "half")]),
+                                    g.op("Add", [g.op("Erf", [g.op("Mul", [u, g.constant(0.70710678, hint: "rsqrt2")])]),
+                                                 g.constant(1, hint: "one")])])
+            z = g.op("Add", [h, dense(gelu, "\(name).linear2.weight", "\(name).linear2.bias", g: &g)])
+        }
+        let features = g.op("Transpose", [layerNorm(z, "norm", g: &g)], [Attribute.ints("perm", [0, 2, 1])])               // [B, D, T]
+        let pooled = g.maskedPool(features, kind: c.pooling == .max ? .max : .mean, mask: mask, weight: mask, valid: valid)
         _ = g.linear(pooled, "head", parameters: p, output: logits)
     }
 

@@ -6,8 +6,9 @@ import Training
 
 /// Options of an ONNX export.
 public struct ONNXExportOptions: Sendable {
-    /// LSTM and TCN: leave the time axis symbolic (`time`) so any T runs; false pins it to the
-    /// model's sequence length. The MLP's time axis is always fixed (it flattens T × features).
+    /// LSTM, TCN and Transformer: leave the time axis symbolic (`time`) so any T runs (the
+    /// Transformer's: any T up to its sequence length, the size of its position table); false pins
+    /// it to the model's sequence length. The MLP's time axis is always fixed (it flattens T × features).
     public var dynamicTime = true
     public init() {}
 }

@@ -42,6 +42,8 @@ public enum TFLiteExporter {
         case .mlp: return [.reshape, .mul, .fullyConnected]
         case .tcn: return [.reshape, .pad, .conv2D, .add, .mul, .mean, .sub, .div, .reduceMax, .fullyConnected]
         case .lstm: return [.reshape, .sub, .gather, .concatenation, .fullyConnected, .logistic, .tanh, .mul, .add, .mean, .div, .reduceMax]
+        case .transformer: return [.reshape, .pad, .conv2D, .add, .sub, .mul, .mean, .rsqrt, .fullyConnected, .transpose,
+                                   .batchMatMul, .softmax, .gelu, .div, .reduceMax]
         }
     }
 
@@ -77,6 +79,7 @@ public enum TFLiteExporter {
         case .mlp: logits = try MLPGraph.build(&g, c, weights, landmarks: landmarks, mask: mask)
         case .tcn: logits = try TCNGraph.build(&g, c, weights, landmarks: landmarks, mask: mask)
         case .lstm: logits = try LSTMGraph.build(&g, c, weights, landmarks: landmarks, mask: mask)
+        case .transformer: logits = try TransformerGraph.build(&g, c, weights, landmarks: landmarks, mask: mask)
         }
         let json = try metadata.jsonString()
         return TFLiteModelSpec(tensors: g.tensors, operators: g.operators, inputs: [landmarks, mask], outputs: [logits],

@@ -40,9 +40,13 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         // huge ones allocate gigabytes before any weight is read).
         let c = config
         let sizes = [("sequenceLength", c.sequenceLength), ("featureCount", c.featureCount), ("classCount", c.classCount),
-                     ("hiddenDim", c.hiddenDim), ("layers", c.layers), ("kernelSize", c.kernelSize)]
+                     ("hiddenDim", c.hiddenDim), ("layers", c.layers), ("kernelSize", c.kernelSize), ("heads", c.heads)]
         if let (name, value) = sizes.first(where: { $0.1 < 1 }) {
             throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh metadata: config.\(name) is \(value), must be positive)")
+        }
+        if c.architecture == .transformer && c.hiddenDim % c.heads != 0 {
+            throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh metadata: config.hiddenDim \(c.hiddenDim) "
+                + "is not a multiple of config.heads \(c.heads))")
         }
         guard c.dropout >= 0 && c.dropout < 1 else {
             throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh metadata: config.dropout is \(c.dropout), must be in [0, 1))")
@@ -83,6 +87,9 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         case .tcn:   // level 0: conv1 h × F × k, conv2 h × h × k; later levels two h × h × k; head h → C
             return sum(product(h, f, c.kernelSize), product(h, h, c.kernelSize), product(l - 1, 2, h, h, c.kernelSize),
                        product(h, classes))
+        case .transformer:   // stem h × F × k, pos T × h; per layer in_proj 3h × h, out_proj h × h, FF 2 × (2h × h); head h → C
+            return sum(product(h, f, c.kernelSize), product(c.sequenceLength, h),
+                       product(l, 3 + 1 + 2 * TransformerClassifier.feedForwardFactor, h, h), product(h, classes))
         }
     }
 

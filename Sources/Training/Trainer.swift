@@ -34,7 +34,10 @@ public enum Trainer {
         }
         let config = ModelConfig(architecture: options.architecture, sequenceLength: train.sequenceLength,
                                  classCount: train.classCount, hiddenDim: options.hiddenDim, layers: options.layers,
-                                 dropout: options.dropout)
+                                 dropout: options.dropout, heads: options.heads)
+        if config.architecture == .transformer && config.hiddenDim % config.heads != 0 {
+            throw TrainingError.badOption("--hidden-dim \(config.hiddenDim) is not a multiple of --heads \(config.heads)")
+        }
         var model = config.makeModel(seed: options.seed)
         let optimizer = ResumableOptimizer(options.optimizer == .adam && options.weightDecay > 0 ? .adamw : options.optimizer,
                                            learningRate: options.learningRate, weightDecay: options.weightDecay,
@@ -167,7 +170,8 @@ public enum Trainer {
             throw TrainingError.incompatible("cannot resume from \(source): it has no training state (resume from a run's <arch>_last.safetensors)")
         }
         if have.architecture != config.architecture || have.hiddenDim != config.hiddenDim || have.layers != config.layers
-            || have.dropout != config.dropout || have.bidirectional != config.bidirectional || have.kernelSize != config.kernelSize {
+            || have.dropout != config.dropout || have.bidirectional != config.bidirectional || have.kernelSize != config.kernelSize
+            || have.heads != config.heads && config.architecture == .transformer {
             throw TrainingError.incompatible("cannot resume from \(source): it is \(describe(have)), this run asks for \(describe(config))")
         }
         if meta.labelNames != labelNames {
@@ -194,7 +198,7 @@ public enum Trainer {
     }
 
     static func describe(_ c: ModelConfig) -> String {
-        "an \(c.architecture.rawValue) (hidden \(c.hiddenDim), \(c.layers) layers, dropout \(c.dropout))"
+        "an \(c.architecture.rawValue) (hidden \(c.hiddenDim), \(c.layers) layers\(c.architecture == .transformer ? ", \(c.heads) heads" : ""), dropout \(c.dropout))"
     }
 
     /// Warm-up then the chosen schedule, for a 0-based epoch.

@@ -7,6 +7,8 @@ public struct TrainingOptions: Sendable {
     public var architecture: Architecture = .mlp
     public var hiddenDim: Int?
     public var layers: Int?
+    /// Transformer attention heads (hidden-dim must be a multiple).
+    public var heads = 4
     public var dropout: Float = 0.2
     public var batchSize = 64
     /// Total epochs of the run (a resumed run continues up to this number).

@@ -122,6 +122,46 @@ final class LayerGradientTests: XCTestCase {
         }
     }
 
+    /// Keys masked anywhere (a gap in the middle, trailing padding, a sequence with none valid).
+    func testMultiHeadAttentionMatchesNaiveAndGradients() {
+        let store = ParameterStore()
+        var rng = SeededRandom(seed: 31)
+        let attention = MultiHeadAttention("a", dim: 6, heads: 2, store: store, rng: &rng)
+        for view in store.views where view.name.hasSuffix("bias") {   // PyTorch starts them at 0; test non-zero ones
+            for i in 0..<view.count { store.value(view)[i] = rng.uniform(-0.3, 0.3) }
+        }
+        let valid: [Float] = [1, 0, 1, 1, 0,  1, 1, 1, 1, 1,  0, 0, 0, 0, 0]
+        let mask = Tensor(shape: [3, 5], scalars: valid)
+        let x = input([3, 5, 6], seed: 32)
+        let fast = attention.forward(x, valid: mask)
+        let naive = MultiHeadAttention.naiveForward(x: x, valid: valid.map { $0 > 0.5 }, inWeight: store.tensor("a.in_proj_weight")!,
+                                                    inBias: store.tensor("a.in_proj_bias")!, outWeight: store.tensor("a.out_proj.weight")!,
+                                                    outBias: store.tensor("a.out_proj.bias")!, heads: 2)
+        XCTAssertLessThan(fast.maxAbsDifference(naive), 1e-5)
+        check.check("MultiHeadAttention", input: x, store: store,
+                    forward: { attention.forward($0, valid: mask) }, backward: { attention.backward($0) })
+        // a padded key changes nothing; a valid one does
+        var x2 = x
+        for c in 0..<6 { x2.scalars[(0 * 5 + 1) * 6 + c] += 1 }
+        let y2 = attention.forward(x2, valid: mask)
+        for t in [0, 2, 3] { for c in 0..<6 { XCTAssertEqual(y2[0, t, c], fast[0, t, c], accuracy: 1e-6) } }
+        for c in 0..<6 { x2.scalars[(0 * 5 + 2) * 6 + c] += 1 }
+        XCTAssertGreaterThan(attention.forward(x2, valid: mask).maxAbsDifference(fast), 1e-3)
+    }
+
+    func testTransformerEncoderLayerWithDropout() {
+        let store = ParameterStore()
+        var rng = SeededRandom(seed: 33)
+        let layer = TransformerEncoderLayer("l", dim: 4, heads: 2, feedForward: 8, dropout: 0.2, store: store, rng: &rng)
+        let mask = prefixMask([5, 3], steps: 5)
+        let (s1, s2, s3) = (layer.dropAttention.rng, layer.dropHidden.rng, layer.dropFeedForward.rng)
+        check.check("TransformerEncoderLayer", input: input([2, 5, 4], seed: 34), store: store,
+                    forward: {
+                        layer.dropAttention.rng = s1; layer.dropHidden.rng = s2; layer.dropFeedForward.rng = s3
+                        return layer.forward($0, valid: mask, training: true)
+                    }, backward: { layer.backward($0) })
+    }
+
     func testMaskedPooling() {
         let mask = prefixMask([4, 2, 0], steps: 4)
         for kind in SequencePooling.allCases {
@@ -156,6 +196,10 @@ final class LayerGradientTests: XCTestCase {
                         dropout: 0, pooling: .mean),
             ModelConfig(architecture: .tcn, sequenceLength: 5, featureCount: 3, classCount: 3, hiddenDim: 4, layers: 2,
                         dropout: 0, kernelSize: 2),
+            ModelConfig(architecture: .transformer, sequenceLength: 5, featureCount: 3, classCount: 3, hiddenDim: 4, layers: 2,
+                        dropout: 0, kernelSize: 2, heads: 2),
+            ModelConfig(architecture: .transformer, sequenceLength: 5, featureCount: 3, classCount: 3, hiddenDim: 4, layers: 1,
+                        dropout: 0, pooling: .max, heads: 1),
         ]
         for config in configs {
             let model = config.makeModel(seed: 21)

@@ -19,8 +19,8 @@ final class ModelFileConfigTests: XCTestCase {
     let small = ModelConfig(architecture: .tcn, sequenceLength: 8, classCount: 3, hiddenDim: 8, layers: 2)
 
     /// The same small model's files with the config's `key` set to `value` in the metadata.
-    func files(_ key: String, _ value: Int) throws -> (onnx: URL, checkpoint: URL) {
-        let model = small.makeModel(seed: 3)
+    func files(_ key: String, _ value: Int, base: ModelConfig? = nil) throws -> (onnx: URL, checkpoint: URL) {
+        let model = (base ?? small).makeModel(seed: 3)
         let metadata = ONNXReference.metadata(for: model, seed: 3)
         let good = try ONNXExporter.export(model: model, metadata: metadata)
         var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try metadata.jsonString().utf8)) as? [String: Any])
@@ -41,17 +41,21 @@ final class ModelFileConfigTests: XCTestCase {
     }
 
     func testHostileConfigsFailFastNamingTheFile() throws {
-        let cases: [(String, Int, String)] = [
-            ("hiddenDim", -4, "config.hiddenDim is -4, must be positive"),
-            ("layers", 0, "config.layers is 0, must be positive"),
-            ("kernelSize", -1, "config.kernelSize is -1, must be positive"),
-            ("hiddenDim", 1 << 20, "needs"),          // ~10^12 weights: terabytes if built
-            ("layers", 1 << 40, "needs"),
-            ("classCount", Int.max / 2, "more than 2^63"),
+        let transformer = ModelConfig(architecture: .transformer, sequenceLength: 8, classCount: 3, hiddenDim: 8, layers: 1, heads: 2)
+        let cases: [(String, Int, String, ModelConfig?)] = [
+            ("hiddenDim", -4, "config.hiddenDim is -4, must be positive", nil),
+            ("layers", 0, "config.layers is 0, must be positive", nil),
+            ("kernelSize", -1, "config.kernelSize is -1, must be positive", nil),
+            ("hiddenDim", 1 << 20, "needs", nil),          // ~10^12 weights: terabytes if built
+            ("layers", 1 << 40, "needs", nil),
+            ("classCount", Int.max / 2, "more than 2^63", nil),
+            ("heads", 0, "config.heads is 0, must be positive", transformer),
+            ("heads", 3, "config.hiddenDim 8 is not a multiple of config.heads 3", transformer),   // would trap in the attention layer
+            ("sequenceLength", 1 << 40, "needs", transformer),                                     // the position table
         ]
         let start = Date()
-        for (key, value, expected) in cases {
-            let (onnx, checkpoint) = try files(key, value)
+        for (key, value, expected, base) in cases {
+            let (onnx, checkpoint) = try files(key, value, base: base)
             XCTAssertThrowsError(try ONNXModelReader.read(onnx), "\(key) = \(value)") { error in
                 XCTAssertTrue("\(error)".contains(onnx.path) && "\(error)".contains(expected), "\(error)")
             }
@@ -68,7 +72,8 @@ final class ModelFileConfigTests: XCTestCase {
         for architecture in Architecture.allCases {
             for (h, l, k, bidirectional) in [(1, 1, 1, false), (8, 2, 3, true), (5, 3, 2, false), (16, 1, 5, true)] {
                 let config = ModelConfig(architecture: architecture, sequenceLength: 4, featureCount: 6, classCount: 3,
-                                         hiddenDim: h, layers: l, bidirectional: bidirectional, kernelSize: k)
+                                         hiddenDim: h, layers: l, bidirectional: bidirectional, kernelSize: k,
+                                         heads: h % 4 == 0 ? 4 : 1)
                 let actual = config.makeModel(seed: 1).parameters.views.reduce(0) { $0 + $1.shape.reduce(1, *) }
                 let bound = ModelMetadata.minimumWeightCount(config)
                 XCTAssertNotNil(bound)

@@ -31,6 +31,9 @@ final class TFLiteExportTests: XCTestCase {
         ("lstm1-max", ModelConfig(architecture: .lstm, sequenceLength: T, classCount: 5, hiddenDim: 8, layers: 1, pooling: .max)),
         ("tcn-max-k2", ModelConfig(architecture: .tcn, sequenceLength: T, classCount: 5, hiddenDim: 10, layers: 2, kernelSize: 2,
                                    pooling: .max)),
+        ("transformer", ModelConfig(architecture: .transformer, sequenceLength: T, classCount: 5, hiddenDim: 12, layers: 2, heads: 3)),
+        ("transformer-max-k2", ModelConfig(architecture: .transformer, sequenceLength: T, classCount: 5, hiddenDim: 8, layers: 1,
+                                           kernelSize: 2, pooling: .max, heads: 2)),
     ]
 
     /// Tolerances on |logit difference| against the Swift float32 model, for models with logits of order 1.

@@ -50,11 +50,51 @@ final class ElementwiseKernelTests: XCTestCase {
         }
         XCTAssertEqual(try run(.relu), x.map { max($0, 0) })
         XCTAssertEqual(try run(.relu6), x.map { min(max($0, 0), 6) })
+        // GELU exact = x·Φ(x) with Φ from erf in Double; the tanh form within its own formula.
+        for (approximate, gelu) in [(false, try run(.gelu, .gelu(approximate: false))), (true, try run(.gelu, .gelu(approximate: true)))] {
+            for (i, v) in x.enumerated() {
+                let d = Double(v)
+                let expected = approximate ? 0.5 * d * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (d + 0.044715 * d * d * d)))
+                                           : 0.5 * d * (1 + Foundation.erf(d / 2.0.squareRoot()))
+                XCTAssertEqual(Double(gelu[i]), expected, accuracy: 1e-5 * max(1, abs(expected)), "gelu approximate \(approximate) at \(v)")
+            }
+        }
+        XCTAssertEqual(try run(.gelu), try run(.gelu, .gelu(approximate: false)), "no options: the exact form")
+        let rsqrt = try run(.rsqrt)
+        for (i, v) in x.enumerated() where v > 0 { XCTAssertEqual(Double(rsqrt[i]), 1 / Double(v).squareRoot(), accuracy: 1e-6) }
         let softmax = try run(.softmax, .softmax(beta: 0.5))
         for row in 0..<2 {
             let values = x[(row * 4)..<(row * 4 + 4)].map { Foundation.exp(0.5 * Double($0)) }
             for k in 0..<4 { XCTAssertEqual(Double(softmax[row * 4 + k]), values[k] / values.reduce(0, +), accuracy: 1e-6) }
         }
+    }
+
+    /// BATCH_MATMUL against the defining sum, for every adj_x/adj_y and a shared right-hand matrix.
+    func testBatchMatMulMatchesDirectSum() throws {
+        let (B, M, K, N) = (3, 4, 5, 2)
+        var rng = SeededRandom(seed: 9)
+        let x = (0..<(B * M * K)).map { _ in rng.uniform(-1, 1) }
+        for (adjX, adjY, sharedY) in [(false, false, false), (true, false, false), (false, true, false), (true, true, true)] {
+            let yCount = (sharedY ? 1 : B) * K * N
+            let y = (0..<yCount).map { _ in rng.uniform(-1, 1) }
+            let xShape: [Int] = adjX ? [B, K, M] : [B, M, K]
+            let yShape: [Int] = [sharedY ? 1 : B] + (adjY ? [N, K] : [K, N])
+            let out = try KernelHarness(tensors: [.init(shape: xShape), .init(shape: yShape), .init(shape: [B, M, N])], builtin: .batchMatMul,
+                                        options: .batchMatMul(adjX: adjX, adjY: adjY), inputs: [0, 1], outputs: [2]).run([x, y])[0]
+            for b in 0..<B { for i in 0..<M { for j in 0..<N {
+                var sum = 0.0
+                for p in 0..<K {
+                    let a = adjX ? x[(b * K + p) * M + i] : x[(b * M + i) * K + p]
+                    let yb = sharedY ? 0 : b
+                    let c = adjY ? y[(yb * N + j) * K + p] : y[(yb * K + p) * N + j]
+                    sum += Double(a) * Double(c)
+                }
+                XCTAssertEqual(Double(out[(b * M + i) * N + j]), sum, accuracy: 1e-5, "adj \(adjX) \(adjY) shared \(sharedY)")
+            } } }
+        }
+        XCTAssertThrowsError(try KernelHarness(tensors: [.init(shape: [2, 3, 4]), .init(shape: [2, 5, 2]), .init(shape: [2, 3, 2])],
+                                               builtin: .batchMatMul, options: .none, inputs: [0, 1], outputs: [2]).run([[Float](repeating: 0, count: 24),
+                                                                                                         [Float](repeating: 0, count: 20)]))
     }
 
     func testPoolingSkipsPaddedPositions() throws {

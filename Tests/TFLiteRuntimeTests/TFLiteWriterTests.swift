@@ -71,16 +71,16 @@ final class TFLiteWriterTests: XCTestCase {
     func testLargeOpcodesAndUnsupportedOpsAreNamed() throws {
         let spec = TFLiteModelSpec(tensors: [.init(name: "x", shape: [4]), .init(name: "y", shape: [4]), .init(name: "z", shape: [4])],
                                    operators: [.init(.relu, inputs: [0], outputs: [1]),
-                                               .init(BuiltinOperator(rawValue: 126), inputs: [1], outputs: [2])],
+                                               .init(BuiltinOperator(rawValue: 125), inputs: [1], outputs: [2])],
                                    inputs: [0], outputs: [2])
         let model = try TFLiteModel(bytes: TFLiteWriter.serialize(spec))
-        XCTAssertEqual(model.subgraphs[0].operators[1].builtin.name, "BATCH_MATMUL")
+        XCTAssertEqual(model.subgraphs[0].operators[1].builtin.name, "SEGMENT_SUM")
         let big = TFLiteModelSpec(tensors: spec.tensors, operators: [.init(BuiltinOperator(rawValue: 150), inputs: [0], outputs: [2])],
                                   inputs: [0], outputs: [2])
         XCTAssertEqual(try TFLiteModel(bytes: TFLiteWriter.serialize(big)).subgraphs[0].operators[0].builtin.rawValue, 150)
         XCTAssertThrowsError(try TFLiteInterpreter(model: model)) { error in
             XCTAssertEqual(error as? TFLiteError,
-                           .unsupportedOperator(index: 1, op: "BATCH_MATMUL", reason: "no kernel for BATCH_MATMUL (builtin code 126)"))
+                           .unsupportedOperator(index: 1, op: "SEGMENT_SUM", reason: "no kernel for SEGMENT_SUM (builtin code 125)"))
         }
     }
 }

@@ -23,6 +23,18 @@ public final class Linear {
         bias = hasBias ? store.add("\(name).bias", shape: [outFeatures], uniformBound: bound, using: &rng) : nil
     }
 
+    /// A linear map with explicit parameter names and bounds (attention's `in_proj_weight`, xavier
+    /// bounds): weight U(±weightBound); bias U(±biasBound), or 0 when `biasBound` is nil.
+    public init(weightName: String, biasName: String, in inFeatures: Int, out outFeatures: Int,
+                weightBound: Float, biasBound: Float?, store: ParameterStore, rng: inout SeededRandom) {
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.store = store
+        weight = store.add(weightName, shape: [outFeatures, inFeatures], uniformBound: weightBound, using: &rng)
+        bias = biasBound.map { store.add(biasName, shape: [outFeatures], uniformBound: $0, using: &rng) }
+            ?? store.add(biasName, shape: [outFeatures], values: [Float](repeating: 0, count: outFeatures))
+    }
+
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == inFeatures, "Linear(\(inFeatures)→\(outFeatures)) got input \(x.shape)")
         let n = x.count / inFeatures

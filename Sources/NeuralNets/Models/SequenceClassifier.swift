@@ -1,8 +1,8 @@
 import TensorCore
 
-/// The three architectures of the original pipeline.
+/// The three architectures of the original pipeline, and a small Transformer.
 public enum Architecture: String, Codable, Sendable, CaseIterable {
-    case mlp, lstm, tcn
+    case mlp, lstm, tcn, transformer
 }
 
 /// Everything needed to rebuild a model (stored as JSON in checkpoint metadata). The same
@@ -14,21 +14,23 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// Features per frame (21 landmarks × 3 coordinates).
     public var featureCount: Int = 63
     public var classCount: Int
-    /// MLP hidden width, LSTM hidden size, TCN channels.
+    /// MLP hidden width, LSTM hidden size, TCN channels, Transformer width D.
     public var hiddenDim: Int
-    /// MLP hidden layers, LSTM layers, TCN levels (dilations 1, 2, 4, …).
+    /// MLP hidden layers, LSTM layers, TCN levels (dilations 1, 2, 4, …), Transformer encoder layers.
     public var layers: Int
     public var dropout: Float
     /// LSTM only.
     public var bidirectional: Bool = false
-    /// TCN only.
+    /// TCN kernel; the Transformer's convolutional stem.
     public var kernelSize: Int = 3
-    /// LSTM: `.last` (default) or `.mean`; TCN: `.mean` (default) or `.max`.
+    /// LSTM: `.last` (default) or `.mean`; TCN and Transformer: `.mean` (default) or `.max`.
     public var pooling: SequencePooling
+    /// Transformer only: attention heads (D must be a multiple).
+    public var heads: Int = 4
 
     public init(architecture: Architecture, sequenceLength: Int, featureCount: Int = 63, classCount: Int,
                 hiddenDim: Int? = nil, layers: Int? = nil, dropout: Float = 0.2, bidirectional: Bool = false,
-                kernelSize: Int = 3, pooling: SequencePooling? = nil) {
+                kernelSize: Int = 3, pooling: SequencePooling? = nil, heads: Int = 4) {
         self.architecture = architecture
         self.sequenceLength = sequenceLength
         self.featureCount = featureCount
@@ -38,11 +40,34 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         case .mlp: self.hiddenDim = hiddenDim ?? 256; self.layers = layers ?? 2
         case .lstm: self.hiddenDim = hiddenDim ?? 128; self.layers = layers ?? 2
         case .tcn: self.hiddenDim = hiddenDim ?? 64; self.layers = layers ?? 4
+        case .transformer: self.hiddenDim = hiddenDim ?? 64; self.layers = layers ?? 2
         }
         self.dropout = dropout
         self.bidirectional = bidirectional
         self.kernelSize = kernelSize
         self.pooling = pooling ?? (architecture == .lstm ? .last : .mean)
+        self.heads = heads
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case architecture, sequenceLength, featureCount, classCount, hiddenDim, layers, dropout, bidirectional,
+             kernelSize, pooling, heads
+    }
+
+    /// Checkpoints written before a field existed decode with its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        architecture = try c.decode(Architecture.self, forKey: .architecture)
+        sequenceLength = try c.decode(Int.self, forKey: .sequenceLength)
+        featureCount = try c.decodeIfPresent(Int.self, forKey: .featureCount) ?? 63
+        classCount = try c.decode(Int.self, forKey: .classCount)
+        hiddenDim = try c.decode(Int.self, forKey: .hiddenDim)
+        layers = try c.decode(Int.self, forKey: .layers)
+        dropout = try c.decode(Float.self, forKey: .dropout)
+        bidirectional = try c.decodeIfPresent(Bool.self, forKey: .bidirectional) ?? false
+        kernelSize = try c.decodeIfPresent(Int.self, forKey: .kernelSize) ?? 3
+        pooling = try c.decode(SequencePooling.self, forKey: .pooling)
+        heads = try c.decodeIfPresent(Int.self, forKey: .heads) ?? 4
     }
 }
 
@@ -64,6 +89,7 @@ extension ModelConfig {
         case .mlp: MLPClassifier(config: self, seed: seed)
         case .lstm: LSTMClassifier(config: self, seed: seed)
         case .tcn: TCNClassifier(config: self, seed: seed)
+        case .transformer: TransformerClassifier(config: self, seed: seed)
         }
     }
 }

@@ -22,7 +22,7 @@ public enum TrainingCommands {
     }
 
     static let train = CommandDefinition(
-        "train", summary: "train an MLP, LSTM or TCN classifier on a dataset (.npz from build)",
+        "train", summary: "train an MLP, LSTM, TCN or Transformer classifier on a dataset (.npz from build)",
         discussion: """
         Seeded shuffling and augmentation, Adam/AdamW/SGD, learning-rate schedules, early stopping
         (--patience). Keeps the best checkpoint by validation accuracy as
@@ -36,8 +36,9 @@ public enum TrainingCommands {
         flags: [FlagSpec("dataset", .path, "training .npz (instead of the DATASET argument)"),
                 FlagSpec("val", .path, "validation .npz"),
                 FlagSpec("architecture", .choice(Architecture.allCases.map(\.rawValue)), "model", default: .string("mlp")),
-                FlagSpec("hidden-dim", .int, "hidden size (default: mlp 256, lstm 128, tcn 64)", validate: FlagSpec.positive),
+                FlagSpec("hidden-dim", .int, "hidden size (default: mlp 256, lstm 128, tcn 64, transformer 64)", validate: FlagSpec.positive),
                 FlagSpec("layers", .int, "layers / TCN levels", validate: FlagSpec.positive),
+                FlagSpec("heads", .int, "Transformer attention heads (hidden-dim a multiple)", default: .int(4), validate: FlagSpec.positive),
                 FlagSpec("dropout", .number, "dropout probability", default: .number(0.2)),
                 FlagSpec("batch-size", .int, "samples per batch", default: .int(64), validate: FlagSpec.positive),
                 FlagSpec("epochs", .int, "total epochs (a resumed run continues up to this)", default: .int(30), validate: FlagSpec.positive),
@@ -209,6 +210,7 @@ public enum TrainingCommands {
         options.architecture = Architecture(rawValue: call.string("architecture")!)!
         options.hiddenDim = call.int("hidden-dim")
         options.layers = call.int("layers")
+        options.heads = call.int("heads") ?? 4
         options.dropout = Float(call.number("dropout")!)
         options.batchSize = call.int("batch-size")!
         options.epochs = call.int("epochs")!

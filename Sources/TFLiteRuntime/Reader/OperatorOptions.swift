@@ -17,6 +17,9 @@ public enum OperatorOptions: Equatable, Sendable {
     case gather(axis: Int, batchDims: Int)
     case squeeze(dims: [Int])
     case unidirectionalSequenceLSTM(SequenceLSTMOptions)
+    /// BATCH_MATMUL: transpose the last two axes of x (adj_x) or y (adj_y) first.
+    case batchMatMul(adjX: Bool, adjY: Bool)
+    case gelu(approximate: Bool)
     /// Option tables with no fields we need (PadOptions, DequantizeOptions, TransposeOptions…).
     case empty(unionType: UInt8)
     case other(unionType: UInt8)
@@ -77,7 +80,7 @@ enum BuiltinOptionsType {
     static let resizeBilinear: UInt8 = 15, reshape: UInt8 = 17, mul: UInt8 = 21, pad: UInt8 = 22
     static let gather: UInt8 = 23, transpose: UInt8 = 26, reducer: UInt8 = 27, sub: UInt8 = 28, div: UInt8 = 29
     static let squeeze: UInt8 = 30, dequantize: UInt8 = 38, padV2: UInt8 = 43, expandDims: UInt8 = 52
-    static let unidirectionalSequenceLSTM: UInt8 = 71
+    static let unidirectionalSequenceLSTM: UInt8 = 71, batchMatMul: UInt8 = 101, gelu: UInt8 = 116
 }
 
 extension OperatorOptions {
@@ -121,10 +124,22 @@ extension OperatorOptions {
         case T.unidirectionalSequenceLSTM:
             return .unidirectionalSequenceLSTM(SequenceLSTMOptions(
                 activation: try act(0), cellClip: try t.f32(1), projClip: try t.f32(2), timeMajor: try t.bool(3)))
+        case T.batchMatMul:
+            return .batchMatMul(adjX: try t.bool(0), adjY: try t.bool(1))
+        case T.gelu:
+            return .gelu(approximate: try t.bool(0))
         case T.pad, T.padV2, T.transpose, T.dequantize, T.expandDims:
             return .empty(unionType: type)
         default:
             return .other(unionType: type)
         }
+    }
+}
+
+extension OperatorOptions {
+    /// GELU's `approximate` (false, the exact erf form, when the op has no options).
+    var geluApproximate: Bool {
+        if case let .gelu(approximate) = self { return approximate }
+        return false
     }
 }

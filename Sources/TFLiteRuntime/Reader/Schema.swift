@@ -103,7 +103,10 @@ public struct BuiltinOperator: RawRepresentable, Hashable, CustomStringConvertib
     public static let stridedSlice = BuiltinOperator(rawValue: 45)
     public static let prelu = BuiltinOperator(rawValue: 54)
     public static let expandDims = BuiltinOperator(rawValue: 70)
+    public static let rsqrt = BuiltinOperator(rawValue: 76)
     public static let reduceMax = BuiltinOperator(rawValue: 82)
+    public static let batchMatMul = BuiltinOperator(rawValue: 126)
+    public static let gelu = BuiltinOperator(rawValue: 150)
 
     static let names: [Int32: String] = [
         0: "ADD", 1: "AVERAGE_POOL_2D", 2: "CONCATENATION", 3: "CONV_2D", 4: "DEPTHWISE_CONV_2D",
@@ -130,6 +133,7 @@ public struct BuiltinOperator: RawRepresentable, Hashable, CustomStringConvertib
         113: "MATRIX_DIAG", 114: "QUANTIZE", 115: "MATRIX_SET_DIAG", 116: "ROUND", 117: "HARD_SWISH",
         118: "IF", 119: "WHILE", 120: "NON_MAX_SUPPRESSION_V4", 121: "NON_MAX_SUPPRESSION_V5",
         122: "SCATTER_ND", 123: "SELECT_V2", 124: "DENSIFY", 125: "SEGMENT_SUM", 126: "BATCH_MATMUL",
+        150: "GELU",
     ]
 
     public var name: String { Self.names[rawValue] ?? "BuiltinOperator(\(rawValue))" }

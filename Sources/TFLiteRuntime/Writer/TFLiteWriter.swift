@@ -148,6 +148,8 @@ public enum TFLiteWriter {
         case let .squeeze(dims): return (T.squeeze, .table([.object(.int32s(dims.map { Int32($0) }))]))
         case let .unidirectionalSequenceLSTM(l):
             return (T.unidirectionalSequenceLSTM, .table([act(l.activation), .f32(l.cellClip), .f32(l.projClip), bool(l.timeMajor)]))
+        case let .batchMatMul(adjX, adjY): return (T.batchMatMul, .table([bool(adjX), bool(adjY)]))
+        case let .gelu(approximate): return (T.gelu, .table([bool(approximate)]))
         case let .empty(type): return (type, .table([]))
         case let .other(type): return (type, .table([]))
         }

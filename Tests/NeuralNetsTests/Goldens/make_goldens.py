@@ -5,10 +5,10 @@ Run from the repository root (needs Debian's python3-torch, i.e. torch 1.13 with
 hence /usr/bin/python3 and not a pyenv python):
 
     apt-get install -y python3-torch
-    /usr/bin/python3 Tests/NeuralNetsTests/Goldens/make_goldens.py
+    /usr/bin/python3 Tests/NeuralNetsTests/Goldens/make_goldens.py [transformer]
 
 Outputs (float32 .npz, small; committed so the normal test run needs no torch):
-  fixtures/{mlp,lstm,lstm_bi,tcn}.npz  model parity: `param.<name>` initial weights, `x`, `mask`,
+  fixtures/{mlp,lstm,lstm_bi,tcn,transformer}.npz  model parity: `param.<name>` initial weights, `x`, `mask`,
       `y`, `logits`, `loss`, `grad.<name>`, `dx`, `adam10.<name>` (after 10 Adam steps, lr 1e-2,
       same batch), `adam_losses` [10]; mlp also `adamw10.*` (AdamW wd 0.05) and `sgd10.*`
       (SGD momentum 0.9, nesterov off, wd 1e-3).
@@ -89,6 +89,31 @@ class TCN(nn.Module):
         z = self.blocks(x.flatten(2).transpose(1, 2))
         m = mask.unsqueeze(1)
         return self.head((z * m).sum(2) / m.sum(2).clamp(min=1.0))
+
+
+class Transformer(nn.Module):
+    """aslsh's `TransformerClassifier`: causal Conv1d stem + learned positions, pre-norm encoder
+    layers (PyTorch's own TransformerEncoderLayer, GELU, FF = 2·D), final LayerNorm, masked mean."""
+
+    def __init__(self, T, classes, d, layers, heads, k):
+        super().__init__()
+        self.k = k
+        self.pos = nn.Parameter(torch.randn(T, d) * 0.02)
+        self.stem = nn.Conv1d(FEAT, d, k)
+        self.layers = nn.ModuleList([nn.TransformerEncoderLayer(d, heads, dim_feedforward=2 * d, dropout=0.0,
+                                                                activation="gelu", batch_first=True, norm_first=True)
+                                     for _ in range(layers)])
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, classes)
+
+    def forward(self, x, mask):
+        T = x.shape[1]
+        z = self.stem(F.pad(x.flatten(2).transpose(1, 2), (self.k - 1, 0))).transpose(1, 2) + self.pos[:T]
+        for layer in self.layers:
+            z = layer(z, src_key_padding_mask=mask < 0.5)
+        z = self.norm(z)
+        m = mask.unsqueeze(2)
+        return self.head((z * m).sum(1) / m.sum(1).clamp(min=1.0))
 
 
 def batch(B, T, lengths, seed):
@@ -218,9 +243,13 @@ def layers_fixture():
     np.savez(os.path.join(OUT, "layers.npz"), **{k: np.asarray(v) for k, v in out.items()})
 
 
-def main():
+def main(only=None):
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
+    if only == "transformer":
+        x, mask, y = batch(4, 8, [8, 5, 1, 7], seed=4)
+        model_fixture("transformer", lambda: Transformer(8, 5, d=8, layers=2, heads=2, k=3), x, mask, y)
+        return
     x, mask, y = batch(4, 2, [2, 1, 2, 2], seed=1)
     model_fixture("mlp", lambda: MLP(2, 5, hidden=16, layers=2), x, mask, y, extra_optimizers=True)
     x, mask, y = batch(4, 6, [6, 4, 1, 3], seed=2)
@@ -229,7 +258,9 @@ def main():
     x, mask, y = batch(4, 8, [8, 5, 2, 7], seed=3)
     model_fixture("tcn", lambda: TCN(5, ch=8, levels=3, k=3), x, mask, y)
     layers_fixture()
+    main("transformer")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    main(sys.argv[1] if len(sys.argv) > 1 else None)
