@@ -2,8 +2,8 @@ import Foundation
 import NeuralNets
 import TensorCore
 
-/// `aslsh-bench nn [--archs mlp,lstm,tcn] [--epochs mlp=8,lstm=5,tcn=8] [--threads N] [--no-peer]
-///                 [--peer-dir DIR] [--peer-python PATH]`
+/// `aslsh-bench nn [--archs mlp,lstm,tcn,transformer] [--epochs mlp=8,lstm=5,tcn=8,transformer=5] [--threads N]
+///                 [--no-peer] [--peer-dir DIR] [--peer-python PATH] [--transformer-peer PATH]`
 ///
 /// Threads: ours = `NNThreads.count` Dispatch workers (default 2), each calling a 1-thread
 /// OpenBLAS; the peer = `torch.set_num_threads(2)` with OpenBLAS at 1 thread (`openblas-1t`).
@@ -13,9 +13,13 @@ import TensorCore
 /// batch 64, Adam lr 1e-3, reshuffle every epoch, loss + running accuracy per step) and reports
 /// the median samples/s over the epochs after the first (warm-up), the peak RSS during training,
 /// and, measured in the same run, PyTorch CPU's figures (`train_bench.py --config openblas-1t`).
+/// The Transformer (D 64, 2 layers, 4 heads; T=32 N=5000 50 classes like LSTM/TCN) is not among the
+/// shared peer's models: its PyTorch figures come from the repository's `scripts/transformer-peer.py
+/// train` (make_goldens.py's `Transformer`, same loop, same threads and OpenBLAS setup), found under
+/// the working directory (the repository root) or at `--transformer-peer PATH`.
 func runNNBench(arguments: [String]) throws {
-    var archs: [Architecture] = [.mlp, .lstm, .tcn]
-    var epochs: [Architecture: Int] = [.mlp: 8, .lstm: 5, .tcn: 8]
+    var archs: [Architecture] = [.mlp, .lstm, .tcn, .transformer]
+    var epochs: [Architecture: Int] = [.mlp: 8, .lstm: 5, .tcn: 8, .transformer: 5]
     var threads = 2   // PyTorch peer: torch.set_num_threads(2) + OpenBLAS 1 thread; ours: 2 workers + OpenBLAS 1 thread
     var runPeer = true
     // ../shared beside the repository, or ASLSH_SHARED (as the tests find it)
@@ -24,6 +28,7 @@ func runNNBench(arguments: [String]) throws {
         peerDir = "../../shared/peers"
     }
     var peerPython = "/usr/bin/python3"
+    var transformerPeer = TransformerPeer.defaultScript
     var it = arguments.makeIterator()
     while let arg = it.next() {
         switch arg {
@@ -37,20 +42,34 @@ func runNNBench(arguments: [String]) throws {
         case "--no-peer": runPeer = false
         case "--peer-dir": peerDir = it.next() ?? peerDir
         case "--peer-python": peerPython = it.next() ?? peerPython
+        case "--transformer-peer": transformerPeer = it.next() ?? transformerPeer
         default: throw NeuralNetError.badInput("unknown option \(arg)")
         }
     }
     BLASThreads.count = 1
     NNThreads.count = threads
     setvbuf(stdout, nil, _IOLBF, 0)   // progress lines appear as they happen, also when piped
+    // Name the peer script(s) this run uses: the shared one for mlp/lstm/tcn, ours for the Transformer.
+    let peerScripts = (archs.contains { $0 != .transformer } ? ["\(peerDir)/train_bench.py --config openblas-1t (mlp/lstm/tcn)"] : [])
+        + (archs.contains(.transformer) ? ["\(transformerPeer) train (transformer)"] : [])
     print("aslsh-bench nn: \(NNThreads.count) worker threads × OpenBLAS \(BLASThreads.count) thread; "
-          + "peer: torch.set_num_threads(2), OpenBLAS 1 thread; archs \(archs.map(\.rawValue).joined(separator: ","))")
+          + (runPeer ? "peer: PyTorch, \(peerPython) \(peerScripts.joined(separator: " and ")), torch.set_num_threads(2), OpenBLAS 1 thread"
+                     : "no peer")
+          + "; archs \(archs.map(\.rawValue).joined(separator: ","))")
     // Per architecture: ours, then the peer right after, so both see similar machine load.
     var rows: [(Architecture, NNBenchResult)] = []
     var peer: [String: PeerFigures] = [:]
     for arch in archs {
         rows.append((arch, trainBenchmark(arch, epochs: epochs[arch] ?? 5)))
-        if runPeer {
+        if runPeer, arch == .transformer {
+            if let (figures, parameters) = TransformerPeer.train(epochs: epochs[arch] ?? 5, script: transformerPeer, python: peerPython) {
+                peer[arch.rawValue] = figures
+                // Both sides build the same model; a different size means the two have drifted apart.
+                if parameters != rows.last!.1.parameters {
+                    print("peer: WARNING PyTorch transformer has \(parameters) parameters, aslsh's \(rows.last!.1.parameters)")
+                }
+            }
+        } else if runPeer {
             peer.merge(try runPyTorchPeer(archs: [arch], epochs: epochs, dir: peerDir, python: peerPython)) { $1 }
         }
     }
@@ -58,7 +77,7 @@ func runNNBench(arguments: [String]) throws {
     print("")
     print("| arch | params | aslsh samples/s | PyTorch samples/s | speed-up (> 1 = aslsh faster) | aslsh samples/CPU-s | PyTorch samples/CPU-s | speed-up per CPU-second | aslsh peak RSS MiB | PyTorch train peak RSS MiB |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    func f(_ x: Double?) -> String { x.map { String(format: "%.0f", $0) } ?? "–" }
+    func f(_ x: Double?) -> String { x.flatMap { $0.isNaN ? nil : String(format: "%.0f", $0) } ?? "–" }
     func ratio(_ a: Double, _ b: Double?) -> String { b.map { String(format: "%.2f×", a / $0) } ?? "–" }
     for (arch, r) in rows {
         let p = peer[arch.rawValue]

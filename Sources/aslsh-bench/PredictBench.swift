@@ -7,17 +7,24 @@ import ONNXExport
 import TensorCore
 import Training
 
-/// `aslsh-bench predict [--runs N] [--rounds R] [--batches N] [--archs mlp,lstm,tcn]`: ASLPredictor single-sample
+/// `aslsh-bench predict [--runs N] [--rounds R] [--batches N] [--archs mlp,lstm,tcn,transformer]
+///                      [--transformer-peer PATH] [--peer-python PATH]`: ASLPredictor single-sample
 /// latency (median, p99, after warm-up) and batch-256 throughput for the peer's models
 /// (`../shared/peers/common.py` SPECS: MLP 2×256 T=1 26 classes, LSTM 2×128 T=32 50 classes, TCN
-/// 4×64 k=3 T=32 50 classes), on the checkpoint backend. Peer, same run: the same model exported by
+/// 4×64 k=3 T=32 50 classes) and the Transformer (D 64, 2 layers, 4 heads, T=32 50 classes), on the
+/// checkpoint backend. Peer, same run: the same model exported by
 /// `ONNXExporter`, run by onnxruntime (1 intra-op thread, batch 1, the same inputs) in a Python
 /// process kept open, when python3 has onnxruntime. Batch 256: median of `--batches` runs (default 20). The single-sample runs alternate between the
 /// two sides in R rounds (default 5) of N/R runs, so a change in machine load hits both alike.
+/// Transformer only, second peer: PyTorch eager batch-1 forward (`scripts/transformer-peer.py latency`,
+/// /usr/bin/python3 with torch 1.13, 1 thread, no_grad, N runs after warm-up), measured right after
+/// our forward-only runs and printed below the table beside that forward-only figure.
 func runPredictBench(_ arguments: [String]) throws {
     let runs = arguments.firstIndex(of: "--runs").flatMap { Int(arguments[$0 + 1]) } ?? 2000
     let rounds = max(1, arguments.firstIndex(of: "--rounds").flatMap { Int(arguments[$0 + 1]) } ?? 5)
     let batches = max(1, arguments.firstIndex(of: "--batches").flatMap { Int(arguments[$0 + 1]) } ?? 20)
+    let transformerPeer = arguments.firstIndex(of: "--transformer-peer").map { arguments[$0 + 1] } ?? TransformerPeer.defaultScript
+    let peerPython = arguments.firstIndex(of: "--peer-python").map { arguments[$0 + 1] } ?? TransformerPeer.defaultPython
     BLASThreads.count = 1
     NNThreads.count = 1   // one thread per side, as onnxruntime's intra_op_num_threads = 1
     print(BenchHeader.compute)
@@ -29,8 +36,9 @@ func runPredictBench(_ arguments: [String]) throws {
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: work) }
     let only = arguments.firstIndex(of: "--archs").map { arguments[$0 + 1].split(separator: ",").map(String.init) }
-    let specs: [(Architecture, Int, Int)] = [(.mlp, 1, 26), (.lstm, 32, 50), (.tcn, 32, 50)]
+    let specs: [(Architecture, Int, Int)] = [(.mlp, 1, 26), (.lstm, 32, 50), (.tcn, 32, 50), (.transformer, 32, 50)]
         .filter { only?.contains($0.0.rawValue) ?? true }
+    var pytorchLines: [String] = []   // printed under the table, which has no PyTorch column
     for (architecture, T, classes) in specs {
         let config = ModelConfig(architecture: architecture, sequenceLength: T, classCount: classes)
         let model = config.makeModel(seed: 1)
@@ -65,6 +73,19 @@ func runPredictBench(_ arguments: [String]) throws {
             _ = model.forward(x, mask: m, training: false)
             forward.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e3)
         }
+        // PyTorch eager on the same model, right after our forward-only runs (the like-for-like figure:
+        // a prepared [1, T, 21, 3] batch in, logits out); a fresh process, its result printed under the table.
+        if architecture == .transformer,
+           let torch = TransformerPeer.latency(runs: runs, script: transformerPeer, python: peerPython) {
+            pytorchLines.append(String(format: "%@ T=%d %d classes: PyTorch %@ eager batch-1 forward (1 thread, no_grad; %@ latency --runs %d):"
+                                       + " median %.1f µs, p99 %.1f µs; aslsh forward-only median %.1f µs;"
+                                       + " speed-up (PyTorch µs / aslsh µs, > 1 = aslsh faster) %.2f× (vs aslsh end-to-end b1 median %.1f µs: %.2f×)",
+                                       architecture.rawValue as NSString, T, classes, torch.torch as NSString, transformerPeer as NSString, runs,
+                                       torch.median, torch.p99,
+                                       median(forward), torch.median / median(forward), median(times), torch.median / median(times)))
+            BenchSummary.record("predict", "\(architecture.rawValue) T=\(T), 1 sample, forward only", ours: median(forward), unit: "µs",
+                                peer: ("PyTorch eager", torch.median), lowerIsBetter: true)
+        }
         // Batch 256, end to end (preparation included).
         for _ in 0..<3 { _ = try predictor.predictBatch(samples, k: 1) }
         var batch: [Double] = []
@@ -83,6 +104,7 @@ func runPredictBench(_ arguments: [String]) throws {
         BenchSummary.record("predict", "\(architecture.rawValue) T=\(T), 1 sample", ours: median(times), unit: "µs",
                             peer: peerB1.map { ("onnxruntime", $0) }, lowerIsBetter: true)
     }
+    for line in pytorchLines { print(line) }
 }
 
 /// onnxruntime on the exported file, 1 intra-op thread, in a Python process that stays open
