@@ -11,7 +11,36 @@ import TensorCore
 /// - metadata: `clip_ids`, `source_files`, `signers` (`<U`, "" = unknown) `[N]`,
 ///   `detection_rates` float32 `[N]`, `frame_counts` int64 `[N]` (before resampling),
 ///   `has_z` bool `[N]`
+/// - preprocessing (optional; absent = none): `fill_gaps` int64 `[1]`, `mirror_left` bool `[1]`
 public struct Dataset: Equatable, Sendable {
+    /// What `build` did to every clip beyond normalising it, so a model trained on this data
+    /// gets the same at prediction (`ModelMetadata.preprocessing`).
+    public struct Preprocessing: Codable, Equatable, Sendable {
+        /// Detection gaps of at most this many frames were interpolated (`build --fill-gaps`; 0 = none).
+        public var fillGaps: Int
+        /// The subject's left hands were mirrored into right hands (`extract`/`import --mirror-left`).
+        public var mirrorLeft: Bool
+
+        public init(fillGaps: Int = 0, mirrorLeft: Bool = false) {
+            self.fillGaps = fillGaps
+            self.mirrorLeft = mirrorLeft
+        }
+
+        enum CodingKeys: String, CodingKey { case fillGaps = "fill_gaps", mirrorLeft = "mirror_left" }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            fillGaps = try c.decodeIfPresent(Int.self, forKey: .fillGaps) ?? 0
+            mirrorLeft = try c.decodeIfPresent(Bool.self, forKey: .mirrorLeft) ?? false
+        }
+
+        /// "fill gaps ≤ 3, left hands mirrored", or "none".
+        public var summary: String {
+            let parts = (fillGaps > 0 ? ["fill gaps ≤ \(fillGaps)"] : []) + (mirrorLeft ? ["left hands mirrored"] : [])
+            return parts.isEmpty ? "none" : parts.joined(separator: ", ")
+        }
+    }
+
     /// Per-sample facts carried from the manifest (not used by the model).
     public struct SampleMetadata: Equatable, Sendable {
         public var clipIDs: [String]
@@ -40,6 +69,7 @@ public struct Dataset: Equatable, Sendable {
     public var labels: [Int]
     public var labelNames: [String]
     public var metadata: SampleMetadata
+    public var preprocessing = Preprocessing()
 
     public var count: Int { labels.count }
     /// T (1 for static datasets).
@@ -72,6 +102,8 @@ public struct Dataset: Equatable, Sendable {
             ("detection_rates", NDArray(float32: metadata.detectionRates)),
             ("frame_counts", NDArray(int64: metadata.frameCounts.map { Int64($0) })),
             ("has_z", NDArray(bool: metadata.hasZ)),
+            ("fill_gaps", NDArray(int64: [Int64(preprocessing.fillGaps)])),
+            ("mirror_left", NDArray(bool: [preprocessing.mirrorLeft])),
         ])
     }
 
@@ -143,6 +175,14 @@ public struct Dataset: Equatable, Sendable {
             hasZ: try optional("has_z", { $0.integers()?.map { $0 != 0 } }, default: true))
         self.init(sequences: Tensor(shape: seq.shape, scalars: values), masks: masks,
                   labels: rawLabels.map { Int($0) }, labelNames: names, metadata: metadata)
+        if let a = archive["fill_gaps"] {
+            guard a.shape == [1], let v = a.integers()?.first, v >= 0 else { throw fail("fill_gaps", "\(a.dtypeName) \(a.shape), expected one count ≥ 0") }
+            preprocessing.fillGaps = v
+        }
+        if let a = archive["mirror_left"] {
+            guard a.shape == [1], let v = a.integers()?.first else { throw fail("mirror_left", "\(a.dtypeName) \(a.shape), expected one bool") }
+            preprocessing.mirrorLeft = v != 0
+        }
     }
 
     /// The samples at `indices`, in that order (label names unchanged) — for batches and folds.
@@ -155,12 +195,14 @@ public struct Dataset: Equatable, Sendable {
             masks += self.masks[(i * t)..<((i + 1) * t)]
         }
         let m = metadata
-        return Dataset(sequences: Tensor(shape: [indices.count, t, 21, 3], scalars: values), masks: masks,
+        var part = Dataset(sequences: Tensor(shape: [indices.count, t, 21, 3], scalars: values), masks: masks,
                        labels: indices.map { labels[$0] }, labelNames: labelNames,
                        metadata: SampleMetadata(clipIDs: indices.map { m.clipIDs[$0] }, sourceFiles: indices.map { m.sourceFiles[$0] },
                                                 signers: indices.map { m.signers[$0] },
                                                 detectionRates: indices.map { m.detectionRates[$0] },
                                                 frameCounts: indices.map { m.frameCounts[$0] }, hasZ: indices.map { m.hasZ[$0] }))
+        part.preprocessing = preprocessing
+        return part
     }
 
     /// Samples per class, indexed like `labelNames`.

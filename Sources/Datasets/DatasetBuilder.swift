@@ -147,6 +147,14 @@ public enum DatasetBuilder {
             }
         }
 
+        // What a model trained on these clips must do to its input too: the gap filling done
+        // here, and the left-hand mirroring the manifest was made with (any record says so).
+        let mirrored = kept.contains { i in
+            let m = records[i].metadata
+            return m[LandmarkRecord.mirrorLeftKey] == .bool(true) || m["mirrored"] == .bool(true)
+        }
+        let preprocessing = Dataset.Preprocessing(fillGaps: options.fillGaps, mirrorLeft: mirrored)
+
         // Assemble and write.
         let datasets = (0..<3).map { s -> Dataset in
             let members = split.indices.filter { split[$0] == s }
@@ -157,8 +165,10 @@ public enum DatasetBuilder {
             let metadata = Dataset.SampleMetadata(
                 clipIDs: rs.map(\.clipID), sourceFiles: rs.map(\.sourceFile), signers: rs.map { $0.signer ?? "" },
                 detectionRates: rs.map { Float($0.detectionRate) }, frameCounts: rs.map(\.frameCount), hasZ: rs.map(\.hasZ))
-            return Dataset(sequences: Tensor(shape: [members.count, length, 21, 3], scalars: values), masks: masks,
-                           labels: members.map { labels[$0] }, labelNames: labelNames, metadata: metadata)
+            var dataset = Dataset(sequences: Tensor(shape: [members.count, length, 21, 3], scalars: values), masks: masks,
+                                  labels: members.map { labels[$0] }, labelNames: labelNames, metadata: metadata)
+            dataset.preprocessing = preprocessing
+            return dataset
         }
         // All three outputs must be writable before any is written, so a folder that refuses
         // them leaves no train.npz without its val/test.

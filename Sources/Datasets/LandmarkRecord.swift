@@ -32,6 +32,8 @@ public struct LandmarkRecord: Codable, Equatable, Sendable {
     public var normalisation: String
     /// Everything else: the source record's extra fields, importer details.
     public var metadata: [String: JSONValue]
+    /// Metadata key set on every record made with `--mirror-left` (extract, import frame-npy).
+    public static let mirrorLeftKey = "mirror_left"
 
     public init(clipID: String, label: String, labelIndex: Int? = nil, sourceFile: String,
                 signer: String? = nil, split: String? = nil, frameCount: Int, detectedFrames: Int,

@@ -61,6 +61,7 @@ public final class ASLPredictor {
         do { input = try ModelInput(sequenceLength: meta.config.sequenceLength, normalisation: meta.normalisation) } catch {
             throw InferenceError.badModel(file: file, reason: "unknown normalisation '\(meta.normalisation)'")
         }
+        input.fillGaps = meta.preprocessing.fillGaps
         self.backend = backend
         metadata = meta
         labelMap = Dictionary(uniqueKeysWithValues: meta.labelNames.enumerated().map { ($0.offset, $0.element) })

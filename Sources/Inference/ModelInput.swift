@@ -13,6 +13,9 @@ public struct ModelInput {
     public let normalisation: String
     /// Normalise with z (landmarks from the tracker have depth); false for 2-D sources.
     public var useZ = true
+    /// Interpolate detection gaps of at most this many frames, as `build --fill-gaps` did to the
+    /// training clips (`ModelMetadata.preprocessing`; 0 = none).
+    public var fillGaps = 0
 
     public init(sequenceLength: Int, normalisation: String) throws {
         guard normalisation == LandmarkNormalizer.name || normalisation == "none" else {
@@ -50,6 +53,7 @@ public struct ModelInput {
     public func prepare(_ raw: LandmarkClip) -> LandmarkClip {
         var clip = raw
         if normalisation == LandmarkNormalizer.name { _ = LandmarkNormalizer.normalize(&clip, useZ: useZ) }
+        if fillGaps > 0 { clip = clip.fillingGaps(upTo: fillGaps).clip }   // the order `build` takes: normalise, fill, resample
         return sequenceLength == 1 ? clip.staticFrame() : clip.resampled(to: sequenceLength)
     }
 }

@@ -302,6 +302,7 @@ public enum ClipExtraction {
                 // Cut here from an untrimmed video: say which frames the span took.
                 if input.start != nil || input.end != nil { metadata["span"] = .string(TrimOutcome.endExclusive) }
                 if let handedness { metadata["handedness"] = .string(handedness) }
+                if options.mirrorLeft { metadata[LandmarkRecord.mirrorLeftKey] = .bool(true) }   // `build` passes it on to the model
                 var stored = clip
                 if let length = options.sequenceLength { stored = clip.resampled(to: length) }
                 try writer.add(stored, clipID: input.clipID, label: input.label, labelIndex: input.labelIndex,

@@ -13,9 +13,10 @@ public enum Checkpoint {
     public static let trainingTensorPrefix = "__training__."
 
     public static func write(_ model: SequenceClassifier, labelNames: [String], history: [EpochMetrics], seed: UInt64,
+                             preprocessing: Dataset.Preprocessing = .init(),
                              state: (TrainingState, ResumableOptimizer)? = nil, to url: URL) throws {
         let meta = ModelMetadata(config: model.config, labelNames: labelNames, normalisation: LandmarkNormalizer.name,
-                                 history: history, seed: seed, aslshVersion: ASLSHVersion.string)
+                                 history: history, seed: seed, aslshVersion: ASLSHVersion.string, preprocessing: preprocessing)
         var metadata = [ModelMetadata.key: try meta.jsonString()]
         var file = model.parameters.safetensors()
         if let (training, optimizer) = state {

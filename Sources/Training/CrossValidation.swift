@@ -250,6 +250,10 @@ public enum CrossValidation {
             guard part.sequenceLength == first.sequenceLength else {
                 throw TrainingError.incompatible("\(name): sequence length \(part.sequenceLength) ≠ \(first.sequenceLength) of the first dataset")
             }
+            guard part.preprocessing == first.preprocessing else {
+                throw TrainingError.incompatible("\(name): built with preprocessing \(part.preprocessing.summary), "
+                                                 + "the first dataset with \(first.preprocessing.summary)")
+            }
             let aligned = try LabelAlignment.align(part, to: first.labelNames, role: "dataset \(name)")
             let m = all.metadata, n = aligned.metadata
             func meta<T>(_ a: [T], _ b: [T], _ count: Int, _ fill: T) -> [T] {
@@ -264,6 +268,7 @@ public enum CrossValidation {
             all = Dataset(sequences: Tensor(shape: shape, scalars: all.sequences.scalars + aligned.sequences.scalars),
                           masks: all.masks + aligned.masks, labels: all.labels + aligned.labels, labelNames: first.labelNames,
                           metadata: metadata)
+            all.preprocessing = first.preprocessing
         }
         return all
     }

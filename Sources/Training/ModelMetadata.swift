@@ -16,19 +16,34 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
     public var history: [EpochMetrics]
     public var seed: UInt64
     public var aslshVersion: String
+    /// What the training data's `build` did beyond normalising (gap filling, left hands
+    /// mirrored): prediction does the same to its input. Absent in older files = none.
+    public var preprocessing: Dataset.Preprocessing
 
     enum CodingKeys: String, CodingKey {
-        case config, labelNames = "label_names", normalisation, history, seed, aslshVersion = "aslsh_version"
+        case config, labelNames = "label_names", normalisation, history, seed, aslshVersion = "aslsh_version", preprocessing
     }
 
     public init(config: ModelConfig, labelNames: [String], normalisation: String, history: [EpochMetrics] = [],
-                seed: UInt64, aslshVersion: String = ASLSHVersion.string) {
+                seed: UInt64, aslshVersion: String = ASLSHVersion.string, preprocessing: Dataset.Preprocessing = .init()) {
         self.config = config
         self.labelNames = labelNames
         self.normalisation = normalisation
         self.history = history
         self.seed = seed
         self.aslshVersion = aslshVersion
+        self.preprocessing = preprocessing
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        config = try c.decode(ModelConfig.self, forKey: .config)
+        labelNames = try c.decode([String].self, forKey: .labelNames)
+        normalisation = try c.decode(String.self, forKey: .normalisation)
+        history = try c.decode([EpochMetrics].self, forKey: .history)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        aslshVersion = try c.decode(String.self, forKey: .aslshVersion)
+        preprocessing = try c.decodeIfPresent(Dataset.Preprocessing.self, forKey: .preprocessing) ?? .init()
     }
 
     /// Parses the JSON; `source` names the file in the error.
@@ -47,6 +62,9 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
         if c.architecture == .transformer && c.hiddenDim % c.heads != 0 {
             throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh metadata: config.hiddenDim \(c.hiddenDim) "
                 + "is not a multiple of config.heads \(c.heads))")
+        }
+        guard preprocessing.fillGaps >= 0 else {
+            throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh metadata: preprocessing.fill_gaps is \(preprocessing.fillGaps), must be ≥ 0)")
         }
         guard c.dropout >= 0 && c.dropout < 1 else {
             throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh metadata: config.dropout is \(c.dropout), must be in [0, 1))")

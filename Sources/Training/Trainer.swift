@@ -25,6 +25,10 @@ public enum Trainer {
     public static func train(_ train: Dataset, validation: Dataset?, options: TrainingOptions,
                              log: (String) -> Void = { _ in }, isCancelled: () -> Bool = { false }) throws -> TrainingRun {
         guard train.count > 0 else { throw TrainingError.incompatible("the training set is empty") }
+        if let validation, validation.preprocessing != train.preprocessing {
+            throw TrainingError.incompatible("the validation set was built with preprocessing \(validation.preprocessing.summary), "
+                                             + "the training set with \(train.preprocessing.summary): build both in one `build`")
+        }
         let validation = try validation.map { try LabelAlignment.align($0, to: train.labelNames, role: "validation set") }
         if let validation, validation.sequenceLength != train.sequenceLength {
             throw TrainingError.incompatible("validation sequence length \(validation.sequenceLength) ≠ training \(train.sequenceLength)")
@@ -122,6 +126,7 @@ public enum Trainer {
             if score > state.bestScore {
                 let bestName = String(format: "%@_epoch%d_acc%.4f.safetensors", name, epoch, score)
                 try Checkpoint.write(model, labelNames: train.labelNames, history: history, seed: options.seed,
+                                     preprocessing: train.preprocessing,
                                      to: directory.appendingPathComponent(bestName))
                 if !state.bestCheckpoint.isEmpty && state.bestCheckpoint != bestName {
                     try? FileManager.default.removeItem(at: directory.appendingPathComponent(state.bestCheckpoint))
@@ -136,7 +141,7 @@ public enum Trainer {
             state.augmentationRNG = augmentationRNG.state
             state.dropoutRNGs = dropouts.map(\.rng.state)
             try Checkpoint.write(model, labelNames: train.labelNames, history: history, seed: options.seed,
-                                 state: (state, optimizer), to: last)
+                                 preprocessing: train.preprocessing, state: (state, optimizer), to: last)
             try writeMetrics(history, to: metricsURL)
             try board?.add(scalars: tensorBoardScalars(record), step: epoch)
             if let patience = options.patience, state.epochsSinceBest >= patience {

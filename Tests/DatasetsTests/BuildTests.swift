@@ -100,6 +100,33 @@ final class BuildTests: XCTestCase {
         XCTAssertEqual(clip.fillingGaps(upTo: 0).clip, clip)
     }
 
+    /// What build did beyond normalising travels with the dataset (`fill_gaps`, `mirror_left`
+    /// arrays): the gap filling asked for, and the mirroring the manifest was made with.
+    func testPreprocessingIsRecordedInEverySplit() throws {
+        let mirrored = (0..<30).map { n in
+            ClipSpec(label: ["a", "b", "c"][n % 3], metadata: n == 4 ? [LandmarkRecord.mirrorLeftKey: .bool(true)] : [:])
+        }
+        try DatasetBuilder.build(options(try Fixtures.manifest(mirrored, in: dir)) { $0.fillGaps = 2 })
+        for url in options(dir).outputURLs {
+            XCTAssertEqual(try Dataset(contentsOf: url).preprocessing, Dataset.Preprocessing(fillGaps: 2, mirrorLeft: true), url.lastPathComponent)
+        }
+        try DatasetBuilder.build(options(try Fixtures.manifest(Fixtures.balanced(["a", "b", "c"], count: 10), in: dir)))
+        let plain = try Dataset(contentsOf: options(dir).outputURLs[0])
+        XCTAssertEqual(plain.preprocessing, Dataset.Preprocessing())
+        XCTAssertEqual(plain.subset([0, 1]).preprocessing, plain.preprocessing)
+        // A file from before these arrays existed reads as "none"; a damaged one names the array.
+        var old = plain.npz()
+        old["fill_gaps"] = nil
+        old["mirror_left"] = nil
+        let oldURL = dir.appendingPathComponent("old.npz")
+        try old.write(to: oldURL)
+        XCTAssertEqual(try Dataset(contentsOf: oldURL).preprocessing, Dataset.Preprocessing())
+        var bad = plain.npz()
+        bad["fill_gaps"] = NDArray(int64: [-1])
+        try bad.write(to: oldURL)
+        XCTAssertThrowsError(try Dataset(contentsOf: oldURL)) { XCTAssertTrue("\($0)".contains("fill_gaps"), "\($0)") }
+    }
+
     func testSeededSplitsAreReproducible() throws {
         let manifest = try Fixtures.manifest(Fixtures.balanced(["a", "b", "c"], count: 10), in: dir)
         try DatasetBuilder.build(options(manifest))

@@ -13,6 +13,7 @@ struct ClipSpec {
     var frames = 4
     var detected: Int? = nil
     var labelIndex: Int? = nil
+    var metadata: [String: JSONValue] = [:]
 }
 
 enum Fixtures {
@@ -42,7 +43,7 @@ enum Fixtures {
             records.append(LandmarkRecord(clipID: id, label: spec.label, labelIndex: spec.labelIndex, sourceFile: "video\(n).mp4",
                                           signer: spec.signer, split: spec.split, frameCount: spec.frames,
                                           detectedFrames: detected, landmarks: "lm/\(id).npy", mask: "lm/\(id).mask.npy",
-                                          hasZ: true, fps: 30))
+                                          hasZ: true, fps: 30, metadata: spec.metadata))
         }
         let url = dir.appendingPathComponent(name)
         try LandmarkManifest(records: records, baseDirectory: dir).write(to: url)

@@ -204,3 +204,53 @@ final class PredictorTests: XCTestCase {
         }
     }
 }
+
+/// A model trained on `build --fill-gaps` / `--mirror-left` data carries that choice in its
+/// metadata (checkpoint, then ONNX and TFLite files), and prediction applies it.
+final class PreprocessingTravelTests: XCTestCase {
+    func testTrainingRecordsItAndPredictionFillsTheSameGaps() throws {
+        let directory = try TestEnvironment.temporaryDirectory("preprocessing")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (N, T) = (12, 8)
+        var rng = SeededRandom(seed: 4)
+        let values = (0..<(N * T * 63)).map { _ in rng.uniform(-1, 1) }
+        var data = Dataset(sequences: Tensor(shape: [N, T, 21, 3], scalars: values), masks: [Bool](repeating: true, count: N * T),
+                           labels: (0..<N).map { $0 % 2 }, labelNames: ["a", "b"], metadata: .init())
+        data.preprocessing = Dataset.Preprocessing(fillGaps: 2, mirrorLeft: true)
+        var options = TrainingOptions()
+        options.architecture = .tcn
+        options.hiddenDim = 8
+        options.epochs = 1
+        options.checkpointDirectory = directory
+        let run = try Trainer.train(data, validation: data, options: options)
+        let (model, metadata) = try Checkpoint.load(run.checkpoint)
+        XCTAssertEqual(metadata.preprocessing, data.preprocessing)
+        var other = data
+        other.preprocessing = Dataset.Preprocessing()
+        XCTAssertThrowsError(try Trainer.train(data, validation: other, options: options)) {
+            XCTAssertTrue("\($0)".contains("fill gaps ≤ 2, left hands mirrored"), "\($0)")
+        }
+
+        // The same weights without the record: fed the clip normalised and filled by hand.
+        let plain = directory.appendingPathComponent("plain.safetensors")
+        try Checkpoint.write(model, labelNames: metadata.labelNames, history: [], seed: 1, to: plain)
+        let filling = try ASLPredictor(checkpoint: run.checkpoint), reference = try ASLPredictor(checkpoint: plain)
+        let raw: [Float] = (0..<(T * 63)).map { (i: Int) -> Float in
+            let landmark = Float(i % 63) * 0.01, frame = Float(i / 63) * 0.1
+            return landmark + frame + 0.5
+        }
+        let gapped = LandmarkClip(values: raw, mask: [true, true, false, false, true, true, false, true])
+        var byHand = gapped
+        _ = LandmarkNormalizer.normalize(&byHand, useZ: true)
+        byHand = byHand.fillingGaps(upTo: 2).clip
+        XCTAssertEqual(byHand.mask, [Bool](repeating: true, count: T))
+        let got = try filling.predictDistribution(clip: gapped), expected = try reference.predictDistribution(clip: byHand)
+        for (a, b) in zip(got, expected) {
+            XCTAssertEqual(a.label, b.label)
+            XCTAssertEqual(a.confidence, b.confidence, accuracy: 1e-6)
+        }
+        let unfilled = try reference.predictDistribution(clip: gapped)
+        XCTAssertNotEqual(unfilled.map { $0.confidence }, expected.map { $0.confidence }, "filling the gaps changes the input")
+        XCTAssertTrue(filling.metadata.preprocessing.mirrorLeft)
+    }
+}

@@ -160,6 +160,7 @@ public enum FrameSequenceImporter {
         var metadata: [String: JSONValue] = ["hand": .string(keepLeft ? "left" : "right"), "left_frames": .int(leftCount),
                                              "right_frames": .int(rightCount)]
         if mirrored { metadata["mirrored"] = .bool(true) }
+        if mirrorLeft { metadata[LandmarkRecord.mirrorLeftKey] = .bool(true) }   // the option, on every clip: `build` passes it on
         return (LandmarkClip(values: values, mask: chosen.map(\.present)), metadata)
     }
 

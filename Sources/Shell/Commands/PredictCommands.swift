@@ -37,7 +37,7 @@ public enum PredictCommands {
                 FlagSpec("model-complexity", .choice(["full", "lite"]), "MediaPipe model complexity", default: .string("full")),
                 FlagSpec("hand", .choice(HandSelection.allCases.map(\.rawValue)), "which hand when several are found",
                          default: .string(HandSelection.largest.rawValue)),
-                FlagSpec("mirror-left", .bool, "mirror the signer's left hand (for models trained with extract --mirror-left)"),
+                FlagSpec("mirror-left", .bool, "mirror the signer's left hand (automatic for models trained on --mirror-left landmarks)"),
                 LandmarkCommands.modelsFlag,
                 FlagSpec("out", .path, "also write one JSON object per result line (.jsonl)"),
                 PipelineCommands.shardFlag]
@@ -258,6 +258,12 @@ struct PredictRun {
 
     // MARK: output
 
+    /// Mirror the subject's left hands: asked for, or the model was trained on landmarks made
+    /// with `--mirror-left` (its metadata says so), so it only ever saw right hands.
+    var mirrorLeft: Bool {
+        call.bool("mirror-left") || letter.metadata.preprocessing.mirrorLeft || sign?.metadata.preprocessing.mirrorLeft == true
+    }
+
     /// The hand tracker, made on first use so landmark-only runs need no MediaPipe models.
     mutating func tracker(staticImages: Bool) throws -> HandLandmarkSource {
         if let existing = staticImages ? imageHands : videoHands { return existing }
@@ -268,7 +274,7 @@ struct PredictRun {
         do {
             source = try HandLandmarkSource(options: options, staticImages: staticImages,
                                             modelDirectory: call.url("models"),
-                                            hand: HandSelection(rawValue: call.string("hand")!)!, mirrorLeft: call.bool("mirror-left"))
+                                            hand: HandSelection(rawValue: call.string("hand")!)!, mirrorLeft: mirrorLeft)
         } catch { throw call.failure("hand tracker: \(error)") }
         if staticImages { imageHands = source } else { videoHands = source }
         return source
