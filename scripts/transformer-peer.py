@@ -54,7 +54,6 @@ ensure_openblas_1t()
 
 import numpy as np  # noqa: E402  (after the re-exec, so the right libblas is loaded)
 import torch  # noqa: E402
-import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 FEAT = 63          # 21 landmarks × 3 coordinates
@@ -62,32 +61,18 @@ T, CLASSES = 32, 50
 N, BATCH, LR = 5000, 64, 1e-3
 
 
-class Transformer(nn.Module):
-    """make_goldens.py's `Transformer`, plus `dropout`, placed where aslsh places it: the layer's
-    residual-branch and feed-forward dropouts, not MultiheadAttention's attention-weight dropout."""
+def goldens_transformer():
+    """The model class itself from Tests/NeuralNetsTests/Goldens/make_goldens.py, the definition
+    aslsh's parity tests are checked against (loaded by path: not a package)."""
+    import importlib.util
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "NeuralNetsTests", "Goldens", "make_goldens.py")
+    spec = importlib.util.spec_from_file_location("make_goldens", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Transformer
 
-    def __init__(self, T, classes, d=64, layers=2, heads=4, k=3, dropout=0.0):
-        super().__init__()
-        self.k = k
-        self.pos = nn.Parameter(torch.randn(T, d) * 0.02)
-        self.stem = nn.Conv1d(FEAT, d, k)
-        self.layers = nn.ModuleList([nn.TransformerEncoderLayer(d, heads, dim_feedforward=2 * d, dropout=dropout,
-                                                                activation="gelu", batch_first=True, norm_first=True)
-                                     for _ in range(layers)])
-        for layer in self.layers:
-            layer.self_attn.dropout = 0.0   # aslsh's MultiHeadAttention drops no attention weights
-        self.norm = nn.LayerNorm(d)
-        self.head = nn.Linear(d, classes)
 
-    def forward(self, x, mask):
-        # x [B, T, 21, 3] → [B, 63, T], left-padded by k-1 (causal) → stem [B, D, T] → [B, T, D]
-        T = x.shape[1]
-        z = self.stem(F.pad(x.flatten(2).transpose(1, 2), (self.k - 1, 0))).transpose(1, 2) + self.pos[:T]
-        for layer in self.layers:
-            z = layer(z, src_key_padding_mask=mask < 0.5)
-        z = self.norm(z)
-        m = mask.unsqueeze(2)
-        return self.head((z * m).sum(1) / m.sum(1).clamp(min=1.0))
+Transformer = goldens_transformer()
 
 
 def synthetic(n, seed):

@@ -93,16 +93,20 @@ class TCN(nn.Module):
 
 class Transformer(nn.Module):
     """aslsh's `TransformerClassifier`: causal Conv1d stem + learned positions, pre-norm encoder
-    layers (PyTorch's own TransformerEncoderLayer, GELU, FF = 2·D), final LayerNorm, masked mean."""
+    layers (PyTorch's own TransformerEncoderLayer, GELU, FF = 2·D), final LayerNorm, masked mean.
+    `dropout` (0 here; scripts/transformer-peer.py trains with 0.2) goes where aslsh puts it: the
+    residual branches and after GELU, never on the attention weights."""
 
-    def __init__(self, T, classes, d, layers, heads, k):
+    def __init__(self, T, classes, d=64, layers=2, heads=4, k=3, dropout=0.0):
         super().__init__()
         self.k = k
         self.pos = nn.Parameter(torch.randn(T, d) * 0.02)
         self.stem = nn.Conv1d(FEAT, d, k)
-        self.layers = nn.ModuleList([nn.TransformerEncoderLayer(d, heads, dim_feedforward=2 * d, dropout=0.0,
+        self.layers = nn.ModuleList([nn.TransformerEncoderLayer(d, heads, dim_feedforward=2 * d, dropout=dropout,
                                                                 activation="gelu", batch_first=True, norm_first=True)
                                      for _ in range(layers)])
+        for layer in self.layers:
+            layer.self_attn.dropout = 0.0
         self.norm = nn.LayerNorm(d)
         self.head = nn.Linear(d, classes)
 
