@@ -335,9 +335,10 @@ final class ConventionBehaviourTests: XCTestCase {
         _ = try shell.output("lm = 1")
         let c = Completer(session: shell.session)
         func complete(_ line: String) -> [String] { c.complete(line: line, cursor: line.count).candidates }
-        XCTAssertEqual(complete("train --architecture "), ["lstm", "mlp", "tcn"])
+        XCTAssertEqual(complete("train --architecture "), ["lstm", "mlp", "tcn", "transformer"])
         XCTAssertEqual(complete("train d.npz --architecture l"), ["lstm"])
-        XCTAssertEqual(complete("net = train d.npz --epochs 3 --architecture=t"), ["tcn"])
+        XCTAssertEqual(complete("net = train d.npz --epochs 3 --architecture=t"), ["tcn", "transformer"])
+        XCTAssertEqual(complete("net = train d.npz --architecture=tr"), ["transformer"])
         XCTAssertEqual(complete("extract m.json --model "), ["full", "lite"], "old spelling completes too")
         XCTAssertEqual(complete("export "), ["onnx", "tflite"])
         XCTAssertEqual(complete("export onnx --architecture m"), ["mlp"])
