@@ -99,10 +99,26 @@ struct GraphBuilder {
         return y
     }
 
-    mutating func unary(_ builtin: BuiltinOperator, _ x: Int, name: String) -> Int {
+    /// An op with one input and an output of its shape (activations, RSQRT, SOFTMAX, GELU).
+    mutating func unary(_ builtin: BuiltinOperator, _ x: Int, name: String, _ options: OperatorOptions = .none) -> Int {
         let y = newTensor(name, shape(x))
-        op(builtin, [x], [y])
+        op(builtin, [x], [y], options)
         return y
+    }
+
+    /// TRANSPOSE by a constant permutation.
+    mutating func transpose(_ x: Int, _ perm: [Int], name: String) -> Int {
+        let s = shape(x)
+        let y = newTensor(name, perm.map { s[$0] })
+        op(.transpose, [x, ints(name + "_perm", perm)], [y])
+        return y
+    }
+
+    /// BATCH_MATMUL `[…, M, K]`·`[…, K, N]` → `[…, M, N]`.
+    mutating func batchMatMul(_ x: Int, _ y: Int, name: String) -> Int {
+        let out = newTensor(name, Array(shape(x).dropLast()) + [shape(y).last!])
+        op(.batchMatMul, [x, y], [out], .batchMatMul(adjX: false, adjY: false))
+        return out
     }
 
     /// RESHAPE to `shape`, written with −1 for the batch axis so LiteRT can resize the batch.

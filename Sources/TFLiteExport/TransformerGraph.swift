@@ -32,23 +32,21 @@ enum TransformerGraph {
                 return g.fullyConnected(x, weight: rows, bias: bias, out: D, name: "\(a).\(["q", "k", "v"][part])")
             }
             func heads(_ rows: Int, _ perm: [Int], _ name: String) -> Int {
-                transpose(&g, g.reshape(rows, [B, T, H, d], name: name + "_split"), perm, name: name)
+                g.transpose(g.reshape(rows, [B, T, H, d], name: name + "_split"), perm, name: name)
             }
             let q = heads(projection(0, factor: scale), [0, 2, 1, 3], "\(a).q_heads")     // [B, H, T, d]
             let k = heads(projection(1, factor: 1), [0, 2, 3, 1], "\(a).k_heads")         // [B, H, d, T]
             let v = heads(projection(2, factor: 1), [0, 2, 1, 3], "\(a).v_heads")         // [B, H, T, d]
-            let scores = g.binary(.add, matmul(&g, q, k, name: "\(a).scores"), keyBias, name: "\(a).masked_scores")
-            let probabilities = g.newTensor("\(a).probabilities", g.shape(scores))
-            g.op(.softmax, [scores], [probabilities], .softmax(beta: 1))
-            let attended = transpose(&g, matmul(&g, probabilities, v, name: "\(a).attended"), [0, 2, 1, 3], name: "\(a).merged")
+            let scores = g.binary(.add, g.batchMatMul(q, k, name: "\(a).scores"), keyBias, name: "\(a).masked_scores")
+            let probabilities = g.unary(.softmax, scores, name: "\(a).probabilities", .softmax(beta: 1))
+            let attended = g.transpose(g.batchMatMul(probabilities, v, name: "\(a).attended"), [0, 2, 1, 3], name: "\(a).merged")
             let out = g.fullyConnected(g.reshape(attended, [B * T, D], name: "\(a).rows"), weight: try w("\(a).out_proj.weight"),
                                        bias: try w("\(a).out_proj.bias"), out: D, name: "\(a).out_proj")
             let h = g.binary(.add, z, out, name: "\(p).attention_residual")
             let u = g.fullyConnected(layerNorm(&g, h, try w("\(p).norm2.weight"), try w("\(p).norm2.bias"), name: "\(p).norm2"),
                                      weight: try w("\(p).linear1.weight"), bias: try w("\(p).linear1.bias"),
                                      out: TransformerClassifier.feedForwardFactor * D, name: "\(p).linear1")
-            let gelu = g.newTensor("\(p).gelu", g.shape(u))
-            g.op(.gelu, [u], [gelu], .gelu(approximate: false))
+            let gelu = g.unary(.gelu, u, name: "\(p).gelu", .gelu(approximate: false))
             let f = g.fullyConnected(gelu, weight: try w("\(p).linear2.weight"), bias: try w("\(p).linear2.bias"), out: D, name: "\(p).linear2")
             z = g.binary(.add, h, f, name: "\(p).out")
         }
@@ -68,20 +66,5 @@ enum TransformerGraph {
         let scaled = g.binary(.mul, g.binary(.mul, centered, inverse, name: name + "_normalised"), g.weight(name + "_gamma", [gamma.count], gamma),
                               name: name + "_scaled")
         return g.binary(.add, scaled, g.weight(name + "_beta", [beta.count], beta), name: name)
-    }
-
-    static func transpose(_ g: inout GraphBuilder, _ x: Int, _ perm: [Int], name: String) -> Int {
-        let s = g.shape(x)
-        let y = g.newTensor(name, perm.map { s[$0] })
-        g.op(.transpose, [x, g.ints(name + "_perm", perm)], [y])
-        return y
-    }
-
-    /// BATCH_MATMUL `[…, M, K]`·`[…, K, N]`.
-    static func matmul(_ g: inout GraphBuilder, _ x: Int, _ y: Int, name: String) -> Int {
-        let xs = g.shape(x), ys = g.shape(y)
-        let out = g.newTensor(name, Array(xs.dropLast()) + [ys.last!])
-        g.op(.batchMatMul, [x, y], [out], .batchMatMul(adjX: false, adjY: false))
-        return out
     }
 }
