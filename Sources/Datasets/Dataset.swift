@@ -10,7 +10,8 @@ import TensorCore
 /// - `label_names` `<U` `[C]`, the same full list in every split of one build
 /// - metadata: `clip_ids`, `source_files`, `signers` (`<U`, "" = unknown) `[N]`,
 ///   `detection_rates` float32 `[N]`, `frame_counts` int64 `[N]` (before resampling),
-///   `has_z` bool `[N]`
+///   `has_z` bool `[N]`; `recovered` `<U` `[N]` (optional, written when some sample's hand was found by
+///   `--recover`: the attempt's name, "" for MediaPipe's own)
 /// - preprocessing (optional; absent = none): `fill_gaps` int64 `[1]`, `mirror_left` bool `[1]`
 public struct Dataset: Equatable, Sendable {
     /// What `build` did to every clip beyond normalising it, so a model trained on this data
@@ -49,15 +50,25 @@ public struct Dataset: Equatable, Sendable {
         public var detectionRates: [Float]
         public var frameCounts: [Int]
         public var hasZ: [Bool]
+        /// The recovery attempt that found the sample's hand (`prepare-alphabet --recover`); "" for
+        /// MediaPipe's own. Empty when no sample was recovered.
+        public var recovered: [String]
 
         public init(clipIDs: [String] = [], sourceFiles: [String] = [], signers: [String] = [],
-                    detectionRates: [Float] = [], frameCounts: [Int] = [], hasZ: [Bool] = []) {
+                    detectionRates: [Float] = [], frameCounts: [Int] = [], hasZ: [Bool] = [], recovered: [String] = []) {
             self.clipIDs = clipIDs
             self.sourceFiles = sourceFiles
             self.signers = signers
             self.detectionRates = detectionRates
             self.frameCounts = frameCounts
             self.hasZ = hasZ
+            self.recovered = recovered.contains { !$0.isEmpty } ? recovered : []
+        }
+
+        /// Per sample: "mediapipe", or "recovered (ATTEMPT)".
+        public func handSources(count: Int) -> [String] {
+            recovered.count == count ? recovered.map { $0.isEmpty ? "mediapipe" : "recovered (\($0))" }
+                                     : Array(repeating: "mediapipe", count: count)
         }
     }
 
@@ -104,7 +115,7 @@ public struct Dataset: Equatable, Sendable {
             ("has_z", NDArray(bool: metadata.hasZ)),
             ("fill_gaps", NDArray(int64: [Int64(preprocessing.fillGaps)])),
             ("mirror_left", NDArray(bool: [preprocessing.mirrorLeft])),
-        ])
+        ] + (metadata.recovered.count == n ? [("recovered", NDArray(strings: metadata.recovered))] : []))
     }
 
     /// Writes the `.npz` atomically.
@@ -172,7 +183,8 @@ public struct Dataset: Equatable, Sendable {
             signers: try optional("signers", { $0.strings() }, default: ""),
             detectionRates: try optional("detection_rates", { $0.tensor()?.scalars }, default: 1),
             frameCounts: try optional("frame_counts", { $0.integers() }, default: t),
-            hasZ: try optional("has_z", { $0.integers()?.map { $0 != 0 } }, default: true))
+            hasZ: try optional("has_z", { $0.integers()?.map { $0 != 0 } }, default: true),
+            recovered: try optional("recovered", { $0.strings() }, default: ""))
         self.init(sequences: Tensor(shape: seq.shape, scalars: values), masks: masks,
                   labels: rawLabels.map { Int($0) }, labelNames: names, metadata: metadata)
         if let a = archive["fill_gaps"] {
@@ -200,7 +212,8 @@ public struct Dataset: Equatable, Sendable {
                        metadata: SampleMetadata(clipIDs: indices.map { m.clipIDs[$0] }, sourceFiles: indices.map { m.sourceFiles[$0] },
                                                 signers: indices.map { m.signers[$0] },
                                                 detectionRates: indices.map { m.detectionRates[$0] },
-                                                frameCounts: indices.map { m.frameCounts[$0] }, hasZ: indices.map { m.hasZ[$0] }))
+                                                frameCounts: indices.map { m.frameCounts[$0] }, hasZ: indices.map { m.hasZ[$0] },
+                                                recovered: m.recovered.isEmpty ? [] : indices.map { m.recovered[$0] }))
         part.preprocessing = preprocessing
         return part
     }

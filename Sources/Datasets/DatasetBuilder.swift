@@ -164,7 +164,11 @@ public enum DatasetBuilder {
             let rs = members.map { records[kept[$0]] }
             let metadata = Dataset.SampleMetadata(
                 clipIDs: rs.map(\.clipID), sourceFiles: rs.map(\.sourceFile), signers: rs.map { $0.signer ?? "" },
-                detectionRates: rs.map { Float($0.detectionRate) }, frameCounts: rs.map(\.frameCount), hasZ: rs.map(\.hasZ))
+                detectionRates: rs.map { Float($0.detectionRate) }, frameCounts: rs.map(\.frameCount), hasZ: rs.map(\.hasZ),
+                recovered: rs.map { record -> String in
+                    if case .string(let attempt)? = record.metadata[LandmarkRecord.recoveredKey] { return attempt }
+                    return ""
+                })
             var dataset = Dataset(sequences: Tensor(shape: [members.count, length, 21, 3], scalars: values), masks: masks,
                                   labels: members.map { labels[$0] }, labelNames: labelNames, metadata: metadata)
             dataset.preprocessing = preprocessing

@@ -34,6 +34,9 @@ public struct LandmarkRecord: Codable, Equatable, Sendable {
     public var metadata: [String: JSONValue]
     /// Metadata key set on every record made with `--mirror-left` (extract, import frame-npy).
     public static let mirrorLeftKey = "mirror_left"
+    /// Metadata key naming the recovery attempt that found the hand (`prepare-alphabet --recover`);
+    /// absent when MediaPipe's own pass found it. `build` carries it into the dataset.
+    public static let recoveredKey = "recovered"
 
     public init(clipID: String, label: String, labelIndex: Int? = nil, sourceFile: String,
                 signer: String? = nil, split: String? = nil, frameCount: Int, detectedFrames: Int,

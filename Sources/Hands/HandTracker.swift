@@ -19,6 +19,9 @@ public struct HandTrackerOptions: Equatable, Codable, Sendable {
     public var minTrackingConfidence = 0.5
     /// Static images: palm detection on every frame, no tracking between frames.
     public var staticImageMode = false
+    /// Look again, beyond MediaPipe, when a frame ends with no hand (`HandRecoveryOptions`);
+    /// nil — the default — keeps the output exactly MediaPipe's.
+    public var recovery: HandRecoveryOptions?
 
     public init(maxHands: Int = 2, complexity: Complexity = .full, minDetectionConfidence: Double = 0.5,
                 minTrackingConfidence: Double = 0.5, staticImageMode: Bool = false) {
@@ -44,6 +47,8 @@ public struct TrackedHand: Equatable, Codable, Sendable {
     public var roiSource: ROISource
     /// The ROI derived from these landmarks (tracked into the next frame).
     public var roiFromLandmarks: NormalizedRect
+    /// The recovery attempt that found this hand; nil for MediaPipe's own.
+    public var recovery: HandRecoveryOptions.Attempt? = nil
 }
 
 /// Everything one frame produced, including the intermediate results the debugging views show.
@@ -54,6 +59,8 @@ public struct HandFrameResult: Sendable {
     public var palmDetections: [PalmDetection]
     /// ROIs rejected by the presence gate.
     public var rejectedROIs: [NormalizedRect]
+    /// What recovery did; nil when it did not run (off, or MediaPipe's own pass found a hand).
+    public var recovery: RecoveryOutcome? = nil
 }
 
 /// MediaPipe's HandLandmarkTrackingCpu graph (spec §2.11): palm detection when fewer than
@@ -92,7 +99,8 @@ public final class HandTracker {
         // Palm detection runs only while fewer than maxHands hands are tracked.
         if previous.count < options.maxHands {
             result.palmDetectionRan = true
-            result.palmDetections = try detectPalms(image: image, width: width, height: height)
+            result.palmDetections = try detectPalms(image: image, width: width, height: height,
+                                                    minScore: options.minDetectionConfidence)
             palmRects = result.palmDetections.prefix(options.maxHands).map {
                 PalmDecoder.handROI(from: $0, imageWidth: width, imageHeight: height)
             }
@@ -104,12 +112,21 @@ public final class HandTracker {
         }
         var next: [NormalizedRect] = []
         for (roi, source) in rects {
-            guard let hand = try landmarks(image: image, width: width, height: height, roi: roi, source: source) else {
+            guard let hand = try landmarks(image: image, width: width, height: height, roi: roi, source: source,
+                                           gate: options.minTrackingConfidence) else {
                 result.rejectedROIs.append(roi)
                 continue
             }
             result.hands.append(hand)
             next.append(hand.roiFromLandmarks)
+        }
+        if let recovery = options.recovery, result.hands.isEmpty {
+            let (hand, outcome) = try recover(image: image, width: width, height: height, options: recovery)
+            result.recovery = outcome
+            if let hand {
+                result.hands.append(hand)
+                next.append(hand.roiFromLandmarks)
+            }
         }
         trackedROIs = options.staticImageMode ? [] : next
         return result
@@ -118,7 +135,7 @@ public final class HandTracker {
     /// Steps 2.8–2.10 for one ROI: crop (edge replication), landmark model, presence gate,
     /// projection, world landmarks, handedness and the next-frame ROI. Nil when the gate rejects.
     func landmarks(image: UnsafeBufferPointer<UInt8>, width: Int, height: Int, roi: NormalizedRect,
-                   source: TrackedHand.ROISource) throws -> TrackedHand? {
+                   source: TrackedHand.ROISource, gate: Double) throws -> TrackedHand? {
         let pixelROI = roi.pixels(imageWidth: width, imageHeight: height)
         let (padded, padding) = LetterboxPadding.fit(pixelROI, tensorWidth: 224, tensorHeight: 224)
         landmarkInput.withUnsafeMutableBufferPointer { out in
@@ -126,7 +143,7 @@ public final class HandTracker {
                                border: .replicate, into: out)
         }
         let raw = try landmarkInput.withUnsafeBufferPointer { try models.landmarks($0) }
-        guard Double(raw.presence) > options.minTrackingConfidence else { return nil }
+        guard Double(raw.presence) > gate else { return nil }
         let landmarks = LandmarkProjection.imageLandmarks(raw.landmarks, roi: roi, padding: padding)
         return TrackedHand(
             landmarks: landmarks,
@@ -139,11 +156,12 @@ public final class HandTracker {
     /// Landmarks for a given ROI on an RGB8 frame, outside the tracking loop (debugging views,
     /// and checking the landmark stage against MediaPipe's own ROIs).
     public func landmarks(pixels: [UInt8], width: Int, height: Int, roi: NormalizedRect) throws -> TrackedHand? {
-        try pixels.withUnsafeBufferPointer { try landmarks(image: $0, width: width, height: height, roi: roi, source: .tracking) }
+        try pixels.withUnsafeBufferPointer { try landmarks(image: $0, width: width, height: height, roi: roi, source: .tracking,
+                                                                 gate: options.minTrackingConfidence) }
     }
 
     /// Steps 2.1–2.5: letterbox to 192, run the detector, decode, NMS, remove the letterbox.
-    func detectPalms(image: UnsafeBufferPointer<UInt8>, width: Int, height: Int) throws -> [PalmDetection] {
+    func detectPalms(image: UnsafeBufferPointer<UInt8>, width: Int, height: Int, minScore: Double) throws -> [PalmDetection] {
         let whole = PixelRect(xCenter: Double(width) / 2, yCenter: Double(height) / 2,
                               width: Double(width), height: Double(height), rotation: 0)
         let (square, padding) = LetterboxPadding.fit(whole, tensorWidth: 192, tensorHeight: 192)
@@ -157,7 +175,7 @@ public final class HandTracker {
         }
         let decoded = raw.regressors.withUnsafeBufferPointer { r in
             raw.logits.withUnsafeBufferPointer { l in
-                PalmDecoder.decode(regressors: r, logits: l, minScore: options.minDetectionConfidence)
+                PalmDecoder.decode(regressors: r, logits: l, minScore: minScore)
             }
         }
         return PalmDecoder.weightedNonMaxSuppression(decoded).map { PalmDecoder.removeLetterbox($0, padding) }
@@ -170,12 +188,15 @@ public enum HandsError: Error, CustomStringConvertible, Equatable {
     case modelOutput(String)
     /// No folder holds the models; the text lists every place looked in and how to fix it.
     case modelsNotFound(String)
+    /// A tracker setting out of range (e.g. a recovery threshold), named.
+    case badOption(String)
 
     public var description: String {
         switch self {
         case .badImage(let w, let h, let n): "image \(w)×\(h) needs \(w * h * 3) RGB bytes, got \(n)"
         case .modelOutput(let what): "hand model output: \(what)"
         case .modelsNotFound(let report): report
+        case .badOption(let what): what
         }
     }
 }

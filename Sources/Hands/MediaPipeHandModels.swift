@@ -54,6 +54,8 @@ extension HandTracker {
     /// when nil, from wherever `MediaPipeModelSearch` finds them.
     public convenience init(options: HandTrackerOptions = HandTrackerOptions(),
                             modelDirectory: URL? = nil, threads: Int = 1) throws {
+        // A bad setting is refused before the models are even looked for.
+        if let problem = options.recovery?.problem { throw HandsError.badOption(problem) }
         self.init(options: options, models: try MediaPipeHandModels(directory: modelDirectory,
                                                                    complexity: options.complexity, threads: threads))
     }

@@ -128,14 +128,13 @@ public enum AlphabetPreparation {
         if let shardRun, shardRun.finishedEarlier(resume: options.resume) { return try keep(shardRun, writer: writer) }
         try shardRun?.begin()
         let done = try openJournal(&writer, resume: options.resume)
-        var attempted: [String: Int] = [:], detected: [String: Int] = [:]
+        var coverage = CoverageTable(recovering: trackerOptions.recovery != nil)
         for (i, photo) in photos.enumerated() {
             try hooks.report(i, of: photos.count, photo.url.lastPathComponent, writer: writer)
             let clipID = clipID(for: photo)
-            attempted[photo.label, default: 0] += 1
             if let entry = done[clipID] {
                 writer.keep(entry)
-                if entry.record != nil { detected[photo.label, default: 0] += 1 }
+                coverage.count(photo.label, entry.record.map(CoverageTable.outcome) ?? (entry.skipped == tooSmallReason ? .tooSmall : .missing))
                 continue
             }
             let image: RGBImage
@@ -149,24 +148,28 @@ public enum AlphabetPreparation {
             }
             let result = try tracker.process(image)
             guard let hand = options.hand.choose(result.hands) else {
-                try writer.skipTracked(clipID, reason: result.hands.isEmpty ? "no hand detected" : "no \(options.hand.rawValue) hand")
+                let tooSmall = result.recovery == .tooSmall
+                coverage.count(photo.label, tooSmall ? .tooSmall : .missing)
+                try writer.skipTracked(clipID, reason: tooSmall ? tooSmallReason
+                                       : result.hands.isEmpty ? "no hand detected" : "no \(options.hand.rawValue) hand")
                 continue
             }
-            detected[photo.label, default: 0] += 1
+            coverage.count(photo.label, hand.recovery.map { .recovered($0) } ?? .detected)
             let clip = LandmarkClip(values: storedLandmarks(hand, mirrorLeft: options.mirrorLeft), mask: [true])
-            try writer.add(clip, clipID: clipID, label: photo.label, sourceFile: photo.url.path, hasZ: true,
-                           metadata: metadata(hand, width: image.width, height: image.height, handsFound: result.hands.count))
+            var info = metadata(hand, width: image.width, height: image.height, handsFound: result.hands.count)
+            if let attempt = hand.recovery { info[CoverageTable.recoveredKey] = .string(attempt.rawValue) }
+            try writer.add(clip, clipID: clipID, label: photo.label, sourceFile: photo.url.path, hasZ: true, metadata: info)
         }
         hooks.progress(photos.count, photos.count, "")
         // Fist-like letters fail more often: show the detection rate of every class.
-        writer.summary.notes = ["hand detected per class:"] + attempted.keys.sorted().map { label in
-            let n = attempted[label]!, k = detected[label, default: 0]
-            return "  \(label): \(k)/\(n) (\(Int((100 * Double(k) / Double(n)).rounded()))%)"
-        }
+        writer.summary.notes = coverage.lines()
         let summary = try writer.finish().summary
         try shardRun?.finish(skipped: summary.skipped)
         return summary
     }
+
+    /// The skip reason of a photo too small for recovery to try.
+    static let tooSmallReason = "image too small"
 
     /// A photo's clip id: `<class>_<file stem>`, file-name safe.
     static func clipID(for photo: Photo) -> String {
@@ -263,7 +266,7 @@ public enum ClipExtraction {
             DispatchQueue.global().async(group: group) {
                 while let i = queue.take() {
                     let outcome = Result { try extract(clips[i], tracker: tracker, options: options, isCancelled: hooks.isCancelled) }
-                    queue.put(i, outcome.map { ($0.0, $0.fps, $0.handedness) })
+                    queue.put(i, outcome.map { ($0.0, $0.fps, $0.handedness, $0.recovered) })
                 }
             }
         }
@@ -290,7 +293,7 @@ public enum ClipExtraction {
                 log.append("\(input.clipID): failed: \(error)")
             case .failure(let error):
                 throw error
-            case .success(let (clip, fps, handedness)):
+            case .success(let (clip, fps, handedness, recovered)):
                 guard clip.frameCount > 0 else {
                     let line = "\(input.clipID): no decoded frame within [\(input.start ?? 0), \(input.end.map { "\($0)" } ?? "end")]"
                     try writer.skipTracked(input.clipID, reason: "no frames in span", log: line)
@@ -302,6 +305,8 @@ public enum ClipExtraction {
                 // Cut here from an untrimmed video: say which frames the span took.
                 if input.start != nil || input.end != nil { metadata["span"] = .string(TrimOutcome.endExclusive) }
                 if let handedness { metadata["handedness"] = .string(handedness) }
+                // With --recover: how many of the detected frames recovery found (MediaPipe missed).
+                if options.tracker.recovery != nil { metadata["frames_recovered"] = .int(recovered) }
                 if options.mirrorLeft { metadata[LandmarkRecord.mirrorLeftKey] = .bool(true) }   // `build` passes it on to the model
                 var stored = clip
                 if let length = options.sequenceLength { stored = clip.resampled(to: length) }
@@ -333,7 +338,7 @@ public enum ClipExtraction {
     /// [start, end) of the file's own timestamps — the rule trim cuts by (`VideoSegment.contains`),
     /// so extracting over a downloaded video and over its trimmed clip sees the same frames.
     public static func extract(_ input: Input, tracker: HandTracker, options: ExtractionOptions,
-                               isCancelled: () -> Bool = { false }) throws -> (LandmarkClip, fps: Double, handedness: String?) {
+                               isCancelled: () -> Bool = { false }) throws -> (LandmarkClip, fps: Double, handedness: String?, recovered: Int) {
         tracker.reset()
         let reader = try VideoReader(url: input.video)
         let start = input.start ?? 0
@@ -342,6 +347,7 @@ public enum ClipExtraction {
         var failure: Error?
         var index = 0
         var labels: [String: Int] = [:]
+        var recovered = 0
         try reader.forEachFrame { frame in
             guard frame.time >= start - VideoSegment.boundarySlack else { return true }
             // Frames arrive in pts order: the first one at or past the end closes the span.
@@ -355,6 +361,7 @@ public enum ClipExtraction {
                     values += storedLandmarks(chosen, mirrorLeft: options.mirrorLeft)
                     mask.append(true)
                     labels[chosen.handedness.label, default: 0] += 1
+                    if chosen.recovery != nil { recovered += 1 }
                 } else {
                     // A frame without a hand is masked (its zeros are never read as data).
                     values += [Float](repeating: 0, count: 63)
@@ -365,7 +372,7 @@ public enum ClipExtraction {
         }
         if let failure { throw failure }
         let majority = labels.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key
-        return (LandmarkClip(values: values, mask: mask), reader.info.frameRate.value, majority)
+        return (LandmarkClip(values: values, mask: mask), reader.info.frameRate.value, majority, recovered)
     }
 }
 
@@ -418,7 +425,7 @@ func openJournal(_ writer: inout ImportWriter, resume: Bool) throws -> [String: 
 /// the finished results held in memory), `put` stores a clip's outcome, and `result(i)` — called
 /// by the writer in input order — waits for clip i and hands its outcome over.
 final class ExtractionQueue: @unchecked Sendable {
-    typealias Outcome = Result<(LandmarkClip, Double, String?), Error>
+    typealias Outcome = Result<(LandmarkClip, Double, String?, Int), Error>
     private let condition = NSCondition()
     private let count: Int, lookahead: Int
     private let skip: (Int) -> Bool

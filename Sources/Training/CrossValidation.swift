@@ -45,9 +45,13 @@ public enum CrossValidation {
         public var accuracy: Double
         /// Per held-out group: [correct, scored].
         public var groups: [String: [Int]] = [:]
+        /// Per hand source ("mediapipe", "recovered (ATTEMPT)"): [correct, scored]; nil when no
+        /// sample was recovered.
+        public var handSources: [String: [Int]]? = nil
 
         enum CodingKeys: String, CodingKey {
             case seed, fold, heldOut = "held_out", trainCount = "train", testCount = "test", accuracy, groups
+            case handSources = "hand_sources"
         }
     }
 
@@ -89,6 +93,9 @@ public enum CrossValidation {
         /// Worst first (ties by name).
         public var groups: [Group]
         public var grouping: Grouping
+        /// Held-out accuracy of MediaPipe's own hands and of each recovery attempt's (`--recover`),
+        /// worst first; empty when no sample was recovered.
+        public var handSources: [Group] = []
         /// Mean and sample standard deviation of the fold accuracies (all seeds).
         public var mean: Double { folds.map(\.accuracy).reduce(0, +) / Double(max(1, folds.count)) }
         public var standardDeviation: Double {
@@ -182,6 +189,7 @@ public enum CrossValidation {
                            log: (String) -> Void = { _ in }, isCancelled: () -> Bool = { false }) throws -> Report {
         guard !options.seeds.isEmpty else { throw TrainingError.badOption("--seeds: give at least one seed") }
         let groups = try groups(of: data, by: options.grouping)
+        let sources = data.metadata.recovered.isEmpty ? nil : data.metadata.handSources(count: data.count)
         let resultsURL = options.directory.appendingPathComponent("cv_results.json")
         let settings = settings(data, options)
         let earlier = options.resume ? try finishedFolds(resultsURL, settings: settings) : []
@@ -215,15 +223,20 @@ public enum CrossValidation {
                 }
                 let predicted = Evaluator.evaluate(run.model, on: data.subset(test), worst: 0).predictions
                 var correct = 0
-                var perGroup: [String: [Int]] = [:]   // [correct, scored]
+                var perGroup: [String: [Int]] = [:], perSource: [String: [Int]] = [:]   // [correct, scored]
                 for (k, i) in test.enumerated() {
                     let hit = predicted[k] == data.labels[i]
                     if hit { correct += 1 }
                     perGroup[groups[i], default: [0, 0]][0] += hit ? 1 : 0
                     perGroup[groups[i], default: [0, 0]][1] += 1
+                    if let sources {
+                        perSource[sources[i], default: [0, 0]][0] += hit ? 1 : 0
+                        perSource[sources[i], default: [0, 0]][1] += 1
+                    }
                 }
                 let result = Fold(seed: seed, fold: fold + 1, heldOut: Set(test.map { groups[$0] }).sorted(), trainCount: train.count,
-                                  testCount: test.count, accuracy: Double(correct) / Double(max(1, test.count)), groups: perGroup)
+                                  testCount: test.count, accuracy: Double(correct) / Double(max(1, test.count)), groups: perGroup,
+                                  handSources: sources == nil ? nil : perSource)
                 folds.append(result)
                 try save()
                 progress(result)
@@ -238,7 +251,16 @@ public enum CrossValidation {
             }
         }
         let ranked = tally.values.sorted { ($0.accuracy, $0.name) < ($1.accuracy, $1.name) }
-        return Report(folds: folds, groups: ranked, grouping: options.grouping)
+        var bySource: [String: Group] = [:]
+        for s in sources ?? [] { bySource[s, default: Group(name: s, samples: 0, correct: 0, scored: 0)].samples += 1 }
+        for fold in folds {
+            for (s, counts) in fold.handSources ?? [:] where counts.count == 2 && bySource[s] != nil {
+                bySource[s]!.correct += counts[0]
+                bySource[s]!.scored += counts[1]
+            }
+        }
+        return Report(folds: folds, groups: ranked, grouping: options.grouping,
+                      handSources: bySource.values.sorted { ($0.accuracy, $0.name) < ($1.accuracy, $1.name) })
     }
 
     /// Several datasets (e.g. the train, val and test files of one build) as one, classes
@@ -262,7 +284,8 @@ public enum CrossValidation {
             let metadata = Dataset.SampleMetadata(
                 clipIDs: meta(m.clipIDs, n.clipIDs, aligned.count, ""), sourceFiles: meta(m.sourceFiles, n.sourceFiles, aligned.count, ""),
                 signers: meta(m.signers, n.signers, aligned.count, ""), detectionRates: meta(m.detectionRates, n.detectionRates, aligned.count, 0),
-                frameCounts: meta(m.frameCounts, n.frameCounts, aligned.count, 0), hasZ: meta(m.hasZ, n.hasZ, aligned.count, true))
+                frameCounts: meta(m.frameCounts, n.frameCounts, aligned.count, 0), hasZ: meta(m.hasZ, n.hasZ, aligned.count, true),
+                recovered: meta(m.recovered, n.recovered, aligned.count, ""))
             var shape = all.sequences.shape
             shape[0] += aligned.count
             all = Dataset(sequences: Tensor(shape: shape, scalars: all.sequences.scalars + aligned.sequences.scalars),

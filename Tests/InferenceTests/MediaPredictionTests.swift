@@ -109,7 +109,7 @@ final class MediaPredictionTests: XCTestCase {
         var extraction = ExtractionOptions()
         extraction.tracker = trackerOptions
         let tracker = try HandTracker(options: { var o = trackerOptions; o.staticImageMode = false; return o }(), modelDirectory: modelDirectory)
-        let (clip, _, _) = try ClipExtraction.extract(.init(clipID: "c", label: "x", video: video), tracker: tracker, options: extraction)
+        let (clip, _, _, _) = try ClipExtraction.extract(.init(clipID: "c", label: "x", video: video), tracker: tracker, options: extraction)
         XCTAssertEqual(clip.frameCount, frames)
         let replay = SlidingWindowRecognizer(letterModel: letter, signModel: sign, options: options)
         var replayed: [WindowPrediction] = []

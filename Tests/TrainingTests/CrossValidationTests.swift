@@ -127,6 +127,27 @@ final class CrossValidationTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("seed7/fold1/mlp_last.safetensors").path))
     }
 
+    /// Samples whose hand recovery found (`--recover`) are scored apart from MediaPipe's: per
+    /// source, correct and scored add up to the pooled figures, and survive a resume.
+    func testRecoveredSamplesAreScoredApart() throws {
+        var data = signed(n: 36, signers: 4)
+        data.metadata.recovered = (0..<36).map { $0 % 5 == 0 ? "mirrored" : $0 % 7 == 0 ? "zoomed-out" : "" }
+        XCTAssertEqual(data.subset([0, 1, 7]).metadata.recovered, ["mirrored", "", "zoomed-out"])
+        let report = try CrossValidation.run(data, options: options(folds: 4, seeds: [3, 4]))
+        XCTAssertEqual(Set(report.handSources.map(\.name)), ["mediapipe", "recovered (mirrored)", "recovered (zoomed-out)"])
+        let samples = Dictionary(uniqueKeysWithValues: report.handSources.map { ($0.name, $0.samples) })
+        XCTAssertEqual(samples, ["mediapipe": 36 - 8 - 4, "recovered (mirrored)": 8, "recovered (zoomed-out)": 4])
+        XCTAssertTrue(report.handSources.allSatisfy { $0.scored == 2 * $0.samples })
+        XCTAssertEqual(report.handSources.map(\.correct).reduce(0, +), report.groups.map(\.correct).reduce(0, +))
+        var again = options(folds: 4, seeds: [3, 4])
+        again.resume = true
+        XCTAssertEqual(try CrossValidation.run(data, options: again).handSources, report.handSources)
+        // Data without recovered samples has no such table (and writes no `recovered` array).
+        XCTAssertEqual(try CrossValidation.run(signed(n: 24, signers: 4), options: options(folds: 2)).handSources, [])
+        XCTAssertFalse(signed(n: 4, signers: 2).npz().arrays.contains { $0.0 == "recovered" })
+        XCTAssertTrue(data.npz().arrays.contains { $0.0 == "recovered" })
+    }
+
     /// A run stopped after some folds (its results file holding only those) and resumed ends with
     /// the same report as an uninterrupted run, training only the missing folds; results made with
     /// other settings are refused.

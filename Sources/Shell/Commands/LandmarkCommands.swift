@@ -79,12 +79,45 @@ public enum LandmarkCommands {
                  default: .string(HandSelection.largest.rawValue)),
         FlagSpec("mirror-left", .bool, "mirror the signer's left hands to right hands (handedness kept in metadata)"),
         modelsFlag,
+    ] + recoveryFlags + [
         FlagSpec("resume", .bool, "keep clips finished by an interrupted run"),
         FlagSpec("dry-run", .bool, "list what would be processed, write nothing"),
         FlagSpec("sample", .int, "process only the first N inputs", validate: FlagSpec.positive),
         FlagSpec("verbose", short: "v", .bool, "print every warning and the detection-failure log"),
         FlagSpec("quiet", short: "q", .bool, "no progress display"),
     ]
+
+    /// Recovery of the hands MediaPipe misses (`HandRecoveryOptions`), shared by prepare-alphabet,
+    /// extract and predict. Off by default: the output stays exactly MediaPipe's.
+    static let recoveryFlags: [FlagSpec] = {
+        let defaults = HandRecoveryOptions()
+        func open01(_ value: Value) -> String? {
+            let x = value.numberValue ?? -1
+            return x > 0 && x < 1 ? nil : "must be between 0 and 1 (exclusive)"
+        }
+        return [
+            FlagSpec("recover", .bool, "when MediaPipe finds no hand, look again (lower palm threshold, mirrored, zoomed out, "
+                     + "turned, upscaled, whole image) and keep a hand only if the landmark model's presence passes "
+                     + "--recover-min-presence; recorded per sample (off: MediaPipe-exact)"),
+            FlagSpec("recover-min-presence", .number, "presence score a recovered hand needs on the original image",
+                     default: .number(defaults.minPresence), validate: open01),
+            FlagSpec("recover-min-detection-confidence", .number, "palm detector threshold of the recovery attempts",
+                     default: .number(defaults.minDetectionConfidence), validate: open01),
+            FlagSpec("recover-attempts", .choice(HandRecoveryOptions.Attempt.allCases.map(\.rawValue)),
+                     "the recovery attempts, tried in the order given",
+                     default: .list(defaults.attempts.map { .string($0.rawValue) }), values: .oneOrMore),
+        ]
+    }()
+
+    /// The recovery options the flags ask for; nil without `--recover`.
+    static func recoveryOptions(_ call: Invocation) -> HandRecoveryOptions? {
+        guard call.bool("recover") else { return nil }
+        var options = HandRecoveryOptions()
+        options.minPresence = call.number("recover-min-presence")!
+        options.minDetectionConfidence = call.number("recover-min-detection-confidence")!
+        options.attempts = call.list("recover-attempts").compactMap { $0.textValue.flatMap(HandRecoveryOptions.Attempt.init) }
+        return options
+    }
 
     /// `--manifest PATH` as the writer takes it: an absolute (or `~`) path is used as is; a file
     /// name or relative path stays relative, so it lands inside --out DIR as before.
@@ -101,6 +134,7 @@ public enum LandmarkCommands {
         options.tracker.minTrackingConfidence = call.number("min-tracking-confidence")!
         options.hand = HandSelection(rawValue: call.string("hand")!)!
         options.mirrorLeft = call.bool("mirror-left")
+        options.tracker.recovery = recoveryOptions(call)
         if let models = call.url("models") { options.modelDirectory = models }
         options.resume = call.bool("resume")
         options.dryRun = call.bool("dry-run")

@@ -36,7 +36,7 @@ public enum PlotCommands {
                 FlagSpec("hands", .int, "overlay: hands the tracker looks for", default: .int(2), aliases: ["max-hands"],
                          validate: FlagSpec.positive),
                 FlagSpec("model-complexity", .choice(["full", "lite"]), "overlay: MediaPipe model complexity", default: .string("full")),
-                LandmarkCommands.modelsFlag],
+                LandmarkCommands.modelsFlag] + LandmarkCommands.recoveryFlags,
         input: .any
     ) { call in
         let kind = call.string("kind")!
@@ -65,6 +65,7 @@ public enum PlotCommands {
                 let image = url.pathExtension.lowercased() == "png" ? try PNG.read(url) : try JPEG.read(url)
                 var options = HandTrackerOptions(maxHands: call.int("hands")!, staticImageMode: true)
                 options.complexity = call.string("model-complexity") == "lite" ? .lite : .full
+                options.recovery = LandmarkCommands.recoveryOptions(call)
                 let tracker = try HandTracker(options: options, modelDirectory: call.url("models"))
                 let result = try tracker.process(image)
                 let rgb = image.channels == 3 ? image.pixels : stride(from: 0, to: image.pixels.count, by: 4).flatMap { image.pixels[$0..<($0 + 3)] }
@@ -75,7 +76,9 @@ public enum PlotCommands {
                         RotatedRect(centerX: $0.xCenter, centerY: $0.yCenter, width: $0.width, height: $0.height, rotation: $0.rotation)
                     },
                     options: OverlayOptions(title: call.string("title")))
-                call.session.print("hands found: \(result.hands.count)" + (result.rejectedROIs.isEmpty ? "" : ", rejected ROIs: \(result.rejectedROIs.count)"))
+                let recovered = result.hands.compactMap(\.recovery).first.map { ", recovered by \($0.rawValue)" } ?? ""
+                call.session.print("hands found: \(result.hands.count)" + recovered
+                                   + (result.rejectedROIs.isEmpty ? "" : ", rejected ROIs: \(result.rejectedROIs.count)"))
             case "curves":
                 guard let url = source.flatMap(pathURL) else { throw call.failure("curves needs a metrics log path") }
                 canvas = try TrainingCurves.render(TrainingHistory.readMetricsLog(url), options: CurvesOptions(chart: chart(1200, 500)))

@@ -40,7 +40,7 @@ public enum PredictCommands {
                 FlagSpec("mirror-left", .bool, "mirror the signer's left hand (automatic for models trained on --mirror-left landmarks)"),
                 LandmarkCommands.modelsFlag,
                 FlagSpec("out", .path, "also write one JSON object per result line (.jsonl)"),
-                PipelineCommands.shardFlag]
+                PipelineCommands.shardFlag] + LandmarkCommands.recoveryFlags
     ) { call in
         guard let modelURL = call.url("model") else { throw call.failure("--model CHECKPOINT_OR_FILE is required") }
         let letter: ASLPredictor, sign: ASLPredictor?
@@ -217,7 +217,13 @@ struct PredictRun {
                 } ?? "\(error)"
                 throw InferenceError.badInput(item: name, reason: "unreadable image: \(reason)")
             }
-            emit(item: name, model: nil, scores: try letter.predictImage(picture, hands: hands, k: k, item: name))
+            guard let found = try hands.landmarks(picture) else { throw InferenceError.noHand(item: name) }
+            let scores = try letter.predictDistribution(clip: LandmarkClip(values: found.values, mask: [true]))
+            // With --recover every photo says where its hand came from (MediaPipe, or which attempt).
+            var base = Record([(key: "item", value: .string(name))])
+            if call.bool("recover") { base["hand"] = .string(found.hand.recovery.map { "recovered (\($0.rawValue))" } ?? "mediapipe") }
+            emit(item: name, model: nil, scores: Array(scores.prefix(max(1, k))), base: base,
+                 prefix: found.hand.recovery.map { "\(name) [recovered: \($0.rawValue)]:" })
         } catch {
             fail(item: name, error)
         }
@@ -270,6 +276,7 @@ struct PredictRun {
         var options = HandTrackerOptions()
         options.maxHands = call.int("hands")!
         options.complexity = call.string("model-complexity") == "lite" ? .lite : .full
+        options.recovery = LandmarkCommands.recoveryOptions(call)
         let source: HandLandmarkSource
         do {
             source = try HandLandmarkSource(options: options, staticImages: staticImages,

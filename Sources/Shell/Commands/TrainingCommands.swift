@@ -114,7 +114,7 @@ public enum TrainingCommands {
         everything per seed (folds dealt and models seeded by it). Prints each fold, the mean ± sd of the fold
         accuracies and a per-signer table, worst first; writes that table as a bar chart (--plot). Each finished
         fold is saved in --out/cv_results.json: after Ctrl-C or a kill, --resume goes on from there.
-        Result fields: mean sd pooled folds (table) groups (table) plot.
+        Result fields: mean sd pooled folds (table) groups (table) plot, and with recovered samples (--recover) hand_sources (table).
         example: r = cv data/processed/datasets/signs_train.npz data/processed/datasets/signs_val.npz data/processed/datasets/signs_test.npz --folds 6 --architecture tcn --seeds 1 2 3
         """,
         arguments: [ArgumentSpec("datasets", .path, "dataset .npz files, pooled", variadic: true)],
@@ -196,6 +196,15 @@ public enum TrainingCommands {
             (key: "mean", value: .number(report.mean)), (key: "sd", value: .number(report.standardDeviation)),
             (key: "pooled", value: .number(report.pooledAccuracy)),
             (key: "folds", value: .table(foldTable)), (key: "groups", value: .table(groupTable))]
+        if !report.handSources.isEmpty {
+            // Recovered hands (`--recover`) are only worth keeping if they are classified as well.
+            let table = Table(columns: ["hand", "samples", "accuracy"], rows: report.handSources.map {
+                [.string($0.name), .int($0.samples), .number($0.accuracy)]
+            })
+            call.session.print("held-out accuracy by where the hand came from:")
+            for line in ValueFormatter.lines(.table(table), maxRows: 20) { call.session.print(line) }
+            entries.append((key: "hand_sources", value: .table(table)))
+        }
         if options.grouping != .none { entries.append((key: "plot", value: .path(LandmarkCommands.relative(plot.path)))) }
         return .record(Record(entries))
     }
@@ -266,7 +275,8 @@ public enum TrainingCommands {
                 FlagSpec("confusion-out", .path, "where the confusion matrix .npy goes (default: beside the checkpoint)"),
                 FlagSpec("out", .path, "write the full report as JSON here", aliases: ["report"]),
                 FlagSpec("worst", .int, "how many lowest-confidence samples to list", default: .int(5), validate: FlagSpec.nonNegative),
-                FlagSpec("by", .choice(["signer", "source"]), "also the accuracy per signer (or source), worst first"),
+                FlagSpec("by", .choice(["signer", "source", "recovery"]),
+                         "also the accuracy per signer (or source; or recovery: MediaPipe's hands vs each --recover attempt's), worst first"),
                 FlagSpec("device", .choice(["cpu"]), "compute device", default: .string("cpu"))]
     ) { call in
         guard let url = checkpointURL(call["checkpoint"]) else { throw call.failure("CHECKPOINT must be a checkpoint path or a train result") }
@@ -313,7 +323,7 @@ public enum TrainingCommands {
             (key: "per_class", value: .table(perClass)), (key: "most_confused", value: .table(confused)), (key: "worst", value: .table(worst))]
         if let reportURL = call.url("out") { entries.append((key: "report", value: .path(LandmarkCommands.relative(reportURL.path)))) }
         if let by = call.string("by") {
-            let table = try accuracyByGroup(report.predictions, data, by: CrossValidation.Grouping(rawValue: by)!, call)
+            let table = try accuracyByGroup(report.predictions, data, by: by, call)
             for line in ValueFormatter.lines(.table(table), maxRows: 20) { call.session.print(line) }
             entries.append((key: "by_\(by)", value: .table(table)))
         }
@@ -321,10 +331,13 @@ public enum TrainingCommands {
     }
 
     /// `eval --by signer`: each group's accuracy, worst first (ties by name).
-    static func accuracyByGroup(_ predicted: [Int], _ data: Dataset, by grouping: CrossValidation.Grouping,
-                                _ call: Invocation) throws -> Table {
+    static func accuracyByGroup(_ predicted: [Int], _ data: Dataset, by: String, _ call: Invocation) throws -> Table {
         let groups: [String]
-        do { groups = try CrossValidation.groups(of: data, by: grouping, flag: "--by") } catch { throw call.failure("\(error)") }
+        if let grouping = CrossValidation.Grouping(rawValue: by) {
+            do { groups = try CrossValidation.groups(of: data, by: grouping, flag: "--by") } catch { throw call.failure("\(error)") }
+        } else {
+            groups = data.metadata.handSources(count: data.count)
+        }
         var tally: [String: (samples: Int, correct: Int)] = [:]
         for (i, g) in groups.enumerated() {
             tally[g, default: (0, 0)].samples += 1
@@ -332,7 +345,7 @@ public enum TrainingCommands {
         }
         let rows = tally.map { (name: $0.key, samples: $0.value.samples, accuracy: Double($0.value.correct) / Double($0.value.samples)) }
             .sorted { ($0.accuracy, $0.name) < ($1.accuracy, $1.name) }
-        return Table(columns: [grouping.rawValue, "samples", "accuracy"],
+        return Table(columns: [by, "samples", "accuracy"],
                      rows: rows.map { [.string($0.name), .int($0.samples), .number($0.accuracy)] })
     }
 
