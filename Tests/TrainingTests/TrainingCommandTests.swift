@@ -78,6 +78,30 @@ final class TrainingCommandTests: XCTestCase {
         XCTAssertEqual(Evaluator.evaluate(model, on: reordered).accuracy, accuracy)
     }
 
+    /// `--augment` is the recommended set spelled out, and an `--augment-*` flag given with it
+    /// replaces just its part.
+    func testAugmentIsTheRecommendedSetAndFlagsOverrideItsParts() throws {
+        let d = directory.path
+        func metrics(_ name: String, _ flags: String) throws -> String {
+            _ = try run("\(name) = train \(d)/train.npz --architecture tcn --hidden-dim 8 --epochs 2 --batch-size 8 --out \(d)/\(name) \(flags)")
+            return try String(contentsOfFile: "\(d)/\(name)/tcn_metrics.jsonl", encoding: .utf8)
+                .replacingOccurrences(of: #""seconds":[0-9.e-]+"#, with: "", options: .regularExpression)
+        }
+        let r = AugmentationOptions.recommended
+        XCTAssertFalse(r.mirror, "mirroring is not part of the default")
+        let preset = try metrics("a", "--augment")
+        let spelled = try metrics("b", "--augment-rotate \(r.rotateDegrees) --augment-scale \(r.scale) --augment-jitter \(r.jitter) "
+                                  + "--augment-time-stretch \(r.timeStretch)")
+        XCTAssertEqual(preset, spelled)
+        let none = try metrics("c", "")
+        XCTAssertNotEqual(preset, none)
+        let overridden = try metrics("d", "--augment --augment-rotate 3")
+        let overriddenSpelled = try metrics("e", "--augment-rotate 3 --augment-scale \(r.scale) --augment-jitter \(r.jitter) "
+                                            + "--augment-time-stretch \(r.timeStretch)")
+        XCTAssertEqual(overridden, overriddenSpelled)
+        XCTAssertNotEqual(overridden, preset)
+    }
+
     func testBadFlagsAndUnknownTestClassesAreClearErrors() throws {
         let d = directory.path
         var unknown = Fixtures.sequences(n: 6, T: 4, classes: 3, seed: 4)

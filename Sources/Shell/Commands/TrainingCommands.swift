@@ -55,6 +55,8 @@ public enum TrainingCommands {
                 FlagSpec("patience", .int, "early stopping patience (epochs)", validate: FlagSpec.positive),
                 FlagSpec("clip", .number, "gradient-norm clip", validate: FlagSpec.positive),
                 FlagSpec("seed", .int, "seed for initialisation, shuffling, dropout and augmentation", default: .int(42)),
+                FlagSpec("augment", .bool, "the cross-validated default augmentation: rotate ±10°, scale ±10 %, jitter 0.01, "
+                         + "time-stretch ±10 % (sequences); no mirroring. An --augment-* flag given overrides its part"),
                 FlagSpec("augment-mirror", .bool, "mirror x → −x with probability ½"),
                 FlagSpec("augment-rotate", .number, "rotate by U(−DEG, DEG) degrees", validate: FlagSpec.nonNegative),
                 FlagSpec("augment-scale", .number, "scale by U(1−F, 1+F)", validate: FlagSpec.nonNegative),
@@ -238,13 +240,14 @@ public enum TrainingCommands {
         options.patience = call.int("patience")
         options.clipNorm = call.number("clip").map(Float.init)
         options.seed = UInt64(max(0, call.int("seed") ?? 42))   // cv has --seeds instead
-        var augment = AugmentationOptions()
+        // --augment starts from the cross-validated default; each --augment-* flag given overrides its part.
+        var augment = call.bool("augment") ? AugmentationOptions.recommended : AugmentationOptions()
         augment.mirror = call.bool("augment-mirror")
-        augment.rotateDegrees = Float(call.number("augment-rotate") ?? 0)
-        augment.scale = Float(call.number("augment-scale") ?? 0)
-        augment.jitter = Float(call.number("augment-jitter") ?? 0)
-        augment.timeStretch = Float(call.number("augment-time-stretch") ?? 0)
-        augment.frameDropout = Float(call.number("augment-frame-dropout") ?? 0)
+        if let v = call.number("augment-rotate") { augment.rotateDegrees = Float(v) }
+        if let v = call.number("augment-scale") { augment.scale = Float(v) }
+        if let v = call.number("augment-jitter") { augment.jitter = Float(v) }
+        if let v = call.number("augment-time-stretch") { augment.timeStretch = Float(v) }
+        if let v = call.number("augment-frame-dropout") { augment.frameDropout = Float(v) }
         guard augment.scale < 1, augment.timeStretch < 1, augment.frameDropout < 1 else {
             throw call.failure("--augment-scale, --augment-time-stretch and --augment-frame-dropout must be below 1")
         }
