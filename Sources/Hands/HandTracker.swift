@@ -120,7 +120,10 @@ public final class HandTracker {
             result.hands.append(hand)
             next.append(hand.roiFromLandmarks)
         }
-        if let recovery = options.recovery, result.hands.isEmpty {
+        // In video only a hand lost since the previous frame is looked for again: in a run of
+        // empty frames the hands are nearly always out of view (lowered between signs), and
+        // searching each of them would cost every attempt per frame for next to nothing.
+        if let recovery = options.recovery, result.hands.isEmpty, options.staticImageMode || !previous.isEmpty {
             let (hand, outcome) = try recover(image: image, width: width, height: height, options: recovery)
             result.recovery = outcome
             if let hand {

@@ -84,4 +84,32 @@ final class RecoveredAlphabetTests: XCTestCase {
         XCTAssertEqual(sources.filter { $0 == "mediapipe" }.count, 2)
         XCTAssertEqual(sources.filter { $0.hasPrefix("recovered (") }.count, 2)
     }
+
+    /// `extract --recover`: a recovered frame is tracked on like any other, the clip records how
+    /// many frames recovery found, and no frame MediaPipe found is lost.
+    func testExtractCountsRecoveredFrames() throws {
+        guard let videos = TestEnvironment.sharedPath("realdata/msasl_videos") else { throw XCTSkip(TestEnvironment.sharedMissingMessage) }
+        guard TestEnvironment.mediapipeModel("palm_detection_full") != nil else {
+            throw XCTSkip("MediaPipe models missing in models/mediapipe (run make setup)")
+        }
+        let dir = try TestEnvironment.temporaryDirectory("recover-video")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var options = ExtractionOptions()
+        options.modelDirectory = TestEnvironment.repositoryRoot.appendingPathComponent("models/mediapipe")
+        let input = ClipExtraction.Input(clipID: "c", label: "x", video: videos.appendingPathComponent("N2mG9ZKjrGA.mp4"), start: 0, end: 2.502)
+        let plain = try ClipExtraction.run(inputs: [input], outputDirectory: dir.appendingPathComponent("plain"), options: options)
+        options.tracker.recovery = HandRecoveryOptions()
+        let recovering = try ClipExtraction.run(inputs: [input], outputDirectory: dir.appendingPathComponent("rec"), options: options)
+        let a = try LandmarkManifest.read(contentsOf: plain.manifestURL).records[0]
+        let b = try LandmarkManifest.read(contentsOf: recovering.manifestURL).records[0]
+        XCTAssertNil(a.metadata["frames_recovered"])
+        guard case .int(let recovered)? = b.metadata["frames_recovered"], case .int(let found)? = b.metadata["frames_detected"],
+              case .int(let foundPlain)? = a.metadata["frames_detected"], case .int(let read)? = a.metadata["frames_read"] else {
+            return XCTFail("metadata \(b.metadata)")
+        }
+        XCTAssertLessThan(foundPlain, read, "MediaPipe misses a frame of this clip")
+        XCTAssertGreaterThanOrEqual(recovered, 1)
+        XCTAssertGreaterThan(found, foundPlain, "the recovered frame counts as detected")
+        XCTAssertLessThanOrEqual(found, read)
+    }
 }
