@@ -67,9 +67,12 @@ public struct Dataset: Equatable, Sendable {
 
         /// Per sample: "mediapipe", or "recovered (ATTEMPT)".
         public func handSources(count: Int) -> [String] {
-            recovered.count == count ? recovered.map { $0.isEmpty ? "mediapipe" : "recovered (\($0))" }
-                                     : Array(repeating: "mediapipe", count: count)
+            recovered.count == count ? recovered.map(Self.handSource) : Array(repeating: Self.handSource(""), count: count)
         }
+
+        /// Where a hand came from, as tables show it: "mediapipe" for "" (MediaPipe's own), else
+        /// "recovered (ATTEMPT)".
+        public static func handSource(_ recovered: String) -> String { recovered.isEmpty ? "mediapipe" : "recovered (\(recovered))" }
     }
 
     /// [N,T,21,3]

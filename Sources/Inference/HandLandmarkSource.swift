@@ -60,7 +60,14 @@ public enum ImageFiles {
 extension ASLPredictor {
     /// One photo end to end: hand landmarks (static mode) → top k. Throws `.noHand` naming `item`.
     public func predictImage(_ image: RGBImage, hands: HandLandmarkSource, k: Int = 3, item: String = "image") throws -> [ClassScore] {
+        try predictImageAndHand(image, hands: hands, k: k, item: item).scores
+    }
+
+    /// `predictImage`, and the hand the scores were read from (where it came from: MediaPipe, or
+    /// which recovery attempt).
+    public func predictImageAndHand(_ image: RGBImage, hands: HandLandmarkSource, k: Int = 3,
+                                    item: String = "image") throws -> (scores: [ClassScore], hand: TrackedHand) {
         guard let found = try hands.landmarks(image) else { throw InferenceError.noHand(item: item) }
-        return Array(try predictDistribution(clip: LandmarkClip(values: found.values, mask: [true])).prefix(max(1, k)))
+        return (Array(try predictDistribution(clip: LandmarkClip(values: found.values, mask: [true])).prefix(max(1, k))), found.hand)
     }
 }

@@ -10,11 +10,9 @@ struct CoverageTable {
         case detected, recovered(HandRecoveryOptions.Attempt), missing, tooSmall
     }
 
-    static let recoveredKey = LandmarkRecord.recoveredKey
-
     /// A kept record's outcome (a `--resume` run counts what the first run wrote).
     static func outcome(_ record: LandmarkRecord) -> Outcome {
-        guard case .string(let name)? = record.metadata[recoveredKey] else { return .detected }
+        guard case .string(let name)? = record.metadata[LandmarkRecord.recoveredKey] else { return .detected }
         return HandRecoveryOptions.Attempt(rawValue: name).map(Outcome.recovered) ?? .detected
     }
 

@@ -157,7 +157,7 @@ public enum AlphabetPreparation {
             coverage.count(photo.label, hand.recovery.map { .recovered($0) } ?? .detected)
             let clip = LandmarkClip(values: storedLandmarks(hand, mirrorLeft: options.mirrorLeft), mask: [true])
             var info = metadata(hand, width: image.width, height: image.height, handsFound: result.hands.count)
-            if let attempt = hand.recovery { info[CoverageTable.recoveredKey] = .string(attempt.rawValue) }
+            if let attempt = hand.recovery { info[LandmarkRecord.recoveredKey] = .string(attempt.rawValue) }
             try writer.add(clip, clipID: clipID, label: photo.label, sourceFile: photo.url.path, hasZ: true, metadata: info)
         }
         hooks.progress(photos.count, photos.count, "")

@@ -242,25 +242,22 @@ public enum CrossValidation {
                 progress(result)
             }
         }
+        return Report(folds: folds, groups: ranked(groups, folds.map(\.groups)), grouping: options.grouping,
+                      handSources: ranked(sources ?? [], folds.map { $0.handSources ?? [:] }))
+    }
+
+    /// Each name's held-out accuracy over the folds' [correct, scored] counts, worst first (ties by
+    /// name); `names` is every sample's name (its group, or its hand source).
+    static func ranked(_ names: [String], _ perFold: [[String: [Int]]]) -> [Group] {
         var tally: [String: Group] = [:]
-        for g in groups { tally[g, default: Group(name: g, samples: 0, correct: 0, scored: 0)].samples += 1 }
-        for fold in folds {
-            for (g, counts) in fold.groups where counts.count == 2 && tally[g] != nil {
-                tally[g]!.correct += counts[0]
-                tally[g]!.scored += counts[1]
+        for name in names { tally[name, default: Group(name: name, samples: 0, correct: 0, scored: 0)].samples += 1 }
+        for counts in perFold {
+            for (name, c) in counts where c.count == 2 && tally[name] != nil {
+                tally[name]!.correct += c[0]
+                tally[name]!.scored += c[1]
             }
         }
-        let ranked = tally.values.sorted { ($0.accuracy, $0.name) < ($1.accuracy, $1.name) }
-        var bySource: [String: Group] = [:]
-        for s in sources ?? [] { bySource[s, default: Group(name: s, samples: 0, correct: 0, scored: 0)].samples += 1 }
-        for fold in folds {
-            for (s, counts) in fold.handSources ?? [:] where counts.count == 2 && bySource[s] != nil {
-                bySource[s]!.correct += counts[0]
-                bySource[s]!.scored += counts[1]
-            }
-        }
-        return Report(folds: folds, groups: ranked, grouping: options.grouping,
-                      handSources: bySource.values.sorted { ($0.accuracy, $0.name) < ($1.accuracy, $1.name) })
+        return tally.values.sorted { ($0.accuracy, $0.name) < ($1.accuracy, $1.name) }
     }
 
     /// Several datasets (e.g. the train, val and test files of one build) as one, classes

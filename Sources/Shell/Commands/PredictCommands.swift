@@ -217,13 +217,11 @@ struct PredictRun {
                 } ?? "\(error)"
                 throw InferenceError.badInput(item: name, reason: "unreadable image: \(reason)")
             }
-            guard let found = try hands.landmarks(picture) else { throw InferenceError.noHand(item: name) }
-            let scores = try letter.predictDistribution(clip: LandmarkClip(values: found.values, mask: [true]))
+            let (scores, hand) = try letter.predictImageAndHand(picture, hands: hands, k: k, item: name)
             // With --recover every photo says where its hand came from (MediaPipe, or which attempt).
             var base = Record([(key: "item", value: .string(name))])
-            if call.bool("recover") { base["hand"] = .string(found.hand.recovery.map { "recovered (\($0.rawValue))" } ?? "mediapipe") }
-            emit(item: name, model: nil, scores: Array(scores.prefix(max(1, k))), base: base,
-                 prefix: found.hand.recovery.map { "\(name) [recovered: \($0.rawValue)]:" })
+            if call.bool("recover") { base["hand"] = .string(Dataset.SampleMetadata.handSource(hand.recovery?.rawValue ?? "")) }
+            emit(item: name, model: nil, scores: scores, base: base, prefix: hand.recovery.map { "\(name) [recovered: \($0.rawValue)]:" })
         } catch {
             fail(item: name, error)
         }
