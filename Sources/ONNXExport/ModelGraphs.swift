@@ -15,6 +15,19 @@ extension GraphBuilder {
         return op("Gemm", [x, w, b], output: output, [Attribute.int("transB", 1)])
     }
 
+    /// `FrameFeatures` on frames `[B, T, 63]` → `[B, T, W]`: the handshape distances as
+    /// √((frames · A)² · S) with the pair-difference matrix A `[63, 165]` and the pair-sum matrix S
+    /// `[165, 55]`, after the coordinates when both are asked for. Coordinates alone: unchanged.
+    mutating func frameFeatures(_ frames: String, _ c: ModelConfig) -> String {
+        guard c.features != [.coords] else { return frames }
+        let P = FrameFeatures.pairs.count
+        let a = floats("features.pair_difference", FrameFeatures.differenceMatrix, shape: [63, 3 * P])
+        let s = floats("features.pair_sum", FrameFeatures.pairSumMatrix, shape: [3 * P, P])
+        let diff = op("MatMul", [frames, a])
+        let distances = op("Sqrt", [op("MatMul", [op("Mul", [diff, diff]), s])])
+        return c.features.contains(.coords) ? op("Concat", [frames, distances], [Attribute.int("axis", 2)]) : distances
+    }
+
     /// Copies one parameter into an initializer of the same (PyTorch state_dict) name and shape.
     mutating func parameterInitializer(_ name: String, _ parameters: ParameterStore) -> String {
         guard let t = parameters.tensor(name) else { preconditionFailure("model has no parameter \(name)") }
@@ -66,14 +79,18 @@ enum ModelGraphs {
     /// x·mask flattened `[B, T·F]` → (Gemm → Relu) × layers → Gemm. Dropout is the identity at inference.
     static func mlp(_ c: ModelConfig, _ p: ParameterStore, _ g: inout GraphBuilder, _ x: String, _ mask: String, _ logits: String) {
         let m = g.op("Unsqueeze", [mask, g.int64s([2, 3], hint: "axes_23")])          // [B, T, 1, 1]
-        var z = g.op("Flatten", [g.op("Mul", [x, m])], [Attribute.int("axis", 1)])     // [B, T·F]
+        var masked = g.op("Mul", [x, m])
+        if c.features != [.coords] {
+            masked = g.frameFeatures(g.op("Reshape", [masked, g.int64s([0, 0, Int64(c.featureCount)], hint: "shape_btf")]), c)
+        }
+        var z = g.op("Flatten", [masked], [Attribute.int("axis", 1)])                    // [B, T·F]
         for l in 0..<c.layers { z = g.op("Relu", [g.linear(z, "net.\(3 * l)", parameters: p)]) }
         _ = g.linear(z, "net.\(3 * c.layers)", parameters: p, output: logits)
     }
 
     /// `[B, T, 21, 3]` → `[B, F, T]` → TemporalBlocks as causal dilated Conv (left pads (K−1)·d) → masked pool → Gemm.
     static func tcn(_ c: ModelConfig, _ p: ParameterStore, _ g: inout GraphBuilder, _ x: String, _ mask: String, _ logits: String) {
-        let seq = g.op("Reshape", [x, g.int64s([0, 0, Int64(c.featureCount)], hint: "shape_btf")])
+        let seq = g.frameFeatures(g.op("Reshape", [x, g.int64s([0, 0, Int64(c.featureCount)], hint: "shape_btf")]), c)
         var z = g.op("Transpose", [seq], [Attribute.ints("perm", [0, 2, 1])])
         for i in 0..<c.layers {
             let name = "blocks.\(i)", d = 1 << i
@@ -99,7 +116,7 @@ enum ModelGraphs {
     /// either way). Final LayerNormalization, masked pool, Gemm head.
     static func transformer(_ c: ModelConfig, _ p: ParameterStore, _ g: inout GraphBuilder, _ x: String, _ mask: String, _ logits: String) {
         let D = c.hiddenDim, H = c.heads, d = D / H, K = c.kernelSize
-        let seq = g.op("Reshape", [x, g.int64s([0, 0, Int64(c.featureCount)], hint: "shape_btf")])
+        let seq = g.frameFeatures(g.op("Reshape", [x, g.int64s([0, 0, Int64(c.featureCount)], hint: "shape_btf")]), c)
         let w = g.parameterInitializer("stem.weight", p), b = g.parameterInitializer("stem.bias", p)
         let stem = g.op("Conv", [g.op("Transpose", [seq], [Attribute.ints("perm", [0, 2, 1])]), w, b],
                         [Attribute.ints("kernel_shape", [K]), Attribute.ints("dilations", [1]),
@@ -153,7 +170,7 @@ enum ModelGraphs {
     /// reverses within sequence_lens). Pooling `.last` = Y_h of the top layer; `.mean`/`.max` pool Y.
     static func lstm(_ c: ModelConfig, _ p: ParameterStore, _ g: inout GraphBuilder, _ x: String, _ mask: String, _ logits: String) {
         let H = c.hiddenDim, D = c.bidirectional ? 2 : 1
-        let seq = g.op("Reshape", [x, g.int64s([0, 0, Int64(c.featureCount)], hint: "shape_btf")])    // [B, T, F]
+        let seq = g.frameFeatures(g.op("Reshape", [x, g.int64s([0, 0, Int64(c.featureCount)], hint: "shape_btf")]), c)    // [B, T, F]
         let valid = g.validSteps(mask)                                                                // [B, T]
         // Compaction order: key = valid·(T − t) is distinct and positive on valid steps, 0 elsewhere.
         let steps = g.op("Shape", [mask], [Attribute.int("start", 1), Attribute.int("end", 2)])      // [1] = T

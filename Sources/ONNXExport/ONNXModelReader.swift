@@ -76,7 +76,7 @@ public enum ONNXModelReader {
         let H = c.hiddenDim, D = c.bidirectional ? 2 : 1
         for l in 0..<c.layers {
             let names = ModelGraphs.lstmNames(layer: l)
-            let inputSize = l == 0 ? c.featureCount : D * H
+            let inputSize = l == 0 ? c.frameWidth : D * H
             let w = try reader.floats(names.w, shape: [D, 4 * H, inputSize])
             let r = try reader.floats(names.r, shape: [D, 4 * H, H])
             let b = try reader.floats(names.b, shape: [D, 8 * H])

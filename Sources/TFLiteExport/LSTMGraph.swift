@@ -13,7 +13,7 @@ import TFLiteRuntime
 enum LSTMGraph {
     static func build(_ g: inout GraphBuilder, _ c: ModelConfig, _ w: WeightSource, landmarks: Int, mask: Int) throws -> Int {
         let B = g.shape(landmarks)[0], T = c.sequenceLength, H = c.hiddenDim
-        let x3 = g.reshape(landmarks, [B, T, c.featureCount], name: "frames")
+        let x3 = g.reshape(g.frameFeatures(landmarks, c), [B, T, c.frameWidth], name: "frames")
         let mask3 = g.reshape(mask, [B, T, 1], name: "mask3")
         let inverse3 = g.binary(.sub, g.constant("one", [1], [1]), mask3, name: "unmask3")
         let m = (0..<T).map { g.take(mask3, index: $0, axis: 1, name: "m\($0)") }           // [B, 1] each

@@ -8,7 +8,7 @@ import TFLiteRuntime
 enum TCNGraph {
     static func build(_ g: inout GraphBuilder, _ c: ModelConfig, _ w: WeightSource, landmarks: Int, mask: Int) throws -> Int {
         let B = g.shape(landmarks)[0], T = c.sequenceLength, H = c.hiddenDim, K = c.kernelSize
-        var x = g.reshape(landmarks, [B, 1, T, c.featureCount], name: "frames")
+        var x = g.reshape(g.frameFeatures(landmarks, c), [B, 1, T, c.frameWidth], name: "frames")
         for i in 0..<c.layers {
             let d = 1 << i, cin = g.shape(x)[3]
             let p = "blocks.\(i)"

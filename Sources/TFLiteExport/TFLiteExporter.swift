@@ -47,6 +47,14 @@ public enum TFLiteExporter {
         }
     }
 
+    /// The builtin operators a model of `config` uses: its architecture's, and for handshape
+    /// distances (`--features distances`) FULLY_CONNECTED, MUL, SQRT and CONCATENATION.
+    public static func operators(for config: ModelConfig) -> [BuiltinOperator] {
+        let base = operators(for: config.architecture)
+        guard config.features != [.coords] else { return base }
+        return base + [.reshape, .fullyConnected, .mul, .sqrt, .concatenation].filter { !base.contains($0) }
+    }
+
     public static func export(model: SequenceClassifier, metadata: ModelMetadata, quantization: TFLiteQuantization = .none,
                               batchSize: Int = 1) throws -> Data {
         Data(try spec(model: model, metadata: metadata, quantization: quantization, batchSize: batchSize).serialized)

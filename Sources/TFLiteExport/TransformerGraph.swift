@@ -14,8 +14,8 @@ import TFLiteRuntime
 enum TransformerGraph {
     static func build(_ g: inout GraphBuilder, _ c: ModelConfig, _ w: WeightSource, landmarks: Int, mask: Int) throws -> Int {
         let B = g.shape(landmarks)[0], T = c.sequenceLength, D = c.hiddenDim, H = c.heads, d = D / H
-        let frames = g.reshape(landmarks, [B, 1, T, c.featureCount], name: "frames")
-        let stem = TCNGraph.conv(&g, frames, try w("stem.weight"), try w("stem.bias"), cin: c.featureCount, out: D,
+        let frames = g.reshape(g.frameFeatures(landmarks, c), [B, 1, T, c.frameWidth], name: "frames")
+        let stem = TCNGraph.conv(&g, frames, try w("stem.weight"), try w("stem.bias"), cin: c.frameWidth, out: D,
                                  K: c.kernelSize, dilation: 1, relu: false, name: "stem")
         let positioned = g.binary(.add, g.reshape(stem, [B, T, D], name: "stem_btd"), g.weight("pos", [T, D], try w("pos")), name: "positioned")
         var z = g.reshape(positioned, [B * T, D], name: "rows")

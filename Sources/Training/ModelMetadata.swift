@@ -94,7 +94,7 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
             }
             return s
         }
-        let (h, l, f, classes) = (c.hiddenDim, c.layers, c.featureCount, c.classCount)
+        let (h, l, f, classes) = (c.hiddenDim, c.layers, c.frameWidth, c.classCount)
         switch c.architecture {
         case .mlp:   // T·F → h, (l − 1) × h → h, h → C
             return sum(product(c.sequenceLength, f, h), product(l - 1, h, h), product(h, classes))

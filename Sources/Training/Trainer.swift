@@ -38,7 +38,7 @@ public enum Trainer {
         }
         let config = ModelConfig(architecture: options.architecture, sequenceLength: train.sequenceLength,
                                  classCount: train.classCount, hiddenDim: options.hiddenDim, layers: options.layers,
-                                 dropout: options.dropout, heads: options.heads)
+                                 dropout: options.dropout, heads: options.heads, features: options.features)
         if config.architecture == .transformer && config.hiddenDim % config.heads != 0 {
             throw TrainingError.badOption("--hidden-dim \(config.hiddenDim) is not a multiple of --heads \(config.heads)")
         }
@@ -176,7 +176,7 @@ public enum Trainer {
         }
         if have.architecture != config.architecture || have.hiddenDim != config.hiddenDim || have.layers != config.layers
             || have.dropout != config.dropout || have.bidirectional != config.bidirectional || have.kernelSize != config.kernelSize
-            || have.heads != config.heads && config.architecture == .transformer {
+            || have.heads != config.heads && config.architecture == .transformer || have.features != config.features {
             throw TrainingError.incompatible("cannot resume from \(source): it is \(describe(have)), this run asks for \(describe(config))")
         }
         if meta.labelNames != labelNames {
@@ -203,7 +203,8 @@ public enum Trainer {
     }
 
     static func describe(_ c: ModelConfig) -> String {
-        "an \(c.architecture.rawValue) (hidden \(c.hiddenDim), \(c.layers) layers\(c.architecture == .transformer ? ", \(c.heads) heads" : ""), dropout \(c.dropout))"
+        "an \(c.architecture.rawValue) (hidden \(c.hiddenDim), \(c.layers) layers\(c.architecture == .transformer ? ", \(c.heads) heads" : ""), dropout \(c.dropout)"
+            + "\(c.features == [.coords] ? "" : ", features \(c.features.map(\.rawValue).joined(separator: "+"))"))"
     }
 
     /// Warm-up then the chosen schedule, for a 0-based epoch.

@@ -9,6 +9,8 @@ public struct TrainingOptions: Sendable {
     public var layers: Int?
     /// Transformer attention heads (hidden-dim must be a multiple).
     public var heads = 4
+    /// What the model sees of each frame (`--features`): coordinates, handshape distances, or both.
+    public var features: [FrameFeature] = [.coords]
     public var dropout: Float = 0.2
     public var batchSize = 64
     /// Total epochs of the run (a resumed run continues up to this number).

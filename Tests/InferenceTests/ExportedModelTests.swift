@@ -9,18 +9,21 @@ import XCTest
 @testable import Inference
 
 /// The predictor on the files `export` writes: an aslsh `.onnx` and a `.tflite` (our runtime) give
-/// the checkpoint's probabilities for every architecture, including masked frames in the middle.
+/// the checkpoint's probabilities for every architecture, including masked frames in the middle,
+/// with coordinates and with handshape distances (`--features`, computed inside each file).
 final class ExportedModelTests: XCTestCase {
     func testExportedONNXAndTFLitePredictLikeTheCheckpoint() throws {
         let directory = try TestEnvironment.temporaryDirectory("inference-exported")
         defer { try? FileManager.default.removeItem(at: directory) }
         let labels = ["hello", "yes", "no", "more", "go"]
-        for architecture in Architecture.allCases {
+        for (architecture, features) in Architecture.allCases.flatMap({ a in [(a, [FrameFeature.coords]), (a, [.distances])] }) {
             let T = architecture == .mlp ? 1 : 12
-            let checkpoint = try Fixtures.sequenceCheckpoint(architecture, T: T, labels: labels, in: directory)
+            let checkpoint = try Fixtures.sequenceCheckpoint(architecture, T: T, labels: labels, in: directory, features: features)
             let (model, metadata) = try Checkpoint.load(checkpoint)
-            let onnx = directory.appendingPathComponent("\(architecture.rawValue).onnx")
-            let tflite = directory.appendingPathComponent("\(architecture.rawValue).tflite")
+            XCTAssertEqual(metadata.config.features, features, "the checkpoint keeps --features")
+            let name = checkpoint.deletingPathExtension().lastPathComponent
+            let onnx = directory.appendingPathComponent("\(name).onnx")
+            let tflite = directory.appendingPathComponent("\(name).tflite")
             try ONNXExporter.write(model: model, metadata: metadata, to: onnx)
             try TFLiteExporter.write(model: model, metadata: metadata, to: tflite)
             let reference = try ASLPredictor(checkpoint: checkpoint)

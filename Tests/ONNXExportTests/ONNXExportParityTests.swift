@@ -99,6 +99,17 @@ final class ONNXExportParityTests: XCTestCase {
                                     kernelSize: 2, pooling: .max))
     }
 
+    /// `--features`: the distances are computed in the graph (MatMul, Mul, MatMul, Sqrt), so the
+    /// file still takes landmarks `[B, T, 21, 3]`.
+    func testEveryArchitectureWithHandshapeDistances() throws {
+        try checkParity(ModelConfig(architecture: .mlp, sequenceLength: 4, classCount: 5, hiddenDim: 16, layers: 2, features: [.distances]))
+        try checkParity(ModelConfig(architecture: .lstm, sequenceLength: 10, classCount: 4, hiddenDim: 12, layers: 1,
+                                    bidirectional: true, features: [.coords, .distances]))
+        try checkParity(ModelConfig(architecture: .tcn, sequenceLength: 12, classCount: 5, hiddenDim: 8, layers: 2, features: [.distances]))
+        try checkParity(ModelConfig(architecture: .transformer, sequenceLength: 12, classCount: 4, hiddenDim: 12, layers: 1,
+                                    heads: 3, features: [.coords, .distances]))
+    }
+
     func testTransformerMeanAndMax() throws {
         try checkParity(ModelConfig(architecture: .transformer, sequenceLength: 16, classCount: 5, hiddenDim: 16, layers: 2, heads: 4))
         try checkParity(ModelConfig(architecture: .transformer, sequenceLength: 12, classCount: 4, hiddenDim: 12, layers: 1,

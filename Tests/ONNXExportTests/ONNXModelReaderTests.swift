@@ -17,7 +17,10 @@ final class ONNXModelReaderTests: XCTestCase {
     func testRoundTripGivesIdenticalLogitsForEveryArchitecture() throws {
         let configs = [ModelConfig(architecture: .mlp, sequenceLength: 8, classCount: 4, hiddenDim: 16, layers: 2),
                        ModelConfig(architecture: .lstm, sequenceLength: 8, classCount: 4, hiddenDim: 8, layers: 2, bidirectional: true),
-                       ModelConfig(architecture: .tcn, sequenceLength: 8, classCount: 4, hiddenDim: 8, layers: 2)]
+                       ModelConfig(architecture: .tcn, sequenceLength: 8, classCount: 4, hiddenDim: 8, layers: 2),
+                       ModelConfig(architecture: .lstm, sequenceLength: 8, classCount: 4, hiddenDim: 8, layers: 1, features: [.distances]),
+                       ModelConfig(architecture: .mlp, sequenceLength: 8, classCount: 4, hiddenDim: 8, layers: 1,
+                                   features: [.coords, .distances])]
         for (i, config) in configs.enumerated() {
             let model = config.makeModel(seed: 11 + UInt64(i))
             // Stored seed differs from the weights' seed: the reader must take weights from the initializers.

@@ -34,6 +34,13 @@ final class TFLiteExportTests: XCTestCase {
         ("transformer", ModelConfig(architecture: .transformer, sequenceLength: T, classCount: 5, hiddenDim: 12, layers: 2, heads: 3)),
         ("transformer-max-k2", ModelConfig(architecture: .transformer, sequenceLength: T, classCount: 5, hiddenDim: 8, layers: 1,
                                            kernelSize: 2, pooling: .max, heads: 2)),
+        // `--features`: handshape distances computed in the graph from the same landmark input.
+        ("mlp-distances", ModelConfig(architecture: .mlp, sequenceLength: T, classCount: 5, hiddenDim: 16, layers: 1, features: [.distances])),
+        ("tcn-coords-distances", ModelConfig(architecture: .tcn, sequenceLength: T, classCount: 5, hiddenDim: 8, layers: 2,
+                                             features: [.coords, .distances])),
+        ("lstm1-distances", ModelConfig(architecture: .lstm, sequenceLength: T, classCount: 5, hiddenDim: 8, layers: 1, features: [.distances])),
+        ("transformer-distances", ModelConfig(architecture: .transformer, sequenceLength: T, classCount: 5, hiddenDim: 8, layers: 1,
+                                              heads: 2, features: [.distances])),
     ]
 
     /// Tolerances on |logit difference| against the Swift float32 model, for models with logits of order 1.
@@ -49,7 +56,7 @@ final class TFLiteExportTests: XCTestCase {
             let x1 = Tensor(shape: [1, Self.T, 21, 3], scalars: Array(x.scalars[0..<(Self.T * 63)]))
             let m1 = Tensor(shape: [1, Self.T], scalars: Array(mask.scalars[0..<Self.T]))
             let expected1 = Tensor(shape: [1, config.classCount], scalars: Array(expected.scalars[0..<config.classCount]))
-            let allowed = Set((TFLiteExporter.operators(for: config.architecture) + [.dequantize]).map(\.name))
+            let allowed = Set((TFLiteExporter.operators(for: config) + [.dequantize]).map(\.name))
             var jobs: [(model: Data, x: Tensor, mask: Tensor)] = []
             var files: [Data] = []
             for q in TFLiteQuantization.allCases {

@@ -62,6 +62,9 @@ final class ElementwiseKernelTests: XCTestCase {
         XCTAssertEqual(try run(.gelu), try run(.gelu, .gelu(approximate: false)), "no options: the exact form")
         let rsqrt = try run(.rsqrt)
         for (i, v) in x.enumerated() where v > 0 { XCTAssertEqual(Double(rsqrt[i]), 1 / Double(v).squareRoot(), accuracy: 1e-6) }
+        let sqrt = try run(.sqrt)
+        for (i, v) in x.enumerated() where v >= 0 { XCTAssertEqual(Double(sqrt[i]), Double(v).squareRoot(), accuracy: 1e-6) }
+        XCTAssertEqual(sqrt[3], 0, "√0 is 0: an undetected frame's distances")
         let softmax = try run(.softmax, .softmax(beta: 0.5))
         for row in 0..<2 {
             let values = x[(row * 4)..<(row * 4 + 4)].map { Foundation.exp(0.5 * Double($0)) }

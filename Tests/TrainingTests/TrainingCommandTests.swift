@@ -102,6 +102,30 @@ final class TrainingCommandTests: XCTestCase {
         XCTAssertNotEqual(overridden, preset)
     }
 
+    func testFeaturesReachTheModelAndItsCheckpoint() throws {
+        let d = directory.path
+        let (net, _) = try run("net = train \(d)/train.npz --architecture tcn --hidden-dim 8 --epochs 2 --batch-size 8 "
+                               + "--features distances --out \(d)/dist")
+        let checkpoint = URL(fileURLWithPath: try XCTUnwrap(net?.field("checkpoint")?.textValue))
+        let (model, metadata) = try Checkpoint.load(checkpoint)
+        XCTAssertEqual(metadata.config.features, [.distances])
+        XCTAssertEqual(model.parameters.tensor("blocks.0.conv1.weight")?.shape, [8, 55, 3], "the first layer takes 55 distances a frame")
+        let (both, _) = try run("both = train \(d)/train.npz --architecture mlp --hidden-dim 8 --epochs 1 --features distances coords --out \(d)/both")
+        let bothMeta = try Checkpoint.load(URL(fileURLWithPath: try XCTUnwrap(both?.field("checkpoint")?.textValue))).metadata
+        XCTAssertEqual(bothMeta.config.features, [.coords, .distances], "canonical order")
+        // Coordinates (the default) keep the metadata older readers know: no `features` key.
+        _ = try run("plain = train \(d)/train.npz --architecture tcn --hidden-dim 8 --epochs 1 --out \(d)/plain")
+        let plainJSON = try Checkpoint.load(URL(fileURLWithPath: "\(d)/plain/tcn_last.safetensors")).metadata.jsonString()
+        XCTAssertFalse(plainJSON.contains("features"), plainJSON)
+        XCTAssertThrowsError(try run("train \(d)/train.npz --architecture tcn --hidden-dim 8 --epochs 3 --batch-size 8 "
+                                     + "--out \(d)/dist --resume \(d)/dist/tcn_last.safetensors")) { error in
+            XCTAssertTrue("\(error)".contains("features distances"), "\(error)")
+        }
+        XCTAssertThrowsError(try run("train \(d)/train.npz --features angles")) { error in
+            XCTAssertTrue("\(error)".contains("coords") && "\(error)".contains("distances"), "\(error)")
+        }
+    }
+
     func testBadFlagsAndUnknownTestClassesAreClearErrors() throws {
         let d = directory.path
         var unknown = Fixtures.sequences(n: 6, T: 4, classes: 3, seed: 4)

@@ -11,6 +11,7 @@ public final class LSTMClassifier: SequenceClassifier {
     let lstm: LSTM
     let head: Linear
     let pooling: MaskedPooling
+    let features: FrameFeatures
     private var outputShape: [Int] = []
     /// `.last`: step index per (b, direction) that fed the head, −1 for an empty sequence.
     private var picked: [Int] = []
@@ -18,7 +19,8 @@ public final class LSTMClassifier: SequenceClassifier {
     public init(config: ModelConfig, seed: UInt64) {
         self.config = config
         var rng = SeededRandom(seed: seed)
-        lstm = LSTM("lstm", inputSize: config.featureCount, hiddenSize: config.hiddenDim, layers: config.layers,
+        features = FrameFeatures(config.features)
+        lstm = LSTM("lstm", inputSize: config.frameWidth, hiddenSize: config.hiddenDim, layers: config.layers,
                     bidirectional: config.bidirectional, dropout: config.dropout, store: parameters, rng: &rng,
                     dropoutSeed: seed &+ 1000)
         head = Linear("head", in: lstm.outputSize, out: config.classCount, store: parameters, rng: &rng)
@@ -26,7 +28,7 @@ public final class LSTMClassifier: SequenceClassifier {
     }
 
     public func forward(_ x: Tensor, mask: Tensor, training: Bool) -> Tensor {
-        let seq = x.asSequenceBatch(featureCount: config.featureCount)
+        let seq = features.forward(x.asSequenceBatch(featureCount: config.featureCount))
         let y = lstm.forward(seq, mask: mask, training: training)   // [B, T, D·H]
         outputShape = y.shape
         guard config.pooling == .last else { return head.forward(pooling.forward(y, mask: mask)) }
@@ -64,6 +66,6 @@ public final class LSTMClassifier: SequenceClassifier {
         } else {
             dY = pooling.backward(dPooled)
         }
-        return lstm.backward(dY)
+        return features.backward(lstm.backward(dY))
     }
 }

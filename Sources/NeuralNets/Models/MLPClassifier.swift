@@ -9,13 +9,15 @@ public final class MLPClassifier: SequenceClassifier {
     let activations: [ActivationLayer]
     let dropouts: [Dropout]
     let head: Linear
+    let features: FrameFeatures
     private var inputShape: [Int] = []
     private var mask: [Float] = []
 
     public init(config: ModelConfig, seed: UInt64) {
         self.config = config
         var rng = SeededRandom(seed: seed)
-        var width = config.sequenceLength * config.featureCount
+        features = FrameFeatures(config.features)
+        var width = config.sequenceLength * config.frameWidth
         var hidden: [Linear] = [], acts: [ActivationLayer] = [], drops: [Dropout] = []
         for l in 0..<config.layers {
             hidden.append(Linear("net.\(3 * l)", in: width, out: config.hiddenDim, store: parameters, rng: &rng))
@@ -30,7 +32,7 @@ public final class MLPClassifier: SequenceClassifier {
     }
 
     public func forward(_ x: Tensor, mask m: Tensor, training: Bool) -> Tensor {
-        let seq = x.asSequenceBatch(featureCount: config.featureCount)
+        let seq = features.forward(x.asSequenceBatch(featureCount: config.featureCount))
         let (B, T, F) = (seq.shape[0], seq.shape[1], seq.shape[2])
         precondition(m.shape == [B, T], "mask \(m.shape) for batch \(seq.shape)")
         inputShape = seq.shape
@@ -49,7 +51,7 @@ public final class MLPClassifier: SequenceClassifier {
             d = hidden[l].backward(activations[l].backward(dropouts[l].backward(d)))
         }
         let (B, T, F) = (inputShape[0], inputShape[1], inputShape[2])
-        return Tensor(shape: inputShape, scalars: MLPClassifier.applyMask(d.scalars, mask, frames: B * T, features: F))
+        return features.backward(Tensor(shape: inputShape, scalars: MLPClassifier.applyMask(d.scalars, mask, frames: B * T, features: F)))
     }
 
     /// x `[frames, F]` ⊙ mask `[frames]` (the original's `x * mask[:, :, None, None]`); a no-op copy when all valid.

@@ -27,10 +27,13 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var pooling: SequencePooling
     /// Transformer only: attention heads (D must be a multiple).
     public var heads: Int = 4
+    /// What the first layer sees of each frame (`FrameFeatures`): coordinates unless told.
+    public var features: [FrameFeature] = [.coords]
 
     public init(architecture: Architecture, sequenceLength: Int, featureCount: Int = 63, classCount: Int,
                 hiddenDim: Int? = nil, layers: Int? = nil, dropout: Float = 0.2, bidirectional: Bool = false,
-                kernelSize: Int = 3, pooling: SequencePooling? = nil, heads: Int = 4) {
+                kernelSize: Int = 3, pooling: SequencePooling? = nil, heads: Int = 4,
+                features: [FrameFeature] = [.coords]) {
         self.architecture = architecture
         self.sequenceLength = sequenceLength
         self.featureCount = featureCount
@@ -47,11 +50,12 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         self.kernelSize = kernelSize
         self.pooling = pooling ?? (architecture == .lstm ? .last : .mean)
         self.heads = heads
+        self.features = FrameFeatures.normalised(features)
     }
 
     private enum CodingKeys: String, CodingKey {
         case architecture, sequenceLength, featureCount, classCount, hiddenDim, layers, dropout, bidirectional,
-             kernelSize, pooling, heads
+             kernelSize, pooling, heads, features
     }
 
     /// Checkpoints written before a field existed decode with its default.
@@ -68,6 +72,25 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         kernelSize = try c.decodeIfPresent(Int.self, forKey: .kernelSize) ?? 3
         pooling = try c.decode(SequencePooling.self, forKey: .pooling)
         heads = try c.decodeIfPresent(Int.self, forKey: .heads) ?? 4
+        features = FrameFeatures.normalised(try c.decodeIfPresent([FrameFeature].self, forKey: .features) ?? [])
+    }
+
+    /// `features` is written only when it is not the default, so models that use coordinates keep
+    /// the metadata older readers know.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(architecture, forKey: .architecture)
+        try c.encode(sequenceLength, forKey: .sequenceLength)
+        try c.encode(featureCount, forKey: .featureCount)
+        try c.encode(classCount, forKey: .classCount)
+        try c.encode(hiddenDim, forKey: .hiddenDim)
+        try c.encode(layers, forKey: .layers)
+        try c.encode(dropout, forKey: .dropout)
+        try c.encode(bidirectional, forKey: .bidirectional)
+        try c.encode(kernelSize, forKey: .kernelSize)
+        try c.encode(pooling, forKey: .pooling)
+        try c.encode(heads, forKey: .heads)
+        if features != [.coords] { try c.encode(features, forKey: .features) }
     }
 }
 

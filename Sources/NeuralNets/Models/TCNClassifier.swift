@@ -8,13 +8,15 @@ public final class TCNClassifier: SequenceClassifier {
     let blocks: [TemporalBlock]
     let pooling: MaskedPooling
     let head: Linear
+    let features: FrameFeatures
 
     public init(config: ModelConfig, seed: UInt64) {
         self.config = config
         var rng = SeededRandom(seed: seed)
+        features = FrameFeatures(config.features)
         var blocks: [TemporalBlock] = []
         for i in 0..<config.layers {
-            blocks.append(TemporalBlock("blocks.\(i)", in: i == 0 ? config.featureCount : config.hiddenDim,
+            blocks.append(TemporalBlock("blocks.\(i)", in: i == 0 ? config.frameWidth : config.hiddenDim,
                                         out: config.hiddenDim, kernelSize: config.kernelSize, dilation: 1 << i,
                                         dropout: config.dropout, store: parameters, rng: &rng,
                                         dropoutSeed: seed &+ 1000 &+ UInt64(i) &* 7))
@@ -25,7 +27,7 @@ public final class TCNClassifier: SequenceClassifier {
     }
 
     public func forward(_ x: Tensor, mask: Tensor, training: Bool) -> Tensor {
-        var z = x.asSequenceBatch(featureCount: config.featureCount)
+        var z = features.forward(x.asSequenceBatch(featureCount: config.featureCount))
         for block in blocks { z = block.forward(z, training: training) }
         return head.forward(pooling.forward(z, mask: mask))
     }
@@ -34,6 +36,6 @@ public final class TCNClassifier: SequenceClassifier {
     public func backward(_ dLogits: Tensor) -> Tensor {
         var d = pooling.backward(head.backward(dLogits))
         for block in blocks.reversed() { d = block.backward(d) }
-        return d
+        return features.backward(d)
     }
 }

@@ -18,6 +18,7 @@ public final class TransformerClassifier: SequenceClassifier {
     let norm: LayerNorm
     let pooling: MaskedPooling
     let head: Linear
+    let features: FrameFeatures
     private var steps = 0
 
     /// The feed-forward width of every encoder layer, as a multiple of D.
@@ -27,12 +28,13 @@ public final class TransformerClassifier: SequenceClassifier {
         self.config = config
         var rng = SeededRandom(seed: seed)
         let D = config.hiddenDim
+        features = FrameFeatures(config.features)
         // `pos` first: PyTorch lists a module's own parameters before its children's.
         // pos ~ N(0, 0.02²) as BERT/ViT position tables.
         var table = [Float](repeating: 0, count: config.sequenceLength * D)
         for i in table.indices { table[i] = rng.normal(std: 0.02) }
         position = parameters.add("pos", shape: [config.sequenceLength, D], values: table)
-        stem = CausalConv1d("stem", in: config.featureCount, out: D, kernelSize: config.kernelSize, store: parameters, rng: &rng)
+        stem = CausalConv1d("stem", in: config.frameWidth, out: D, kernelSize: config.kernelSize, store: parameters, rng: &rng)
         var layers: [TransformerEncoderLayer] = []
         for i in 0..<config.layers {
             layers.append(TransformerEncoderLayer("layers.\(i)", dim: D, heads: config.heads,
@@ -47,7 +49,7 @@ public final class TransformerClassifier: SequenceClassifier {
     }
 
     public func forward(_ x: Tensor, mask: Tensor, training: Bool) -> Tensor {
-        let seq = x.asSequenceBatch(featureCount: config.featureCount)
+        let seq = features.forward(x.asSequenceBatch(featureCount: config.featureCount))
         let (B, T, D) = (seq.shape[0], seq.shape[1], config.hiddenDim)
         precondition(T <= config.sequenceLength, "transformer built for T ≤ \(config.sequenceLength) got \(T) frames")
         steps = T
@@ -67,6 +69,6 @@ public final class TransformerClassifier: SequenceClassifier {
         let (T, D) = (steps, config.hiddenDim), B = d.count / (T * D)
         let dPos = parameters.gradient(position)
         for b in 0..<B { for t in 0..<T { for j in 0..<D { dPos[t * D + j] += d.scalars[(b * T + t) * D + j] } } }
-        return stem.backward(d)
+        return features.backward(stem.backward(d))
     }
 }

@@ -39,6 +39,10 @@ public enum TrainingCommands {
                 FlagSpec("hidden-dim", .int, "hidden size (default: mlp 256, lstm 128, tcn 64, transformer 64)", validate: FlagSpec.positive),
                 FlagSpec("layers", .int, "layers / TCN levels", validate: FlagSpec.positive),
                 FlagSpec("heads", .int, "Transformer attention heads (hidden-dim a multiple)", default: .int(4), validate: FlagSpec.positive),
+                FlagSpec("features", .choice(FrameFeature.allCases.map(\.rawValue)),
+                         "what the model sees of each frame: coords (the 63 coordinates), distances (55 handshape "
+                         + "distances, unchanged by turning or mirroring the hand), or both", default: .list([.string("coords")]),
+                         values: .oneOrMore),
                 FlagSpec("dropout", .number, "dropout probability", default: .number(0.2)),
                 FlagSpec("batch-size", .int, "samples per batch", default: .int(64), validate: FlagSpec.positive),
                 FlagSpec("epochs", .int, "total epochs (a resumed run continues up to this)", default: .int(30), validate: FlagSpec.positive),
@@ -222,6 +226,7 @@ public enum TrainingCommands {
         options.hiddenDim = call.int("hidden-dim")
         options.layers = call.int("layers")
         options.heads = call.int("heads") ?? 4
+        options.features = FrameFeatures.normalised(call.list("features").compactMap { $0.textValue.flatMap(FrameFeature.init) })
         options.dropout = Float(call.number("dropout")!)
         options.batchSize = call.int("batch-size")!
         options.epochs = call.int("epochs")!

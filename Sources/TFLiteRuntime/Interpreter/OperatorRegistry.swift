@@ -18,6 +18,7 @@ enum OperatorRegistry {
         case .relu: return try UnaryKernel(op, .clamp(ActivationClamp(.relu)!))
         case .relu6: return try UnaryKernel(op, .clamp(ActivationClamp(.relu6)!))
         case BuiltinOperator(rawValue: 20): return try UnaryKernel(op, .clamp(ActivationClamp(.reluN1To1)!))
+        case .sqrt: return try UnaryKernel(op, .sqrt)
         case .rsqrt: return try UnaryKernel(op, .rsqrt)
         case .gelu: return try UnaryKernel(op, .gelu(approximate: op.op.options.geluApproximate))
         case .batchMatMul: return try BatchMatMulKernel(op)

@@ -1,8 +1,8 @@
 import Foundation
 
-/// Elementwise unary ops: LOGISTIC, TANH, RELU, RELU6, RELU_N1_TO_1, RSQRT, GELU.
+/// Elementwise unary ops: LOGISTIC, TANH, RELU, RELU6, RELU_N1_TO_1, SQRT, RSQRT, GELU.
 enum UnaryOperation {
-    case logistic, tanh, clamp(ActivationClamp), rsqrt
+    case logistic, tanh, clamp(ActivationClamp), sqrt, rsqrt
     /// Exact x·Φ(x), or the tanh form ½x(1 + tanh(√(2/π)(x + 0.044715x³))) when `approximate`
     /// (tensorflow/lite/kernels/gelu.cc).
     case gelu(approximate: Bool)
@@ -12,6 +12,7 @@ enum UnaryOperation {
         case .logistic: return 1 / (1 + Foundation.exp(-v))
         case .tanh: return Foundation.tanh(v)
         case .clamp(let c): return c.apply(v)
+        case .sqrt: return v.squareRoot()
         case .rsqrt: return 1 / v.squareRoot()
         case .gelu(false): return 0.5 * v * (1 + erff(v * 0.70710678118654752))
         case .gelu(true): return 0.5 * v * (1 + Foundation.tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)))

@@ -103,6 +103,7 @@ public struct BuiltinOperator: RawRepresentable, Hashable, CustomStringConvertib
     public static let stridedSlice = BuiltinOperator(rawValue: 45)
     public static let prelu = BuiltinOperator(rawValue: 54)
     public static let expandDims = BuiltinOperator(rawValue: 70)
+    public static let sqrt = BuiltinOperator(rawValue: 75)
     public static let rsqrt = BuiltinOperator(rawValue: 76)
     public static let reduceMax = BuiltinOperator(rawValue: 82)
     public static let batchMatMul = BuiltinOperator(rawValue: 126)
