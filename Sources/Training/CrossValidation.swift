@@ -29,9 +29,26 @@ public enum CrossValidation {
         /// Fold checkpoints go to `<directory>/seed<S>/fold<K>/`, the finished folds to
         /// `<directory>/cv_results.json`.
         public var directory = URL(fileURLWithPath: "models/cv")
-        /// Reuse the folds `cv_results.json` holds (made with the same data and settings).
+        /// Reuse the folds `cv_results.json` and the shards' result files hold (made with the same
+        /// data and settings).
         public var resume = false
+        /// Run only this slice of the (seed, fold) jobs, numbered seed by seed from 0: those whose
+        /// number is `index` modulo `count` (0-based, as Slurm array indices). Its finished folds go
+        /// to `cv_results.shard-I-of-N.json`, so shards on several processes or machines sharing
+        /// `directory` never write the same file; a run with `resume` then gathers them all.
+        public var shard: (index: Int, count: Int)? = nil
         public init() {}
+
+        /// The (seed, fold) jobs this run does, as [seed index, 0-based fold].
+        public var jobs: [(seed: Int, fold: Int)] {
+            (0..<seeds.count).flatMap { s in (0..<folds).map { (seed: s, fold: $0) } }.enumerated()
+                .filter { j, _ in shard.map { j % $0.count == $0.index } ?? true }.map(\.element)
+        }
+
+        /// Where this run saves its finished folds.
+        public var resultsURL: URL {
+            directory.appendingPathComponent(shard.map { "cv_results.shard-\($0.index)-of-\($0.count).json" } ?? "cv_results.json")
+        }
     }
 
     public struct Fold: Sendable, Equatable, Codable {
@@ -168,7 +185,22 @@ public enum CrossValidation {
         return assignment
     }
 
-    /// The finished folds in `cv_results.json` when resuming with the same settings; [] when
+    /// The finished folds of `cv_results.json` and of every shard's `cv_results.shard-I-of-N.json`
+    /// in `directory`, each (seed, fold) once. Throws when one was made with other settings.
+    static func finishedFolds(in directory: URL, settings: String) throws -> [Fold] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0 == "cv_results.json" || $0.hasPrefix("cv_results.shard-") && $0.hasSuffix(".json") }.sorted()
+        var seen = Set<String>(), folds: [Fold] = []
+        for name in names {
+            for fold in try finishedFolds(directory.appendingPathComponent(name), settings: settings)
+            where seen.insert("\(fold.seed)/\(fold.fold)").inserted {
+                folds.append(fold)
+            }
+        }
+        return folds
+    }
+
+    /// The finished folds in one results file when resuming with the same settings; [] when
     /// there is none. Throws when it was made with other settings, or cannot be read.
     static func finishedFolds(_ url: URL, settings: String) throws -> [Fold] {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
@@ -190,9 +222,13 @@ public enum CrossValidation {
         guard !options.seeds.isEmpty else { throw TrainingError.badOption("--seeds: give at least one seed") }
         let groups = try groups(of: data, by: options.grouping)
         let sources = data.metadata.recovered.isEmpty ? nil : data.metadata.handSources(count: data.count)
-        let resultsURL = options.directory.appendingPathComponent("cv_results.json")
+        if let shard = options.shard, shard.count < 1 || !(0..<shard.count).contains(shard.index) {
+            throw TrainingError.badOption("--shard \(shard.index)/\(shard.count): the index must be in 0…count − 1")
+        }
+        let resultsURL = options.resultsURL
         let settings = settings(data, options)
-        let earlier = options.resume ? try finishedFolds(resultsURL, settings: settings) : []
+        let earlier = options.resume ? try finishedFolds(in: options.directory, settings: settings) : []
+        let jobs = options.jobs
         var folds: [Fold] = []
         func save() throws {
             let encoder = JSONEncoder()
@@ -200,10 +236,10 @@ public enum CrossValidation {
             do { try OutputFile.write(try encoder.encode(ResultsFile(settings: settings, folds: folds)), to: resultsURL) }
             catch let problem as FileProblem { throw TrainingError.file(problem) }
         }
-        for seed in options.seeds {
+        for (s, seed) in options.seeds.enumerated() {
             let assignment = try assignFolds(groups: groups, labels: data.labels, folds: options.folds,
                                              grouping: options.grouping, seed: seed)
-            for fold in 0..<options.folds {
+            for fold in 0..<options.folds where jobs.contains(where: { $0.seed == s && $0.fold == fold }) {
                 if let done = earlier.first(where: { $0.seed == seed && $0.fold == fold + 1 }) {
                     folds.append(done)
                     progress(done)

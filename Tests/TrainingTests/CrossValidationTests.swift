@@ -185,6 +185,47 @@ final class CrossValidationTests: XCTestCase {
         }
     }
 
+    /// Shards split the (seed, fold) jobs without overlap, each into its own results file; a
+    /// resumed run over the same folder gathers them, trains only what no shard did, and reports
+    /// exactly what one unsharded run does.
+    func testShardsSplitTheFoldsAndAResumeGathersThem() throws {
+        let data = signed(n: 36, signers: 4)
+        var opts = options(folds: 4, seeds: [3, 5])
+        opts.directory = directory.appendingPathComponent("whole")
+        let whole = try CrossValidation.run(data, options: opts)
+        XCTAssertEqual(whole.folds.count, 8)
+
+        opts.directory = directory.appendingPathComponent("sharded")
+        var done: [String] = []
+        for index in [0, 2] {   // shard 1 of 3 is never run: the gathering run trains its folds
+            var shard = opts
+            shard.shard = (index, 3)
+            let part = try CrossValidation.run(data, options: shard)
+            XCTAssertEqual(part.folds.map { "\($0.seed)/\($0.fold)" },
+                           shard.jobs.map { "\(opts.seeds[$0.seed])/\($0.fold + 1)" })
+            XCTAssertTrue(FileManager.default.fileExists(atPath: shard.resultsURL.path), shard.resultsURL.lastPathComponent)
+            XCTAssertEqual(shard.resultsURL.lastPathComponent, "cv_results.shard-\(index)-of-3.json")
+            for fold in part.folds { XCTAssertEqual(fold, whole.folds.first { $0.seed == fold.seed && $0.fold == fold.fold }) }
+            done += part.folds.map { "\($0.seed)/\($0.fold)" }
+        }
+        XCTAssertEqual(Set(done).count, done.count, "no (seed, fold) in two shards")
+        XCTAssertEqual(done.sorted(), ["3/1", "3/3", "3/4", "5/2", "5/3"])   // jobs 0, 2, 3, 5, 6 of 8
+        XCTAssertFalse(FileManager.default.fileExists(atPath: opts.directory.appendingPathComponent("cv_results.json").path))
+        // Shards' checkpoints removed: the folders left after gathering are what it trained.
+        for seed in ["seed3", "seed5"] { try? FileManager.default.removeItem(at: opts.directory.appendingPathComponent(seed)) }
+        opts.resume = true
+        let gathered = try CrossValidation.run(data, options: opts)
+        XCTAssertEqual(gathered.folds, whole.folds)
+        XCTAssertEqual(gathered.groups, whole.groups)
+        let trained = ["3", "5"].map { (try? FileManager.default.contentsOfDirectory(
+            atPath: opts.directory.appendingPathComponent("seed\($0)").path).sorted()) ?? [] }
+        XCTAssertEqual(trained, [["fold2"], ["fold1", "fold4"]], "the gathering run trains only the folds no shard finished")
+
+        var bad = opts
+        bad.shard = (3, 3)
+        XCTAssertThrowsError(try CrossValidation.run(data, options: bad)) { XCTAssertTrue("\($0)".contains("0…count − 1"), "\($0)") }
+    }
+
     func testDatasetsArePooledWithClassesMatchedByName() throws {
         let a = signed(n: 12, signers: 2)
         var b = signed(n: 6, signers: 2, seed: 6)

@@ -172,6 +172,17 @@ final class TrainingCommandTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("30 of 30 samples have no signer"), "\(error)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(d)/cv2/seed42"), "refused before training")
+        // Sharded from the shell: two shards, then a --resume that only gathers.
+        for i in 0..<2 {
+            let (_, shardLines) = try run("cv \(d)/a.npz \(d)/b.npz --folds 4 --seeds 1 2 --hidden-dim 8 --epochs 2 --out \(d)/cvs --shard \(i)/2")
+            XCTAssertEqual(shardLines.first, "cv: 4 folds × 2 seeds, 36 samples in 3 classes, 4 signers, none in two folds, mlp; shard \(i)/2: 4 of 8 folds")
+            XCTAssertEqual(shardLines.filter { $0.hasPrefix("seed ") }.count, 4)
+        }
+        let (gathered, _) = try run("cv \(d)/a.npz \(d)/b.npz --folds 4 --seeds 1 2 --hidden-dim 8 --epochs 2 --out \(d)/cvs --resume")
+        XCTAssertEqual(gathered?.field("mean")?.numberValue, value?.field("mean")?.numberValue, "the shards' folds are the unsharded run's")
+        XCTAssertThrowsError(try run("cv \(d)/a.npz --folds 2 --shard 2/2 --out \(d)/cv2")) { error in
+            XCTAssertTrue("\(error)".contains("shard index 2 is outside 0…1"), "\(error)")
+        }
         // eval --by signer on one fold's model: the per-signer table agrees with the counts.
         let (evaluated, evalLines) = try run("eval \(d)/cv/seed1/fold1/mlp_last.safetensors \(d)/b.npz --by signer")
         guard case .record(let report) = evaluated, let table = report["by_signer"]?.tableValue else {

@@ -119,7 +119,9 @@ public enum TrainingCommands {
         set: the epoch with the best training accuracy is kept) and is scored on its held-out fold. --seeds repeats
         everything per seed (folds dealt and models seeded by it). Prints each fold, the mean ± sd of the fold
         accuracies and a per-signer table, worst first; writes that table as a bar chart (--plot). Each finished
-        fold is saved in --out/cv_results.json: after Ctrl-C or a kill, --resume goes on from there.
+        fold is saved in --out/cv_results.json: after Ctrl-C or a kill, --resume goes on from there. --shard I/N runs
+        only every N-th (seed, fold) from I, saving to cv_results.shard-I-of-N.json, so N processes or machines sharing
+        --out split the work; a final run with --resume gathers every shard's folds, trains any missing and reports.
         Result fields: mean sd pooled folds (table) groups (table) plot, and with recovered samples (--recover) hand_sources (table).
         example: r = cv data/processed/datasets/signs_train.npz data/processed/datasets/signs_val.npz data/processed/datasets/signs_test.npz --folds 6 --architecture tcn --seeds 1 2 3
         """,
@@ -130,7 +132,9 @@ public enum TrainingCommands {
                          "keep each signer's (or source's) samples in one fold; none: stratified by class", default: .string("signer")),
                 FlagSpec("seeds", .int, "seeds, one round of folds each", default: .list([.int(42)]), values: .oneOrMore),
                 FlagSpec("plot", .path, "per-signer accuracy chart (PNG) [default: cv_<group>s.png in --out]"),
-                FlagSpec("resume", .bool, "keep the folds an interrupted run finished (--out/cv_results.json, same data and settings)"),
+                FlagSpec("resume", .bool, "keep the folds an interrupted run or the shards finished (--out/cv_results*.json, same data and settings)"),
+                FlagSpec("shard", .string, "only (seed, fold) jobs I, I+N, I+2N, … of N (I from 0), into cv_results.shard-I-of-N.json; "
+                         + "auto: I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, N from auto/N, ASLSH_SHARD_COUNT or SLURM_ARRAY_TASK_COUNT"),
                 FlagSpec("out", .path, "folder for the folds' checkpoints and the chart", default: .path("models/cv"))]
             + sharedTrainingFlags
     ) { call in
@@ -151,13 +155,14 @@ public enum TrainingCommands {
         }
         options.directory = call.url("out")!
         options.resume = call.bool("resume")
+        if let shard = try PipelineCommands.shard(call) { options.shard = (shard.index, shard.count) }
         options.training = try trainingOptions(call)
         options.training.resume = nil   // trainingOptions reads --resume as a checkpoint path; here it is a switch
         let groupName = options.grouping == .none ? "sample" : options.grouping.rawValue
         let plot = call.url("plot") ?? options.directory.appendingPathComponent("cv_\(groupName)s.png")
         do { try OutputFile.checkWritable(plot) } catch { throw call.failure("\(error)") }
         let report: CrossValidation.Report
-        let progress = ProgressReporter(label: "cv", total: options.folds * options.seeds.count, unit: "folds",
+        let progress = ProgressReporter(label: "cv", total: options.jobs.count, unit: "folds",
                                         output: .display(quiet: false))
         defer { progress.finish() }
         do {
@@ -165,7 +170,8 @@ public enum TrainingCommands {
             let groups = Set(try CrossValidation.groups(of: data, by: options.grouping)).count
             call.session.print("cv: \(options.folds) folds × \(options.seeds.count) seed\(options.seeds.count == 1 ? "" : "s"), \(data.count) samples in \(data.classCount) classes, "
                 + (options.grouping == .none ? "stratified by class" : "\(groups) \(groupName)s, none in two folds")
-                + ", \(options.training.architecture.rawValue)")
+                + ", \(options.training.architecture.rawValue)"
+                + (options.shard.map { "; shard \($0.index)/\($0.count): \(options.jobs.count) of \(options.folds * options.seeds.count) folds" } ?? ""))
             report = try CrossValidation.run(data, options: options, progress: { fold in
                 call.session.print("seed \(fold.seed) fold \(fold.fold)  accuracy \(String(format: "%.4f", fold.accuracy))  "
                                    + "(\(fold.trainCount) train, \(fold.testCount) test)  held out: \(Self.listed(fold.heldOut))")
