@@ -145,6 +145,27 @@ public struct LandmarkClip: Equatable, Sendable {
         return "non-finite value \(values[bad]) at frame \(t), landmark \(j), \(c)"
     }
 
+    /// The same for a whole array, with a vectorised all-finite pass first: x − x is 0 for every
+    /// finite x and NaN for ±∞ and NaN, so eight running sums of it stay 0 exactly when all are
+    /// finite. (The generic version above is not specialised across modules and cost `predict`
+    /// more than an MLP's forward pass on a batch.)
+    public static func nonFiniteProblem(_ values: [Float]) -> String? {
+        let allFinite = values.withUnsafeBufferPointer { p -> Bool in
+            var sums = SIMD8<Float>(repeating: 0)
+            let whole = p.count / 8 * 8
+            var i = 0
+            while i < whole {
+                let v = SIMD8<Float>(p[i], p[i + 1], p[i + 2], p[i + 3], p[i + 4], p[i + 5], p[i + 6], p[i + 7])
+                sums += v - v
+                i += 8
+            }
+            var tail: Float = 0
+            while i < p.count { tail += p[i] - p[i]; i += 1 }
+            return sums.sum() + tail == 0
+        }
+        return allFinite ? nil : nonFiniteProblem(values[...])
+    }
+
     /// Zeroes and masks every frame holding a NaN or infinite value; returns how many. Importers
     /// read such frames as "no hand" (some exporters write NaN there); `build` refuses them.
     mutating func maskNonFiniteFrames() -> Int {

@@ -113,4 +113,24 @@ final class LandmarkClipTests: XCTestCase {
             XCTAssertTrue(text.contains(key), "manifest JSON lacks \(key)")
         }
     }
+
+    /// The vectorised all-finite pass finds every NaN and infinity, in the whole blocks of eight
+    /// and in the tail, with the generic version's message.
+    func testNonFiniteProblemFastPathAgreesWithTheGenericOne() {
+        var values = (0..<(5 * 63)).map { Float($0 % 17) * 0.37 - 2 }
+        XCTAssertNil(LandmarkClip.nonFiniteProblem(values))
+        XCTAssertNil(LandmarkClip.nonFiniteProblem([Float]()))
+        for position in [0, 7, 8, 100, 5 * 63 - 1] {
+            for bad in [Float.nan, .infinity, -.infinity] {
+                var v = values
+                v[position] = bad
+                let message = LandmarkClip.nonFiniteProblem(v)
+                XCTAssertNotNil(message, "\(bad) at \(position)")
+                XCTAssertEqual(message, LandmarkClip.nonFiniteProblem(v[...]))
+            }
+        }
+        values[3] = .greatestFiniteMagnitude
+        values[4] = -.greatestFiniteMagnitude
+        XCTAssertNil(LandmarkClip.nonFiniteProblem(values), "huge but finite")
+    }
 }
