@@ -278,6 +278,8 @@ public enum CrossValidation {
                 progress(result)
             }
         }
+        // A gathering run that trained nothing still leaves one results file with every fold.
+        if !folds.isEmpty && !FileManager.default.fileExists(atPath: resultsURL.path) { try save() }
         return Report(folds: folds, groups: ranked(groups, folds.map(\.groups)), grouping: options.grouping,
                       handSources: ranked(sources ?? [], folds.map { $0.handSources ?? [:] }))
     }

@@ -220,6 +220,11 @@ final class CrossValidationTests: XCTestCase {
         let trained = ["3", "5"].map { (try? FileManager.default.contentsOfDirectory(
             atPath: opts.directory.appendingPathComponent("seed\($0)").path).sorted()) ?? [] }
         XCTAssertEqual(trained, [["fold2"], ["fold1", "fold4"]], "the gathering run trains only the folds no shard finished")
+        let combined = try JSONDecoder().decode(CrossValidation.ResultsFile.self,
+                                                 from: Data(contentsOf: opts.directory.appendingPathComponent("cv_results.json")))
+        XCTAssertEqual(combined.folds, whole.folds, "the gathering run writes every fold into cv_results.json")
+        // Gathering again, with nothing left to train, gives the same report.
+        XCTAssertEqual(try CrossValidation.run(data, options: opts).folds, whole.folds)
 
         var bad = opts
         bad.shard = (3, 3)
