@@ -3,17 +3,12 @@ import Foundation
 import TensorCore
 
 /// H.264 encoder settings (libx264). `crf` 0…51 (lower = better; x264's default is 23),
-/// `preset` one of x264's presets (`ultrafast` … `veryslow`), `threads` libx264's frame threads.
-///
-/// The default is a fixed 4, not libx264's choice (0, which is 1.5 × the CPUs this process may
-/// use): x264's bitstream depends on its thread count, so with "auto" the same trim gave other
-/// bytes — and other landmarks — on a machine, a Slurm node or a `taskset` with another number of
-/// cores. A fixed count makes a clip the same on every machine; 4 keeps a 2–4-core machine busy.
+/// `preset` one of x264's presets (`ultrafast` … `veryslow`), `threads` 0 = libx264's choice.
 public struct EncoderOptions: Equatable, Sendable {
     public var crf: Int
     public var preset: String
     public var threads: Int
-    public init(crf: Int = 18, preset: String = "veryfast", threads: Int = 4) {
+    public init(crf: Int = 18, preset: String = "veryfast", threads: Int = 0) {
         self.crf = crf
         self.preset = preset
         self.threads = threads
