@@ -33,6 +33,8 @@ public final class FrameFeatures {
     }
 
     public let kinds: [FrameFeature]
+    /// Which blocks are on, looked up once rather than per frame row.
+    private let hasCoords: Bool, hasDistances: Bool
     public var width: Int { kinds.reduce(0) { $0 + $1.width } }
     /// True when the map is the identity (coordinates only): no copy, nothing to undo.
     public var isIdentity: Bool { kinds == [.coords] }
@@ -43,6 +45,8 @@ public final class FrameFeatures {
     /// `kinds` in canonical order without repeats (`normalised(_:)`).
     public init(_ kinds: [FrameFeature]) {
         self.kinds = FrameFeatures.normalised(kinds)
+        hasCoords = self.kinds.contains(.coords)
+        hasDistances = self.kinds.contains(.distances)
     }
 
     /// Canonical order, no repeats; empty means coordinates.
@@ -57,16 +61,16 @@ public final class FrameFeatures {
         precondition(x.rank == 3 && x.shape[2] == 63, "frame features need [B, T, 63], got \(x.shape)")
         rows = x.shape[0] * x.shape[1]
         input = x.scalars
-        distances = kinds.contains(.distances) ? FrameFeatures.distances(x.scalars, rows: rows) : []
+        distances = hasDistances ? FrameFeatures.distances(x.scalars, rows: rows) : []
         let F = width, P = FrameFeatures.pairs.count
         var out = [Float](repeating: 0, count: rows * F)
         for r in 0..<rows {
             var o = r * F
-            if kinds.contains(.coords) {
+            if hasCoords {
                 for f in 0..<63 { out[o + f] = input[r * 63 + f] }
                 o += 63
             }
-            if kinds.contains(.distances) {
+            if hasDistances {
                 for p in 0..<P { out[o + p] = distances[r * P + p] }
             }
         }
@@ -83,11 +87,11 @@ public final class FrameFeatures {
         var dx = [Float](repeating: 0, count: rows * 63)
         for r in 0..<rows {
             var o = r * F
-            if kinds.contains(.coords) {
+            if hasCoords {
                 for f in 0..<63 { dx[r * 63 + f] = g[o + f] }
                 o += 63
             }
-            if kinds.contains(.distances) {
+            if hasDistances {
                 for (p, (i, j)) in FrameFeatures.pairs.enumerated() {
                     let d = distances[r * P + p]
                     guard d > 0 else { continue }
