@@ -30,7 +30,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
-        systemLibrary("CBLAS", pkgConfig: "openblas", apt: "libopenblas-dev"),
         // FFmpeg's headers only: the libraries are loaded on first use by FFmpegLoader.
         .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg",
                        providers: [.apt(["libavformat-dev libavdevice-dev libavcodec-dev libswscale-dev"])]),
@@ -43,9 +42,12 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "CKernels", cSettings: kernelCSettings),
-        // dlopen on first use, for libraries the shell's start-up should not load (FFmpeg, ZeroMQ, libcrypto).
+        // dlopen on first use, for libraries the shell's start-up should not load (OpenBLAS, FFmpeg, ZeroMQ, libcrypto).
         .target(name: "LazyLibrary", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "FFmpegLoader", dependencies: ["LazyLibrary"]),
+        // OpenBLAS's CBLAS, declared by us and dlopen'd on the first product, after checking any
+        // OPENBLAS_CORETYPE against the CPU (CKernels' CPUID) — never a kernel the CPU cannot run.
+        .target(name: "CBLAS", dependencies: ["LazyLibrary", "CKernels"]),
         .target(name: "JupyterLoader", dependencies: ["LazyLibrary", "CZMQ", "COpenSSL"]),
         .target(name: "TensorCore",
                 dependencies: ["CBLAS", "CKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),

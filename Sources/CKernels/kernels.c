@@ -45,7 +45,9 @@ typedef unsigned v8u __attribute__((vector_size(32)));
 
 // --- CPU features -----------------------------------------------------------------------------
 
-typedef struct { int sse42, avx, avx2, fma, avx512f, os_ymm; } ck_features;
+// avx512: F, CD, BW, DQ and VL with the OS saving the ZMM state (what OpenBLAS's SkylakeX kernels
+// use); fma4 and avx512bf16 only matter for which OpenBLAS kernels may run (ck_cpu_has).
+typedef struct { int sse42, avx, avx2, fma, fma4, avx512f, avx512, avx512bf16, os_ymm, os_zmm; } ck_features;
 
 static void cpuid(unsigned leaf, unsigned sub, unsigned r[4]) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -70,6 +72,7 @@ static ck_features detect(void) {
         unsigned lo, hi;
         __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
         f.os_ymm = (lo & 6) == 6;   // the OS saves XMM and YMM state
+        f.os_zmm = (lo & 0xE6) == 0xE6;   // ... and the opmask and ZMM state
     }
     f.avx = avx && f.os_ymm;
     f.fma = f.fma && f.avx;
@@ -77,6 +80,19 @@ static ck_features detect(void) {
         cpuid(7, 0, r);
         f.avx2 = ((r[1] >> 5) & 1) && f.avx;
         f.avx512f = ((r[1] >> 16) & 1) && f.avx;
+        // EBX bits: 16 F, 17 DQ, 28 CD, 30 BW, 31 VL (Intel SDM vol. 2A, CPUID leaf 07H).
+        const unsigned need = (1u << 16) | (1u << 17) | (1u << 28) | (1u << 30) | (1u << 31);
+        f.avx512 = (r[1] & need) == need && f.os_zmm;
+        const unsigned subleaves = r[0];
+        if (subleaves >= 1) {
+            cpuid(7, 1, r);
+            f.avx512bf16 = ((r[0] >> 5) & 1) && f.avx512;
+        }
+    }
+    cpuid(0x80000000u, 0, r);
+    if (r[0] >= 0x80000001u) {
+        cpuid(0x80000001u, 0, r);
+        f.fma4 = ((r[2] >> 16) & 1) && f.avx;   // AMD Bulldozer's four-operand FMA
     }
 #endif
     return f;
@@ -126,6 +142,19 @@ const char *ck_cpu_features(void) {
     snprintf(text, sizeof text, "sse2%s%s%s%s%s", f->sse42 ? " sse4.2" : "", f->avx ? " avx" : "",
              f->avx2 ? " avx2" : "", f->fma ? " fma" : "", f->avx512f ? " avx512f" : "");
     return text;
+}
+
+int ck_cpu_has(const char *feature) {
+    const ck_features *f = features();
+    if (!feature) return 0;
+    if (strcmp(feature, "sse4.2") == 0) return f->sse42;
+    if (strcmp(feature, "avx") == 0) return f->avx;
+    if (strcmp(feature, "avx2") == 0) return f->avx2;
+    if (strcmp(feature, "fma") == 0) return f->fma;
+    if (strcmp(feature, "fma4") == 0) return f->fma4;
+    if (strcmp(feature, "avx512") == 0) return f->avx512;
+    if (strcmp(feature, "avx512bf16") == 0) return f->avx512bf16;
+    return 0;
 }
 
 // --- Entry points --------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 /// Called with `lock` held.
 static int open_locked(AslshLazyLibrary *library, char *message, size_t size) {
     if (library->handle) return 0;
+    if (library->before_open) library->before_open();
     library->handle = dlopen(library->soname, RTLD_NOW | RTLD_LOCAL);
+    if (library->after_open) library->after_open();
     if (library->handle) return 0;
     const char *reason = dlerror();
     if (message && size > 0) {

@@ -30,15 +30,26 @@ public enum KernelPath: Int32, CustomStringConvertible, CaseIterable, Sendable {
 
 /// What the numeric code runs on in this process, for `aslsh --version` and benchmark headers:
 /// the CPU's vector features, our kernel path, and the kernel OpenBLAS chose for this CPU
-/// (`OPENBLAS_CORETYPE` overrides it; training and the other BLAS-backed products follow it).
+/// (`OPENBLAS_CORETYPE` overrides it when the CPU can run that kernel; training and the other
+/// BLAS-backed products follow it).
 public enum ComputeEnvironment {
+    /// OpenBLAS's kernel family, e.g. "Haswell" (loads OpenBLAS if nothing has yet).
     public static var blasCore: String {
         guard let name = openblas_get_corename() else { return "unknown" }
         return String(cString: name)
     }
 
-    /// e.g. "kernels: avx (256-bit); OpenBLAS: Haswell; CPU: sse2 sse4.2 avx avx2 fma".
+    /// Why an `OPENBLAS_CORETYPE` in the environment was not used, or nil when it was (or unset).
+    public static var blasCoreNote: String? {
+        _ = blasCore
+        let note = String(cString: aslsh_blas_core_note())
+        return note.isEmpty ? nil : note
+    }
+
+    /// e.g. "kernels: avx (256-bit); OpenBLAS: Haswell; CPU: sse2 sse4.2 avx avx2 fma"; with
+    /// " (OPENBLAS_CORETYPE=Haswell ignored: this CPU lacks avx2)" after the OpenBLAS core when so.
     public static var summary: String {
-        "kernels: \(KernelPath.active); OpenBLAS: \(blasCore); CPU: \(KernelPath.cpuFeatures)"
+        let core = blasCore + (blasCoreNote.map { " (\($0))" } ?? "")
+        return "kernels: \(KernelPath.active); OpenBLAS: \(core); CPU: \(KernelPath.cpuFeatures)"
     }
 }

@@ -35,6 +35,42 @@ final class LibraryLoadingTests: XCTestCase {
         }
     }
 
+    /// OpenBLAS (with libgfortran and its thread pool) loads on the first matrix product.
+    func testOpenBLASLoadsOnTheFirstMatrixProduct() throws {
+        let (plain, log) = try loadedLibraries("synth --classes 'A B' --per-class 2 --out s; echo done")
+        XCTAssertTrue(plain.stdout.hasSuffix("done\n"), plain.stderr.suffix(300).description)
+        for library in ["libopenblas", "libgfortran"] {
+            XCTAssertFalse(log.contains(library), "\(library) is loaded though nothing multiplied matrices")
+        }
+        let (trained, trainLog) = try loadedLibraries(modelCells + "; echo trained")
+        XCTAssertTrue(trained.stdout.hasSuffix("trained\n"), trained.stderr.suffix(300).description)
+        XCTAssertTrue(trainLog.contains("libopenblas.so.0"), "training loads OpenBLAS")
+    }
+
+    /// An OPENBLAS_CORETYPE the CPU cannot run (images often force their host's) is not passed on:
+    /// OpenBLAS detects the CPU, `--version` says why, and training runs instead of dying of
+    /// SIGILL. One it can run is used as asked.
+    func testAnOpenBLASCoreTheCPUCannotRunIsIgnored() throws {
+        // Bulldozer's kernels need AMD's FMA4, which no Intel CPU and no AMD CPU since Zen has.
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let hasFMA4 = flags.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").contains("fma4") ?? false
+        let bulldozer = try AslshBinary.run(["--version"], in: directory, environment: ["OPENBLAS_CORETYPE": "Bulldozer"])
+        XCTAssertEqual(bulldozer.status, 0, bulldozer.stderr)
+        if hasFMA4 {
+            XCTAssertTrue(bulldozer.stdout.contains("OpenBLAS: Bulldozer;"), bulldozer.stdout)
+        } else {
+            XCTAssertTrue(bulldozer.stdout.contains("(OPENBLAS_CORETYPE=Bulldozer ignored: this CPU lacks fma4);"), bulldozer.stdout)
+            XCTAssertFalse(bulldozer.stdout.contains("OpenBLAS: Bulldozer"), bulldozer.stdout)
+            let trained = try AslshBinary.run(["-c", modelCells + "; echo trained"], in: directory,
+                                              environment: ["OPENBLAS_CORETYPE": "Bulldozer"])
+            XCTAssertTrue(trained.stdout.hasSuffix("trained\n"), "status \(trained.status): \(trained.stderr.suffix(300))")
+        }
+        // Nehalem's SSE kernels run on every x86-64 CPU aslsh supports: taken as asked, no note.
+        let nehalem = try AslshBinary.run(["--version"], in: directory, environment: ["OPENBLAS_CORETYPE": "nehalem"])
+        XCTAssertTrue(nehalem.stdout.contains("OpenBLAS: Nehalem;"), nehalem.stdout)
+        XCTAssertFalse(nehalem.stdout.contains("ignored"), nehalem.stdout)
+    }
+
     /// The Jupyter kernel's libzmq (with its ~18 dependencies) and libcrypto load when a kernel
     /// starts, never for the shell. Here the kernel loads them, then fails to bind a bad address
     /// and says which.

@@ -9,9 +9,16 @@ import CEditLine
 /// packages and the module maps point at the right headers and libraries.
 final class SystemLibraryTests: XCTestCase {
     func testOpenBLASComputesADot() {
+        // OpenBLAS is loaded on first use with the thread count and core type set for it in the
+        // environment; what the user had there is put back (programs aslsh starts inherit it).
+        let names = ["OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE"]
+        func values() -> [String?] { names.map { name in getenv(name).map { String(cString: $0) } } }
+        let before = values()
         let x: [Float] = [1, 2, 3], y: [Float] = [4, 5, 6]
         XCTAssertEqual(cblas_sdot(3, x, 1, y, 1), 32)
         XCTAssertGreaterThanOrEqual(openblas_get_num_threads(), 1)
+        XCTAssertFalse(String(cString: openblas_get_corename()).isEmpty)
+        XCTAssertEqual(values(), before)
     }
 
     func testFFmpegLibrariesReportVersions() {

@@ -29,6 +29,10 @@ int ck_supported_isa(void);
 const char *ck_isa_name(int isa);
 /// The CPU's vector features as CPUID reports them, e.g. "sse2 sse4.2 avx avx2 fma avx512f".
 const char *ck_cpu_features(void);
+/// 1 when this CPU, and the operating system's saved register state, can run `feature`: "sse4.2",
+/// "avx", "avx2", "fma", "fma4", "avx512" (F, CD, BW, DQ and VL together) or "avx512bf16";
+/// 0 otherwise and for unknown names.
+int ck_cpu_has(const char *feature);
 
 /// Panel width of packed B: every packed panel holds 16 consecutive output columns.
 enum { CK_PANEL = 16 };

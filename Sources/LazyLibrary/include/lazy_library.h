@@ -14,6 +14,11 @@ typedef struct {
     /// The Debian package that ships it, e.g. "libzmq5".
     const char *package;
     void *handle;
+    /// Optional, called with the library's lock held just before and just after the one dlopen
+    /// (whether or not it succeeded): for libraries that read the environment while they load
+    /// (OpenBLAS reads its kernel and thread count in its constructor).
+    void (*before_open)(void);
+    void (*after_open)(void);
 } AslshLazyLibrary;
 
 /// Opens `library` unless open (thread-safe). Returns 0, or -1 with the reason in `message`:
