@@ -39,8 +39,15 @@ typedef unsigned v8u __attribute__((vector_size(32)));
 #undef CK_SUFFIX
 #undef CK_ROWS
 #pragma clang attribute pop
+// The GEMM alone has a third copy, 512 bits wide: it is where hand tracking and prediction spend
+// their time, and the other kernels (depthwise, LSTM cell, exp, Adam) gain little from it.
+#define CK_HAVE_AVX512_COPY 1
+#pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
+#include "gemm_avx512.h"
+#pragma clang attribute pop
 #else
 #define CK_HAVE_AVX_COPY 0
+#define CK_HAVE_AVX512_COPY 0
 #endif
 
 // --- CPU features -----------------------------------------------------------------------------
@@ -109,6 +116,7 @@ static const ck_features *features(void) {
 }
 
 int ck_supported_isa(void) {
+    if (CK_HAVE_AVX512_COPY && features()->avx512) return CK_ISA_AVX512;
     return CK_HAVE_AVX_COPY && features()->avx ? CK_ISA_AVX : CK_ISA_PORTABLE;
 }
 
@@ -121,19 +129,20 @@ int ck_active_isa(void) {
     const char *want = getenv("ASLSH_KERNELS");
     // Unknown values and `avx` on a CPU without it fall back to what the CPU can run, never crash.
     if (want && strcmp(want, "portable") == 0) isa = CK_ISA_PORTABLE;
+    if (want && strcmp(want, "avx") == 0 && isa > CK_ISA_AVX) isa = CK_ISA_AVX;
     atomic_store_explicit(&active, isa, memory_order_relaxed);
     return isa;
 }
 
 int ck_force_isa(int isa) {
-    if (isa != CK_ISA_PORTABLE && isa != CK_ISA_AVX) return 0;
+    if (isa != CK_ISA_PORTABLE && isa != CK_ISA_AVX && isa != CK_ISA_AVX512) return 0;
     if (isa > ck_supported_isa()) return 0;
     atomic_store_explicit(&active, isa, memory_order_relaxed);
     return 1;
 }
 
 const char *ck_isa_name(int isa) {
-    return isa == CK_ISA_AVX ? "avx (256-bit)" : "portable (SSE2)";
+    return isa == CK_ISA_AVX512 ? "avx512 (512-bit)" : isa == CK_ISA_AVX ? "avx (256-bit)" : "portable (SSE2)";
 }
 
 const char *ck_cpu_features(void) {
@@ -180,6 +189,12 @@ void ck_pack_b(int k, int n, const float *b, int ldb, int transposed, float *pac
 void ck_gemm(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
              const float *bias, float lo, float hi, int accumulate) {
     if (m <= 0 || n <= 0) return;
+#if CK_HAVE_AVX512_COPY
+    if (ck_active_isa() == CK_ISA_AVX512) {
+        ck_gemm_impl_avx512(m, n, k, a, lda, packed, c, ldc, bias, lo, hi, accumulate);
+        return;
+    }
+#endif
 #if CK_HAVE_AVX_COPY
     if (ck_active_isa() == CK_ISA_AVX) {
         ck_gemm_impl_avx(m, n, k, a, lda, packed, c, ldc, bias, lo, hi, accumulate);
@@ -192,7 +207,7 @@ void ck_gemm(int m, int n, int k, const float *a, int lda, const float *packed, 
 void ck_depthwise_conv(const ck_conv_geometry *g, int row_begin, int row_end, const float *x, const float *w,
                        const float *bias, float *y, float lo, float hi) {
 #if CK_HAVE_AVX_COPY
-    if (ck_active_isa() == CK_ISA_AVX) {
+    if (ck_active_isa() >= CK_ISA_AVX) {
         ck_depthwise_impl_avx(g, row_begin, row_end, x, w, bias, y, lo, hi);
         return;
     }
@@ -202,35 +217,35 @@ void ck_depthwise_conv(const ck_conv_geometry *g, int row_begin, int row_end, co
 
 void ck_residual(int rows, int n, float *c, int ldc, const float *r, int ldr, const float *alpha) {
 #if CK_HAVE_AVX_COPY
-    if (ck_active_isa() == CK_ISA_AVX) { ck_residual_impl_avx(rows, n, c, ldc, r, ldr, alpha); return; }
+    if (ck_active_isa() >= CK_ISA_AVX) { ck_residual_impl_avx(rows, n, c, ldc, r, ldr, alpha); return; }
 #endif
     ck_residual_impl_portable(rows, n, c, ldc, r, ldr, alpha);
 }
 
 void ck_lstm_cell(float *row, int h, float *c, float *tanh_c, float *hidden, float *out) {
 #if CK_HAVE_AVX_COPY
-    if (ck_active_isa() == CK_ISA_AVX) { ck_lstm_cell_impl_avx(row, h, c, tanh_c, hidden, out); return; }
+    if (ck_active_isa() >= CK_ISA_AVX) { ck_lstm_cell_impl_avx(row, h, c, tanh_c, hidden, out); return; }
 #endif
     ck_lstm_cell_impl_portable(row, h, c, tanh_c, hidden, out);
 }
 
 void ck_lstm_step(const float *pre, const float *packed, int h, const float *h_in, float *c, float *h_out) {
 #if CK_HAVE_AVX_COPY
-    if (ck_active_isa() == CK_ISA_AVX) { ck_lstm_step_impl_avx(pre, packed, h, h_in, c, h_out); return; }
+    if (ck_active_isa() >= CK_ISA_AVX) { ck_lstm_step_impl_avx(pre, packed, h, h_in, c, h_out); return; }
 #endif
     ck_lstm_step_impl_portable(pre, packed, h, h_in, c, h_out);
 }
 
 void ck_exp(const float *x, float *y, int count) {
 #if CK_HAVE_AVX_COPY
-    if (ck_active_isa() == CK_ISA_AVX) { ck_exp_impl_avx(x, y, count); return; }
+    if (ck_active_isa() >= CK_ISA_AVX) { ck_exp_impl_avx(x, y, count); return; }
 #endif
     ck_exp_impl_portable(x, y, count);
 }
 
 void ck_adam(float *p, const float *g, float *m, float *v, int begin, int end, const ck_adam_params *a) {
 #if CK_HAVE_AVX_COPY
-    if (ck_active_isa() == CK_ISA_AVX) { ck_adam_impl_avx(p, g, m, v, begin, end, a); return; }
+    if (ck_active_isa() >= CK_ISA_AVX) { ck_adam_impl_avx(p, g, m, v, begin, end, a); return; }
 #endif
     ck_adam_impl_portable(p, g, m, v, begin, end, a);
 }

@@ -3,7 +3,7 @@ import CKernels
 
 /// Which build of the numeric micro-kernels (`CKernels`: packed GEMM, depthwise convolution) runs.
 /// One binary carries both and picks at run time from CPUID, like XNNPACK and OpenBLAS; the
-/// environment variable `ASLSH_KERNELS=portable` forces the portable build. Both builds give
+/// environment variable `ASLSH_KERNELS=portable` forces the portable build. All builds give
 /// bit-identical results (no fused multiply-add, the same order of sums), so the choice changes
 /// speed only.
 public enum KernelPath: Int32, CustomStringConvertible, CaseIterable, Sendable {
@@ -11,6 +11,12 @@ public enum KernelPath: Int32, CustomStringConvertible, CaseIterable, Sendable {
     case portable = 0
     /// 256-bit AVX lanes, on CPUs with AVX and an OS that saves the YMM state.
     case avx = 1
+    /// The AVX kernels, with a 512-bit packed GEMM, on CPUs with AVX-512 (F, CD, BW, DQ, VL) and
+    /// an OS that saves the ZMM state. `ASLSH_KERNELS=avx` keeps such a CPU on the AVX path.
+    case avx512 = 2
+
+    /// Whether this path runs the 256-bit AVX kernels (AVX and AVX-512 both do).
+    public var hasAVX: Bool { self != .portable }
 
     /// The path the kernels take in this process.
     public static var active: KernelPath { KernelPath(rawValue: ck_active_isa()) ?? .portable }

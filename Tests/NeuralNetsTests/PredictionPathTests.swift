@@ -42,9 +42,30 @@ final class PredictionPathTests: XCTestCase {
         }
     }
 
-    /// Each sample predicted alone (LSTM: fused packed step; TCN: packed taps; MLP: sgemv) equals
-    /// its row of a batch forward through the general path (LSTM: sgemm recurrence; TCN: im2col +
-    /// sgemm in training mode, dropout 0), with masks that pad and leave gaps.
+    /// Linear's prediction path (packed Wᵀ, bias and ReLU in the epilogue) against its training
+    /// forward (sgemm) and a ReLU, for one row, a batch, and widths with every kind of panel tail.
+    func testLinearPredictMatchesForward() {
+        var rng = SeededRandom(seed: 23)
+        for (n, inputs, outputs) in [(1, 63, 256), (256, 256, 26), (7, 5, 17), (3, 118, 64), (40, 1, 3)] {
+            let store = ParameterStore()
+            let layer = Linear("fc", in: inputs, out: outputs, store: store, rng: &rng)
+            let x = Tensor.uniform([n, inputs], low: -1, high: 1, using: &rng)
+            let reference = layer.forward(x)
+            for relu in [false, true] {
+                let fast = layer.predict(x, relu: relu)
+                XCTAssertEqual(fast.shape, [n, outputs])
+                for i in 0..<(n * outputs) {
+                    let expected = relu ? max(reference.scalars[i], 0) : reference.scalars[i]
+                    XCTAssertEqual(fast.scalars[i], expected, accuracy: 2e-6 * max(1, abs(expected)), "n \(n) \(inputs)→\(outputs) relu \(relu) at \(i)")
+                }
+            }
+        }
+    }
+
+    /// Each sample predicted alone (LSTM: fused packed step; TCN: packed taps; MLP: packed Wᵀ)
+    /// equals its row of a batch forward through the general path (LSTM: sgemm recurrence; TCN:
+    /// im2col + sgemm, MLP: sgemm, both in training mode with dropout 0), with masks that pad and
+    /// leave gaps.
     func testBatchOnePredictionMatchesBatchPath() {
         let configs = [
             ModelConfig(architecture: .lstm, sequenceLength: 9, classCount: 5, hiddenDim: 16, layers: 2, dropout: 0),
@@ -57,7 +78,7 @@ final class PredictionPathTests: XCTestCase {
         for config in configs {
             let model = config.makeModel(seed: 5)
             let (x, mask) = Self.batch(B: 3, T: config.sequenceLength, seed: 6)
-            let batch = model.forward(x, mask: mask, training: config.architecture == .tcn)
+            let batch = model.forward(x, mask: mask, training: config.architecture != .lstm)
             for b in 0..<3 {
                 let one = model.forward(Self.row(x, b), mask: Self.row(mask, b), training: false)
                 for c in 0..<5 {
@@ -70,7 +91,7 @@ final class PredictionPathTests: XCTestCase {
     /// Packed copies follow the parameters: after an Adam step and after `set` from another model,
     /// the batch-1 prediction equals the general path on the new weights.
     func testPackedWeightsFollowParameterChanges() {
-        for architecture in [Architecture.lstm, .tcn] {
+        for architecture in [Architecture.lstm, .tcn, .mlp] {
             let config = ModelConfig(architecture: architecture, sequenceLength: 6, classCount: 4, hiddenDim: 16, layers: 2, dropout: 0)
             let model = config.makeModel(seed: 1), other = config.makeModel(seed: 2)
             let (x, mask) = Self.batch(B: 2, T: 6, seed: 3)
@@ -82,13 +103,13 @@ final class PredictionPathTests: XCTestCase {
             model.backward(Tensor(shape: logits.shape, scalars: logits.scalars.map { $0 + 0.5 }))
             Adam(learningRate: 0.05).step(model.parameters)
             let stepped = model.forward(x0, mask: m0, training: false)
-            let general = model.forward(x, mask: mask, training: architecture == .tcn)
+            let general = model.forward(x, mask: mask, training: architecture != .lstm)
             XCTAssertGreaterThan(zip(before.scalars, stepped.scalars).map { abs($0 - $1) }.max()!, 1e-3, "\(architecture): the step changed the output")
             for c in 0..<4 { XCTAssertEqual(stepped.scalars[c], general.scalars[c], accuracy: 1e-5, "\(architecture) after a step") }
             // Overwrite every parameter with another model's (what loading a checkpoint does).
             for view in other.parameters.views { try! model.parameters.set(view.name, other.parameters.tensor(view.name)!) }
             let loaded = model.forward(x0, mask: m0, training: false)
-            let expected = other.forward(x, mask: mask, training: architecture == .tcn)
+            let expected = other.forward(x, mask: mask, training: architecture != .lstm)
             for c in 0..<4 { XCTAssertEqual(loaded.scalars[c], expected.scalars[c], accuracy: 1e-5, "\(architecture) after set") }
         }
     }

@@ -18,7 +18,7 @@ final class GoldenModelTests: XCTestCase {
     func testHandLandmarkFull() throws { try check("hand_landmark_full", Self.landmarkTolerances) }
     func testHandLandmarkLite() throws { try check("hand_landmark_lite", Self.landmarkTolerances) }
 
-    /// One answer on every CPU: the portable kernels, the AVX kernels and two threads must give
+    /// One answer on every CPU: the portable, AVX and AVX-512 kernels and two threads must give
     /// the same bits for all four models (each element's sum has one order on every path; hand
     /// tracking feeds its outputs back into the next crop, so "close" is not enough).
     func testEveryKernelPathAndThreadCountGivesTheSameBits() throws {
@@ -37,6 +37,10 @@ final class GoldenModelTests: XCTestCase {
             if KernelPath.force(.avx) {
                 runs.append(("avx, 1 thread", try TFLiteInterpreter(model: model, threads: 1).invoke([input])))
                 runs.append(("avx, 2 threads", try TFLiteInterpreter(model: model, threads: 2).invoke([input])))
+                if KernelPath.force(.avx512) {
+                    runs.append(("avx512, 1 thread", try TFLiteInterpreter(model: model, threads: 1).invoke([input])))
+                    runs.append(("avx512, 2 threads", try TFLiteInterpreter(model: model, threads: 2).invoke([input])))
+                }
             } else {
                 print("\(name): this CPU has no AVX (\(KernelPath.cpuFeatures)); only the portable path compared")
             }

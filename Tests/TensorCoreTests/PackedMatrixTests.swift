@@ -52,17 +52,22 @@ final class PackedMatrixTests: XCTestCase {
         }
     }
 
-    func testPortableAndAVXGiveTheSameBits() throws {
-        guard KernelPath.supported == .avx else {
+    func testEveryKernelPathGivesTheSameBits() throws {
+        let paths = KernelPath.allCases.filter { $0.rawValue <= KernelPath.supported.rawValue }
+        guard paths.count > 1 else {
             throw XCTSkip("this CPU has no AVX (\(KernelPath.cpuFeatures)): there is one kernel path only")
         }
-        for (index, (m, n, k)) in Self.shapes.enumerated() {
+        // Shapes with every kind of row block (1…6) and panel tail, odd and even panel counts.
+        for (index, (m, n, k)) in (Self.shapes + [(13, 80, 31), (6, 33, 64), (256, 256, 256)]).enumerated() {
             for (transposed, accumulate) in [(false, false), (true, false), (false, true)] {
-                KernelPath.force(.portable)
-                let portable = run(m, n, k, transposed: transposed, accumulate: accumulate, seed: UInt64(index)).fast
-                KernelPath.force(.avx)
-                let avx = run(m, n, k, transposed: transposed, accumulate: accumulate, seed: UInt64(index)).fast
-                XCTAssertEqual(portable.map(\.bitPattern), avx.map(\.bitPattern), "m \(m) n \(n) k \(k)")
+                var results: [(KernelPath, [Float])] = []
+                for path in paths {
+                    XCTAssertTrue(KernelPath.force(path))
+                    results.append((path, run(m, n, k, transposed: transposed, accumulate: accumulate, seed: UInt64(index)).fast))
+                }
+                for (path, values) in results.dropFirst() {
+                    XCTAssertEqual(results[0].1.map(\.bitPattern), values.map(\.bitPattern), "\(path) against portable: m \(m) n \(n) k \(k)")
+                }
             }
         }
     }
@@ -70,9 +75,11 @@ final class PackedMatrixTests: XCTestCase {
     func testKernelPathReportsAndRefusesWhatTheCPUCannotRun() {
         XCTAssertTrue(KernelPath.force(.portable), "the portable path runs everywhere")
         XCTAssertEqual(KernelPath.active, .portable)
-        XCTAssertEqual(KernelPath.force(.avx), KernelPath.supported == .avx)
+        XCTAssertEqual(KernelPath.force(.avx), KernelPath.supported.hasAVX)
+        XCTAssertEqual(KernelPath.force(.avx512), KernelPath.supported == .avx512)
         XCTAssertTrue(KernelPath.cpuFeatures.hasPrefix("sse2"), KernelPath.cpuFeatures)
-        XCTAssertEqual(KernelPath.cpuFeatures.contains(" avx"), KernelPath.supported == .avx)
+        XCTAssertEqual(KernelPath.cpuFeatures.contains(" avx"), KernelPath.supported.hasAVX)
+        if KernelPath.supported == .avx512 { XCTAssertTrue(KernelPath.cpuFeatures.contains(" avx512f"), KernelPath.cpuFeatures) }
         XCTAssertFalse(ComputeEnvironment.blasCore.isEmpty)
     }
 }

@@ -15,17 +15,19 @@ extern "C" {
 #endif
 
 /// Kernel families. `CK_ISA_PORTABLE` is the reference every other path must equal bit for bit.
-typedef enum { CK_ISA_PORTABLE = 0, CK_ISA_AVX = 1 } ck_isa;
+/// AVX-512 (F, CD, BW, DQ, VL and the OS saving the ZMM state) has a 512-bit copy of the GEMM;
+/// its other kernels are the AVX ones.
+typedef enum { CK_ISA_PORTABLE = 0, CK_ISA_AVX = 1, CK_ISA_AVX512 = 2 } ck_isa;
 
 /// The family that runs: the best the CPU supports (CPUID, and the OS saves the YMM state),
-/// unless the environment variable ASLSH_KERNELS is `portable` (or `avx`, honoured only where the
-/// CPU has it). Resolved once, on first use.
+/// unless the environment variable ASLSH_KERNELS is `portable` or `avx` (a lower family than the
+/// CPU's; a higher one falls back to what the CPU runs). Resolved once, on first use.
 int ck_active_isa(void);
 /// Forces a family (tests and benchmarks); returns 0 when the CPU cannot run it (nothing changes).
 int ck_force_isa(int isa);
 /// The best family this CPU supports, ignoring ASLSH_KERNELS and ck_force_isa.
 int ck_supported_isa(void);
-/// "portable (SSE2)" or "avx (256-bit)".
+/// "portable (SSE2)", "avx (256-bit)" or "avx512 (512-bit)".
 const char *ck_isa_name(int isa);
 /// The CPU's vector features as CPUID reports them, e.g. "sse2 sse4.2 avx avx2 fma avx512f".
 const char *ck_cpu_features(void);

@@ -47,6 +47,35 @@ public final class Linear {
         return Tensor(shape: Array(x.shape.dropLast()) + [outFeatures], scalars: y)
     }
 
+    /// Wᵀ packed for `predict` (CKernels' panels), and the store generation it was packed at.
+    private var packed: PackedMatrix?
+    private var packedGeneration = -1
+
+    /// Evaluation forward (prediction): y = x·Wᵀ + b, then max(y, 0) when `relu`, in one pass on
+    /// weights packed once per parameter generation, bias and ReLU in the GEMM's epilogue (as
+    /// XNNPACK's fully-connected operator). OpenBLAS's sgemm repacks Wᵀ on every call; here x is
+    /// read in place, and every output sums its products in order of `in` on every CPU and for
+    /// any thread count. Equals `forward` (+ ReLU) within float rounding (tests compare); caches
+    /// nothing, so a `backward` after it is refused.
+    public func predict(_ x: Tensor, relu: Bool = false) -> Tensor {
+        precondition(x.shape.last == inFeatures, "Linear(\(inFeatures)→\(outFeatures)) got input \(x.shape)")
+        let n = x.count / inFeatures
+        input = []; inputShape = []
+        if packedGeneration != store.generation {
+            packed = PackedMatrix(k: inFeatures, n: outFeatures, b: store.value(weight), ldb: inFeatures, transposed: true)
+            packedGeneration = store.generation
+        }
+        var y = Kernels.uninitialized(n * outFeatures)
+        let b = bias.map { UnsafePointer(store.value($0)) }
+        x.scalars.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                packed!.multiply(m: n, a: xp.baseAddress!, lda: inFeatures, c: yp.baseAddress!, ldc: outFeatures,
+                                 bias: b, lower: relu ? 0 : -.infinity, threads: NNThreads.count)
+            }
+        }
+        return Tensor(shape: Array(x.shape.dropLast()) + [outFeatures], scalars: y)
+    }
+
     /// dY `[N, out]` → dX `[N, in]`; accumulates dW += dYᵀ·x, db += Σ_rows dY.
     public func backward(_ dY: Tensor) -> Tensor {
         let n = dY.count / outFeatures

@@ -38,6 +38,11 @@ public final class MLPClassifier: SequenceClassifier {
         inputShape = seq.shape
         mask = m.scalars
         var z = Tensor(shape: [B, T * F], scalars: MLPClassifier.applyMask(seq.scalars, mask, frames: B * T, features: F))
+        if !training {
+            // Prediction: packed weights with bias and ReLU fused, dropout the identity; caches nothing.
+            for l in 0..<hidden.count { z = hidden[l].predict(z, relu: true) }
+            return head.predict(z)
+        }
         for l in 0..<hidden.count {
             z = dropouts[l].forward(activations[l].forward(hidden[l].forward(z)), training: training)
         }
