@@ -168,27 +168,41 @@ public final class ASLPredictor {
     /// returned classes become `ClassScore`s — sorting the indices instead of the scores, each
     /// holding a label string, was the largest cost of a batch-256 MLP prediction after the GEMMs.
     func scores(_ logits: ArraySlice<Float>, sorted: Bool, k: Int? = nil) -> [ClassScore] {
-        let top = logits.max() ?? 0
+        guard let top = logits.max() else { return [] }
         let base = logits.startIndex, n = logits.count
-        var e = [Double](repeating: 0, count: n)
-        var sum = 0.0
-        for i in 0..<n { e[i] = Foundation.exp(Double(logits[base + i] - top)); sum += e[i] }
-        let confidence = e.map { Float($0 / sum) }
-        var order = Array(0..<n)
         let wanted = min(n, max(1, k ?? n))
-        if sorted && wanted * 4 <= n {
-            // A few of many (top-1 of a batch): k scans, each keeping the first of equal maxima.
-            var taken = [Bool](repeating: false, count: n)
-            order = (0..<wanted).map { _ in
-                var best = -1
-                for i in 0..<n where !taken[i] && (best < 0 || confidence[i] > confidence[best]) { best = i }
-                taken[best] = true
-                return best
+        // Scratch on the stack: a batch of 256 asks this 256 times, and four heap arrays per call
+        // cost as much as the exponentials.
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { e in
+            var sum = 0.0
+            for i in 0..<n { e[i] = Foundation.exp(Double(logits[base + i] - top)); sum += e[i] }
+            return withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { confidence in
+                for i in 0..<n { confidence[i] = Float(e[i] / sum) }
+                func score(_ i: Int) -> ClassScore {
+                    ClassScore(label: metadata.labelNames[i], classIndex: i, confidence: confidence[i])
+                }
+                if !sorted { return (0..<n).map(score) }
+                if wanted == 1 {   // top-1 (a batch's usual question): one scan, the first of equal maxima
+                    var best = 0
+                    for i in 1..<n where confidence[i] > confidence[best] { best = i }
+                    return [score(best)]
+                }
+                var order = Array(0..<n)
+                if wanted * 4 <= n {
+                    // A few of many: k scans, each keeping the first of equal maxima.
+                    var taken = [Bool](repeating: false, count: n)
+                    order = (0..<wanted).map { _ in
+                        var best = -1
+                        for i in 0..<n where !taken[i] && (best < 0 || confidence[i] > confidence[best]) { best = i }
+                        taken[best] = true
+                        return best
+                    }
+                } else {
+                    order.sort { confidence[$0] != confidence[$1] ? confidence[$0] > confidence[$1] : $0 < $1 }
+                    order.removeSubrange(wanted...)
+                }
+                return order.map(score)
             }
-        } else if sorted {
-            order.sort { confidence[$0] != confidence[$1] ? confidence[$0] > confidence[$1] : $0 < $1 }
-            order.removeSubrange(wanted...)
         }
-        return order.map { ClassScore(label: metadata.labelNames[$0], classIndex: $0, confidence: confidence[$0]) }
     }
 }

@@ -71,7 +71,7 @@ final class LayerGradientTests: XCTestCase {
         let lstm = LSTM("lstm", inputSize: 3, hiddenSize: 4, layers: 2, bidirectional: true, store: store, rng: &rng)
         let mask = prefixMask([5, 3, 1], steps: 5)
         check.check("LSTM bi 2-layer masked", input: input([3, 5, 3], seed: 9), store: store,
-                    forward: { lstm.forward($0, mask: mask, training: false) }, backward: { lstm.backward($0) })
+                    forward: { lstm.forward($0, mask: mask, training: true) }, backward: { lstm.backward($0) })
     }
 
     func testLSTMPaddedStepsNeitherUpdateStateNorTakeGradient() {
@@ -80,9 +80,9 @@ final class LayerGradientTests: XCTestCase {
         let lstm = LSTM("lstm", inputSize: 2, hiddenSize: 3, layers: 1, bidirectional: true, store: store, rng: &rng)
         let mask = prefixMask([2], steps: 4)
         var x = input([1, 4, 2], seed: 11)
-        let y1 = lstm.forward(x, mask: mask, training: false)
+        let y1 = lstm.forward(x, mask: mask, training: true)   // dropout 0: training caches for backward
         for i in 4..<8 { x.scalars[i] = 100 }   // change the padded steps only
-        let y2 = lstm.forward(x, mask: mask, training: false)
+        let y2 = lstm.forward(x, mask: mask, training: true)
         XCTAssertEqual(y1, y2, "padding must not reach valid outputs in either direction")
         XCTAssert(y1.scalars[12...].allSatisfy { $0 == 0 }, "outputs at padded steps are 0")
         let dx = lstm.backward(Tensor(repeating: 1, shape: y1.shape))

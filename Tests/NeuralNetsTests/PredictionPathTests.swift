@@ -62,10 +62,10 @@ final class PredictionPathTests: XCTestCase {
         }
     }
 
-    /// Each sample predicted alone (LSTM: fused packed step; TCN: packed taps; MLP: packed Wᵀ)
-    /// equals its row of a batch forward through the general path (LSTM: sgemm recurrence; TCN:
-    /// im2col + sgemm, MLP: sgemm, both in training mode with dropout 0), with masks that pad and
-    /// leave gaps.
+    /// Each sample predicted alone (LSTM: fused packed step; TCN: packed taps; MLP: packed Wᵀ),
+    /// and the batch predicted at once (LSTM: packed recurrence), equal the general path in
+    /// training mode with dropout 0 (sgemm recurrence, im2col + sgemm, sgemm), with masks that pad
+    /// and leave gaps.
     func testBatchOnePredictionMatchesBatchPath() {
         let configs = [
             ModelConfig(architecture: .lstm, sequenceLength: 9, classCount: 5, hiddenDim: 16, layers: 2, dropout: 0),
@@ -78,12 +78,34 @@ final class PredictionPathTests: XCTestCase {
         for config in configs {
             let model = config.makeModel(seed: 5)
             let (x, mask) = Self.batch(B: 3, T: config.sequenceLength, seed: 6)
-            let batch = model.forward(x, mask: mask, training: config.architecture != .lstm)
+            let batch = model.forward(x, mask: mask, training: true)   // dropout 0: the general path
+            let evaluated = model.forward(x, mask: mask, training: false)   // the batch prediction path
+            for i in 0..<batch.count {
+                XCTAssertEqual(evaluated.scalars[i], batch.scalars[i], accuracy: 1e-5, "\(config.architecture) H \(config.hiddenDim) batch evaluation at \(i)")
+            }
             for b in 0..<3 {
                 let one = model.forward(Self.row(x, b), mask: Self.row(mask, b), training: false)
                 for c in 0..<5 {
                     XCTAssertEqual(one.scalars[c], batch.scalars[b * 5 + c], accuracy: 1e-5, "\(config.architecture) H \(config.hiddenDim) sample \(b)")
                 }
+            }
+        }
+    }
+
+    /// A batch large enough to be split over threads (blocks of ≥ 8 sequences) on the packed
+    /// recurrence equals the training path, bidirectional and two layers deep.
+    func testLSTMBatchPredictionOnThreadsMatchesTrainingPath() {
+        let config = ModelConfig(architecture: .lstm, sequenceLength: 7, classCount: 6, hiddenDim: 16, layers: 2, dropout: 0, bidirectional: true)
+        let model = config.makeModel(seed: 9)
+        let (x, mask) = Self.batch(B: 21, T: 7, seed: 10)
+        let general = model.forward(x, mask: mask, training: true)
+        let saved = NNThreads.count
+        defer { NNThreads.count = saved }
+        for threads in [1, 2] {
+            NNThreads.count = threads
+            let evaluated = model.forward(x, mask: mask, training: false)
+            for i in 0..<general.count {
+                XCTAssertEqual(evaluated.scalars[i], general.scalars[i], accuracy: 1e-5, "\(threads) threads at \(i)")
             }
         }
     }
@@ -103,24 +125,26 @@ final class PredictionPathTests: XCTestCase {
             model.backward(Tensor(shape: logits.shape, scalars: logits.scalars.map { $0 + 0.5 }))
             Adam(learningRate: 0.05).step(model.parameters)
             let stepped = model.forward(x0, mask: m0, training: false)
-            let general = model.forward(x, mask: mask, training: architecture != .lstm)
+            let general = model.forward(x, mask: mask, training: true)
             XCTAssertGreaterThan(zip(before.scalars, stepped.scalars).map { abs($0 - $1) }.max()!, 1e-3, "\(architecture): the step changed the output")
             for c in 0..<4 { XCTAssertEqual(stepped.scalars[c], general.scalars[c], accuracy: 1e-5, "\(architecture) after a step") }
             // Overwrite every parameter with another model's (what loading a checkpoint does).
             for view in other.parameters.views { try! model.parameters.set(view.name, other.parameters.tensor(view.name)!) }
             let loaded = model.forward(x0, mask: m0, training: false)
-            let expected = other.forward(x, mask: mask, training: architecture != .lstm)
+            let expected = other.forward(x, mask: mask, training: true)
+            let batchLoaded = model.forward(x, mask: mask, training: false)   // the packed batch path follows too
+            for i in 0..<expected.count { XCTAssertEqual(batchLoaded.scalars[i], expected.scalars[i], accuracy: 1e-5, "\(architecture) batch after set") }
             for c in 0..<4 { XCTAssertEqual(loaded.scalars[c], expected.scalars[c], accuracy: 1e-5, "\(architecture) after set") }
         }
     }
 
-    /// x `[B, T, 21, 3]` uniform, mask `[B, T]`: sample b has its last b frames padded and, from b = 1, a gap at frame 2.
+    /// x `[B, T, 21, 3]` uniform, mask `[B, T]`: sample b has its last b mod T frames padded and, from b = 1, a gap at frame 2.
     static func batch(B: Int, T: Int, seed: UInt64) -> (Tensor, Tensor) {
         var rng = SeededRandom(seed: seed)
         let x = Tensor.uniform([B, T, 21, 3], low: -1, high: 1, using: &rng)
         var m = [Float](repeating: 1, count: B * T)
         for b in 0..<B {
-            for t in (T - b)..<T { m[b * T + t] = 0 }
+            for t in (T - b % T)..<T { m[b * T + t] = 0 }
             if b > 0 && T > 3 { m[b * T + 2] = 0 }
         }
         return (x, Tensor(shape: [B, T], scalars: m))

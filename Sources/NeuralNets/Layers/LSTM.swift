@@ -90,6 +90,59 @@ final class LSTMDirection {
         return out
     }
 
+    /// W_ihᵀ and W_hhᵀ packed for `predictBatch`, b_ih + b_hh, and the store generation of all three.
+    private var packedIH: PackedMatrix?
+    private var packedHHT: PackedMatrix?
+    private var combinedBias: [Float] = []
+    private var packedBatchGeneration = -1
+
+    /// x `[T, B, in]`, mask `[T, B]` → h `[T, B, H]` in evaluation, for a batch (prediction of
+    /// many sequences): `forward`'s recurrence on weights packed once per parameter generation
+    /// (CKernels' GEMM, 512-bit where the CPU has it) instead of OpenBLAS repacking W_hh at every
+    /// step, with the biases in the input projection's epilogue. Every gate sums in order of k on
+    /// every CPU. Equals `forward` within float rounding (tests compare); caches nothing.
+    func predictBatch(_ x: [Float], mask m: [Bool], steps T: Int, batch B: Int) -> [Float] {
+        let H = hiddenSize, G = 4 * H
+        precondition(x.count == T * B * inputSize && m.count == T * B)
+        steps = 0; batch = 0   // no caches: a backward after this is refused
+        if packedBatchGeneration != store.generation {
+            packedIH = PackedMatrix(k: inputSize, n: G, b: store.value(weightIH), ldb: inputSize, transposed: true)
+            packedHHT = PackedMatrix(k: H, n: G, b: store.value(weightHH), ldb: H, transposed: true)
+            combinedBias = (0..<G).map { store.value(biasIH)[$0] + store.value(biasHH)[$0] }
+            packedBatchGeneration = store.generation
+        }
+        let wih = packedIH!, whh = packedHHT!
+        var gates = Kernels.uninitialized(T * B * G)
+        x.withUnsafeBufferPointer { xp in
+        gates.withUnsafeMutableBufferPointer { gp in
+        combinedBias.withUnsafeBufferPointer { bp in
+            wih.multiply(m: T * B, a: xp.baseAddress!, lda: inputSize, c: gp.baseAddress!, ldc: G, bias: bp.baseAddress!,
+                         threads: NNThreads.count)
+        }}}
+        var out = [Float](repeating: 0, count: T * B * H)
+        var state = [Float](repeating: 0, count: 3 * B * H)   // h [B, H], c [B, H], tanh(c) scratch [B, H]
+        let reverse = self.reverse
+        gates.withUnsafeMutableBufferPointer { gp in
+        out.withUnsafeMutableBufferPointer { op in
+        state.withUnsafeMutableBufferPointer { sp in
+        m.withUnsafeBufferPointer { mk in
+            let gBase = gp.baseAddress!, oBase = op.baseAddress!
+            let hState = sp.baseAddress!, cState = hState + B * H, scratch = cState + B * H
+            Parallel.chunks(B, minimum: 8) { rows in
+                let b0 = rows.lowerBound, nb = rows.count
+                for s in 0..<T {
+                    let t = reverse ? T - 1 - s : s
+                    whh.multiply(m: nb, a: hState + b0 * H, lda: H, c: gBase + (t * B + b0) * G, ldc: G, accumulate: true)
+                    for b in rows where mk[t * B + b] {
+                        Kernels.lstmCell(row: gBase + (t * B + b) * G, H: H, c: cState + b * H, tanhC: scratch + b * H,
+                                         h: hState + b * H, out: oBase + (t * B + b) * H)
+                    }
+                }
+            }
+        }}}}
+        return out
+    }
+
     /// x `[T, B, in]`, mask `[T, B]` → h `[T, B, H]`.
     /// Batch rows recur independently, so the time loop runs on `NNThreads.count` blocks of rows at
     /// once (one small GEMM per step and block, no synchronisation inside the loop).
@@ -207,8 +260,8 @@ final class LSTMDirection {
 /// `weight_ih_l{k}`, `…_reverse`), with dropout on the outputs of every layer but the last (training).
 /// x `[B, T, in]`, mask `[B, T]` (valid where > 0.5) → y `[B, T, D·H]` (D = 2 when bidirectional;
 /// forward half first), zeros at padded steps. `training: false` means inference: one sequence
-/// (batch 1, H a multiple of 8) then takes the fused packed-weight step and caches nothing for a
-/// backward pass.
+/// (batch 1, H a multiple of 8) then takes the fused packed-weight step, a batch the packed-weight
+/// recurrence, and nothing is cached for a backward pass.
 public final class LSTM {
     public let inputSize: Int
     public let hiddenSize: Int
@@ -247,11 +300,13 @@ public final class LSTM {
         var maskTB = [Bool](repeating: false, count: T * B)
         for b in 0..<B { for t in 0..<T { maskTB[t * B + b] = mask.scalars[b * T + t] > 0.5 } }
         var h = SequenceLayout.batchToTime(x.scalars, B: B, T: T, F: inputSize)   // [T, B, in]
-        // One sequence in evaluation (prediction): the fused, packed-weight step.
+        // Evaluation (prediction): one sequence takes the fused, packed-weight step; a batch the
+        // recurrence on packed weights. Neither caches anything for a backward pass.
         let oneSequence = B == 1 && !training && hiddenSize % 8 == 0
         for l in 0..<layers {
             let outs = cells[l].map {
-                oneSequence ? $0.forwardOneSequence(h, mask: maskTB, steps: T) : $0.forward(h, mask: maskTB, steps: T, batch: B)
+                oneSequence ? $0.forwardOneSequence(h, mask: maskTB, steps: T)
+                    : training ? $0.forward(h, mask: maskTB, steps: T, batch: B) : $0.predictBatch(h, mask: maskTB, steps: T, batch: B)
             }
             h = outs.count == 1 ? outs[0] : SequenceLayout.concatenateFeatures(outs, rows: T * B, width: hiddenSize)
             if l < layers - 1 {
