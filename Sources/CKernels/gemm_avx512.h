@@ -1,4 +1,4 @@
-// The packed GEMM once more, for AVX-512 (included by kernels.c inside
+// The packed GEMM (and the fused LSTM step, below) once more, for AVX-512 (included by kernels.c inside
 // `#pragma clang attribute push(target("avx512f"))`): one 16-column panel is one 512-bit vector,
 // and a register block is 6 rows × 2 panels (12 accumulators of 32 zmm). On CPUs with full-width
 // AVX-512 units (AMD Zen 5, Intel Xeon) this doubles the multiply-adds per instruction of the AVX
@@ -118,3 +118,38 @@ static void ck_gemm_impl_avx512(int m, int n, int k, const float *a, int lda, co
     }
 }
 #undef CK_BLOCK512
+
+/// kernels_impl.h's fused LSTM step (one sequence, prediction) with 512-bit loads: the packed
+/// gate weights of one k are [i f g o] × 8 lanes, i.e. two 512-bit vectors, so each k takes half
+/// the loads and multiply-adds of the AVX copy. Lane for lane the same operations in the same
+/// order (the even/odd-k accumulators, then their sum), and the cell is the AVX copy's own code,
+/// so the result is bit-identical to the other paths.
+static void ck_lstm_step_impl_avx512(const float *pre, const float *packed, int h, const float *h_in, float *c, float *h_out) {
+    for (int block = 0; block < h / 8; block++) {
+        const int j = block * 8;
+        const float *p = packed + (size_t)block * h * 32;
+        v16 if0 = __builtin_shufflevector(ck_load(pre + j), ck_load(pre + h + j), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        v16 go0 = __builtin_shufflevector(ck_load(pre + 2 * h + j), ck_load(pre + 3 * h + j), 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        v16 if1 = {0}, go1 = {0};
+        int k = 0;
+        for (; k + 2 <= h; k += 2, p += 64) {
+            const v16 h0 = ck_splat16(h_in[k]), h1 = ck_splat16(h_in[k + 1]);
+            if0 = if0 + ck_load16(p) * h0;      go0 = go0 + ck_load16(p + 16) * h0;
+            if1 = if1 + ck_load16(p + 32) * h1; go1 = go1 + ck_load16(p + 48) * h1;
+        }
+        if (k < h) {
+            const v16 h0 = ck_splat16(h_in[k]);
+            if0 = if0 + ck_load16(p) * h0; go0 = go0 + ck_load16(p + 16) * h0;
+        }
+        const v16 ifs = if0 + if1, gos = go0 + go1;
+        const v8 i = __builtin_shufflevector(ifs, ifs, 0, 1, 2, 3, 4, 5, 6, 7);
+        const v8 f = __builtin_shufflevector(ifs, ifs, 8, 9, 10, 11, 12, 13, 14, 15);
+        const v8 g = __builtin_shufflevector(gos, gos, 0, 1, 2, 3, 4, 5, 6, 7);
+        const v8 o = __builtin_shufflevector(gos, gos, 8, 9, 10, 11, 12, 13, 14, 15);
+        const v8 ig = ck_sigmoid_avx(i), fg = ck_sigmoid_avx(f);
+        const v8 gg = ck_tanh_avx(g), og = ck_sigmoid_avx(o);
+        const v8 cn = fg * ck_load(c + j) + ig * gg;
+        ck_store(c + j, cn);
+        ck_store(h_out + j, og * ck_tanh_avx(cn));
+    }
+}

@@ -39,8 +39,9 @@ typedef unsigned v8u __attribute__((vector_size(32)));
 #undef CK_SUFFIX
 #undef CK_ROWS
 #pragma clang attribute pop
-// The GEMM alone has a third copy, 512 bits wide: it is where hand tracking and prediction spend
-// their time, and the other kernels (depthwise, LSTM cell, exp, Adam) gain little from it.
+// The GEMM and the fused LSTM step have a third copy, 512 bits wide: they are where hand tracking
+// and prediction spend their time; the other kernels (depthwise, LSTM cell, exp, Adam) gain
+// little from it and take the AVX copy on such CPUs.
 #define CK_HAVE_AVX512_COPY 1
 #pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
 #include "gemm_avx512.h"
@@ -231,6 +232,9 @@ void ck_lstm_cell(float *row, int h, float *c, float *tanh_c, float *hidden, flo
 
 void ck_lstm_step(const float *pre, const float *packed, int h, const float *h_in, float *c, float *h_out) {
 #if CK_HAVE_AVX_COPY
+#if CK_HAVE_AVX512_COPY
+    if (ck_active_isa() == CK_ISA_AVX512) { ck_lstm_step_impl_avx512(pre, packed, h, h_in, c, h_out); return; }
+#endif
     if (ck_active_isa() >= CK_ISA_AVX) { ck_lstm_step_impl_avx(pre, packed, h, h_in, c, h_out); return; }
 #endif
     ck_lstm_step_impl_portable(pre, packed, h, h_in, c, h_out);
