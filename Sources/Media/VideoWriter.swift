@@ -3,7 +3,8 @@ import Foundation
 import TensorCore
 
 /// H.264 encoder settings (libx264). `crf` 0…51 (lower = better; x264's default is 23),
-/// `preset` one of x264's presets (`ultrafast` … `veryslow`), `threads` 0 = libx264's choice.
+/// `preset` one of x264's presets (`ultrafast` … `veryslow`), `threads` libx264's frame threads
+/// (0 = `machineIndependentThreads(height:)`).
 public struct EncoderOptions: Equatable, Sendable {
     public var crf: Int
     public var preset: String
@@ -12,6 +13,17 @@ public struct EncoderOptions: Equatable, Sendable {
         self.crf = crf
         self.preset = preset
         self.threads = threads
+    }
+
+    /// The encoder threads for a frame `height` pixels tall when none are asked for: what
+    /// libx264's automatic choice is on a 2-core machine — 1.5 threads per core, at most one per
+    /// two rows of 16-pixel macroblocks (x264 `x264_validate_parameters`, X264_THREADS_AUTO) — but
+    /// fixed. x264's bitstream depends on its thread count, so leaving the choice to libx264 gave
+    /// the same trim other bytes, and then other landmarks, on a machine, Slurm node, container or
+    /// `taskset` with another number of cores. Fixed this way a clip is the same everywhere, and
+    /// the same as clips trimmed on 2 cores before.
+    public static func machineIndependentThreads(height: Int) -> Int {
+        min(3, max(1, (height + 15) / 16 / 2))
     }
 }
 
@@ -96,7 +108,7 @@ public final class VideoWriter {
         context.pointee.pix_fmt = AV_PIX_FMT_YUV420P
         context.pointee.time_base = timeBase.av
         context.pointee.framerate = frameRate.av
-        context.pointee.thread_count = Int32(options.threads)
+        context.pointee.thread_count = Int32(options.threads > 0 ? options.threads : EncoderOptions.machineIndependentThreads(height: height))
         if (output!.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER) != 0 {
             context.pointee.flags |= Int32(AV_CODEC_FLAG_GLOBAL_HEADER)
         }
