@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "TensorCore",
                 dependencies: ["CBLAS", "CKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
-        .target(name: "Hands", dependencies: ["TensorCore", "TFLiteRuntime", "Media"]),
+        .target(name: "Hands", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "CKernels"]),
         .target(name: "HandSynthesis", dependencies: ["TensorCore", "Datasets"]),
         .target(name: "Media", dependencies: ["CFFmpeg", "FFmpegLoader", "CTurboJPEG", "CPNG", "TensorCore"]),
         .target(name: "Pipeline", dependencies: ["Media", "TensorCore"]),

@@ -9,6 +9,7 @@
 #define ASLSH_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -121,6 +122,14 @@ void ck_gemm_residual_threads(int m, int n, int k, const float *a, int lda, cons
 /// identical for any thread count).
 void ck_depthwise_conv_threads(const ck_conv_geometry *g, int rows, const float *x, const float *w,
                                const float *bias, float *y, float lo, float hi, int threads);
+
+/// What a tap outside the image reads in `ck_affine_crop_rgb8`.
+enum { CK_BORDER_ZERO = 0, CK_BORDER_REPLICATE = 1 };
+
+/// out [size, size, 3] floats in [0, 1] = the RGB8 image `src` [height, width, 3] sampled at
+/// (x, y) = (m0·u + m1·v + m2, m3·u + m4·v + m5) with OpenCV's fixed-point bilinear warp
+/// (1/32-pixel grid, 15-bit weights), as Hands' `ImageToTensor.cropReference`, bit for bit.
+void ck_affine_crop_rgb8(const uint8_t *src, int width, int height, const double m[6], int size, int border, float *out);
 
 #ifdef __cplusplus
 }
