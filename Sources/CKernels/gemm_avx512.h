@@ -1,5 +1,7 @@
-// The packed GEMM (and the fused LSTM step, below) once more, for AVX-512 (included by kernels.c inside
-// `#pragma clang attribute push(target("avx512f"))`): one 16-column panel is one 512-bit vector,
+// The 512-bit kernels of the AVX-512 copy (included by kernels.c inside
+// `#pragma clang attribute push(target("avx512f"))`, before kernels_impl.h's own AVX-512 copy,
+// whose depthwise rows use ck_dw_slide16 below): the packed GEMM, the fused LSTM step and the
+// sliding depthwise filter, each on 16-float vectors. The GEMM: one 16-column panel is one 512-bit vector,
 // and a register block is 6 rows × 2 panels (12 accumulators of 32 zmm). On CPUs with full-width
 // AVX-512 units (AMD Zen 5, Intel Xeon) this doubles the multiply-adds per instruction of the AVX
 // copy; on Zen 4, which splits each 512-bit operation in two, it runs at the AVX copy's speed.
@@ -31,7 +33,7 @@ static inline __attribute__((always_inline)) v16 ck_load16_partial(const float *
 /// acc = start + Σ_p a[r,p]·panel[p,:], then bias and clamp. `rows` and `np` are compile-time
 /// constants in every call, so the loops unroll and the accumulators stay in registers.
 static inline __attribute__((always_inline))
-void ck_block_avx512(const int rows, const int np, int k, const float *a, int lda, const float *panel,
+void ck_block_wide(const int rows, const int np, int k, const float *a, int lda, const float *panel,
                      size_t panel_stride, float *c, int ldc, int cols, const float *bias, float lo, float hi,
                      int accumulate) {
     v16 acc[CK_ROWS_AVX512][2];
@@ -71,11 +73,11 @@ void ck_block_avx512(const int rows, const int np, int k, const float *a, int ld
     }
 }
 
-#define CK_BLOCK512(R, NP) ck_block_avx512(R, NP, k, ai, lda, panel, stride, ci, ldc, cols, pb, lo, hi, accumulate)
+#define CK_BLOCK512(R, NP) ck_block_wide(R, NP, k, ai, lda, panel, stride, ci, ldc, cols, pb, lo, hi, accumulate)
 
 /// As kernels_impl.h's ck_gemm_impl: groups of panels that stay in L2, row blocks outer, panels
 /// in pairs inner (a last odd panel alone).
-static void ck_gemm_impl_avx512(int m, int n, int k, const float *a, int lda, const float *packed, float *c,
+static void ck_gemm_wide_avx512(int m, int n, int k, const float *a, int lda, const float *packed, float *c,
                                 int ldc, const float *bias, float lo, float hi, int accumulate) {
     const int panels = (n + CK_PANEL - 1) / CK_PANEL;
     const size_t stride = (size_t)CK_PANEL * (size_t)(k > 0 ? k : 0);
@@ -124,7 +126,7 @@ static void ck_gemm_impl_avx512(int m, int n, int k, const float *a, int lda, co
 /// the loads and multiply-adds of the AVX copy. Lane for lane the same operations in the same
 /// order (the even/odd-k accumulators, then their sum), and the cell is the AVX copy's own code,
 /// so the result is bit-identical to the other paths.
-static void ck_lstm_step_impl_avx512(const float *pre, const float *packed, int h, const float *h_in, float *c, float *h_out) {
+static void ck_lstm_step_wide_avx512(const float *pre, const float *packed, int h, const float *h_in, float *c, float *h_out) {
     for (int block = 0; block < h / 8; block++) {
         const int j = block * 8;
         const float *p = packed + (size_t)block * h * 32;
@@ -152,4 +154,37 @@ static void ck_lstm_step_impl_avx512(const float *pre, const float *packed, int 
         ck_store(c + j, cn);
         ck_store(h_out + j, og * ck_tanh_avx(cn));
     }
+}
+
+/// kernels_impl.h's ck_dw_slide8 on 16 channels at once: eight adjacent interior pixels of a
+/// stride-1 depthwise filter, each input column loaded once and added into every output whose
+/// window covers it. Lane for lane the same sums in the same order (bias, then the taps by ky,
+/// then kx), so the same bits as the 8-channel kernel and the portable path.
+static inline __attribute__((always_inline))
+void ck_dw_slide16(const int kw, const ck_conv_geometry *g, const float *image, int iy0, int ix0,
+                   int ky0, int ky1, int ch, const float *w, const float *bias, float *out, float lo, float hi) {
+    enum { P = 8 };
+    const int c = g->channels;
+    const ptrdiff_t row_step = (ptrdiff_t)g->dilation_h * g->in_w * c, w_row = (ptrdiff_t)kw * c;
+    v16 acc[P];
+    const v16 b = ck_load16(bias + ch);
+    for (int p = 0; p < P; p++) acc[p] = b;
+    const float *in_row = image + ((ptrdiff_t)(iy0 + ky0 * g->dilation_h) * g->in_w + ix0) * c + ch;
+    const float *w_at = w + (ptrdiff_t)ky0 * w_row + ch;
+    for (int ky = ky0; ky < ky1; ky++, in_row += row_step, w_at += w_row) {
+        v16 wv[8];
+#pragma clang loop unroll(full)
+        for (int kx = 0; kx < kw; kx++) wv[kx] = ck_load16(w_at + (ptrdiff_t)kx * c);
+#pragma clang loop unroll(full)
+        for (int j = 0; j < P + kw - 1; j++) {
+            const v16 xv = ck_load16(in_row + (ptrdiff_t)j * c);
+#pragma clang loop unroll(full)
+            for (int kx = kw - 1; kx >= 0; kx--) {
+                const int p = j - kx;
+                if (p >= 0 && p < P) acc[p] = acc[p] + xv * wv[kx];
+            }
+        }
+    }
+    const v16 vlo = ck_splat16(lo), vhi = ck_splat16(hi);
+    for (int p = 0; p < P; p++) ck_store16(out + (ptrdiff_t)p * c + ch, ck_clamp16(acc[p], vlo, vhi));
 }

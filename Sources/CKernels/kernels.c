@@ -39,12 +39,23 @@ typedef unsigned v8u __attribute__((vector_size(32)));
 #undef CK_SUFFIX
 #undef CK_ROWS
 #pragma clang attribute pop
-// The GEMM and the fused LSTM step have a third copy, 512 bits wide: they are where hand tracking
-// and prediction spend their time; the other kernels (depthwise, LSTM cell, exp, Adam) gain
-// little from it and take the AVX copy on such CPUs.
+// A third copy for AVX-512: kernels_impl.h once more (the same code, with 32 registers), plus
+// 512-bit versions of what tracking and prediction spend their time in — the packed GEMM, the
+// fused LSTM step and the sliding depthwise filter (gemm_avx512.h). kernels_impl.h's own 256-bit
+// GEMM and LSTM step are compiled in this copy but not dispatched to.
 #define CK_HAVE_AVX512_COPY 1
 #pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunused-function"
 #include "gemm_avx512.h"
+#define CK_SUFFIX _avx512
+#define CK_ROWS 6
+#define CK_WIDE 1
+#include "kernels_impl.h"
+#undef CK_SUFFIX
+#undef CK_ROWS
+#undef CK_WIDE
+#pragma clang diagnostic pop
 #pragma clang attribute pop
 #else
 #define CK_HAVE_AVX_COPY 0
@@ -192,7 +203,7 @@ void ck_gemm(int m, int n, int k, const float *a, int lda, const float *packed, 
     if (m <= 0 || n <= 0) return;
 #if CK_HAVE_AVX512_COPY
     if (ck_active_isa() == CK_ISA_AVX512) {
-        ck_gemm_impl_avx512(m, n, k, a, lda, packed, c, ldc, bias, lo, hi, accumulate);
+        ck_gemm_wide_avx512(m, n, k, a, lda, packed, c, ldc, bias, lo, hi, accumulate);
         return;
     }
 #endif
@@ -207,6 +218,12 @@ void ck_gemm(int m, int n, int k, const float *a, int lda, const float *packed, 
 
 void ck_depthwise_conv(const ck_conv_geometry *g, int row_begin, int row_end, const float *x, const float *w,
                        const float *bias, float *y, float lo, float hi) {
+#if CK_HAVE_AVX512_COPY
+    if (ck_active_isa() == CK_ISA_AVX512) {
+        ck_depthwise_impl_avx512(g, row_begin, row_end, x, w, bias, y, lo, hi);
+        return;
+    }
+#endif
 #if CK_HAVE_AVX_COPY
     if (ck_active_isa() >= CK_ISA_AVX) {
         ck_depthwise_impl_avx(g, row_begin, row_end, x, w, bias, y, lo, hi);
@@ -233,7 +250,7 @@ void ck_lstm_cell(float *row, int h, float *c, float *tanh_c, float *hidden, flo
 void ck_lstm_step(const float *pre, const float *packed, int h, const float *h_in, float *c, float *h_out) {
 #if CK_HAVE_AVX_COPY
 #if CK_HAVE_AVX512_COPY
-    if (ck_active_isa() == CK_ISA_AVX512) { ck_lstm_step_impl_avx512(pre, packed, h, h_in, c, h_out); return; }
+    if (ck_active_isa() == CK_ISA_AVX512) { ck_lstm_step_wide_avx512(pre, packed, h, h_in, c, h_out); return; }
 #endif
     if (ck_active_isa() >= CK_ISA_AVX) { ck_lstm_step_impl_avx(pre, packed, h, h_in, c, h_out); return; }
 #endif

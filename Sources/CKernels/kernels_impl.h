@@ -1,5 +1,6 @@
-// The kernels, written once and compiled twice by kernels.c: once for the portable target and
-// once inside `#pragma clang attribute push(target("avx"))`. CK_SUFFIX names the copy and
+// The kernels, written once and compiled three times by kernels.c: for the portable target, and
+// inside `#pragma clang attribute push(target("avx"))` and `target("avx512f")` (with CK_WIDE,
+// whose depthwise rows take gemm_avx512.h's 16-channel sliding filter). CK_SUFFIX names the copy and
 // CK_ROWS is the register block's height (the AVX copy has 16 ymm registers: 6 rows × 2 vectors of
 // accumulators + 2 for a B row + 1 broadcast + 1 product; SSE has half the width, so 3 rows).
 //
@@ -257,6 +258,14 @@ void CK_FN(ck_dw_rows)(const int kw, const int slide, const ck_conv_geometry *g,
             for (; ox < lead; ox++)
                 CK_FN(ck_dw_edge)(kw, g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, c0, c1, w, bias,
                                   out_row + (ptrdiff_t)ox * c, lo, hi, vlo, vhi);
+#ifdef CK_WIDE
+            // The AVX-512 copy: 16 channels a vector (gemm_avx512.h), where the chunk allows.
+            if (slide && g->stride_w == 1 && g->dilation_w == 1 && (c1 - c0) % 16 == 0)
+                for (; ox + 8 <= end_interior; ox += 8)
+                    for (int ch = c0; ch < c1; ch += 16)
+                        ck_dw_slide16(kw, g, image, iy0, ox - g->pad_left, ky0, ky1, ch, w, bias,
+                                      out_row + (ptrdiff_t)ox * c, lo, hi);
+#endif
             if (slide && g->stride_w == 1 && g->dilation_w == 1 && (c1 - c0) % 8 == 0)
                 for (; ox + 8 <= end_interior; ox += 8)
                     for (int ch = c0; ch < c1; ch += 8)

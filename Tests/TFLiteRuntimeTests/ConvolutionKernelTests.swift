@@ -84,6 +84,14 @@ final class ConvolutionKernelTests: XCTestCase {
                                                                      activation: act, dilationW: d, dilationH: d)),
                     inputs: [0, 1, 2], outputs: [3])
                 let fast = try harness.run([x], threads: threads)[0]
+                // Every kernel path (portable, AVX, AVX-512's 16-channel sliding filter) the same bits.
+                let original = KernelPath.active
+                defer { KernelPath.force(original) }
+                for path in KernelPath.allCases where path != original && KernelPath.force(path) {
+                    let other = try harness.run([x], threads: threads)[0]
+                    XCTAssertEqual(other.map(\.bitPattern), fast.map(\.bitPattern), "dw \(h)×\(w)×\(c) k\(k) s\(s) on \(path)")
+                }
+                KernelPath.force(original)
                 var expected = [Float](repeating: 0, count: oh * ow * c * m)
                 let g = ConvGeometry(batch: 1, inH: h, inW: w, inC: c, outH: oh, outW: ow, outC: c * m, kH: k, kW: k,
                                      strideH: s, strideW: s, dilationH: d, dilationW: d, padTop: top, padLeft: left)
