@@ -204,6 +204,10 @@ void CK_FN(ck_dw_interior)(const int P, const int kw, const ck_conv_geometry *g,
                            int ky0, int ky1, int c0, int c1, const float *w, const float *bias, float *out,
                            float lo, float hi, v8 vlo, v8 vhi) {
     int ch = c0;
+#ifdef CK_WIDE
+    for (; ch + 32 <= c1; ch += 32) ck_dw_tile16(P, 2, 0, kw, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, lo, hi);
+    for (; ch + 16 <= c1; ch += 16) ck_dw_tile16(P, 1, 0, kw, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, lo, hi);
+#endif
     for (; ch + 16 <= c1; ch += 16) CK_FN(ck_dw_tile)(P, 2, 0, kw, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
     for (; ch + 8 <= c1; ch += 8) CK_FN(ck_dw_tile)(P, 1, 0, kw, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
     if (ch < c1)
@@ -221,6 +225,9 @@ void CK_FN(ck_dw_edge)(const int kw, const ck_conv_geometry *g, const float *ima
     while (kx0 < kx1 && ix0 + kx0 * g->dilation_w < 0) kx0++;
     while (kx1 > kx0 && ix0 + (kx1 - 1) * g->dilation_w >= g->in_w) kx1--;
     int ch = c0;
+#ifdef CK_WIDE
+    for (; ch + 32 <= c1; ch += 32) ck_dw_tile16(1, 2, kx0, kx1, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, lo, hi);
+#endif
     for (; ch + 32 <= c1; ch += 32) CK_FN(ck_dw_tile)(1, 4, kx0, kx1, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
     for (; ch + 8 <= c1; ch += 8) CK_FN(ck_dw_tile)(1, 1, kx0, kx1, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
     if (ch < c1) CK_FN(ck_dw_scalar)(g, image, iy0, ix0, ky0, ky1, kx0, kx1, ch, c1, w, bias, out, lo, hi);
