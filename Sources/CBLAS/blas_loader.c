@@ -89,6 +89,8 @@ static void after_open(void) {
 
 const char *aslsh_blas_core_note(void) { return note; }
 
+int aslsh_blas_load(char *message, size_t size) { return aslsh_lazy_open(&openblas, message, size); }
+
 // Hidden: OpenBLAS's own calls between its functions never bind to these.
 #define FORWARD(RET, NAME, PARAMS, ARGS) LAZY_FORWARD("hidden", &openblas, RET, NAME, PARAMS, ARGS)
 #define FORWARD_VOID(NAME, PARAMS, ARGS) LAZY_FORWARD_VOID("hidden", &openblas, NAME, PARAMS, ARGS)

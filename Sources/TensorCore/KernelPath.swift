@@ -45,6 +45,20 @@ public enum ComputeEnvironment {
         return String(cString: name)
     }
 
+    /// OpenBLAS could not be loaded; the message names the library, the reason and the package.
+    public struct BLASUnavailable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Loads OpenBLAS unless it is loaded, or throws `BLASUnavailable` (commands that multiply
+    /// matrices call this first, so a broken installation fails the command, not the shell).
+    public static func loadBLAS() throws {
+        var buffer = [CChar](repeating: 0, count: 512)
+        guard aslsh_blas_load(&buffer, buffer.count) == 0 else {
+            throw BLASUnavailable(description: String(cString: buffer))
+        }
+    }
+
     /// Why an `OPENBLAS_CORETYPE` in the environment was not used, or nil when it was (or unset).
     public static var blasCoreNote: String? {
         _ = blasCore

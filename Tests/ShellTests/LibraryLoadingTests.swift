@@ -47,6 +47,23 @@ final class LibraryLoadingTests: XCTestCase {
         XCTAssertTrue(trainLog.contains("libopenblas.so.0"), "training loads OpenBLAS")
     }
 
+    /// A broken OpenBLAS (an empty libopenblas.so.0 first on the library path): the command that
+    /// multiplies matrices fails with the library, the reason and the package to install; the
+    /// commands before and after it run, and the shell is not stopped.
+    func testAMissingOpenBLASFailsOnlyTheCommandThatNeedsIt() throws {
+        let broken = directory.appendingPathComponent("broken-blas")
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        try Data().write(to: broken.appendingPathComponent("libopenblas.so.0"))
+        let run = try AslshBinary.run(["--keep-going", "-c", modelCells.replacingOccurrences(of: "; net = train", with: "; echo before; net = train")
+                                       + "; echo after"], in: directory, environment: ["LD_LIBRARY_PATH": broken.path])
+        XCTAssertNotEqual(run.status, 134, "the shell was aborted: \(run.stderr.suffix(400))")
+        XCTAssertTrue(run.stdout.contains("before\n"), run.stdout)
+        XCTAssertTrue(run.stdout.hasSuffix("after\n"), run.stdout + run.stderr.suffix(400))
+        for text in ["train: matrix products need OpenBLAS (libopenblas.so.0)", "file too short", "apt install libopenblas0"] {
+            XCTAssertTrue((run.stdout + run.stderr).contains(text), "the error lacks '\(text)':\n\(run.stdout)\(run.stderr.suffix(600))")
+        }
+    }
+
     /// An OPENBLAS_CORETYPE the CPU cannot run (images often force their host's) is not passed on:
     /// OpenBLAS detects the CPU, `--version` says why, and training runs instead of dying of
     /// SIGILL. One it can run is used as asked.

@@ -1,6 +1,8 @@
 #ifndef ASLSH_CBLAS_H
 #define ASLSH_CBLAS_H
 
+#include <stddef.h>
+
 // The part of OpenBLAS's CBLAS interface aslsh calls, declared here with the standard CBLAS ABI
 // (32-bit integers, the enum values of the reference cblas.h). Each one is defined in
 // blas_loader.c and forwards to libopenblas.so.0, which is dlopen'd on the first call: the shell
@@ -27,5 +29,11 @@ char *openblas_get_corename(void);
 /// Empty, or why an `OPENBLAS_CORETYPE` from the environment was not passed on to OpenBLAS:
 /// e.g. "OPENBLAS_CORETYPE=Haswell ignored: this CPU lacks avx2". Valid once OpenBLAS is loaded.
 const char *aslsh_blas_core_note(void);
+
+/// Loads OpenBLAS now unless loaded: 0, or −1 with "matrix products need OpenBLAS
+/// (libopenblas.so.0), which could not be loaded: REASON. On Debian or Ubuntu: apt install
+/// libopenblas0" in `message`. Callers that can report an error call it first: a BLAS function
+/// called without it, on a broken installation, prints that message and stops the process.
+int aslsh_blas_load(char *message, size_t size);
 
 #endif

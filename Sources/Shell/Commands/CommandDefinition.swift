@@ -172,6 +172,10 @@ public struct CommandDefinition {
     /// Whether `cell &` may run it as a background job (not directives, which act on the session,
     /// nor the job commands themselves).
     public var runsInBackground: Bool
+    /// Whether it multiplies matrices (OpenBLAS, loaded on first use): the shell loads OpenBLAS
+    /// before running it, so a broken installation fails this command with the library's name and
+    /// package instead of stopping the session. Set for the standard commands in `standard`.
+    public var usesBLAS = false
 
     public init(_ name: String, summary: String, discussion: String = "", arguments: [ArgumentSpec] = [],
                 flags: [FlagSpec] = [], input: PipeInput = .none, runsInBackground: Bool? = nil,

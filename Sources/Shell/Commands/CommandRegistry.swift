@@ -25,6 +25,13 @@ public struct CommandRegistry {
 
     /// Every command: the generic ones and each area's.
     public static var standard: CommandRegistry {
-        CommandRegistry(standardCommandSets.flatMap { $0 })
+        CommandRegistry(standardCommandSets.flatMap { $0 }.map { definition in
+            var definition = definition
+            definition.usesBLAS = blasCommands.contains(definition.name)
+            return definition
+        })
     }
+
+    /// The commands that run the neural networks or the TFLite models (OpenBLAS products).
+    static let blasCommands: Set<String> = ["prepare-alphabet", "extract", "train", "eval", "cv", "export", "predict"]
 }

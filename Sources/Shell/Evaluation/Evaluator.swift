@@ -82,6 +82,9 @@ extension Session {
         // Paths in the output and errors print as the user gave them (`PathDisplay`).
         try PathDisplay.withPaths(of: invocation) {
             do {
+                if definition.usesBLAS {
+                    do { try ComputeEnvironment.loadBLAS() } catch { throw invocation.failure("\(error)") }
+                }
                 return try definition.handler(invocation)
             } catch let error as ShellError {
                 throw error
