@@ -74,6 +74,11 @@ void ck_block_wide(const int rows, const int np, int k, const float *a, int lda,
 }
 
 #define CK_BLOCK512(R, NP) ck_block_wide(R, NP, k, ai, lda, panel, stride, ci, ldc, cols, pb, lo, hi, accumulate)
+// Each block height its own unrolled copy (rows and NP are constants in every call).
+#define CK_BLOCK512_ROWS(NP) do { switch (rows) {                                  \
+    case 6: CK_BLOCK512(6, NP); break; case 5: CK_BLOCK512(5, NP); break;              \
+    case 4: CK_BLOCK512(4, NP); break; case 3: CK_BLOCK512(3, NP); break;              \
+    case 2: CK_BLOCK512(2, NP); break; default: CK_BLOCK512(1, NP); break; } } while (0)
 
 /// As kernels_impl.h's ck_gemm_impl: groups of panels that stay in L2, row blocks outer, panels
 /// in pairs inner (a last odd panel alone).
@@ -96,30 +101,13 @@ static void ck_gemm_wide_avx512(int m, int n, int k, const float *a, int lda, co
                 const float *panel = packed + (size_t)jp * stride;
                 const float *pb = bias ? bias + j0 : NULL;
                 float *ci = c + (size_t)i * ldc + j0;
-                if (np == 2) {
-                    switch (rows) {
-                    case 6: CK_BLOCK512(6, 2); break;
-                    case 5: CK_BLOCK512(5, 2); break;
-                    case 4: CK_BLOCK512(4, 2); break;
-                    case 3: CK_BLOCK512(3, 2); break;
-                    case 2: CK_BLOCK512(2, 2); break;
-                    default: CK_BLOCK512(1, 2); break;
-                    }
-                } else {
-                    switch (rows) {
-                    case 6: CK_BLOCK512(6, 1); break;
-                    case 5: CK_BLOCK512(5, 1); break;
-                    case 4: CK_BLOCK512(4, 1); break;
-                    case 3: CK_BLOCK512(3, 1); break;
-                    case 2: CK_BLOCK512(2, 1); break;
-                    default: CK_BLOCK512(1, 1); break;
-                    }
-                }
+                if (np == 2) CK_BLOCK512_ROWS(2); else CK_BLOCK512_ROWS(1);
             }
         }
     }
 }
 #undef CK_BLOCK512
+#undef CK_BLOCK512_ROWS
 
 /// kernels_impl.h's fused LSTM step (one sequence, prediction) with 512-bit loads: the packed
 /// gate weights of one k are [i f g o] × 8 lanes, i.e. two 512-bit vectors, so each k takes half

@@ -39,10 +39,11 @@ typedef unsigned v8u __attribute__((vector_size(32)));
 #undef CK_SUFFIX
 #undef CK_ROWS
 #pragma clang attribute pop
-// A third copy for AVX-512: kernels_impl.h once more (the same code, with 32 registers), plus
-// 512-bit versions of what tracking and prediction spend their time in — the packed GEMM, the
-// fused LSTM step and the sliding depthwise filter (gemm_avx512.h). kernels_impl.h's own 256-bit
-// GEMM and LSTM step are compiled in this copy but not dispatched to.
+// A third copy for AVX-512: 512-bit versions of what tracking and prediction spend their time in
+// — the packed GEMM, the fused LSTM step and the depthwise tiles (gemm_avx512.h). kernels_impl.h
+// is compiled once more only for its depthwise rows, which take those tiles under CK_WIDE; the
+// rest of this copy is not dispatched to (the AVX copy's residual, LSTM cell, exp and Adam give
+// the same bits and gain nothing from it), hence the unused-function silence.
 #define CK_HAVE_AVX512_COPY 1
 #pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
 #pragma clang diagnostic push
