@@ -122,22 +122,32 @@ void ck_parallel(int tasks, void (*fn)(void *ctx, int task), void *ctx, int thre
 
 // --- Parallel kernels -----------------------------------------------------------------------------
 
-/// A GEMM cut into tiles of `row_step` rows × `panel_step` 16-column panels, with the optional
-/// residual (+ PReLU) epilogue applied to each tile right after its product.
+/// A GEMM cut into tiles: `row_tasks` shares of its 6-row blocks × `panel_tasks` shares of its
+/// 16-column panels, with the optional residual (+ PReLU) epilogue applied to each tile right
+/// after its product.
 typedef struct {
     int m, n, k, lda, ldc, ldr, accumulate;
     const float *a, *packed, *bias, *residual, *alpha;
     float *c;
     float lo, hi;
-    int row_step, panel_step, panel_tasks;   // rows and panels per task, tasks along the panels
+    int row_blocks, row_tasks, panels, panel_tasks;
 } ck_gemm_job;
+
+/// Share `i` of `count` items cut into `shares` parts: [begin, end) with sizes differing by at
+/// most one, so that equal numbers of tasks are equal work (7 tasks of 6 panels and one of 0 left
+/// one thread of two idle for a seventh of the product).
+static inline int share_begin(int i, int count, int shares) { return (int)((long long)i * count / shares); }
 
 static void gemm_task(void *ctx, int t) {
     const ck_gemm_job *j = ctx;
-    const int i0 = (t / j->panel_tasks) * j->row_step, p0 = (t % j->panel_tasks) * j->panel_step;
-    const int rows = j->m - i0 < j->row_step ? j->m - i0 : j->row_step;
+    const int r = t / j->panel_tasks, p = t % j->panel_tasks;
+    const int i0 = share_begin(r, j->row_blocks, j->row_tasks) * 6;
+    int i1 = share_begin(r + 1, j->row_blocks, j->row_tasks) * 6;
+    if (i1 > j->m) i1 = j->m;
+    const int p0 = share_begin(p, j->panels, j->panel_tasks), p1 = share_begin(p + 1, j->panels, j->panel_tasks);
     const int j0 = p0 * CK_PANEL;
-    const int cols = j->n - j0 < j->panel_step * CK_PANEL ? j->n - j0 : j->panel_step * CK_PANEL;
+    const int cols = (p1 * CK_PANEL < j->n ? p1 * CK_PANEL : j->n) - j0;
+    const int rows = i1 - i0;
     if (rows <= 0 || cols <= 0) return;
     float *c = j->c + (size_t)i0 * j->ldc + j0;
     ck_gemm(rows, cols, j->k, j->a + (size_t)i0 * j->lda, j->lda, j->packed + (size_t)p0 * CK_PANEL * j->k,
@@ -146,31 +156,38 @@ static void gemm_task(void *ctx, int t) {
         ck_residual(rows, cols, c, j->ldc, j->residual + (size_t)i0 * j->ldr + j0, j->ldr, j->alpha ? j->alpha + j0 : NULL);
 }
 
-/// Cuts [m, n] into tasks, about four per thread (a late thread is not waited for long). A task
-/// re-reads all of A's rows it covers and all of B's panels it covers, so a wide product (more
-/// columns than rows: 49 × 1152 in the landmark model, whose packed B is ~1 MB) is cut along the
-/// panels and a tall one along the rows, in multiples of 6 (the AVX register block; the portable
-/// one is 3) and at most `max_rows` rows per task.
+/// Cuts [m, n] into about four tasks per thread (a late thread is not waited for long), a
+/// multiple of the thread count where the shape allows, each within one block or panel of the
+/// others. A task re-reads all of A's rows it covers and all of B's panels it covers, so a wide
+/// product (more columns than rows: 49 × 1152 in the landmark model, whose packed B is ~1 MB) is
+/// cut along the panels and a tall one along the rows, in whole 6-row blocks (the widest
+/// register block) and at most `max_rows` rows per task.
 static void plan_tiles(ck_gemm_job *j, int threads, int max_rows) {
-    const int want = threads > 1 ? 4 * threads : 1, row_blocks = (j->m + 5) / 6;
-    const int panels = (j->n + CK_PANEL - 1) / CK_PANEL;
+    const int want = threads > 1 ? 4 * threads : 1;
+    j->row_blocks = (j->m + 5) / 6;
+    j->panels = (j->n + CK_PANEL - 1) / CK_PANEL;
     const int max_blocks = max_rows / 6 > 0 ? max_rows / 6 : 1;
+    const int least_row_tasks = (j->row_blocks + max_blocks - 1) / max_blocks;
     int row_tasks, panel_tasks;
     if (j->n > j->m) {
-        panel_tasks = panels < want ? panels : want;
-        row_tasks = (row_blocks + max_blocks - 1) / max_blocks;
+        panel_tasks = j->panels < want ? j->panels : want;
+        row_tasks = least_row_tasks;
     } else {
-        row_tasks = row_blocks < want ? row_blocks : want;
-        if ((row_blocks + row_tasks - 1) / row_tasks > max_blocks) row_tasks = (row_blocks + max_blocks - 1) / max_blocks;
+        row_tasks = j->row_blocks < want ? j->row_blocks : want;
+        if (row_tasks < least_row_tasks) {
+            // More tasks than asked for (the residual's cache bound): round up to a multiple of
+            // the threads, so the last round of tasks is not one thread's alone.
+            row_tasks = (least_row_tasks + threads - 1) / threads * threads;
+            if (row_tasks > j->row_blocks) row_tasks = j->row_blocks;
+        }
         panel_tasks = row_tasks < want ? (want + row_tasks - 1) / row_tasks : 1;
-        if (panel_tasks > panels) panel_tasks = panels;
+        if (panel_tasks > j->panels) panel_tasks = j->panels;
     }
-    j->row_step = ((row_blocks + row_tasks - 1) / row_tasks) * 6;
-    j->panel_step = (panels + panel_tasks - 1) / panel_tasks;
-    j->panel_tasks = (panels + j->panel_step - 1) / j->panel_step;
+    j->row_tasks = row_tasks;
+    j->panel_tasks = panel_tasks;
 }
 
-static int tile_count(const ck_gemm_job *j) { return ((j->m + j->row_step - 1) / j->row_step) * j->panel_tasks; }
+static int tile_count(const ck_gemm_job *j) { return j->row_tasks * j->panel_tasks; }
 
 void ck_gemm_threads(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc,
                      const float *bias, float lo, float hi, int accumulate, int threads) {
@@ -180,7 +197,7 @@ void ck_gemm_threads(int m, int n, int k, const float *a, int lda, const float *
         ck_gemm(m, n, k, a, lda, packed, c, ldc, bias, lo, hi, accumulate);
         return;
     }
-    ck_gemm_job j = {m, n, k, lda, ldc, 0, accumulate, a, packed, bias, NULL, NULL, c, lo, hi, 0, 0, 0};
+    ck_gemm_job j = {m, n, k, lda, ldc, 0, accumulate, a, packed, bias, NULL, NULL, c, lo, hi, 0, 0, 0, 0};
     plan_tiles(&j, threads, m);
     ck_parallel(tile_count(&j), gemm_task, &j, threads);
 }
@@ -191,7 +208,7 @@ void ck_gemm_residual_threads(int m, int n, int k, const float *a, int lda, cons
     if (m <= 0 || n <= 0) return;
     if ((double)m * n * k < 65536.0) threads = 1;
     // Tiles of at most about 16 K floats of C (64 KB, still in L2 when the epilogue reads them back).
-    ck_gemm_job j = {m, n, k, lda, ldc, ldr, 0, a, packed, bias, residual, alpha, c, lo, hi, 0, 0, 0};
+    ck_gemm_job j = {m, n, k, lda, ldc, ldr, 0, a, packed, bias, residual, alpha, c, lo, hi, 0, 0, 0, 0};
     plan_tiles(&j, threads, 16384 / n);
     ck_parallel(tile_count(&j), gemm_task, &j, threads);
 }
@@ -201,12 +218,12 @@ typedef struct {
     const float *x, *w, *bias;
     float *y;
     float lo, hi;
-    int rows, step;
+    int rows, tasks;
 } ck_dw_job;
 
 static void depthwise_task(void *ctx, int t) {
     const ck_dw_job *j = ctx;
-    const int r0 = t * j->step, r1 = r0 + j->step < j->rows ? r0 + j->step : j->rows;
+    const int r0 = share_begin(t, j->rows, j->tasks), r1 = share_begin(t + 1, j->rows, j->tasks);
     if (r0 < r1) ck_depthwise_conv(j->g, r0, r1, j->x, j->w, j->bias, j->y, j->lo, j->hi);
 }
 
@@ -217,7 +234,9 @@ void ck_depthwise_conv_threads(const ck_conv_geometry *g, int rows, const float 
         ck_depthwise_conv(g, 0, rows, x, w, bias, y, lo, hi);
         return;
     }
-    const int want = 4 * threads;
-    ck_dw_job j = {g, x, w, bias, y, lo, hi, rows, (rows + want - 1) / want};
-    ck_parallel((rows + j.step - 1) / j.step, depthwise_task, &j, threads);
+    // Output rows in about four shares per thread, a multiple of the threads when there are
+    // enough rows (a 7-row map is 7 tasks either way).
+    const int want = 4 * threads, tasks = rows < want ? rows : want;
+    ck_dw_job j = {g, x, w, bias, y, lo, hi, rows, tasks};
+    ck_parallel(tasks, depthwise_task, &j, threads);
 }

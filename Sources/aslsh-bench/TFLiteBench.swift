@@ -2,15 +2,16 @@ import Foundation
 import TensorCore
 import TFLiteRuntime
 
-/// `aslsh-bench tflite [--runs N] [--rounds R] [--threads 1,2] [--model NAME] [--profile] [--models-dir DIR] [--litert-python PY]`
+/// `aslsh-bench tflite [--runs N] [--rounds R] [--threads 1,2] [--model NAME] [--profile | --profile-each] [--models-dir DIR] [--litert-python PY]`
 ///
 /// Per-model latency of aslsh's TFLite interpreter on the four MediaPipe hand models, 1 and 2
 /// threads: median (and p10) of N runs after 10 warm-up runs, in R rounds (median of the rounds).
 /// When a Python with `ai_edge_litert` is given (`--litert-python` or `ASLSH_LITERT_PYTHON`),
 /// LiteRT's builtin kernels and XNNPACK are measured by the same protocol right after each model
-/// in each round.
+/// in each round. `--profile` adds per-op-type times for each thread count, `--profile-each` one
+/// line per operator (index, kind, shapes) with a column per thread count and the scaling.
 func runTFLiteBench(_ args: [String]) throws {
-    var profile = false
+    var profile = false, profileEach = false
     var threadCounts = [1, 2]
     var runs = 50, rounds = 3, modelsDir = "models/mediapipe"
     var python = ProcessInfo.processInfo.environment["ASLSH_LITERT_PYTHON"]
@@ -25,6 +26,7 @@ func runTFLiteBench(_ args: [String]) throws {
         case "--litert-python": python = value; i += 1
         case "--model": models = [value]; i += 1
         case "--profile": profile = true
+        case "--profile-each": profileEach = true
         case "--threads": threadCounts = value.split(separator: ",").compactMap { Int($0) }; i += 1
         default: throw BenchError("unknown option \(args[i])")
         }
@@ -39,6 +41,7 @@ func runTFLiteBench(_ args: [String]) throws {
         for name in models {
             let url = URL(fileURLWithPath: modelsDir).appendingPathComponent("\(name).tflite")
             let model = try TFLiteModel(contentsOf: url)
+            var eachOperator: [Int: [String: Double]] = [:]   // threads → operator → ms
             for threads in threadCounts {
                 let interpreter = try TFLiteInterpreter(model: model, threads: threads)
                 var rng = SeededRandom(seed: 1)
@@ -59,8 +62,14 @@ func runTFLiteBench(_ args: [String]) throws {
                     print("\(name) \(threads) thread(s), per op (ms):")
                     for (op, t) in totals.sorted(by: { $0.value > $1.value }) { print(String(format: "  %8.3f  %@", t * 1e3, op)) }
                 }
+                if profileEach && round == 0 {
+                    for _ in 0..<10 {
+                        for (op, t) in interpreter.profile(eachOperator: true) { eachOperator[threads, default: [:]][op, default: 0] += t * 1e3 / 10 }
+                    }
+                }
                 samples[name, default: [:]][threads, default: []].append((times[times.count / 2], times[times.count / 10], cpu[cpu.count / 2]))
             }
+            if profileEach && round == 0 { printEachOperator(name, eachOperator, threadCounts) }
             BLASThreads.count = 1
             if let python {
                 for (key, value) in try measureLiteRT(python: python, modelsDir: modelsDir, models: [name], runs: runs,
@@ -145,3 +154,20 @@ private func measureLiteRT(python: String, modelsDir: String, models: [String], 
     return result
 }
 
+/// One line per operator in model order: ms at each thread count and, with more than one, the
+/// first count's time over the last's (the operator's own scaling).
+private func printEachOperator(_ model: String, _ times: [Int: [String: Double]], _ threadCounts: [Int]) {
+    guard let first = threadCounts.first, let rows = times[first] else { return }
+    func index(_ key: String) -> Int { Int(key.dropFirst().prefix { $0.isNumber }) ?? 0 }
+    print("\(model), per operator (ms at " + threadCounts.map { "\($0)" }.joined(separator: ", ") + " threads"
+          + (threadCounts.count > 1 ? "; scaling = \(first)-thread ms / \(threadCounts.last!)-thread ms)" : ")"))
+    var sums = [Double](repeating: 0, count: threadCounts.count)
+    for key in rows.keys.sorted(by: { index($0) < index($1) }) {
+        let values = threadCounts.map { times[$0]?[key] ?? .nan }
+        for (i, v) in values.enumerated() where v.isFinite { sums[i] += v }
+        let scaling = values.count > 1 ? String(format: "  %5.2f×", values[0] / values.last!) : ""
+        print(values.map { String(format: "%8.3f", $0) }.joined() + scaling + "  " + key)
+    }
+    let scaling = sums.count > 1 ? String(format: "  %5.2f×", sums[0] / sums.last!) : ""
+    print(sums.map { String(format: "%8.3f", $0) }.joined() + scaling + "  total")
+}

@@ -162,6 +162,37 @@ final class ElementwiseKernelTests: XCTestCase {
         }}
     }
 
+    /// With one image the spatial mean is a column sum over rows (the fast path): the same
+    /// additions, in the same order, as summing each channel over the pixels in turn.
+    func testMeanAndReduceMaxOverRowsMatchTheInOrderSums() throws {
+        var rng = SeededRandom(seed: 29)
+        let x = randomFloats(7 * 7 * 37, &rng)
+        for (builtin, keepDims) in [(BuiltinOperator.mean, true), (.mean, false), (.reduceMax, false)] {
+            let out: [Int] = keepDims ? [1, 1, 1, 37] : [1, 37]
+            let y = try KernelHarness(tensors: [.init(shape: [1, 7, 7, 37]), .init(shape: [2], ints: [1, 2]), .init(shape: out)],
+                                      builtin: builtin, options: .reducer(keepDims: keepDims), inputs: [0, 1], outputs: [2]).run([x])[0]
+            for c in 0..<37 {
+                var sum: Float = 0, top = -Float.infinity
+                for p in 0..<49 { sum += x[p * 37 + c]; top = max(top, x[p * 37 + c]) }
+                XCTAssertEqual(y[c], builtin == .mean ? sum / 49 : top, "\(builtin) channel \(c)")
+            }
+        }
+    }
+
+    /// Pooling shares output rows among threads; every output is the same on 1 and 2 threads.
+    func testPoolingGivesTheSameBitsOnTwoThreads() throws {
+        var rng = SeededRandom(seed: 31)
+        let x = randomFloats(41 * 38 * 24, &rng)
+        for builtin in [BuiltinOperator.maxPool2D, .averagePool2D] {
+            let options = OperatorOptions.pool2D(Pool2DOptions(padding: .same, strideW: 2, strideH: 2, filterW: 3, filterH: 3, activation: .relu6))
+            let harness = KernelHarness(tensors: [.init(shape: [1, 41, 38, 24]), .init(shape: [1, 21, 19, 24])],
+                                        builtin: builtin, options: options, inputs: [0], outputs: [1])
+            let one = try harness.run([x], threads: 1)[0], two = try harness.run([x], threads: 2)[0]
+            XCTAssertEqual(one.map(\.bitPattern), two.map(\.bitPattern), "\(builtin)")
+            XCTAssertFalse(one.contains { $0.isNaN })
+        }
+    }
+
     /// Tensors alive at the same time never share memory; dead ones are reused.
     func testMemoryPlannerNeverOverlapsLiveTensors() {
         var rng = SeededRandom(seed: 24)

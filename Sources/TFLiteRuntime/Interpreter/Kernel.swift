@@ -34,6 +34,9 @@ class Kernel {
     /// Label under which `TFLiteInterpreter.profile` sums this kernel's time.
     var profileKey: String { name }
 
+    /// Shapes shown beside the key when each operator is profiled on its own.
+    var profileShapes: String { "" }
+
     func run(threads: Int) { fatalError("\(type(of: self)) must override run") }
 }
 

@@ -235,15 +235,17 @@ public final class TFLiteInterpreter {
         for kernel in kernels { kernel.run(threads: threads) }
     }
 
-    /// Runs once, timing each kernel: seconds per op name, summed (for benchmarks and tuning).
-    public func profile() -> [(op: String, seconds: Double)] {
+    /// Runs once, timing each kernel: seconds per op name, summed (for benchmarks and tuning), or
+    /// with `eachOperator` one entry per operator, keyed by its index and shapes.
+    public func profile(eachOperator: Bool = false) -> [(op: String, seconds: Double)] {
         BLASThreads.count = threads
         var totals: [String: Double] = [:]
         for kernel in kernels {
             let start = DispatchTime.now().uptimeNanoseconds
             kernel.run(threads: threads)
-            let key = kernel.profileKey
-            totals[key, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let key = eachOperator ? "#\(kernel.opIndex) \(kernel.profileKey)\(kernel.profileShapes)" : kernel.profileKey
+            totals[key, default: 0] += seconds
         }
         return totals.sorted { $0.value > $1.value }.map { ($0.key, $0.value) }
     }

@@ -14,6 +14,9 @@ struct ConvGeometry: Equatable {
         kH == 1 && kW == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0
             && outH == inH && outW == inW
     }
+
+    /// "112x112x24 → 56x56x24", for per-operator profiles.
+    var shapes: String { " \(inH)x\(inW)x\(inC) → \(outH)x\(outW)x\(outC)" }
 }
 
 extension ConvGeometry {
@@ -123,6 +126,8 @@ final class Conv2DKernel: Kernel {
         "CONV_2D \(geometry.kH)x\(geometry.kW)\(geometry.isPointwise ? " gemm" : " im2col") s\(geometry.strideH)"
             + (fusedResidual ? (fusedAlpha != nil ? " + ADD + PRELU" : " + ADD") : "")
     }
+
+    override var profileShapes: String { geometry.shapes }
 
     /// Takes over `ADD(this, residual)` and, when given, the per-channel `PRELU` of its sum:
     /// from now on this kernel reads `residual` too and writes the last op's output.

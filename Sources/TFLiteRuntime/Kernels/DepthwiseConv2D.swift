@@ -43,6 +43,7 @@ enum DepthwiseConv2D {
 
 final class DepthwiseConv2DKernel: Kernel {
     let geometry: ConvGeometry
+    override var profileShapes: String { geometry.shapes }
     let multiplier: Int
     let weights: FloatBuffer   // [KH, KW, C·M] as stored
     let bias: FloatBuffer      // [C·M] (zeros when absent)

@@ -7,6 +7,10 @@ final class MeanKernel: Kernel {
     let outStrides: [Int]     // output element stride per input axis (0 on reduced axes)
     let outCount: Int
     let divisor: Float
+    /// When every reduced axis (of size > 1) comes before every kept one — NHWC's mean over H and
+    /// W with N = 1 — the input is `rows` × `outCount` and each output sums one column, rows in
+    /// order: the same additions as the general walk, as whole-row vector adds (nil otherwise).
+    let rows: Int?
 
     init(_ op: OpContext, _ reduction: Reduction = .mean) throws {
         self.reduction = reduction
@@ -37,6 +41,9 @@ final class MeanKernel: Kernel {
         outStrides = strides
         outCount = expected.reduce(1, *)
         divisor = Float(reduced.map { xs[$0] }.reduce(1, *))
+        let lastReduced = (0..<xs.count).last { reduced.contains($0) && xs[$0] > 1 } ?? -1
+        let firstKept = (0..<xs.count).first { !reduced.contains($0) && xs[$0] > 1 } ?? xs.count
+        rows = lastReduced < firstKept ? xs.reduce(1, *) / max(outCount, 1) : nil
         super.init(op, inputs: [x], outputs: [out])
     }
 
@@ -45,11 +52,19 @@ final class MeanKernel: Kernel {
         switch reduction {
         case .mean:
             y.update(repeating: 0, count: outCount)
-            walkStrided(inShape, strides: outStrides) { i, o in y[o] += x[i] }
+            if let rows {
+                for r in 0..<rows { let row = x + r * outCount; for o in 0..<outCount { y[o] += row[o] } }
+            } else {
+                walkStrided(inShape, strides: outStrides) { i, o in y[o] += x[i] }
+            }
             for i in 0..<outCount { y[i] /= divisor }
         case .max:
             y.update(repeating: -.infinity, count: outCount)
-            walkStrided(inShape, strides: outStrides) { i, o in y[o] = Swift.max(y[o], x[i]) }
+            if let rows {
+                for r in 0..<rows { let row = x + r * outCount; for o in 0..<outCount { y[o] = Swift.max(y[o], row[o]) } }
+            } else {
+                walkStrided(inShape, strides: outStrides) { i, o in y[o] = Swift.max(y[o], x[i]) }
+            }
         }
     }
 }

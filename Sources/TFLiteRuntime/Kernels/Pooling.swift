@@ -3,11 +3,22 @@
 enum Pool2D {
     enum Kind { case max, average }
 
-    /// x [N,H,W,C] → y [N,OH,OW,C].
+    /// x [N,H,W,C] → y [N,OH,OW,C], output rows (n·OH + oy) shared out over `threads`: each output
+    /// is computed alone, in window order, so the result is the same for any split.
     static func run(_ kind: Kind, _ g: ConvGeometry, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                    activation: ActivationClamp, threads: Int = 1) {
+        let rows = g.batch * g.outH
+        let work = rows * g.outW * g.inC * g.kH * g.kW
+        parallelChunks(rows, threads: work >= 1 << 15 ? threads : 1) { part in
+            run(kind, g, rows: part, x: x, y: y, activation: activation)
+        }
+    }
+
+    /// Output rows `rows` (numbered n·OH + oy) of `run`.
+    static func run(_ kind: Kind, _ g: ConvGeometry, rows: Range<Int>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                     activation: ActivationClamp) {
         let c = g.inC
-        for n in 0..<g.batch { for oy in 0..<g.outH { for ox in 0..<g.outW {
+        for row in rows { let n = row / g.outH, oy = row % g.outH; for ox in 0..<g.outW {
             let out = y + ((n * g.outH + oy) * g.outW + ox) * c
             let iy0 = oy * g.strideH - g.padTop, ix0 = ox * g.strideW - g.padLeft
             let ky0 = max(0, -iy0), ky1 = min(g.kH, g.inH - iy0)
@@ -22,13 +33,14 @@ enum Pool2D {
             }
             let elements = Float(max(ky1 - ky0, 0) * max(kx1 - kx0, 0))
             for ch in 0..<c { out[ch] = activation.apply(kind == .max ? out[ch] : out[ch] / elements) }
-        }}}
+        }}
     }
 }
 
 final class Pool2DKernel: Kernel {
     let kind: Pool2D.Kind
     let geometry: ConvGeometry
+    override var profileShapes: String { geometry.shapes }
     let activation: ActivationClamp
 
     init(_ op: OpContext, _ kind: Pool2D.Kind) throws {
@@ -43,5 +55,7 @@ final class Pool2DKernel: Kernel {
         super.init(op, inputs: [x], outputs: [out])
     }
 
-    override func run(threads: Int) { Pool2D.run(kind, geometry, x: inputs[0], y: outputs[0], activation: activation) }
+    override func run(threads: Int) {
+        Pool2D.run(kind, geometry, x: inputs[0], y: outputs[0], activation: activation, threads: threads)
+    }
 }
