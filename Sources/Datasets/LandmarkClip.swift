@@ -92,6 +92,7 @@ public struct LandmarkClip: Equatable, Sendable {
     /// (the earlier one on a tie), or frame 0 (masked) when no frame has a hand.
     public func staticFrame() -> LandmarkClip {
         guard frameCount > 0 else { return resampled(to: 1) }
+        if frameCount == 1 { return self }   // the one frame, detected or not
         let middle = Double(frameCount - 1) / 2
         let best = mask.indices.filter { mask[$0] }.min { abs(Double($0) - middle) < abs(Double($1) - middle) } ?? 0
         return LandmarkClip(values: Array(frame(best)), mask: [mask[best]])

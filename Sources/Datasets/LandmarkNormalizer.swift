@@ -25,18 +25,24 @@ public enum LandmarkNormalizer {
     @discardableResult
     public static func normalizeFrame(_ frame: inout ArraySlice<Float>, useZ: Bool) -> Bool {
         precondition(frame.count == LandmarkClip.valuesPerFrame, "a frame has 21×3 values")
-        let base = frame.startIndex
-        let w = (frame[base], frame[base + 1], useZ ? frame[base + 2] : 0)
-        let m = base + 3 * middleFingerMCP
+        return frame.withUnsafeMutableBufferPointer { normalizeFrame(at: $0.baseAddress!, useZ: useZ) }
+    }
+
+    /// `normalizeFrame` on the 63 floats at `p`, in place (no slice to copy: a batch of clips is
+    /// normalised frame by frame in its own buffer).
+    @inline(__always)
+    static func normalizeFrame(at frame: UnsafeMutablePointer<Float>, useZ: Bool) -> Bool {
+        let w = (frame[0], frame[1], useZ ? frame[2] : 0)
+        let m = 3 * middleFingerMCP
         let dx = frame[m] - w.0, dy = frame[m + 1] - w.1, dz = useZ ? frame[m + 2] - w.2 : 0
         let scale = (dx * dx + dy * dy + dz * dz).squareRoot()
         guard scale.isFinite, scale >= minimumScale else {
-            for i in frame.indices { frame[i] = 0 }
+            frame.update(repeating: 0, count: LandmarkClip.valuesPerFrame)
             return false
         }
         let inverse = 1 / scale
         for j in 0..<LandmarkClip.landmarksPerFrame {
-            let p = base + 3 * j
+            let p = 3 * j
             frame[p] = (frame[p] - w.0) * inverse
             frame[p + 1] = (frame[p + 1] - w.1) * inverse
             frame[p + 2] = useZ ? (frame[p + 2] - w.2) * inverse : 0
@@ -56,14 +62,17 @@ public enum LandmarkNormalizer {
     public static func normalize(_ clip: inout LandmarkClip, useZ: Bool) -> Int {
         var degenerate = 0
         let n = LandmarkClip.valuesPerFrame
-        for t in 0..<clip.frameCount {
-            let range = (t * n)..<((t + 1) * n)
-            if clip.mask[t] {
-                var frame = clip.values[range]
-                if !normalizeFrame(&frame, useZ: useZ) { degenerate += 1; clip.mask[t] = false }
-                clip.values.replaceSubrange(range, with: frame)
-            } else {
-                clip.values.replaceSubrange(range, with: repeatElement(0, count: n))
+        let frames = clip.frameCount
+        clip.values.withUnsafeMutableBufferPointer { values in
+            clip.mask.withUnsafeMutableBufferPointer { mask in
+                for t in 0..<frames {
+                    let frame = values.baseAddress! + t * n
+                    if mask[t] {
+                        if !normalizeFrame(at: frame, useZ: useZ) { degenerate += 1; mask[t] = false }
+                    } else {
+                        frame.update(repeating: 0, count: n)
+                    }
+                }
             }
         }
         return degenerate

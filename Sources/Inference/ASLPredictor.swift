@@ -144,8 +144,8 @@ public final class ASLPredictor {
         values.reserveCapacity(clips.count * T * 63)
         mask.reserveCapacity(clips.count * T)
         for clip in clips {
-            values += clip.values
-            mask += clip.mask.map { $0 ? 1 : 0 }
+            values.append(contentsOf: clip.values)
+            for detected in clip.mask { mask.append(detected ? 1 : 0) }
         }
         let logits = try backend.logits(x: Tensor(shape: [clips.count, T, 21, 3], scalars: values),
                                         mask: Tensor(shape: [clips.count, T], scalars: mask))

@@ -14,7 +14,7 @@ import Training
 /// 4×64 k=3 T=32 50 classes) and the Transformer (D 64, 2 layers, 4 heads, T=32 50 classes), on the
 /// checkpoint backend. Peer, same run: the same model exported by
 /// `ONNXExporter`, run by onnxruntime (1 intra-op thread, batch 1, the same inputs) in a Python
-/// process kept open, when python3 has onnxruntime. Batch 256: median of `--batches` runs (default 20). The single-sample runs alternate between the
+/// process kept open, when python3 has onnxruntime. Batch 256: median of `--batches` runs (default 50), in the same rounds alternating with the peer (whose figure is the median of its rounds). The single-sample runs alternate between the
 /// two sides in R rounds (default 5) of N/R runs, so a change in machine load hits both alike.
 /// Transformer only, second peer: PyTorch eager batch-1 forward (`scripts/transformer-peer.py latency`,
 /// /usr/bin/python3 with torch 1.13, 1 thread, no_grad, N runs after warm-up), measured right after
@@ -22,7 +22,7 @@ import Training
 func runPredictBench(_ arguments: [String]) throws {
     let runs = arguments.firstIndex(of: "--runs").flatMap { Int(arguments[$0 + 1]) } ?? 2000
     let rounds = max(1, arguments.firstIndex(of: "--rounds").flatMap { Int(arguments[$0 + 1]) } ?? 5)
-    let batches = max(1, arguments.firstIndex(of: "--batches").flatMap { Int(arguments[$0 + 1]) } ?? 20)
+    let batches = max(1, arguments.firstIndex(of: "--batches").flatMap { Int(arguments[$0 + 1]) } ?? 50)
     let transformerPeer = arguments.firstIndex(of: "--transformer-peer").map { arguments[$0 + 1] } ?? TransformerPeer.defaultScript
     let peerPython = arguments.firstIndex(of: "--peer-python").map { arguments[$0 + 1] } ?? TransformerPeer.defaultPython
     BLASThreads.count = 1
@@ -86,16 +86,21 @@ func runPredictBench(_ arguments: [String]) throws {
             BenchSummary.record("predict", "\(architecture.rawValue) T=\(T), 1 sample, forward only", ours: median(forward), unit: "µs",
                                 peer: ("PyTorch eager", torch.median), lowerIsBetter: true)
         }
-        // Batch 256, end to end (preparation included).
+        // Batch 256, end to end (preparation included), in rounds alternating with the peer: this
+        // VM's speed drifts by a third within seconds, so each side's median is taken over the
+        // same stretch of time as the other's.
         for _ in 0..<3 { _ = try predictor.predictBatch(samples, k: 1) }
-        var batch: [Double] = []
-        for _ in 0..<batches {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try predictor.predictBatch(samples, k: 1)
-            batch.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        var batch: [Double] = [], peerRounds: [Double] = []
+        for _ in 0..<rounds {
+            for _ in 0..<max(1, batches / rounds) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try predictor.predictBatch(samples, k: 1)
+                batch.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            if let throughput = peer?.batchThroughput(max(1, batches / rounds)) { peerRounds.append(throughput) }
         }
         let peerB1 = peerTimes.isEmpty ? nil : median(peerTimes)
-        let peerB256 = peer?.batchThroughput(batches)
+        let peerB256 = peerRounds.isEmpty ? nil : median(peerRounds)
         print(String(format: "%-6@ %5d  %7d  %12.1f  %9.1f  %22.1f  %14.0f  %17@  %6@  %11@  %13@", architecture.rawValue as NSString, T, classes,
                      median(times), p99, median(forward), 256 / median(batch),
                      (peerB1.map { String(format: "%.1f", $0) } ?? "n/a") as NSString, (peerB256.map { String(format: "%.0f", $0) } ?? "n/a") as NSString,
