@@ -1,7 +1,7 @@
 // The 512-bit kernels of the AVX-512 copy (included by kernels.c inside
 // `#pragma clang attribute push(target("avx512f"))`, before kernels_impl.h's own AVX-512 copy,
 // whose depthwise rows use ck_dw_slide16 below): the packed GEMM, the fused LSTM step and the
-// sliding depthwise filter, each on 16-float vectors. The GEMM: one 16-column panel is one 512-bit vector,
+// sliding depthwise filter, each on 16-float vectors, and the LSTM cell's exp, sigmoid and tanh. The GEMM: one 16-column panel is one 512-bit vector,
 // and a register block is 6 rows × 2 panels (12 accumulators of 32 zmm). On CPUs with full-width
 // AVX-512 units (AMD Zen 5, Intel Xeon) this doubles the multiply-adds per instruction of the AVX
 // copy; on Zen 4, which splits each 512-bit operation in two, it runs at the AVX copy's speed.
@@ -109,6 +109,38 @@ static void ck_gemm_wide_avx512(int m, int n, int k, const float *a, int lda, co
 #undef CK_BLOCK512
 #undef CK_BLOCK512_ROWS
 
+/// kernels_impl.h's ck_exp, ck_sigmoid and ck_tanh on 16 lanes: the same operations with the same
+/// constants in the same order, lane for lane, so every lane gets the 8-lane copies' bits.
+typedef unsigned v16u __attribute__((vector_size(64)));
+
+static inline __attribute__((always_inline)) v16 ck_exp16(v16 x) {
+    x = ck_clamp16(x, ck_splat16(-87.3f), ck_splat16(88.3f));
+    const v16 magic = ck_splat16(12582912.0f);
+    const v16 t = x * ck_splat16(1.44269504088896341f) + magic;
+    const v16 n = t - magic;
+    v16 r = x - n * ck_splat16(0.693359375f);
+    r = r - n * ck_splat16(-2.12194440e-4f);
+    v16 p = ck_splat16(1.9875691500e-4f);
+    p = p * r + ck_splat16(1.3981999507e-3f);
+    p = p * r + ck_splat16(8.3334519073e-3f);
+    p = p * r + ck_splat16(4.1665795894e-2f);
+    p = p * r + ck_splat16(1.6666665459e-1f);
+    p = p * r + ck_splat16(5.0000001201e-1f);
+    const v16 er = p * (r * r) + r + ck_splat16(1.0f);
+    const v16u bits = (((v16u)t) - 0x4B400000u + 127u) << 23;
+    return er * (v16)bits;
+}
+
+static inline __attribute__((always_inline)) v16 ck_sigmoid16(v16 x) {
+    return ck_splat16(1.0f) / (ck_splat16(1.0f) + ck_exp16(-x));
+}
+
+static inline __attribute__((always_inline)) v16 ck_tanh16(v16 x) {
+    return ck_splat16(1.0f) - ck_splat16(2.0f) / (ck_exp16(x + x) + ck_splat16(1.0f));
+}
+
+/// kernels_impl.h's ck_lstm_cell_impl (the batch and training cell) 16 units at a time, a last
+/// block of 8 through the AVX copy's functions: lane for lane the same operations.
 /// kernels_impl.h's fused LSTM step (one sequence, prediction) with 512-bit loads: the packed
 /// gate weights of one k are [i f g o] × 8 lanes, i.e. two 512-bit vectors, so each k takes half
 /// the loads and multiply-adds of the AVX copy. Lane for lane the same operations in the same
@@ -132,15 +164,41 @@ static void ck_lstm_step_wide_avx512(const float *pre, const float *packed, int 
             if0 = if0 + ck_load16(p) * h0; go0 = go0 + ck_load16(p + 16) * h0;
         }
         const v16 ifs = if0 + if1, gos = go0 + go1;
-        const v8 i = __builtin_shufflevector(ifs, ifs, 0, 1, 2, 3, 4, 5, 6, 7);
-        const v8 f = __builtin_shufflevector(ifs, ifs, 8, 9, 10, 11, 12, 13, 14, 15);
+        const v16 ifg = ck_sigmoid16(ifs);   // both gates in one 16-lane sigmoid
+        const v8 ig = __builtin_shufflevector(ifg, ifg, 0, 1, 2, 3, 4, 5, 6, 7);
+        const v8 fg = __builtin_shufflevector(ifg, ifg, 8, 9, 10, 11, 12, 13, 14, 15);
         const v8 g = __builtin_shufflevector(gos, gos, 0, 1, 2, 3, 4, 5, 6, 7);
         const v8 o = __builtin_shufflevector(gos, gos, 8, 9, 10, 11, 12, 13, 14, 15);
-        const v8 ig = ck_sigmoid_avx(i), fg = ck_sigmoid_avx(f);
         const v8 gg = ck_tanh_avx(g), og = ck_sigmoid_avx(o);
         const v8 cn = fg * ck_load(c + j) + ig * gg;
         ck_store(c + j, cn);
         ck_store(h_out + j, og * ck_tanh_avx(cn));
+    }
+}
+
+static void ck_lstm_cell_wide_avx512(float *row, int h, float *c, float *tanh_c, float *hidden, float *out) {
+    int j = 0;
+    for (; j + 16 <= h; j += 16) {
+        const v16 ig = ck_sigmoid16(ck_load16(row + j));
+        const v16 fg = ck_sigmoid16(ck_load16(row + h + j));
+        const v16 gg = ck_tanh16(ck_load16(row + 2 * h + j));
+        const v16 og = ck_sigmoid16(ck_load16(row + 3 * h + j));
+        ck_store16(row + j, ig); ck_store16(row + h + j, fg); ck_store16(row + 2 * h + j, gg); ck_store16(row + 3 * h + j, og);
+        const v16 cn = fg * ck_load16(c + j) + ig * gg;
+        const v16 th = ck_tanh16(cn);
+        const v16 hn = og * th;
+        ck_store16(c + j, cn); ck_store16(tanh_c + j, th); ck_store16(hidden + j, hn); ck_store16(out + j, hn);
+    }
+    for (; j + 8 <= h; j += 8) {
+        const v8 ig = ck_sigmoid_avx(ck_load(row + j));
+        const v8 fg = ck_sigmoid_avx(ck_load(row + h + j));
+        const v8 gg = ck_tanh_avx(ck_load(row + 2 * h + j));
+        const v8 og = ck_sigmoid_avx(ck_load(row + 3 * h + j));
+        ck_store(row + j, ig); ck_store(row + h + j, fg); ck_store(row + 2 * h + j, gg); ck_store(row + 3 * h + j, og);
+        const v8 cn = fg * ck_load(c + j) + ig * gg;
+        const v8 th = ck_tanh_avx(cn);
+        const v8 hn = og * th;
+        ck_store(c + j, cn); ck_store(tanh_c + j, th); ck_store(hidden + j, hn); ck_store(out + j, hn);
     }
 }
 

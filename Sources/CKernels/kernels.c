@@ -243,6 +243,9 @@ void ck_residual(int rows, int n, float *c, int ldc, const float *r, int ldr, co
 
 void ck_lstm_cell(float *row, int h, float *c, float *tanh_c, float *hidden, float *out) {
 #if CK_HAVE_AVX_COPY
+#if CK_HAVE_AVX512_COPY
+    if (ck_active_isa() == CK_ISA_AVX512) { ck_lstm_cell_wide_avx512(row, h, c, tanh_c, hidden, out); return; }
+#endif
     if (ck_active_isa() >= CK_ISA_AVX) { ck_lstm_cell_impl_avx(row, h, c, tanh_c, hidden, out); return; }
 #endif
     ck_lstm_cell_impl_portable(row, h, c, tanh_c, hidden, out);

@@ -43,7 +43,9 @@ final class FastKernelTests: XCTestCase {
         defer { KernelPath.force(KernelPath.supported) }
         for H in [8, 13, 24, 128] {   // 24: an odd number of 8-unit blocks
             var rng = SeededRandom(seed: UInt64(H) + 100)
-            let pre = Tensor.uniform([4 * H], low: -6, high: 6, using: &rng).scalars
+            var pre = Tensor.uniform([4 * H], low: -6, high: 6, using: &rng).scalars
+            // Saturated and clamped lanes too (exp's clamp at −87.3 / 88.3), in every gate.
+            for (k, v) in [-200, -88, 88.5, 100, 0, -1e-30, 40].enumerated() { pre[(k * 5 + 3) % (4 * H)] = Float(v) }
             let c0 = Tensor.uniform([H], low: -2, high: 2, using: &rng).scalars
             let w = Tensor.uniform([4 * H * H], low: -0.3, high: 0.3, using: &rng).scalars
             var results: [[Float]] = []
