@@ -261,6 +261,13 @@ void ck_lstm_step(const float *pre, const float *packed, int h, const float *h_i
     ck_lstm_step_impl_portable(pre, packed, h, h_in, c, h_out);
 }
 
+void ck_relu_drop(float *x, float *m, long n, int dropping) {
+#if CK_HAVE_AVX_COPY
+    if (ck_active_isa() >= CK_ISA_AVX) { ck_relu_drop_impl_avx(x, m, n, dropping); return; }
+#endif
+    ck_relu_drop_impl_portable(x, m, n, dropping);
+}
+
 void ck_exp(const float *x, float *y, int count) {
 #if CK_HAVE_AVX_COPY
     if (ck_active_isa() >= CK_ISA_AVX) { ck_exp_impl_avx(x, y, count); return; }

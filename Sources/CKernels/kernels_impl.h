@@ -417,6 +417,26 @@ static void CK_FN(ck_exp_impl)(const float *x, float *y, int count) {
     }
 }
 
+// --- ReLU + dropout ---------------------------------------------------------------------------------
+
+static void CK_FN(ck_relu_drop_impl)(float *x, float *m, long n, int dropping) {
+    const v8 zero = ck_splat(0.0f), one = ck_splat(1.0f);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const v8 v = ck_load(x + i);
+        const v8i positive = v > zero;
+        const v8 f = ck_select(positive, dropping ? ck_load(m + i) : one, zero);
+        ck_store(m + i, f);
+        ck_store(x + i, ck_select(positive, v * f, zero));
+    }
+    for (; i < n; i++) {
+        const float v = x[i];
+        const float f = v > 0.0f ? (dropping ? m[i] : 1.0f) : 0.0f;
+        m[i] = f;
+        x[i] = v > 0.0f ? v * f : 0.0f;
+    }
+}
+
 // --- Optimiser ----------------------------------------------------------------------------------
 
 /// Adam / AdamW over [begin, end) of the flat parameter block (PyTorch's rule, see Optimizers.swift):

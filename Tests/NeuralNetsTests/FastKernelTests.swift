@@ -66,6 +66,33 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
+    /// The fused ReLU + dropout pass (compare-and-select lanes) against the element-by-element
+    /// reference, bit for bit, on every kernel path: NaN, ±0, ±∞, tails of 1–7, both modes.
+    func testReluDropPassMatchesTheReferenceOnEveryPath() {
+        defer { KernelPath.force(KernelPath.supported) }
+        var rng = SeededRandom(seed: 41)
+        for n in [1, 7, 8, 23, 1000] {
+            var x = Tensor.uniform([n], low: -3, high: 3, using: &rng).scalars
+            for (k, v) in [Float.nan, 0, -0.0, .infinity, -.infinity, 1e-40, -1e-40].enumerated() where k < n { x[(k * 3) % n] = v }
+            let m0 = (0..<n).map { _ in rng.uniform() < 0.3 ? Float(0) : Float(1 / 0.7) }
+            for dropping in [true, false] {
+                var xr = x, mr = m0
+                Dropout.reluThenDropNaive(&xr, mask: &mr, dropping: dropping)
+                for path in KernelPath.allCases where KernelPath.force(path) {
+                    var xf = x, mf = m0
+                    xf.withUnsafeMutableBufferPointer { xb in
+                        mf.withUnsafeMutableBufferPointer { mb in
+                            Dropout.reluThenDropPass(xb.baseAddress!, mb.baseAddress!, count: n, dropping: dropping)
+                        }
+                    }
+                    XCTAssertEqual(xf.map(\.bitPattern), xr.map(\.bitPattern), "x, n = \(n), dropping \(dropping), \(path)")
+                    XCTAssertEqual(mf.map(\.bitPattern), mr.map(\.bitPattern), "mask, n = \(n), dropping \(dropping), \(path)")
+                }
+            }
+            XCTAssertEqual({ var a = x, m = m0; Dropout.reluThenDropNaive(&a, mask: &m, dropping: false); return a.filter(\.isNaN).count }(), 0)
+        }
+    }
+
     func testLSTMCellMatchesScalarReference() {
         for H in [8, 13, 128] {   // 13: the scalar tail path too
             var rng = SeededRandom(seed: UInt64(H))

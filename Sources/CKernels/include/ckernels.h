@@ -83,6 +83,11 @@ void ck_lstm_step(const float *pre, const float *packed, int h, const float *h_i
 /// y[i] = e^x[i] (Cephes expf polynomial, ≈ 2 ulp; the function the LSTM's sigmoid and tanh use).
 void ck_exp(const float *x, float *y, int count);
 
+/// ReLU then dropout in one pass over n floats, in place: f = x > 0 ? (dropping ? m : 1) : 0,
+/// m ← f (the gradient factor of both), x ← x > 0 ? x·f : 0 (NaN → 0, as ReLU). Compare-and-
+/// select lanes, no branch on the data (a random sign mispredicted half the time).
+void ck_relu_drop(float *x, float *m, long n, int dropping);
+
 /// One Adam/AdamW step over elements [begin, end) of the flat parameters p, gradients g and
 /// moments m, v (the constants of this step in `a`; see kernels_impl.h for the rule).
 typedef struct {

@@ -1,3 +1,4 @@
+import CKernels
 import TensorCore
 #if canImport(Glibc)
 import Glibc
@@ -150,14 +151,27 @@ public final class Dropout {
         mask.withUnsafeMutableBufferPointer { mb in
             x.scalars.withUnsafeMutableBufferPointer { xb in
                 let m = mb.baseAddress!, xp = xb.baseAddress!
+                // f = x > 0 ? (dropping ? m : 1) : 0; m ← f; x ← x > 0 ? x·f : 0 (as ReLU: NaN → 0),
+                // in CKernels' compare-and-select lanes (`reluThenDropNaive` is the reference).
                 Parallel.chunks(n, minimum: Kernels.parallelElementwiseMinimum) { r in
-                    for i in r {
-                        let f: Float = xp[i] > 0 ? (dropping ? m[i] : 1) : 0
-                        m[i] = f
-                        xp[i] = xp[i] > 0 ? xp[i] * f : 0   // as ReLU: NaN → 0
-                    }
+                    Dropout.reluThenDropPass(xp + r.lowerBound, m + r.lowerBound, count: r.count, dropping: dropping)
                 }
             }
+        }
+    }
+
+    /// `reluThenDrop`'s pass over `count` floats of x and m.
+    @inline(__always)
+    static func reluThenDropPass(_ x: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>, count: Int, dropping: Bool) {
+        ck_relu_drop(x, m, count, dropping ? 1 : 0)
+    }
+
+    /// Reference for `reluThenDrop`'s pass, one element at a time (tests compare the two).
+    static func reluThenDropNaive(_ x: inout [Float], mask m: inout [Float], dropping: Bool) {
+        for i in x.indices {
+            let f: Float = x[i] > 0 ? (dropping ? m[i] : 1) : 0
+            m[i] = f
+            x[i] = x[i] > 0 ? x[i] * f : 0
         }
     }
 
