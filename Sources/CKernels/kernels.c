@@ -268,6 +268,53 @@ void ck_relu_drop(float *x, float *m, long n, int dropping) {
     ck_relu_drop_impl_portable(x, m, n, dropping);
 }
 
+// --- Dropout masks -----------------------------------------------------------------------------------
+
+/// xoshiro256** (Blackman & Vigna, prng.di.unimi.it): the next output of state s, advanced.
+static inline uint64_t ck_xoshiro_next(uint64_t *s) {
+    const uint64_t x = s[1] * 5;
+    const uint64_t result = ((x << 7) | (x >> 57)) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
+
+static inline void ck_mask_pair(float *m, uint64_t r, uint64_t threshold, float keep) {
+    m[0] = (r & 0xFFFFFFFFu) < threshold ? 0.0f : keep;
+    m[1] = (r >> 32) < threshold ? 0.0f : keep;
+}
+
+void ck_dropout_mask(uint64_t *states, long first, long count, long block, long n, uint64_t threshold, float keep,
+                     float *m) {
+    long b = first;
+    const long end = first + count;
+    // Groups of four whole blocks of even length, their four chains stepped together.
+    for (; b + 4 <= end && (b + 4) * block <= n && block % 2 == 0; b += 4) {
+        uint64_t *s0 = states + 4 * b, *s1 = s0 + 4, *s2 = s0 + 8, *s3 = s0 + 12;
+        float *m0 = m + b * block, *m1 = m0 + block, *m2 = m1 + block, *m3 = m2 + block;
+        for (long i = 0; i < block; i += 2) {
+            const uint64_t r0 = ck_xoshiro_next(s0), r1 = ck_xoshiro_next(s1);
+            const uint64_t r2 = ck_xoshiro_next(s2), r3 = ck_xoshiro_next(s3);
+            ck_mask_pair(m0 + i, r0, threshold, keep);
+            ck_mask_pair(m1 + i, r1, threshold, keep);
+            ck_mask_pair(m2 + i, r2, threshold, keep);
+            ck_mask_pair(m3 + i, r3, threshold, keep);
+        }
+    }
+    // The rest one block at a time (an odd last block leaves its last draw's high half unused).
+    for (; b < end; b++) {
+        uint64_t *s = states + 4 * b;
+        const long start = b * block, stop = start + block < n ? start + block : n;
+        for (long i = start; i < stop; i += 2) {
+            const uint64_t r = ck_xoshiro_next(s);
+            m[i] = (r & 0xFFFFFFFFu) < threshold ? 0.0f : keep;
+            if (i + 1 < stop) m[i + 1] = (r >> 32) < threshold ? 0.0f : keep;
+        }
+    }
+}
+
 void ck_exp(const float *x, float *y, int count) {
 #if CK_HAVE_AVX_COPY
     if (ck_active_isa() >= CK_ISA_AVX) { ck_exp_impl_avx(x, y, count); return; }

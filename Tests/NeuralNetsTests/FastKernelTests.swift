@@ -198,6 +198,26 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
+    /// Dropout masks drawn four blocks at a time (CKernels) are the blocks' streams drawn one after
+    /// another: odd lengths, a short last block, fewer and more than four blocks, 1 and 2 threads,
+    /// successive draws from one generator.
+    func testDropoutMaskEqualsTheBlockByBlockReference() {
+        let block = Dropout.maskBlock
+        for threads in [1, 2] {
+            NNThreads.count = threads
+            let dropout = Dropout(0.3, seed: 9)
+            var reference = SeededRandom(seed: 9)
+            for n in [3, block, 5 * block + 7, 8 * block, 9 * block + 1, 1] {
+                _ = dropout.forward(Tensor(shape: [n], scalars: [Float](repeating: 1, count: n)), training: true)
+                let expected = Dropout.drawMaskNaive(count: n, probability: 0.3, rng: &reference)
+                XCTAssertEqual(dropout.currentMask.map(\.bitPattern), expected.map(\.bitPattern), "n = \(n), \(threads) threads")
+            }
+            _ = dropout.forward(Tensor(shape: [8 * block], scalars: [Float](repeating: 1, count: 8 * block)), training: true)
+            let dropped = Double(dropout.currentMask.filter { $0 == 0 }.count) / Double(8 * block)
+            XCTAssertEqual(dropped, 0.3, accuracy: 0.01, "dropped fraction")
+        }
+    }
+
     /// The fused ReLU + dropout of the TCN block equals ReLU then dropout (same seed: same mask,
     /// same outputs, same gradient), in training and in evaluation, NaN → 0 as ReLU.
     func testReluThenDropEqualsReLUThenDropout() {

@@ -88,6 +88,14 @@ void ck_exp(const float *x, float *y, int count);
 /// select lanes, no branch on the data (a random sign mispredicted half the time).
 void ck_relu_drop(float *x, float *m, long n, int dropping);
 
+/// Dropout masks for blocks [first, first + count) of `block` floats each (the last block of the
+/// whole mask may be shorter: n floats in all). Block b is drawn from its own xoshiro256** state,
+/// states[4b … 4b+3] (advanced in place): each 64-bit output gives two 32-bit draws, low half
+/// first; a value is dropped (m = 0) when its draw < threshold, else m = keep. Four blocks are
+/// drawn interleaved — independent chains — so the bits are those of one block after another.
+void ck_dropout_mask(uint64_t *states, long first, long count, long block, long n, uint64_t threshold, float keep,
+                     float *m);
+
 /// One Adam/AdamW step over elements [begin, end) of the flat parameters p, gradients g and
 /// moments m, v (the constants of this step in `a`; see kernels_impl.h for the rule).
 typedef struct {

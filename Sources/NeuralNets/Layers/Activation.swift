@@ -120,25 +120,47 @@ public final class Dropout {
         let keep = 1 / (1 - probability)
         let threshold = UInt64(Double(probability) * 4294967296.0)
         let blocks = (n + Dropout.maskBlock - 1) / Dropout.maskBlock
-        let streams = (0..<blocks).map { _ in MaskStream(seedFrom: &rng) }
+        // Four state words per block, seeded from `rng` in block order; CKernels draws four blocks
+        // at a time (their chains are independent), `drawMaskNaive` one after another.
+        var states = [UInt64](repeating: 0, count: 4 * blocks)
+        for b in 0..<blocks {
+            let stream = MaskStream(seedFrom: &rng)
+            states[4 * b] = stream.s0; states[4 * b + 1] = stream.s1; states[4 * b + 2] = stream.s2; states[4 * b + 3] = stream.s3
+        }
         mask = Kernels.uninitialized(n)
         mask.withUnsafeMutableBufferPointer { mb in
-            let m = mb.baseAddress!
-            Parallel.chunks(blocks, minimum: max(1, Kernels.parallelElementwiseMinimum / Dropout.maskBlock)) { range in
-                for block in range {
-                    var g = streams[block]
-                    var i = block * Dropout.maskBlock
-                    let end = min(n, i + Dropout.maskBlock)
-                    while i < end {
-                        let r = g.next()
-                        m[i] = (r & 0xFFFF_FFFF) < threshold ? 0 : keep
-                        if i + 1 < end { m[i + 1] = (r >> 32) < threshold ? 0 : keep }
-                        i += 2
-                    }
+            states.withUnsafeMutableBufferPointer { sb in
+                let m = mb.baseAddress!, s = sb.baseAddress!
+                Parallel.chunks(blocks, minimum: max(1, Kernels.parallelElementwiseMinimum / Dropout.maskBlock)) { range in
+                    ck_dropout_mask(s, range.lowerBound, range.count, Dropout.maskBlock, n, threshold, keep, m)
                 }
             }
         }
     }
+
+    /// Reference for the mask `drawMask` leaves: each block's stream in turn, two draws per output.
+    static func drawMaskNaive(count n: Int, probability: Float, rng: inout SeededRandom) -> [Float] {
+        let keep = 1 / (1 - probability)
+        let threshold = UInt64(Double(probability) * 4294967296.0)
+        let blocks = (n + maskBlock - 1) / maskBlock
+        let streams = (0..<blocks).map { _ in MaskStream(seedFrom: &rng) }
+        var m = [Float](repeating: .nan, count: n)
+        for block in 0..<blocks {
+            var g = streams[block]
+            var i = block * maskBlock
+            let end = min(n, i + maskBlock)
+            while i < end {
+                let r = g.next()
+                m[i] = (r & 0xFFFF_FFFF) < threshold ? 0 : keep
+                if i + 1 < end { m[i + 1] = (r >> 32) < threshold ? 0 : keep }
+                i += 2
+            }
+        }
+        return m
+    }
+
+    /// The mask the last `forward`/`reluThenDrop` drew (tests).
+    var currentMask: [Float] { mask }
 
     /// ReLU then this dropout in one pass, in place: x ← relu(x)·m with the factor f = m·[x > 0]
     /// kept as the mask, so `backward` (dY ⊙ f) is the gradient of both. Draws exactly the mask
