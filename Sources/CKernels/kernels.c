@@ -39,11 +39,11 @@ typedef unsigned v8u __attribute__((vector_size(32)));
 #undef CK_SUFFIX
 #undef CK_ROWS
 #pragma clang attribute pop
-// A third copy for AVX-512: 512-bit versions of what tracking and prediction spend their time in
-// — the packed GEMM, the fused LSTM step and the depthwise tiles (gemm_avx512.h). kernels_impl.h
-// is compiled once more only for its depthwise rows, which take those tiles under CK_WIDE; the
-// rest of this copy is not dispatched to (the AVX copy's residual, LSTM cell, exp and Adam give
-// the same bits and gain nothing from it), hence the unused-function silence.
+// A third copy for AVX-512: 512-bit versions of what tracking, prediction and LSTM training spend
+// their time in — the packed GEMM, the fused LSTM step and cell, and the depthwise tiles
+// (gemm_avx512.h). kernels_impl.h is compiled once more only for its depthwise rows, which take
+// those tiles under CK_WIDE; the rest of this copy is not dispatched to (the AVX copy's residual,
+// exp and Adam give the same bits and gain nothing from it), hence the unused-function silence.
 #define CK_HAVE_AVX512_COPY 1
 #pragma clang attribute push(__attribute__((target("avx512f"))), apply_to = function)
 #pragma clang diagnostic push
@@ -281,26 +281,41 @@ static inline uint64_t ck_xoshiro_next(uint64_t *s) {
     return result;
 }
 
-static inline void ck_mask_pair(float *m, uint64_t r, uint64_t threshold, float keep) {
-    m[0] = (r & 0xFFFFFFFFu) < threshold ? 0.0f : keep;
-    m[1] = (r >> 32) < threshold ? 0.0f : keep;
-}
+typedef uint64_t u64x4 __attribute__((vector_size(32)));
 
 void ck_dropout_mask(uint64_t *states, long first, long count, long block, long n, uint64_t threshold, float keep,
                      float *m) {
     long b = first;
     const long end = first + count;
-    // Groups of four whole blocks of even length, their four chains stepped together.
+    // Groups of four whole blocks of even length: lane j of each state vector is block b + j's
+    // state word, stepped by xoshiro256** on 64-bit lanes (×5 and ×9 as shift-and-adds), so the
+    // four chains advance together in one register each.
     for (; b + 4 <= end && (b + 4) * block <= n && block % 2 == 0; b += 4) {
-        uint64_t *s0 = states + 4 * b, *s1 = s0 + 4, *s2 = s0 + 8, *s3 = s0 + 12;
+        uint64_t *s = states + 4 * b;
+        u64x4 s0 = {s[0], s[4], s[8], s[12]}, s1 = {s[1], s[5], s[9], s[13]};
+        u64x4 s2 = {s[2], s[6], s[10], s[14]}, s3 = {s[3], s[7], s[11], s[15]};
         float *m0 = m + b * block, *m1 = m0 + block, *m2 = m1 + block, *m3 = m2 + block;
+        const uint32_t t32 = (uint32_t)threshold;   // < 2³² (p < 1)
+        const v8u thr32 = {t32, t32, t32, t32, t32, t32, t32, t32};
+        const v8 zero = ck_splat(0.0f), keep8 = ck_splat(keep);
         for (long i = 0; i < block; i += 2) {
-            const uint64_t r0 = ck_xoshiro_next(s0), r1 = ck_xoshiro_next(s1);
-            const uint64_t r2 = ck_xoshiro_next(s2), r3 = ck_xoshiro_next(s3);
-            ck_mask_pair(m0 + i, r0, threshold, keep);
-            ck_mask_pair(m1 + i, r1, threshold, keep);
-            ck_mask_pair(m2 + i, r2, threshold, keep);
-            ck_mask_pair(m3 + i, r3, threshold, keep);
+            const u64x4 x = (s1 << 2) + s1;                 // s1·5
+            const u64x4 rot = (x << 7) | (x >> 57);
+            const u64x4 r = (rot << 3) + rot;               // ·9
+            const u64x4 t = s1 << 17;
+            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+            s2 ^= t;
+            s3 = (s3 << 45) | (s3 >> 19);
+            // As 32-bit lanes r is (low, high) of each block's output: the draws for elements i and
+            // i + 1 of that block, compared and selected in place, then stored as pairs.
+            const v8 pairs = ck_select((v8i)((v8u)r < thr32), zero, keep8);
+            __builtin_memcpy(m0 + i, (const float *)&pairs, 8);
+            __builtin_memcpy(m1 + i, (const float *)&pairs + 2, 8);
+            __builtin_memcpy(m2 + i, (const float *)&pairs + 4, 8);
+            __builtin_memcpy(m3 + i, (const float *)&pairs + 6, 8);
+        }
+        for (int j = 0; j < 4; j++) {
+            s[4 * j] = s0[j]; s[4 * j + 1] = s1[j]; s[4 * j + 2] = s2[j]; s[4 * j + 3] = s3[j];
         }
     }
     // The rest one block at a time (an odd last block leaves its last draw's high half unused).
