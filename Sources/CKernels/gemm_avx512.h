@@ -22,11 +22,15 @@ typedef int v16i __attribute__((vector_size(64)));
 
 enum { CK_ROWS_AVX512 = 6 };
 
-/// `count` (≤ 16) floats from `p` into a vector, the rest 0: a panel's columns past n.
+/// `count` (≤ 16) floats from `p` into a vector, the rest 0: a panel's columns past n. A masked
+/// load, which reads (and faults on) only the `count` floats.
 static inline __attribute__((always_inline)) v16 ck_load16_partial(const float *p, int count) {
-    float t[16] = {0};
-    for (int j = 0; j < count; j++) t[j] = p[j];
-    return ck_load16(t);
+    return (v16)__builtin_ia32_loadups512_mask(p, (v16){0}, (unsigned short)((1u << count) - 1u));
+}
+
+/// The first `count` (< 16) lanes of v to p, a masked store: nothing past them is written.
+static inline __attribute__((always_inline)) void ck_store16_partial(float *p, v16 v, int count) {
+    __builtin_ia32_storeups512_mask(p, v, (unsigned short)((1u << count) - 1u));
 }
 
 /// Rows [0, rows) × panels [0, np) (np 1 or 2, `cols` of their 16·np columns real):
@@ -62,13 +66,8 @@ void ck_block_wide(const int rows, const int np, int k, const float *a, int lda,
             v16 y = acc[r][q];
             if (bias) y = y + vb;
             y = ck_clamp16(y, vlo, vhi);
-            if (valid >= 16) {
-                ck_store16(c + r * ldc + 16 * q, y);
-            } else {
-                float t[16];
-                ck_store16(t, y);
-                for (int j = 0; j < valid; j++) c[r * ldc + 16 * q + j] = t[j];
-            }
+            if (valid >= 16) ck_store16(c + r * ldc + 16 * q, y);
+            else ck_store16_partial(c + r * ldc + 16 * q, y, valid);
         }
     }
 }

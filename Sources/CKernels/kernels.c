@@ -268,6 +268,43 @@ void ck_relu_drop(float *x, float *m, long n, int dropping) {
     ck_relu_drop_impl_portable(x, m, n, dropping);
 }
 
+// --- im2col ----------------------------------------------------------------------------------------
+
+static inline void ck_copy_span(float *dst, const float *src, int span) {
+    switch (span) {
+    case 9: __builtin_memcpy(dst, src, 9 * sizeof(float)); break;
+    case 15: __builtin_memcpy(dst, src, 15 * sizeof(float)); break;
+    case 6: __builtin_memcpy(dst, src, 6 * sizeof(float)); break;
+    default: __builtin_memcpy(dst, src, (size_t)span * sizeof(float)); break;
+    }
+}
+
+void ck_im2col(const ck_conv_geometry *g, const float *x, int row_begin, int row_end, float *cols) {
+    const int c = g->channels, span = g->k_w * c, row_length = g->k_h * span;
+    for (int oy = row_begin; oy < row_end; oy++) {
+        for (int ox = 0; ox < g->out_w; ox++) {
+            float *dst = cols + ((size_t)(oy - row_begin) * g->out_w + ox) * row_length;
+            const int ix0 = ox * g->stride_w - g->pad_left;
+            const int whole = g->dilation_w == 1 && ix0 >= 0 && ix0 + g->k_w <= g->in_w;
+            for (int ky = 0; ky < g->k_h; ky++, dst += span) {
+                const int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+                if (iy < 0 || iy >= g->in_h) {
+                    __builtin_memset(dst, 0, (size_t)span * sizeof(float));
+                } else if (whole) {
+                    ck_copy_span(dst, x + ((size_t)iy * g->in_w + ix0) * c, span);
+                } else {
+                    for (int kx = 0; kx < g->k_w; kx++) {
+                        const int ix = ix0 + kx * g->dilation_w;
+                        float *d = dst + kx * c;
+                        if (ix >= 0 && ix < g->in_w) __builtin_memcpy(d, x + ((size_t)iy * g->in_w + ix) * c, (size_t)c * sizeof(float));
+                        else __builtin_memset(d, 0, (size_t)c * sizeof(float));
+                    }
+                }
+            }
+        }
+    }
+}
+
 // --- Dropout masks -----------------------------------------------------------------------------------
 
 /// xoshiro256** (Blackman & Vigna, prng.di.unimi.it): the next output of state s, advanced.

@@ -54,6 +54,35 @@ final class ConvolutionKernelTests: XCTestCase {
         }}
     }
 
+    /// CKernels' im2col (fixed-size copies for the stems) gathers exactly the reference's floats:
+    /// NaN and −0 copied as they are, padding zeros, dilation, VALID, row ranges inside the image.
+    func testIm2colEqualsTheReferenceBitForBit() {
+        var rng = SeededRandom(seed: 13)
+        // (H, W, Cin, K, stride, padding, dilation)
+        let cases: [(Int, Int, Int, Int, Int, Padding, Int)] = [
+            (14, 14, 3, 3, 2, .same, 1), (12, 12, 3, 5, 2, .same, 1), (30, 70, 3, 3, 1, .same, 1),
+            (11, 9, 5, 3, 1, .valid, 1), (10, 10, 4, 3, 1, .same, 2), (6, 6, 8, 1, 2, .same, 1),
+            (9, 8, 2, 3, 1, .same, 1), (7, 7, 1, 5, 1, .same, 1),
+        ]
+        for (h, w, cin, k, s, pad, d) in cases {
+            let (oh, top) = convolutionGeometry(input: h, kernel: k, stride: s, dilation: d, padding: pad)
+            let (ow, left) = convolutionGeometry(input: w, kernel: k, stride: s, dilation: d, padding: pad)
+            var x = randomFloats(h * w * cin, &rng)
+            x[0] = .nan; x[x.count - 1] = -0.0
+            let g = ConvGeometry(batch: 1, inH: h, inW: w, inC: cin, outH: oh, outW: ow, outC: 1, kH: k, kW: k,
+                                 strideH: s, strideW: s, dilationH: d, dilationW: d, padTop: top, padLeft: left)
+            for rows in [0..<oh, (oh / 2)..<oh, 1..<max(1, oh - 1)] where !rows.isEmpty {
+                let count = rows.count * ow * k * k * cin
+                var expected = [Float](repeating: 1, count: count), fast = [Float](repeating: 2, count: count)
+                x.withUnsafeBufferPointer { xb in
+                    Conv2D.im2col(g, x: xb.baseAddress!, rows: rows, cols: &expected)
+                    Conv2D.im2colFast(g, x: xb.baseAddress!, rows: rows, cols: &fast)
+                }
+                XCTAssertEqual(fast.map(\.bitPattern), expected.map(\.bitPattern), "\(h)×\(w)×\(cin) k\(k) s\(s) \(pad) d\(d) rows \(rows)")
+            }
+        }
+    }
+
     func testDepthwiseMatchesNaiveReference() throws {
         var rng = SeededRandom(seed: 12)
         // (H, W, C, multiplier, K, stride, padding, dilation, activation)

@@ -66,6 +66,13 @@ typedef struct {
 void ck_depthwise_conv(const ck_conv_geometry *g, int row_begin, int row_end, const float *x, const float *w,
                        const float *bias, float *y, float lo, float hi);
 
+/// im2col of one NHWC image x [H, W, C] (C = g->channels) for output rows [row_begin, row_end):
+/// cols [(oy − row_begin)·OW + ox][KH·KW·C] holds each output pixel's window in (ky, kx, c)
+/// order, zero where the window leaves the image. A window row inside the image is KW·C
+/// contiguous input floats, copied with a size known at compile time for the stems of
+/// MediaPipe's models (3×3×3 and 5×5×3): a library call per 36 bytes was most of their cost.
+void ck_im2col(const ck_conv_geometry *g, const float *x, int row_begin, int row_end, float *cols);
+
 /// C [rows, n] (ldc) = C + R [rows, n] (ldr), then, when `alpha` is not NULL, a per-column PReLU
 /// y < 0 ? alpha[j]·y : y (the epilogue of ck_gemm_residual_threads).
 void ck_residual(int rows, int n, float *c, int ldc, const float *r, int ldr, const float *alpha);

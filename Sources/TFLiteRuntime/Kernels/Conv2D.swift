@@ -1,3 +1,4 @@
+import CKernels
 import TensorCore
 
 /// Geometry of a 2-D convolution or pooling window over NHWC data.
@@ -13,6 +14,15 @@ struct ConvGeometry: Equatable {
     var isPointwise: Bool {
         kH == 1 && kW == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0
             && outH == inH && outW == inW
+    }
+
+    /// The same geometry for CKernels (input channels as `channels`).
+    var kernelGeometry: ck_conv_geometry {
+        ck_conv_geometry(batch: Int32(batch), in_h: Int32(inH), in_w: Int32(inW), channels: Int32(inC),
+                         out_h: Int32(outH), out_w: Int32(outW), k_h: Int32(kH), k_w: Int32(kW),
+                         stride_h: Int32(strideH), stride_w: Int32(strideW),
+                         dilation_h: Int32(dilationH), dilation_w: Int32(dilationW),
+                         pad_top: Int32(padTop), pad_left: Int32(padLeft))
     }
 
     /// "112x112x24 → 56x56x24", for per-operator profiles.
@@ -61,6 +71,13 @@ enum Conv2D {
 
     /// Gathers the receptive fields of output rows `rows` of one image into rows of `cols`:
     /// x [H,W,Cin] → cols [rows.count·OW, KH·KW·Cin], zeros where the window hangs over the padding.
+    /// `im2col` in CKernels (`ck_im2col`: fixed-size copies for the 3-channel stems); the same floats.
+    static func im2colFast(_ g: ConvGeometry, x: UnsafePointer<Float>, rows: Range<Int>, cols: UnsafeMutablePointer<Float>) {
+        var cg = g.kernelGeometry
+        ck_im2col(&cg, x, Int32(rows.lowerBound), Int32(rows.upperBound), cols)
+    }
+
+    /// Reference for `im2colFast`.
     static func im2col(_ g: ConvGeometry, x: UnsafePointer<Float>, rows: Range<Int>, cols: UnsafeMutablePointer<Float>) {
         let rowLength = g.kH * g.kW * g.inC, span = g.kW * g.inC
         for oy in rows {
@@ -159,7 +176,7 @@ final class Conv2DKernel: Kernel {
                 let n = task / blocks, first = (task % blocks) * blockRows
                 let rows = first..<min(first + blockRows, g.outH)
                 let at = (n * g.outH + first) * g.outW
-                Conv2D.im2col(g, x: x + n * g.inH * g.inW * g.inC, rows: rows, cols: cols + at * k)
+                Conv2D.im2colFast(g, x: x + n * g.inH * g.inW * g.inC, rows: rows, cols: cols + at * k)
                 w.multiply(m: rows.count * g.outW, a: cols + at * k, lda: k, c: y + at * g.outC, ldc: g.outC,
                            bias: b, lower: act.lower, upper: act.upper)
             }

@@ -31,11 +31,7 @@ enum DepthwiseConv2D {
     static func multiplierOne(_ g: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                               bias: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, activation: ActivationClamp,
                               threads: Int = 1) {
-        var cg = ck_conv_geometry(batch: Int32(g.batch), in_h: Int32(g.inH), in_w: Int32(g.inW), channels: Int32(g.inC),
-                                  out_h: Int32(g.outH), out_w: Int32(g.outW), k_h: Int32(g.kH), k_w: Int32(g.kW),
-                                  stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
-                                  dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW),
-                                  pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft))
+        var cg = g.kernelGeometry
         ck_depthwise_conv_threads(&cg, Int32(g.batch * g.outH), x, w, bias, y, activation.lower, activation.upper,
                                   Int32(clamping: threads))
     }
