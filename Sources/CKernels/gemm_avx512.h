@@ -108,43 +108,16 @@ static void ck_gemm_wide_avx512(int m, int n, int k, const float *a, int lda, co
 #undef CK_BLOCK512
 #undef CK_BLOCK512_ROWS
 
-/// kernels_impl.h's ck_exp, ck_sigmoid and ck_tanh on 16 lanes: the same operations with the same
-/// constants in the same order, lane for lane, so every lane gets the 8-lane copies' bits.
+/// e^x, σ and tanh on 16 lanes (transcendentals.h): lane for lane the 8-lane copies' bits.
 typedef unsigned v16u __attribute__((vector_size(64)));
+CK_DEFINE_TRANSCENDENTALS(ck_exp16, ck_sigmoid16, ck_tanh16, v16, v16u, ck_splat16, ck_clamp16)
 
-static inline __attribute__((always_inline)) v16 ck_exp16(v16 x) {
-    x = ck_clamp16(x, ck_splat16(-87.3f), ck_splat16(88.3f));
-    const v16 magic = ck_splat16(12582912.0f);
-    const v16 t = x * ck_splat16(1.44269504088896341f) + magic;
-    const v16 n = t - magic;
-    v16 r = x - n * ck_splat16(0.693359375f);
-    r = r - n * ck_splat16(-2.12194440e-4f);
-    v16 p = ck_splat16(1.9875691500e-4f);
-    p = p * r + ck_splat16(1.3981999507e-3f);
-    p = p * r + ck_splat16(8.3334519073e-3f);
-    p = p * r + ck_splat16(4.1665795894e-2f);
-    p = p * r + ck_splat16(1.6666665459e-1f);
-    p = p * r + ck_splat16(5.0000001201e-1f);
-    const v16 er = p * (r * r) + r + ck_splat16(1.0f);
-    const v16u bits = (((v16u)t) - 0x4B400000u + 127u) << 23;
-    return er * (v16)bits;
-}
-
-static inline __attribute__((always_inline)) v16 ck_sigmoid16(v16 x) {
-    return ck_splat16(1.0f) / (ck_splat16(1.0f) + ck_exp16(-x));
-}
-
-static inline __attribute__((always_inline)) v16 ck_tanh16(v16 x) {
-    return ck_splat16(1.0f) - ck_splat16(2.0f) / (ck_exp16(x + x) + ck_splat16(1.0f));
-}
-
-/// kernels_impl.h's ck_lstm_cell_impl (the batch and training cell) 16 units at a time, a last
-/// block of 8 through the AVX copy's functions: lane for lane the same operations.
 /// kernels_impl.h's fused LSTM step (one sequence, prediction) with 512-bit loads: the packed
 /// gate weights of one k are [i f g o] × 8 lanes, i.e. two 512-bit vectors, so each k takes half
 /// the loads and multiply-adds of the AVX copy. Lane for lane the same operations in the same
-/// order (the even/odd-k accumulators, then their sum), and the cell is the AVX copy's own code,
-/// so the result is bit-identical to the other paths.
+/// order (the even/odd-k accumulators, then their sum), and the gates' functions are the same
+/// code on 16 lanes (i and f together) or 8 (g and o, the cell), so the result is bit-identical
+/// to the other paths.
 static void ck_lstm_step_wide_avx512(const float *pre, const float *packed, int h, const float *h_in, float *c, float *h_out) {
     for (int block = 0; block < h / 8; block++) {
         const int j = block * 8;
@@ -175,6 +148,8 @@ static void ck_lstm_step_wide_avx512(const float *pre, const float *packed, int 
     }
 }
 
+/// kernels_impl.h's ck_lstm_cell_impl (the batch and training cell) 16 units at a time; a last
+/// block of 8 goes to the AVX copy. Lane for lane the same operations, so the same bits.
 static void ck_lstm_cell_wide_avx512(float *row, int h, float *c, float *tanh_c, float *hidden, float *out) {
     int j = 0;
     for (; j + 16 <= h; j += 16) {
@@ -188,17 +163,7 @@ static void ck_lstm_cell_wide_avx512(float *row, int h, float *c, float *tanh_c,
         const v16 hn = og * th;
         ck_store16(c + j, cn); ck_store16(tanh_c + j, th); ck_store16(hidden + j, hn); ck_store16(out + j, hn);
     }
-    for (; j + 8 <= h; j += 8) {
-        const v8 ig = ck_sigmoid_avx(ck_load(row + j));
-        const v8 fg = ck_sigmoid_avx(ck_load(row + h + j));
-        const v8 gg = ck_tanh_avx(ck_load(row + 2 * h + j));
-        const v8 og = ck_sigmoid_avx(ck_load(row + 3 * h + j));
-        ck_store(row + j, ig); ck_store(row + h + j, fg); ck_store(row + 2 * h + j, gg); ck_store(row + 3 * h + j, og);
-        const v8 cn = fg * ck_load(c + j) + ig * gg;
-        const v8 th = ck_tanh_avx(cn);
-        const v8 hn = og * th;
-        ck_store(c + j, cn); ck_store(tanh_c + j, th); ck_store(hidden + j, hn); ck_store(out + j, hn);
-    }
+    ck_lstm_cell_impl_avx(row, h, j, c, tanh_c, hidden, out);   // a last block of 8
 }
 
 /// kernels_impl.h's ck_dw_slide8 on 16 channels at once: eight adjacent interior pixels of a

@@ -2,6 +2,7 @@
 // portable copy is compiled for baseline x86-64 and the AVX copy for AVX via a function attribute,
 // so one binary runs on any x86-64 CPU and takes the AVX path only where CPUID says it may.
 #include "ckernels.h"
+#include "transcendentals.h"
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -246,9 +247,9 @@ void ck_lstm_cell(float *row, int h, float *c, float *tanh_c, float *hidden, flo
 #if CK_HAVE_AVX512_COPY
     if (ck_active_isa() == CK_ISA_AVX512) { ck_lstm_cell_wide_avx512(row, h, c, tanh_c, hidden, out); return; }
 #endif
-    if (ck_active_isa() >= CK_ISA_AVX) { ck_lstm_cell_impl_avx(row, h, c, tanh_c, hidden, out); return; }
+    if (ck_active_isa() >= CK_ISA_AVX) { ck_lstm_cell_impl_avx(row, h, 0, c, tanh_c, hidden, out); return; }
 #endif
-    ck_lstm_cell_impl_portable(row, h, c, tanh_c, hidden, out);
+    ck_lstm_cell_impl_portable(row, h, 0, c, tanh_c, hidden, out);
 }
 
 void ck_lstm_step(const float *pre, const float *packed, int h, const float *h_in, float *c, float *h_out) {

@@ -330,41 +330,13 @@ static void CK_FN(ck_residual_impl)(int rows, int n, float *c, int ldc, const fl
 
 // --- LSTM (prediction step and the training cell) --------------------------------------------------
 
-/// e^x lane-wise, Cephes `expf` (S. Moshier, cephes/single/expf.c): x = n·ln2 + r, |r| ≤ ln2/2
-/// (ln2 split into 0.693359375 − 2.12194440e-4 so n·C1 is exact), e^r by its degree-7 minimax
-/// polynomial, 2^n assembled in the exponent bits. Max relative error ≈ 2 ulp on [−87.3, 88.3];
-/// inputs are clamped there, so sigmoid and tanh below reach their exact limits.
-static inline __attribute__((always_inline)) v8 CK_FN(ck_exp)(v8 x) {
-    x = ck_clamp(x, ck_splat(-87.3f), ck_splat(88.3f));
-    // round(x·log2 e) by the 1.5·2²³ trick: adding it leaves the rounded integer in the low
-    // mantissa bits, which also gives 2^n without a float→int conversion.
-    const v8 magic = ck_splat(12582912.0f);
-    const v8 t = x * ck_splat(1.44269504088896341f) + magic;
-    const v8 n = t - magic;
-    v8 r = x - n * ck_splat(0.693359375f);
-    r = r - n * ck_splat(-2.12194440e-4f);
-    v8 p = ck_splat(1.9875691500e-4f);
-    p = p * r + ck_splat(1.3981999507e-3f);
-    p = p * r + ck_splat(8.3334519073e-3f);
-    p = p * r + ck_splat(4.1665795894e-2f);
-    p = p * r + ck_splat(1.6666665459e-1f);
-    p = p * r + ck_splat(5.0000001201e-1f);
-    const v8 er = p * (r * r) + r + ck_splat(1.0f);
-    const v8u bits = (((v8u)t) - 0x4B400000u + 127u) << 23;
-    return er * (v8)bits;
-}
+// e^x, σ and tanh on 8 lanes (transcendentals.h).
+CK_DEFINE_TRANSCENDENTALS(CK_FN(ck_exp), CK_FN(ck_sigmoid), CK_FN(ck_tanh), v8, v8u, ck_splat, ck_clamp)
 
-static inline __attribute__((always_inline)) v8 CK_FN(ck_sigmoid)(v8 x) {
-    return ck_splat(1.0f) / (ck_splat(1.0f) + CK_FN(ck_exp)(-x));
-}
-
-/// 1 − 2/(e^{2x} + 1): tanh through one exp, saturating correctly at ±1.
-static inline __attribute__((always_inline)) v8 CK_FN(ck_tanh)(v8 x) {
-    return ck_splat(1.0f) - ck_splat(2.0f) / (CK_FN(ck_exp)(x + x) + ck_splat(1.0f));
-}
-
-static void CK_FN(ck_lstm_cell_impl)(float *row, int h, float *c, float *tanh_c, float *hidden, float *out) {
-    for (int j = 0; j + 8 <= h; j += 8) {
+/// Units [from, h) of the cell (from a multiple of 8; the AVX-512 copy's 16-unit loop hands its
+/// last 8 units to the AVX copy this way).
+static void CK_FN(ck_lstm_cell_impl)(float *row, int h, int from, float *c, float *tanh_c, float *hidden, float *out) {
+    for (int j = from; j + 8 <= h; j += 8) {
         const v8 ig = CK_FN(ck_sigmoid)(ck_load(row + j));
         const v8 fg = CK_FN(ck_sigmoid)(ck_load(row + h + j));
         const v8 gg = CK_FN(ck_tanh)(ck_load(row + 2 * h + j));
