@@ -70,7 +70,8 @@ final class LSTMDirection {
             packedHH = Kernels.packGateWeights(store.value(weightHH), H: H)
             packedGeneration = store.generation
         }
-        let pre = inputProjection(x, rows: T)   // [T, 4H]
+        // [T, 4H] on W_ihᵀ packed once (OpenBLAS repacked its 4H × in floats for every sample).
+        let pre = packedInputProjection(x, rows: T, threads: 1)
         var out = [Float](repeating: 0, count: T * H)
         var state = [Float](repeating: 0, count: 3 * H)   // h, h of the next step, c
         pre.withUnsafeBufferPointer { pp in
@@ -96,6 +97,32 @@ final class LSTMDirection {
     private var combinedBias: [Float] = []
     private var packedBatchGeneration = -1
 
+    /// The prediction paths' weights, packed once per parameter generation: W_ihᵀ, W_hhᵀ and
+    /// b_ih + b_hh.
+    private func packPredictionWeights() {
+        guard packedBatchGeneration != store.generation else { return }
+        let H = hiddenSize, G = 4 * H
+        packedIH = PackedMatrix(k: inputSize, n: G, b: store.value(weightIH), ldb: inputSize, transposed: true)
+        packedHHT = PackedMatrix(k: H, n: G, b: store.value(weightHH), ldb: H, transposed: true)
+        combinedBias = (0..<G).map { store.value(biasIH)[$0] + store.value(biasHH)[$0] }
+        packedBatchGeneration = store.generation
+    }
+
+    /// x `[rows, in]` → x·W_ihᵀ + (b_ih + b_hh) `[rows, 4H]` on the packed weights (CKernels' GEMM,
+    /// each gate summed in order of k then the bias added, the same on every CPU).
+    private func packedInputProjection(_ x: [Float], rows: Int, threads: Int) -> [Float] {
+        packPredictionWeights()
+        let G = 4 * hiddenSize
+        var gates = Kernels.uninitialized(rows * G)
+        x.withUnsafeBufferPointer { xp in
+        gates.withUnsafeMutableBufferPointer { gp in
+        combinedBias.withUnsafeBufferPointer { bp in
+            packedIH!.multiply(m: rows, a: xp.baseAddress!, lda: inputSize, c: gp.baseAddress!, ldc: G, bias: bp.baseAddress!,
+                               threads: threads)
+        }}}
+        return gates
+    }
+
     /// x `[T, B, in]`, mask `[T, B]` → h `[T, B, H]` in evaluation, for a batch (prediction of
     /// many sequences): `forward`'s recurrence on weights packed once per parameter generation
     /// (CKernels' GEMM, 512-bit where the CPU has it) instead of OpenBLAS repacking W_hh at every
@@ -105,20 +132,8 @@ final class LSTMDirection {
         let H = hiddenSize, G = 4 * H
         precondition(x.count == T * B * inputSize && m.count == T * B)
         steps = 0; batch = 0   // no caches: a backward after this is refused
-        if packedBatchGeneration != store.generation {
-            packedIH = PackedMatrix(k: inputSize, n: G, b: store.value(weightIH), ldb: inputSize, transposed: true)
-            packedHHT = PackedMatrix(k: H, n: G, b: store.value(weightHH), ldb: H, transposed: true)
-            combinedBias = (0..<G).map { store.value(biasIH)[$0] + store.value(biasHH)[$0] }
-            packedBatchGeneration = store.generation
-        }
-        let wih = packedIH!, whh = packedHHT!
-        var gates = Kernels.uninitialized(T * B * G)
-        x.withUnsafeBufferPointer { xp in
-        gates.withUnsafeMutableBufferPointer { gp in
-        combinedBias.withUnsafeBufferPointer { bp in
-            wih.multiply(m: T * B, a: xp.baseAddress!, lda: inputSize, c: gp.baseAddress!, ldc: G, bias: bp.baseAddress!,
-                         threads: NNThreads.count)
-        }}}
+        var gates = packedInputProjection(x, rows: T * B, threads: NNThreads.count)
+        let whh = packedHHT!
         var out = [Float](repeating: 0, count: T * B * H)
         var state = [Float](repeating: 0, count: 3 * B * H)   // h [B, H], c [B, H], tanh(c) scratch [B, H]
         let reverse = self.reverse
