@@ -70,7 +70,6 @@ func runTFLiteBench(_ args: [String]) throws {
                 samples[name, default: [:]][threads, default: []].append((times[times.count / 2], times[times.count / 10], cpu[cpu.count / 2]))
             }
             if profileEach && round == 0 { printEachOperator(name, eachOperator, threadCounts) }
-            BLASThreads.count = 1
             if let python {
                 for (key, value) in try measureLiteRT(python: python, modelsDir: modelsDir, models: [name], runs: runs,
                                                       threads: threadCounts) {

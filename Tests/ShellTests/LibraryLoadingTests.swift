@@ -47,6 +47,31 @@ final class LibraryLoadingTests: XCTestCase {
         XCTAssertTrue(trainLog.contains("libopenblas.so.0"), "training loads OpenBLAS")
     }
 
+    /// Hand tracking runs the TFLite models on aslsh's own kernels: `prepare-alphabet` on real
+    /// photos finds hands without loading OpenBLAS, so it works where OpenBLAS is missing.
+    func testHandTrackingDoesNotLoadOpenBLAS() throws {
+        guard let root = TestEnvironment.sharedPath("realdata/asl_alphabet_photos_224/test"),
+              TestEnvironment.mediapipeModel("palm_detection_full") != nil else {
+            throw XCTSkip("needs ../shared/realdata and models/mediapipe")
+        }
+        let photos = directory.appendingPathComponent("photos/A")
+        try FileManager.default.createDirectory(at: photos, withIntermediateDirectories: true)
+        for file in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("A").path).sorted().prefix(3) {
+            try FileManager.default.createSymbolicLink(at: photos.appendingPathComponent(file),
+                                                       withDestinationURL: root.appendingPathComponent("A/\(file)"))
+        }
+        let models = TestEnvironment.repositoryRoot.appendingPathComponent("models/mediapipe").path
+        let (run, log) = try loadedLibraries("a = prepare-alphabet photos --out alpha --models \(models) --quiet; a.clips; echo tracked")
+        XCTAssertTrue(run.stdout.hasSuffix("tracked\n"), run.stderr.suffix(300).description)
+        let lines = run.stdout.split(separator: "\n")
+        let clips = lines.count >= 2 ? Int(lines[lines.count - 2]) : nil
+        XCTAssertGreaterThanOrEqual(clips ?? 0, 1, "hands were tracked: \(run.stdout)")
+        XCTAssertTrue(log.contains("calling init:"), "LD_DEBUG=libs logs each library's initialiser")
+        for library in ["libopenblas", "libgfortran"] {
+            XCTAssertFalse(log.contains(library), "\(library) is loaded though hand tracking multiplies no matrices through it")
+        }
+    }
+
     /// A broken OpenBLAS (an empty libopenblas.so.0 first on the library path): the command that
     /// multiplies matrices fails with the library, the reason and the package to install; the
     /// commands before and after it run, and the shell is not stopped.

@@ -32,6 +32,8 @@ public struct CommandRegistry {
         })
     }
 
-    /// The commands that run the neural networks or the TFLite models (OpenBLAS products).
-    static let blasCommands: Set<String> = ["prepare-alphabet", "extract", "train", "eval", "cv", "export", "predict"]
+    /// The commands that run the neural networks (OpenBLAS products). Hand tracking
+    /// (`prepare-alphabet`, `extract`) runs the TFLite models on aslsh's own kernels and works
+    /// without OpenBLAS.
+    static let blasCommands: Set<String> = ["train", "eval", "cv", "export", "predict"]
 }

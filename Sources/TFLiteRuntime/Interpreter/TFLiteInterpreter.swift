@@ -231,14 +231,12 @@ public final class TFLiteInterpreter {
 
     /// Runs every kernel on the current input buffers.
     public func run() {
-        BLASThreads.count = threads
         for kernel in kernels { kernel.run(threads: threads) }
     }
 
     /// Runs once, timing each kernel: seconds per op name, summed (for benchmarks and tuning), or
     /// with `eachOperator` one entry per operator, keyed by its index and shapes.
     public func profile(eachOperator: Bool = false) -> [(op: String, seconds: Double)] {
-        BLASThreads.count = threads
         var totals: [String: Double] = [:]
         for kernel in kernels {
             let start = DispatchTime.now().uptimeNanoseconds
