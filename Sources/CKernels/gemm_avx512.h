@@ -166,68 +166,7 @@ static void ck_lstm_cell_wide_avx512(float *row, int h, float *c, float *tanh_c,
     ck_lstm_cell_impl_avx(row, h, j, c, tanh_c, hidden, out);   // a last block of 8
 }
 
-/// kernels_impl.h's ck_dw_slide8 on 16 channels at once: eight adjacent interior pixels of a
-/// stride-1 depthwise filter, each input column loaded once and added into every output whose
-/// window covers it. Lane for lane the same sums in the same order (bias, then the taps by ky,
-/// then kx), so the same bits as the 8-channel kernel and the portable path.
-static inline __attribute__((always_inline))
-void ck_dw_slide16(const int kw, const ck_conv_geometry *g, const float *image, int iy0, int ix0,
-                   int ky0, int ky1, int ch, const float *w, const float *bias, float *out, float lo, float hi) {
-    enum { P = 8 };
-    const int c = g->channels;
-    const ptrdiff_t row_step = (ptrdiff_t)g->dilation_h * g->in_w * c, w_row = (ptrdiff_t)kw * c;
-    v16 acc[P];
-    const v16 b = ck_load16(bias + ch);
-    for (int p = 0; p < P; p++) acc[p] = b;
-    const float *in_row = image + ((ptrdiff_t)(iy0 + ky0 * g->dilation_h) * g->in_w + ix0) * c + ch;
-    const float *w_at = w + (ptrdiff_t)ky0 * w_row + ch;
-    for (int ky = ky0; ky < ky1; ky++, in_row += row_step, w_at += w_row) {
-        v16 wv[8];
-#pragma clang loop unroll(full)
-        for (int kx = 0; kx < kw; kx++) wv[kx] = ck_load16(w_at + (ptrdiff_t)kx * c);
-#pragma clang loop unroll(full)
-        for (int j = 0; j < P + kw - 1; j++) {
-            const v16 xv = ck_load16(in_row + (ptrdiff_t)j * c);
-#pragma clang loop unroll(full)
-            for (int kx = kw - 1; kx >= 0; kx--) {
-                const int p = j - kx;
-                if (p >= 0 && p < P) acc[p] = acc[p] + xv * wv[kx];
-            }
-        }
-    }
-    const v16 vlo = ck_splat16(lo), vhi = ck_splat16(hi);
-    for (int p = 0; p < P; p++) ck_store16(out + (ptrdiff_t)p * c + ch, ck_clamp16(acc[p], vlo, vhi));
-}
-
-/// kernels_impl.h's ck_dw_tile on 16-channel vectors: P adjacent output pixels (strided, dilated,
-/// or one clipped edge pixel's taps kx0..<kx1) × G groups of 16 channels from `ch`. Each output
-/// is bias, plus x·w over ky then kx in order, then clamped, as in every other tile: the same bits.
-static inline __attribute__((always_inline))
-void ck_dw_tile16(const int P, const int G, const int kx0, const int kx1, const int kw,
-                  const ck_conv_geometry *g, const float *image, int iy0, int ix0, int ky0, int ky1,
-                  int ch, const float *w, const float *bias, float *out, float lo, float hi) {
-    const int c = g->channels;
-    const ptrdiff_t step = (ptrdiff_t)g->stride_w * c, tap = (ptrdiff_t)g->dilation_w * c;
-    const ptrdiff_t row_step = (ptrdiff_t)g->dilation_h * g->in_w * c, w_row = (ptrdiff_t)kw * c;
-    ptrdiff_t offset[4];
-    for (int p = 0; p < P; p++) offset[p] = p * step;
-    v16 acc[4][2];
-    for (int q = 0; q < G; q++) {
-        const v16 b = ck_load16(bias + ch + 16 * q);
-        for (int p = 0; p < P; p++) acc[p][q] = b;
-    }
-    const float *in_row = image + ((ptrdiff_t)(iy0 + ky0 * g->dilation_h) * g->in_w + ix0 + kx0 * g->dilation_w) * c + ch;
-    const float *w_at = w + (ptrdiff_t)ky0 * w_row + (ptrdiff_t)kx0 * c + ch;
-    for (int ky = ky0; ky < ky1; ky++, in_row += row_step, w_at += w_row) {
-        const float *in = in_row, *wk = w_at;
-        for (int kx = kx0; kx < kx1; kx++, in += tap, wk += c) {
-            for (int q = 0; q < G; q++) {
-                const v16 wv = ck_load16(wk + 16 * q);
-                for (int p = 0; p < P; p++) acc[p][q] = acc[p][q] + ck_load16(in + offset[p] + 16 * q) * wv;
-            }
-        }
-    }
-    const v16 vlo = ck_splat16(lo), vhi = ck_splat16(hi);
-    for (int p = 0; p < P; p++)
-        for (int q = 0; q < G; q++) ck_store16(out + (ptrdiff_t)p * c + ch + 16 * q, ck_clamp16(acc[p][q], vlo, vhi));
-}
+// The depthwise tiles on 16 channels a vector (depthwise_tiles.h): kernels_impl.h's AVX-512
+// copy uses them where the channels allow, lane for lane the 8-channel tiles' sums.
+CK_DEFINE_DW_SLIDE(ck_dw_slide16, v16, ck_load16, ck_store16, ck_clamp16)
+CK_DEFINE_DW_TILE(ck_dw_tile16, v16, 16, 2, ck_load16, ck_store16, ck_clamp16)

@@ -3,6 +3,7 @@
 // so one binary runs on any x86-64 CPU and takes the AVX path only where CPUID says it may.
 #include "ckernels.h"
 #include "transcendentals.h"
+#include "depthwise_tiles.h"
 #include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>

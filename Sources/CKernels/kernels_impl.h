@@ -117,34 +117,7 @@ static void CK_FN(ck_gemm_impl)(int m, int n, int k, const float *a, int lda, co
 /// P, G and, for 3×3 and 5×5 filters, kw are compile-time constants in every call, so the loops
 /// unroll. Each output is bias, plus x·w over ky then kx in order, then clamped — the same sum
 /// in the same order whatever the tile shape, hence bit-identical between tile shapes and paths.
-static inline __attribute__((always_inline))
-void CK_FN(ck_dw_tile)(const int P, const int G, const int kx0, const int kx1, const int kw,
-                       const ck_conv_geometry *g, const float *image, int iy0, int ix0, int ky0, int ky1,
-                       int ch, const float *w, const float *bias, float *out, v8 vlo, v8 vhi) {
-    const int c = g->channels;
-    const ptrdiff_t step = (ptrdiff_t)g->stride_w * c, tap = (ptrdiff_t)g->dilation_w * c;
-    const ptrdiff_t row_step = (ptrdiff_t)g->dilation_h * g->in_w * c, w_row = (ptrdiff_t)kw * c;
-    ptrdiff_t offset[4];   // pixel p's input is p·stride columns right of pixel 0's
-    for (int p = 0; p < P; p++) offset[p] = p * step;
-    v8 acc[4][4];
-    for (int q = 0; q < G; q++) {
-        const v8 b = ck_load(bias + ch + 8 * q);
-        for (int p = 0; p < P; p++) acc[p][q] = b;
-    }
-    const float *in_row = image + ((ptrdiff_t)(iy0 + ky0 * g->dilation_h) * g->in_w + ix0 + kx0 * g->dilation_w) * c + ch;
-    const float *w_at = w + (ptrdiff_t)ky0 * w_row + (ptrdiff_t)kx0 * c + ch;
-    for (int ky = ky0; ky < ky1; ky++, in_row += row_step, w_at += w_row) {
-        const float *in = in_row, *wk = w_at;
-        for (int kx = kx0; kx < kx1; kx++, in += tap, wk += c) {
-            for (int q = 0; q < G; q++) {
-                const v8 wv = ck_load(wk + 8 * q);
-                for (int p = 0; p < P; p++) acc[p][q] = acc[p][q] + ck_load(in + offset[p] + 8 * q) * wv;
-            }
-        }
-    }
-    for (int p = 0; p < P; p++)
-        for (int q = 0; q < G; q++) ck_store(out + (ptrdiff_t)p * c + ch + 8 * q, ck_clamp(acc[p][q], vlo, vhi));
-}
+CK_DEFINE_DW_TILE(CK_FN(ck_dw_tile), v8, 8, 4, ck_load, ck_store, ck_clamp)
 
 /// The channels [c0, c1) of one output pixel whose window spans taps kx0..<kx1, one at a time
 /// (the last channels when C is not a multiple of 8), in the same order as ck_dw_tile.
@@ -163,40 +136,9 @@ void CK_FN(ck_dw_scalar)(const ck_conv_geometry *g, const float *image, int iy0,
     }
 }
 
-/// Depthwise, stride 1 and no dilation: eight adjacent interior pixels × 8 channels, sliding along
-/// the input row. Each window row's KW weights stay in registers, and each of the 8 + KW − 1
-/// input columns is loaded once and added into every output whose window covers it (a column j
-/// is tap kx = j − p of pixel p, so every output still gets its taps in order of kx, then ky).
-/// Loads per multiply-add fall from 1.25 (ck_dw_tile) to about 0.4, so the arithmetic, not the
-/// loads, sets the pace.
-static inline __attribute__((always_inline))
-void CK_FN(ck_dw_slide8)(const int kw, const ck_conv_geometry *g, const float *image, int iy0, int ix0,
-                         int ky0, int ky1, int ch, const float *w, const float *bias, float *out, v8 vlo, v8 vhi) {
-    enum { P = 8 };
-    const int c = g->channels;
-    const ptrdiff_t row_step = (ptrdiff_t)g->dilation_h * g->in_w * c, w_row = (ptrdiff_t)kw * c;
-    v8 acc[P];
-    const v8 b = ck_load(bias + ch);
-    for (int p = 0; p < P; p++) acc[p] = b;
-    const float *in_row = image + ((ptrdiff_t)(iy0 + ky0 * g->dilation_h) * g->in_w + ix0) * c + ch;
-    const float *w_at = w + (ptrdiff_t)ky0 * w_row + ch;
-    for (int ky = ky0; ky < ky1; ky++, in_row += row_step, w_at += w_row) {
-        v8 wv[8];
-#pragma clang loop unroll(full)
-        for (int kx = 0; kx < kw; kx++) wv[kx] = ck_load(w_at + (ptrdiff_t)kx * c);
-#pragma clang loop unroll(full)
-        for (int j = 0; j < P + kw - 1; j++) {
-            const v8 xv = ck_load(in_row + (ptrdiff_t)j * c);
-            // Pixels p = j − kx: visit kx downwards so each pixel's taps arrive in order.
-#pragma clang loop unroll(full)
-            for (int kx = kw - 1; kx >= 0; kx--) {
-                const int p = j - kx;
-                if (p >= 0 && p < P) acc[p] = acc[p] + xv * wv[kx];
-            }
-        }
-    }
-    for (int p = 0; p < P; p++) ck_store(out + (ptrdiff_t)p * c + ch, ck_clamp(acc[p], vlo, vhi));
-}
+// Depthwise, stride 1 and no dilation: eight adjacent interior pixels × 8 channels, sliding
+// along the input row (depthwise_tiles.h).
+CK_DEFINE_DW_SLIDE(CK_FN(ck_dw_slide8), v8, ck_load, ck_store, ck_clamp)
 
 /// Channels [c0, c1) of P interior pixels (full windows): 16 channels at a time, then 8, then one.
 static inline __attribute__((always_inline))
@@ -205,8 +147,8 @@ void CK_FN(ck_dw_interior)(const int P, const int kw, const ck_conv_geometry *g,
                            float lo, float hi, v8 vlo, v8 vhi) {
     int ch = c0;
 #ifdef CK_WIDE
-    for (; ch + 32 <= c1; ch += 32) ck_dw_tile16(P, 2, 0, kw, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, lo, hi);
-    for (; ch + 16 <= c1; ch += 16) ck_dw_tile16(P, 1, 0, kw, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, lo, hi);
+    for (; ch + 32 <= c1; ch += 32) ck_dw_tile16(P, 2, 0, kw, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, ck_splat16(lo), ck_splat16(hi));
+    for (; ch + 16 <= c1; ch += 16) ck_dw_tile16(P, 1, 0, kw, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, ck_splat16(lo), ck_splat16(hi));
 #endif
     for (; ch + 16 <= c1; ch += 16) CK_FN(ck_dw_tile)(P, 2, 0, kw, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
     for (; ch + 8 <= c1; ch += 8) CK_FN(ck_dw_tile)(P, 1, 0, kw, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
@@ -226,7 +168,7 @@ void CK_FN(ck_dw_edge)(const int kw, const ck_conv_geometry *g, const float *ima
     while (kx1 > kx0 && ix0 + (kx1 - 1) * g->dilation_w >= g->in_w) kx1--;
     int ch = c0;
 #ifdef CK_WIDE
-    for (; ch + 32 <= c1; ch += 32) ck_dw_tile16(1, 2, kx0, kx1, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, lo, hi);
+    for (; ch + 32 <= c1; ch += 32) ck_dw_tile16(1, 2, kx0, kx1, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, ck_splat16(lo), ck_splat16(hi));
 #endif
     for (; ch + 32 <= c1; ch += 32) CK_FN(ck_dw_tile)(1, 4, kx0, kx1, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
     for (; ch + 8 <= c1; ch += 8) CK_FN(ck_dw_tile)(1, 1, kx0, kx1, kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
@@ -271,7 +213,7 @@ void CK_FN(ck_dw_rows)(const int kw, const int slide, const ck_conv_geometry *g,
                 for (; ox + 8 <= end_interior; ox += 8)
                     for (int ch = c0; ch < c1; ch += 16)
                         ck_dw_slide16(kw, g, image, iy0, ox - g->pad_left, ky0, ky1, ch, w, bias,
-                                      out_row + (ptrdiff_t)ox * c, lo, hi);
+                                      out_row + (ptrdiff_t)ox * c, ck_splat16(lo), ck_splat16(hi));
 #endif
             if (slide && g->stride_w == 1 && g->dilation_w == 1 && (c1 - c0) % 8 == 0)
                 for (; ox + 8 <= end_interior; ox += 8)
