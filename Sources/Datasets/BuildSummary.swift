@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// What `build` did: samples per split and class, everything dropped (by reason, with counts),
 /// and warnings. `text` is what the command prints.
@@ -16,6 +17,8 @@ public struct BuildSummary: Equatable, Sendable {
     public var filledFrames = 0
     public var fillGaps = 0
     public var sequenceLength = 0
+    /// What each frame holds (every clip's layout).
+    public var layout = FrameLayout.hand
     public var outputs: [URL] = []
     public var warnings: [String] = []
 
@@ -24,7 +27,8 @@ public struct BuildSummary: Equatable, Sendable {
 
     public var text: String {
         let names = BuildOptions.splitNames
-        var lines = ["built \(sampleCounts.reduce(0, +)) samples, \(labelNames.count) classes, T = \(sequenceLength): "
+        var lines = ["built \(sampleCounts.reduce(0, +)) samples, \(labelNames.count) classes, T = \(sequenceLength)"
+                     + (layout == .hand ? "" : ", \(layout.explained) a frame") + ": "
                      + zip(names, sampleCounts).map { "\($0) \($1)" }.joined(separator: ", ")]
         if let groupsPerSplit {
             lines.append("groups per split: " + zip(names, groupsPerSplit).map { "\($0) \($1)" }.joined(separator: ", "))

@@ -4,8 +4,9 @@ import TensorCore
 /// A built dataset split as training reads it: the `.npz` that `build` writes, in memory.
 ///
 /// Arrays (all indexed by sample along axis 0):
-/// - `sequences` float32 `[N,T,21,3]` (normalised landmarks, zeros where masked)
-/// - `masks` bool `[N,T]` (1 = hand detected; padding and missed frames are 0)
+/// - `sequences` float32 `[N,T,K,3]` (normalised landmarks, zeros where masked; K = 21 for one
+///   hand, 42 for both, 28/49 with pose points: `FrameLayout`)
+/// - `masks` bool `[N,T]` (1 = a hand detected; padding and missed frames are 0)
 /// - `labels` int64 `[N]`, indices into `label_names`
 /// - `label_names` `<U` `[C]`, the same full list in every split of one build
 /// - metadata: `clip_ids`, `source_files`, `signers` (`<U`, "" = unknown) `[N]`,
@@ -75,7 +76,7 @@ public struct Dataset: Equatable, Sendable {
         public static func handSource(_ recovered: String) -> String { recovered.isEmpty ? "mediapipe" : "recovered (\(recovered))" }
     }
 
-    /// [N,T,21,3]
+    /// [N,T,K,3]
     public var sequences: Tensor
     /// [N,T], row-major
     public var masks: [Bool]
@@ -89,9 +90,14 @@ public struct Dataset: Equatable, Sendable {
     /// T (1 for static datasets).
     public var sequenceLength: Int { sequences.shape[1] }
     public var classCount: Int { labelNames.count }
+    /// What a frame holds (from K).
+    public var layout: FrameLayout { FrameLayout(points: sequences.shape[2])! }
+    /// Values a frame: 3K.
+    public var frameWidth: Int { layout.values }
 
     public init(sequences: Tensor, masks: [Bool], labels: [Int], labelNames: [String], metadata: SampleMetadata) {
-        precondition(sequences.rank == 4 && sequences.shape[2] == 21 && sequences.shape[3] == 3, "sequences are [N,T,21,3]")
+        precondition(sequences.rank == 4 && FrameLayout(points: sequences.shape[2]) != nil && sequences.shape[3] == 3,
+                     "sequences are [N,T,K,3] for a frame layout's K, got \(sequences.shape)")
         precondition(sequences.shape[0] == labels.count && masks.count == labels.count * sequences.shape[1])
         self.sequences = sequences
         self.masks = masks
@@ -153,13 +159,13 @@ public struct Dataset: Equatable, Sendable {
         }
         let seq = try required("sequences")
         guard case .float32(let values) = seq.storage else { throw fail("sequences", "dtype \(seq.dtypeName), expected float32") }
-        guard seq.shape.count == 4, seq.shape[2] == 21, seq.shape[3] == 3 else {
-            throw fail("sequences", "shape \(seq.shape), expected [N,T,21,3]")
+        guard seq.shape.count == 4, let layout = FrameLayout(points: seq.shape[2]), seq.shape[3] == 3 else {
+            throw fail("sequences", "shape \(seq.shape), expected [N,T,21,3] (or [N,T,K,3] with K one of \(FrameLayout.known))")
         }
-        let n = seq.shape[0], t = seq.shape[1]
+        let n = seq.shape[0], t = seq.shape[1], width = layout.values
         guard t >= 1 else { throw fail("sequences", "T = 0") }
         if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            throw fail("sequences", "non-finite value \(values[bad]) in sample \(bad / (t * 63)), frame \((bad / 63) % t)")
+            throw fail("sequences", "non-finite value \(values[bad]) in sample \(bad / (t * width)), frame \((bad / width) % t)")
         }
         let maskArray = try required("masks")
         guard maskArray.shape == [n, t] else { throw fail("masks", "shape \(maskArray.shape), expected [\(n), \(t)]") }
@@ -202,7 +208,7 @@ public struct Dataset: Equatable, Sendable {
 
     /// The samples at `indices`, in that order (label names unchanged) — for batches and folds.
     public func subset(_ indices: [Int]) -> Dataset {
-        let t = sequenceLength, perSample = t * LandmarkClip.valuesPerFrame
+        let t = sequenceLength, perSample = t * frameWidth
         var values = [Float](), masks = [Bool]()
         values.reserveCapacity(indices.count * perSample)
         for i in indices {
@@ -210,7 +216,7 @@ public struct Dataset: Equatable, Sendable {
             masks += self.masks[(i * t)..<((i + 1) * t)]
         }
         let m = metadata
-        var part = Dataset(sequences: Tensor(shape: [indices.count, t, 21, 3], scalars: values), masks: masks,
+        var part = Dataset(sequences: Tensor(shape: [indices.count, t, layout.points, 3], scalars: values), masks: masks,
                        labels: indices.map { labels[$0] }, labelNames: labelNames,
                        metadata: SampleMetadata(clipIDs: indices.map { m.clipIDs[$0] }, sourceFiles: indices.map { m.sourceFiles[$0] },
                                                 signers: indices.map { m.signers[$0] },

@@ -75,9 +75,17 @@ public enum DatasetBuilder {
                 clip = filled
                 summary.filledFrames += count
             }
+            if let first = clips.first, first.layout != clip.layout {
+                let a = records[kept[0]]
+                throw DatasetError.badRecord(manifest: manifest.source, index: i, clipID: r.clipID,
+                    problem: "mixed frame layouts: \(r.landmarks) holds \(clip.layout.explained) a frame, but \(a.landmarks) "
+                             + "(clip '\(a.clipID)', record \(kept[0])) holds \(first.layout.explained); one dataset has one layout "
+                             + "(import them with the same --hand/--pose)")
+            }
             clips.append(clip)
         }
         summary.fillGaps = options.fillGaps
+        summary.layout = clips.first?.layout ?? .hand
         let length: Int
         if options.staticFrames {
             length = 1
@@ -159,7 +167,7 @@ public enum DatasetBuilder {
         let datasets = (0..<3).map { s -> Dataset in
             let members = split.indices.filter { split[$0] == s }
             var values = [Float](), masks = [Bool]()
-            values.reserveCapacity(members.count * length * LandmarkClip.valuesPerFrame)
+            values.reserveCapacity(members.count * length * summary.layout.values)
             for k in members { values += clips[k].values; masks += clips[k].mask }
             let rs = members.map { records[kept[$0]] }
             let metadata = Dataset.SampleMetadata(
@@ -169,7 +177,7 @@ public enum DatasetBuilder {
                     if case .string(let attempt)? = record.metadata[LandmarkRecord.recoveredKey] { return attempt }
                     return ""
                 })
-            var dataset = Dataset(sequences: Tensor(shape: [members.count, length, 21, 3], scalars: values), masks: masks,
+            var dataset = Dataset(sequences: Tensor(shape: [members.count, length, summary.layout.points, 3], scalars: values), masks: masks,
                                   labels: members.map { labels[$0] }, labelNames: labelNames, metadata: metadata)
             dataset.preprocessing = preprocessing
             return dataset

@@ -1,33 +1,42 @@
 import Foundation
 import TensorCore
 
-/// One clip's hand landmarks in memory: `values` [T,21,3] float32 row-major and `mask` [T]
-/// (true = a hand was detected in that frame). On disk: two `.npy` files, float32 `[T,21,3]` and
-/// uint8 `[T]` (bool masks are read too).
+/// One clip's landmarks in memory: `values` [T,K,3] float32 row-major and `mask` [T] (true = a
+/// hand was detected in that frame). K is the frame layout's points: 21 for one hand (most data),
+/// 42 for both hands (left then right; an undetected hand is zeros), 28 or 49 with 7 pose points
+/// after the hands (`FrameLayout`). On disk: two `.npy` files, float32 `[T,K,3]` and uint8 `[T]`
+/// (bool masks are read too).
 public struct LandmarkClip: Equatable, Sendable {
     public static let landmarksPerFrame = 21
     public static let coordinatesPerLandmark = 3
+    /// One hand's values (21 × 3).
     public static let valuesPerFrame = landmarksPerFrame * coordinatesPerLandmark
 
-    /// [T,21,3]
+    /// [T,K,3]
     public var values: [Float]
     /// [T]
     public var mask: [Bool]
+    /// What a frame holds (one hand unless the source had more).
+    public var layout: FrameLayout
 
-    public init(values: [Float], mask: [Bool]) {
-        precondition(values.count == mask.count * LandmarkClip.valuesPerFrame,
-                     "\(values.count) values for \(mask.count) frames of 21×3")
+    public init(values: [Float], mask: [Bool], layout: FrameLayout = .hand) {
+        precondition(values.count == mask.count * layout.values,
+                     "\(values.count) values for \(mask.count) frames of \(layout.points)×3")
         self.values = values
         self.mask = mask
+        self.layout = layout
     }
+
+    /// Values a frame (63 for one hand).
+    public var frameWidth: Int { layout.values }
 
     public var frameCount: Int { mask.count }
     public var detectedFrames: Int { mask.lazy.filter { $0 }.count }
     public var detectionRate: Double { frameCount > 0 ? Double(detectedFrames) / Double(frameCount) : 0 }
 
-    /// Frame t's 63 values.
+    /// Frame t's values (63 for one hand).
     public func frame(_ t: Int) -> ArraySlice<Float> {
-        values[(t * LandmarkClip.valuesPerFrame)..<((t + 1) * LandmarkClip.valuesPerFrame)]
+        values[(t * frameWidth)..<((t + 1) * frameWidth)]
     }
 
     // MARK: fixed length
@@ -37,10 +46,10 @@ public struct LandmarkClip: Equatable, Sendable {
     /// alike); shorter clips are copied and zero-padded at the end with mask 0.
     public func resampled(to length: Int) -> LandmarkClip {
         precondition(length > 0, "sequence length must be positive")
-        let n = LandmarkClip.valuesPerFrame
+        let n = frameWidth
         if frameCount == length { return self }
         var out = LandmarkClip(values: [Float](repeating: 0, count: length * n),
-                               mask: [Bool](repeating: false, count: length))
+                               mask: [Bool](repeating: false, count: length), layout: layout)
         if frameCount > length {
             for i in 0..<length {
                 let source = Int((Double(i) + 0.5) * Double(frameCount) / Double(length))
@@ -67,11 +76,12 @@ public struct LandmarkClip: Equatable, Sendable {
 
     /// Short detection gaps filled: each run of at most `maxGap` frames without a hand that has a
     /// detected frame on both sides gets landmarks linearly interpolated between those two frames
-    /// and counts as detected. Gaps at either end, and longer ones, stay masked.
+    /// and counts as detected. Gaps at either end, and longer ones, stay masked. (With two hands,
+    /// a hand missing on one side of the gap is interpolated from zeros, as the frame is.)
     /// - Returns: the clip, and how many frames were filled.
     public func fillingGaps(upTo maxGap: Int) -> (clip: LandmarkClip, filled: Int) {
         guard maxGap > 0 else { return (self, 0) }
-        let n = LandmarkClip.valuesPerFrame
+        let n = frameWidth
         var out = self, filled = 0
         var last: Int?   // the last detected frame before t
         for t in mask.indices where mask[t] {
@@ -95,27 +105,27 @@ public struct LandmarkClip: Equatable, Sendable {
         if frameCount == 1 { return self }   // the one frame, detected or not
         let middle = Double(frameCount - 1) / 2
         let best = mask.indices.filter { mask[$0] }.min { abs(Double($0) - middle) < abs(Double($1) - middle) } ?? 0
-        return LandmarkClip(values: Array(frame(best)), mask: [mask[best]])
+        return LandmarkClip(values: Array(frame(best)), mask: [mask[best]], layout: layout)
     }
 
     // MARK: files
 
-    /// The landmark array as written: float32 [T,21,3].
+    /// The landmark array as written: float32 [T,K,3].
     public var landmarkArray: NDArray {
-        NDArray(shape: [frameCount, LandmarkClip.landmarksPerFrame, LandmarkClip.coordinatesPerLandmark], storage: .float32(values))
+        NDArray(shape: [frameCount, layout.points, LandmarkClip.coordinatesPerLandmark], storage: .float32(values))
     }
 
     /// The mask array as written: uint8 [T] (0/1).
     public var maskArray: NDArray { NDArray(uint8: mask.map { $0 ? 1 : 0 }) }
 
-    /// Writes landmarks (float32 [T,21,3]) and mask (uint8 [T]) atomically (synced to disk).
+    /// Writes landmarks (float32 [T,K,3]) and mask (uint8 [T]) atomically (synced to disk).
     public func write(landmarks: URL, mask maskURL: URL) throws {
         try NPY.write(landmarkArray, to: landmarks)
         try NPY.write(maskArray, to: maskURL)
     }
 
     /// Reads a landmark/mask pair, checking: both files exist; landmarks are float32/float64
-    /// `[T,21,3]` (or `[T,63]`); the mask is uint8 0/1 or bool `[T]`; every value is finite.
+    /// `[T,K,3]` for a known layout's K (or `[T,63]`); the mask is uint8 0/1 or bool `[T]`; every value is finite.
     /// `record`/`clipID` only label errors.
     public static func read(landmarks: URL, mask maskURL: URL, record: Int? = nil, clipID: String? = nil) throws -> LandmarkClip {
         func fail(_ url: URL, _ problem: String) -> DatasetError {
@@ -132,17 +142,17 @@ public struct LandmarkClip: Equatable, Sendable {
             // The array file's words without its path (the record's place already names the file).
             throw DatasetError.badLandmarkFile(file: error.file, record: record, clipID: clipID, problem: error.problem)
         }
-        let (frames, values) = try landmarkValues(array, allowSingleFrame: false).get { fail(landmarks, $0) }
+        let (frames, values, layout) = try landmarkValues(array, allowSingleFrame: false).get { fail(landmarks, $0) }
         let mask = try maskValues(maskArray, frames: frames).get { fail(maskURL, $0) }
-        return LandmarkClip(values: values, mask: mask)
+        return LandmarkClip(values: values, mask: mask, layout: layout)
     }
 
-    /// Where the first NaN or infinity of `[T,21,3]` values is, in the words every stage uses
+    /// Where the first NaN or infinity of `[T,K,3]` values is, in the words every stage uses
     /// ("non-finite value nan at frame 2, landmark 7, y"), or nil when all are finite.
-    public static func nonFiniteProblem<C: Collection>(_ values: C) -> String? where C.Element == Float, C.Index == Int {
+    public static func nonFiniteProblem<C: Collection>(_ values: C, layout: FrameLayout = .hand) -> String? where C.Element == Float, C.Index == Int {
         guard let bad = values.firstIndex(where: { !$0.isFinite }) else { return nil }
-        let offset = bad - values.startIndex
-        let t = offset / valuesPerFrame, j = (offset % valuesPerFrame) / 3, c = ["x", "y", "z"][offset % 3]
+        let offset = bad - values.startIndex, width = layout.values
+        let t = offset / width, j = (offset % width) / 3, c = ["x", "y", "z"][offset % 3]
         return "non-finite value \(values[bad]) at frame \(t), landmark \(j), \(c)"
     }
 
@@ -150,7 +160,7 @@ public struct LandmarkClip: Equatable, Sendable {
     /// finite x and NaN for ±∞ and NaN, so eight running sums of it stay 0 exactly when all are
     /// finite. (The generic version above is not specialised across modules and cost `predict`
     /// more than an MLP's forward pass on a batch.)
-    public static func nonFiniteProblem(_ values: [Float]) -> String? {
+    public static func nonFiniteProblem(_ values: [Float], layout: FrameLayout = .hand) -> String? {
         let allFinite = values.withUnsafeBufferPointer { p -> Bool in
             var sums = SIMD8<Float>(repeating: 0)
             let whole = p.count / 8 * 8
@@ -164,13 +174,13 @@ public struct LandmarkClip: Equatable, Sendable {
             while i < p.count { tail += p[i] - p[i]; i += 1 }
             return sums.sum() + tail == 0
         }
-        return allFinite ? nil : nonFiniteProblem(values[...])
+        return allFinite ? nil : nonFiniteProblem(values[...], layout: layout)
     }
 
     /// Zeroes and masks every frame holding a NaN or infinite value; returns how many. Importers
     /// read such frames as "no hand" (some exporters write NaN there); `build` refuses them.
     mutating func maskNonFiniteFrames() -> Int {
-        let n = Self.valuesPerFrame
+        let n = frameWidth
         var count = 0
         for t in 0..<mask.count where values[(t * n)..<((t + 1) * n)].contains(where: { !$0.isFinite }) {
             for i in (t * n)..<((t + 1) * n) { values[i] = 0 }
@@ -180,19 +190,21 @@ public struct LandmarkClip: Equatable, Sendable {
         return count
     }
 
-    /// `[T,21,3]` or `[T,63]` (and `[21,3]` as one frame when `allowSingleFrame`), float32 or
-    /// float64, every value finite → (T, values); otherwise the reason.
-    static func landmarkValues(_ array: NDArray, allowSingleFrame: Bool, allowNonFinite: Bool = false) -> Result<(Int, [Float]), ReasonError> {
+    /// `[T,K,3]` or `[T,3K]` for a layout's K (21, 42, 28, 49; and `[K,3]` as one frame when
+    /// `allowSingleFrame`), float32 or float64, every value finite → (T, values, layout);
+    /// otherwise the reason.
+    static func landmarkValues(_ array: NDArray, allowSingleFrame: Bool, allowNonFinite: Bool = false) -> Result<(Int, [Float], FrameLayout), ReasonError> {
         let shape = array.shape
-        let frames: Int
-        if shape.count == 3 && shape[1] == landmarksPerFrame && shape[2] == coordinatesPerLandmark {
-            frames = shape[0]
-        } else if shape.count == 2 && shape[1] == valuesPerFrame {
-            frames = shape[0]
-        } else if allowSingleFrame && shape == [landmarksPerFrame, coordinatesPerLandmark] {
-            frames = 1
+        let frames: Int, layout: FrameLayout
+        if shape.count == 3, shape[2] == coordinatesPerLandmark, let l = FrameLayout(points: shape[1]) {
+            (frames, layout) = (shape[0], l)
+        } else if shape.count == 2, shape[1] != coordinatesPerLandmark, let l = FrameLayout(values: shape[1]) {
+            (frames, layout) = (shape[0], l)
+        } else if allowSingleFrame, shape.count == 2, shape[1] == coordinatesPerLandmark, let l = FrameLayout(points: shape[0]) {
+            (frames, layout) = (1, l)
         } else {
-            return .failure(ReasonError("shape \(shape) is not [T,21,3]" + (allowSingleFrame ? ", [T,63] or [21,3]" : "")))
+            return .failure(ReasonError("shape \(shape) is not [T,21,3]" + (allowSingleFrame ? ", [T,63] or [21,3]" : "")
+                + " (or [T,K,3] with K = 42 for both hands, 28 or 49 with pose points)"))
         }
         let values: [Float]
         switch array.storage {
@@ -200,8 +212,8 @@ public struct LandmarkClip: Equatable, Sendable {
         case .float64(let v): values = v.map { Float($0) }
         default: return .failure(ReasonError("dtype \(array.dtypeName) is not float32/float64"))
         }
-        if !allowNonFinite, let problem = nonFiniteProblem(values) { return .failure(ReasonError(problem)) }
-        return .success((frames, values))
+        if !allowNonFinite, let problem = nonFiniteProblem(values, layout: layout) { return .failure(ReasonError(problem)) }
+        return .success((frames, values, layout))
     }
 
     /// A uint8 (0/1) or bool mask of exactly `frames` entries, or the reason it is not one.

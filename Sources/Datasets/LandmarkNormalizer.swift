@@ -1,6 +1,9 @@
-/// The one landmark normalisation of aslsh (DESIGN.md "File formats"): per frame, subtract the
-/// wrist (landmark 0) and divide by the wrist → middle-finger MCP (landmark 9) distance, so a
-/// hand's position and size in the image no longer matter. Landmark indices are MediaPipe Hands'
+import TensorCore
+
+/// The one landmark normalisation of aslsh (DESIGN.md "File formats"): per frame and hand, subtract
+/// the wrist (landmark 0) and divide by the wrist → middle-finger MCP (landmark 9) distance, so a
+/// hand's position and size in the image no longer matter (pose points, when a frame has them:
+/// the shoulders' midpoint and distance). Landmark indices are MediaPipe Hands'
 /// (hand_landmarks.png in google/mediapipe: 0 = WRIST, 9 = MIDDLE_FINGER_MCP).
 ///
 /// Which stage applies it: the writers of landmark files (`extract`, `prepare-alphabet`,
@@ -57,24 +60,72 @@ public enum LandmarkNormalizer {
         return normalizeFrame(&frame, useZ: useZ) ? Array(frame) : nil
     }
 
+    /// The pose block of a frame (`FrameLayout.poseIndices`' 7 points at `p`) in place: minus the
+    /// shoulders' midpoint, divided by the shoulder distance — the body's analogue of the hand's
+    /// wrist and palm, so the wrists' places are "in shoulder widths from the chest". All zeros
+    /// (no pose found) stays zero; a degenerate shoulder distance zeroes the block. Returns
+    /// whether the block holds a pose afterwards.
+    @discardableResult
+    static func normalizePose(at p: UnsafeMutablePointer<Float>, useZ: Bool) -> Bool {
+        let n = 3 * FrameLayout.posePoints
+        guard (0..<n).contains(where: { p[$0] != 0 }) else { return false }
+        let (l, r) = (3 * FrameLayout.shoulders.0, 3 * FrameLayout.shoulders.1)
+        let centre = ((p[l] + p[r]) / 2, (p[l + 1] + p[r + 1]) / 2, useZ ? (p[l + 2] + p[r + 2]) / 2 : 0)
+        let dx = p[r] - p[l], dy = p[r + 1] - p[l + 1], dz = useZ ? p[r + 2] - p[l + 2] : 0
+        let scale = (dx * dx + dy * dy + dz * dz).squareRoot()
+        guard scale.isFinite, scale >= minimumScale else {
+            p.update(repeating: 0, count: n)
+            return false
+        }
+        let inverse = 1 / scale
+        for j in 0..<FrameLayout.posePoints {
+            p[3 * j] = (p[3 * j] - centre.0) * inverse
+            p[3 * j + 1] = (p[3 * j + 1] - centre.1) * inverse
+            p[3 * j + 2] = useZ ? (p[3 * j + 2] - centre.2) * inverse : 0
+        }
+        return true
+    }
+
     /// Normalises every detected frame of a clip; undetected frames are zeroed. Frames whose
     /// scale is degenerate are zeroed and masked; their number is returned so callers count them.
+    /// With two hands each hand is normalised on its own wrist and palm; a hand that is all
+    /// zeros (not detected in that frame) stays zero, and a frame is degenerate when no hand is
+    /// left. Pose points are normalised on the shoulders (`normalizePose`).
     public static func normalize(_ clip: inout LandmarkClip, useZ: Bool) -> Int {
         var degenerate = 0
-        let n = LandmarkClip.valuesPerFrame
+        let layout = clip.layout, n = layout.values
         let frames = clip.frameCount
         clip.values.withUnsafeMutableBufferPointer { values in
             clip.mask.withUnsafeMutableBufferPointer { mask in
                 for t in 0..<frames {
                     let frame = values.baseAddress! + t * n
-                    if mask[t] {
-                        if !normalizeFrame(at: frame, useZ: useZ) { degenerate += 1; mask[t] = false }
-                    } else {
+                    guard mask[t] else {
                         frame.update(repeating: 0, count: n)
+                        continue
+                    }
+                    if layout.hands == 1 && !layout.pose {
+                        if !normalizeFrame(at: frame, useZ: useZ) { degenerate += 1; mask[t] = false }
+                        continue
+                    }
+                    var hands = 0
+                    for offset in layout.handOffsets {
+                        let hand = frame + offset
+                        // One hand of one: an all-zero hand in a detected frame is degenerate, as
+                        // above; one of two is that hand missing.
+                        if layout.hands == 2 && !(0..<valuesPerHand).contains(where: { hand[$0] != 0 }) { continue }
+                        if normalizeFrame(at: hand, useZ: useZ) { hands += 1 }
+                    }
+                    if let offset = layout.poseOffset { normalizePose(at: frame + offset, useZ: useZ) }
+                    if hands == 0 {
+                        frame.update(repeating: 0, count: n)
+                        degenerate += 1
+                        mask[t] = false
                     }
                 }
             }
         }
         return degenerate
     }
+
+    static let valuesPerHand = LandmarkClip.valuesPerFrame
 }

@@ -21,7 +21,7 @@ public struct ModelInfo: Equatable, Sendable {
     public var classCount: Int
     public var labelNames: [String]
     public var sequenceLength: Int
-    /// One sample: `[T, 21, 3]` (a batch is `[B, T, 21, 3]`).
+    /// One sample: `[T, K, 3]`, K = 21 for one hand (a batch is `[B, T, K, 3]`).
     public var inputShape: [Int]
     public var normalisation: String
     /// `checkpoint`, `tflite` or `onnx`.
@@ -30,7 +30,8 @@ public struct ModelInfo: Equatable, Sendable {
 }
 
 /// The original pipeline's `ASLPredictor`: load a checkpoint or an exported model, give it raw
-/// landmarks (`[T, 21, 3]`, `[T, 63]` or `[21, 3]`, optional mask), get label probabilities.
+/// landmarks (`[T, 21, 3]`, `[T, 63]` or `[21, 3]`, optional mask; `[T, 42, 3]` both hands for a
+/// two-hand model, `FrameLayout`), get label probabilities.
 /// Inputs are normalised and brought to the model's length exactly as `build` does for
 /// training (`ModelInput`).
 ///
@@ -45,7 +46,7 @@ public final class ASLPredictor {
     /// Class index → label.
     public let labelMap: [Int: String]
     public var labelNames: [String] { metadata.labelNames }
-    /// Reused single-sample buffers (x `[1, T, 21, 3]`, mask `[1, T]`): no per-call allocation
+    /// Reused single-sample buffers (x `[1, T, K, 3]`, mask `[1, T]`): no per-call allocation
     /// beyond what the backend itself does.
     private var xBuffer: [Float], maskBuffer: [Float]
 
@@ -55,17 +56,17 @@ public final class ASLPredictor {
         guard meta.labelNames.count == meta.config.classCount, !meta.labelNames.isEmpty else {
             throw InferenceError.badModel(file: file, reason: "\(meta.labelNames.count) label names for \(meta.config.classCount) classes")
         }
-        guard meta.config.featureCount == 63 else {
-            throw InferenceError.badModel(file: file, reason: "\(meta.config.featureCount) features per frame; the predictor feeds 21×3 landmarks")
+        guard let layout = FrameLayout(values: meta.config.featureCount) else {
+            throw InferenceError.badModel(file: file, reason: "\(meta.config.featureCount) features per frame; the predictor feeds K×3 landmarks, K one of \(FrameLayout.known)")
         }
-        do { input = try ModelInput(sequenceLength: meta.config.sequenceLength, normalisation: meta.normalisation) } catch {
+        do { input = try ModelInput(sequenceLength: meta.config.sequenceLength, normalisation: meta.normalisation, layout: layout) } catch {
             throw InferenceError.badModel(file: file, reason: "unknown normalisation '\(meta.normalisation)'")
         }
         input.fillGaps = meta.preprocessing.fillGaps
         self.backend = backend
         metadata = meta
         labelMap = Dictionary(uniqueKeysWithValues: meta.labelNames.enumerated().map { ($0.offset, $0.element) })
-        xBuffer = [Float](repeating: 0, count: meta.config.sequenceLength * 63)
+        xBuffer = [Float](repeating: 0, count: meta.config.sequenceLength * layout.values)
         maskBuffer = [Float](repeating: 0, count: meta.config.sequenceLength)
     }
 
@@ -82,7 +83,7 @@ public final class ASLPredictor {
     public var modelInfo: ModelInfo {
         let c = metadata.config
         return ModelInfo(architecture: c.architecture, classCount: metadata.labelNames.count, labelNames: metadata.labelNames,
-                         sequenceLength: c.sequenceLength, inputShape: [c.sequenceLength, 21, 3],
+                         sequenceLength: c.sequenceLength, inputShape: [c.sequenceLength, input.layout.points, 3],
                          normalisation: metadata.normalisation, format: backend.format, sourceFile: backend.source)
     }
 
@@ -105,7 +106,10 @@ public final class ASLPredictor {
 
     /// One clip (raw or normalised landmarks with its detection mask).
     public func predictDistribution(clip: LandmarkClip, sortedByConfidence: Bool = true) throws -> [ClassScore] {
-        try distribution(of: input.prepare(clip), sortedByConfidence: sortedByConfidence)
+        guard clip.layout == input.layout else {
+            throw InferenceError.badInput(item: "clip", reason: "its frames hold \(clip.layout.explained), the model takes \(input.layout.explained)")
+        }
+        return try distribution(of: input.prepare(clip), sortedByConfidence: sortedByConfidence)
     }
 
     /// A clip already in the model's form (`ModelInput.prepare`) → probabilities.
@@ -115,7 +119,7 @@ public final class ASLPredictor {
         // Move the buffers into the tensors and back, so they stay uniquely referenced (no copy).
         xBuffer.withUnsafeMutableBufferPointer { dst in prepared.values.withUnsafeBufferPointer { dst.baseAddress!.update(from: $0.baseAddress!, count: $0.count) } }
         for t in 0..<T { maskBuffer[t] = prepared.mask[t] ? 1 : 0 }
-        var x = Tensor(shape: [1, T, 21, 3], scalars: xBuffer)
+        var x = Tensor(shape: [1, T, input.layout.points, 3], scalars: xBuffer)
         var m = Tensor(shape: [1, T], scalars: maskBuffer)
         xBuffer = []
         maskBuffer = []
@@ -141,13 +145,13 @@ public final class ASLPredictor {
         guard !clips.isEmpty else { return [] }
         let T = metadata.config.sequenceLength, C = metadata.labelNames.count
         var values = [Float](), mask = [Float]()
-        values.reserveCapacity(clips.count * T * 63)
+        values.reserveCapacity(clips.count * T * input.layout.values)
         mask.reserveCapacity(clips.count * T)
         for clip in clips {
             values.append(contentsOf: clip.values)
             for detected in clip.mask { mask.append(detected ? 1 : 0) }
         }
-        let logits = try backend.logits(x: Tensor(shape: [clips.count, T, 21, 3], scalars: values),
+        let logits = try backend.logits(x: Tensor(shape: [clips.count, T, input.layout.points, 3], scalars: values),
                                         mask: Tensor(shape: [clips.count, T], scalars: mask))
         return (0..<clips.count).map { b in
             scores(logits.scalars[(b * C)..<((b + 1) * C)], sorted: true, k: k)

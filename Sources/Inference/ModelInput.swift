@@ -11,46 +11,55 @@ public struct ModelInput {
     public let sequenceLength: Int
     /// The model's `normalisation` (`wrist_mcp9` or `none`).
     public let normalisation: String
+    /// What a frame holds for the model (one hand unless it was trained on more).
+    public let layout: FrameLayout
     /// Normalise with z (landmarks from the tracker have depth); false for 2-D sources.
     public var useZ = true
     /// Interpolate detection gaps of at most this many frames, as `build --fill-gaps` did to the
     /// training clips (`ModelMetadata.preprocessing`; 0 = none).
     public var fillGaps = 0
 
-    public init(sequenceLength: Int, normalisation: String) throws {
+    public init(sequenceLength: Int, normalisation: String, layout: FrameLayout = .hand) throws {
         guard normalisation == LandmarkNormalizer.name || normalisation == "none" else {
             throw InferenceError.badModel(file: "model", reason: "unknown normalisation '\(normalisation)' (expected '\(LandmarkNormalizer.name)' or 'none')")
         }
         self.sequenceLength = sequenceLength
         self.normalisation = normalisation
+        self.layout = layout
     }
 
-    /// landmarks `[T, 21, 3]`, `[T, 63]` or `[21, 3]` (one frame) and an optional mask of T
-    /// entries (default: every frame with a non-zero value counts as detected) → the clip the
-    /// model sees, `[sequenceLength, 21, 3]` + mask.
+    /// landmarks `[T, K, 3]`, `[T, 3K]` or `[K, 3]` (one frame; K = 21 for a one-hand model) and an
+    /// optional mask of T entries (default: every frame with a non-zero value counts as
+    /// detected) → the clip the model sees, `[sequenceLength, K, 3]` + mask.
     public func prepare(_ landmarks: Tensor, mask: [Bool]? = nil, item: String = "input") throws -> LandmarkClip {
-        let shape = landmarks.shape
+        let shape = landmarks.shape, K = layout.points, V = layout.values
         let frames: Int
         switch shape.count {
-        case 2 where shape == [21, 3]: frames = 1
-        case 2 where shape[1] == 63: frames = shape[0]
-        case 3 where shape[1] == 21 && shape[2] == 3: frames = shape[0]
+        case 2 where shape == [K, 3]: frames = 1
+        case 2 where shape[1] == V: frames = shape[0]
+        case 3 where shape[1] == K && shape[2] == 3: frames = shape[0]
         default:
-            throw InferenceError.badInput(item: item, reason: "landmarks have shape \(shape); expected [T, 21, 3], [T, 63] or [21, 3]")
+            let points = shape.count == 3 ? shape[1] : shape.count == 2 && shape[1] != 3 ? shape[1] / 3 : shape.first ?? 0
+            let other = FrameLayout(points: points).flatMap { $0 == layout ? nil : $0 }
+            let layoutNote = other.map { "; its frames hold \($0.explained), the model takes \(layout.explained)" } ?? ""
+            throw InferenceError.badInput(item: item, reason: "landmarks have shape \(shape); expected [T, \(K), 3], [T, \(V)] or [\(K), 3]" + layoutNote)
         }
         guard frames > 0 else { throw InferenceError.badInput(item: item, reason: "no frames") }
         if let mask, mask.count != frames {
             throw InferenceError.badInput(item: item, reason: "mask has \(mask.count) entries for \(frames) frames")
         }
         // The place, in the words `build` uses, so the frame can be found and fixed.
-        if let problem = LandmarkClip.nonFiniteProblem(landmarks.scalars) { throw InferenceError.badInput(item: item, reason: problem) }
+        if let problem = LandmarkClip.nonFiniteProblem(landmarks.scalars, layout: layout) { throw InferenceError.badInput(item: item, reason: problem) }
         let values = landmarks.scalars
-        let detected = mask ?? (0..<frames).map { t in values[(t * 63)..<((t + 1) * 63)].contains { $0 != 0 } }
-        return prepare(LandmarkClip(values: values, mask: detected))
+        let hands = 3 * FrameLayout.handPoints * layout.hands   // the pose alone is no hand
+        let detected = mask ?? (0..<frames).map { t in values[(t * V)..<(t * V + hands)].contains { $0 != 0 } }
+        return prepare(LandmarkClip(values: values, mask: detected, layout: layout))
     }
 
     /// A clip (raw or already normalised — normalising twice changes nothing) → the model's clip.
+    /// The clip's layout must be the model's (`prepare(_:mask:item:)` checks arrays).
     public func prepare(_ raw: LandmarkClip) -> LandmarkClip {
+        precondition(raw.layout == layout, "a clip of \(raw.layout.explained) for a model of \(layout.explained)")
         var clip = raw
         if normalisation == LandmarkNormalizer.name { _ = LandmarkNormalizer.normalize(&clip, useZ: useZ) }
         if fillGaps > 0 { clip = clip.fillingGaps(upTo: fillGaps).clip }   // the order `build` takes: normalise, fill, resample

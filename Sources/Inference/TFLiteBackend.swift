@@ -33,15 +33,15 @@ public final class TFLiteBackend: ClassifierBackend {
         source = url
         let shapes = interpreter.inputShapes, names = interpreter.inputNames
         guard let x = names.firstIndex(of: "landmarks") ?? shapes.firstIndex(where: { $0.count == 4 }) else {
-            throw bad("no input 'landmarks' [B, T, 21, 3] (inputs: \(names) \(shapes))")
+            throw bad("no input 'landmarks' [B, T, K, 3] (inputs: \(names) \(shapes))")
         }
         landmarksInput = x
         maskInput = names.firstIndex(of: "mask") ?? shapes.indices.first { $0 != x && shapes[$0].count == 2 }
         logitsOutput = interpreter.outputNames.firstIndex(of: "logits") ?? 0
         let T = metadata.config.sequenceLength, C = metadata.labelNames.count
-        let xShape = shapes[x]
-        guard xShape.count == 4, xShape[0] >= 1, xShape[1] == T, xShape[2] == 21, xShape[3] == 3 else {
-            throw bad("input 'landmarks' has shape \(xShape), the metadata says [B, \(T), 21, 3]")
+        let xShape = shapes[x], K = metadata.config.featureCount / 3
+        guard xShape.count == 4, xShape[0] >= 1, xShape[1] == T, xShape[2] == K, xShape[3] == 3 else {
+            throw bad("input 'landmarks' has shape \(xShape), the metadata says [B, \(T), \(K), 3]")
         }
         fileBatch = xShape[0]
         if let m = maskInput, shapes[m] != [fileBatch, T] {
@@ -54,7 +54,7 @@ public final class TFLiteBackend: ClassifierBackend {
 
     public func logits(x: Tensor, mask: Tensor) throws -> Tensor {
         let B = x.shape[0], T = metadata.config.sequenceLength, C = metadata.labelNames.count
-        let frame = 63, perSample = T * frame
+        let frame = metadata.config.featureCount, perSample = T * frame
         var out = [Float](repeating: 0, count: B * C)
         x.scalars.withUnsafeBufferPointer { xs in
             mask.scalars.withUnsafeBufferPointer { ms in

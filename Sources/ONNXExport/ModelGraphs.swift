@@ -15,14 +15,15 @@ extension GraphBuilder {
         return op("Gemm", [x, w, b], output: output, [Attribute.int("transB", 1)])
     }
 
-    /// `FrameFeatures` on frames `[B, T, 63]` → `[B, T, W]`: the handshape distances as
-    /// √((frames · A)² · S) with the pair-difference matrix A `[63, 165]` and the pair-sum matrix S
-    /// `[165, 55]`, after the coordinates when both are asked for. Coordinates alone: unchanged.
+    /// `FrameFeatures` on frames `[B, T, V]` → `[B, T, W]`: the handshape distances as
+    /// √((frames · A)² · S) with the pair-difference matrix A `[V, 3P]` and the pair-sum matrix S
+    /// `[3P, P]` (V = 63, P = 55 for one hand), after the coordinates when both are asked for.
+    /// Coordinates alone: unchanged.
     mutating func frameFeatures(_ frames: String, _ c: ModelConfig) -> String {
         guard c.features != [.coords] else { return frames }
-        let P = FrameFeatures.pairs.count
-        let a = floats("features.pair_difference", FrameFeatures.differenceMatrix, shape: [63, 3 * P])
-        let s = floats("features.pair_sum", FrameFeatures.pairSumMatrix, shape: [3 * P, P])
+        let layout = c.frameLayout, P = FrameFeatures.pairs(layout).count
+        let a = floats("features.pair_difference", FrameFeatures.differenceMatrix(layout), shape: [layout.values, 3 * P])
+        let s = floats("features.pair_sum", FrameFeatures.pairSumMatrix(layout), shape: [3 * P, P])
         let diff = op("MatMul", [frames, a])
         let distances = op("Sqrt", [op("MatMul", [op("Mul", [diff, diff]), s])])
         return c.features.contains(.coords) ? op("Concat", [frames, distances], [Attribute.int("axis", 2)]) : distances

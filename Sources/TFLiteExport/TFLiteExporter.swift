@@ -74,12 +74,12 @@ public enum TFLiteExporter {
                             batchSize: Int = 1) throws -> TFLiteModelSpec {
         let c = model.config
         guard batchSize >= 1 else { throw TFLiteExportError.unsupported(architecture: c.architecture.rawValue, reason: "batch size \(batchSize)") }
-        guard c.featureCount == 63 else {
+        guard let layout = FrameLayout(values: c.featureCount) else {
             throw TFLiteExportError.unsupported(architecture: c.architecture.rawValue,
-                                                reason: "\(c.featureCount) features per frame; the I/O contract is 21×3 landmarks")
+                                                reason: "\(c.featureCount) features per frame; the I/O contract is K×3 landmarks, K one of \(FrameLayout.known)")
         }
         var g = GraphBuilder(quantization: quantization)
-        let landmarks = g.named("landmarks", [batchSize, c.sequenceLength, 21, 3])
+        let landmarks = g.named("landmarks", [batchSize, c.sequenceLength, layout.points, 3])
         let mask = g.named("mask", [batchSize, c.sequenceLength])
         let weights = WeightSource(model.parameters)
         let logits: Int

@@ -44,12 +44,16 @@ public struct AugmentationOptions: Codable, Equatable, Sendable {
     }
 }
 
-/// The augmentations as functions of one sample: `frames` `[T·21·3]` (zeros where masked), `mask` `[T]`.
+/// The augmentations as functions of one sample: `frames` `[T·V]` (V = the layout's values, 63 for
+/// one hand; zeros where masked), `mask` `[T]`. With two hands or pose points every spatial
+/// augmentation acts on each block about its own origin (each hand's wrist, the shoulders' midpoint),
+/// which is where the normalisation put them, and an absent hand (all zeros) stays absent.
 public enum Augmentation {
-    /// Applies every enabled augmentation to each sample of x `[B, T, 21, 3]`, mask `[B, T]` (1 valid).
+    /// Applies every enabled augmentation to each sample of x `[B, T, K, 3]`, mask `[B, T]` (1 valid).
     public static func apply(_ options: AugmentationOptions, x: inout Tensor, mask: inout Tensor, rng: inout SeededRandom) {
         guard options.isActive else { return }
-        let B = x.shape[0], T = x.shape[1], F = 63
+        let layout = (x.rank == 4 ? FrameLayout(points: x.shape[2]) : FrameLayout(values: x.shape[2])) ?? .hand
+        let B = x.shape[0], T = x.shape[1], F = layout.values
         var xs = x.scalars, ms = mask.scalars
         for b in 0..<B {
             var frames = Array(xs[(b * T * F)..<((b + 1) * T * F)])
@@ -57,15 +61,15 @@ public enum Augmentation {
             // One-frame samples have no time to stretch: no draw either, so `--augment` on letters
             // is the same run as its spatial parts alone.
             if options.timeStretch > 0 && T > 1 {
-                timeStretch(&frames, mask: &valid, factor: 1 + rng.uniform(-options.timeStretch, options.timeStretch))
+                timeStretch(&frames, mask: &valid, factor: 1 + rng.uniform(-options.timeStretch, options.timeStretch), layout: layout)
             }
-            if options.frameDropout > 0 { frameDropout(&frames, mask: &valid, probability: options.frameDropout, rng: &rng) }
-            if options.mirror && rng.uniform() < 0.5 { mirror(&frames) }
+            if options.frameDropout > 0 { frameDropout(&frames, mask: &valid, probability: options.frameDropout, rng: &rng, layout: layout) }
+            if options.mirror && rng.uniform() < 0.5 { mirror(&frames, layout: layout) }
             if options.rotateDegrees > 0 {
                 rotate(&frames, radians: rng.uniform(-options.rotateDegrees, options.rotateDegrees) * .pi / 180)
             }
             if options.scale > 0 { scale(&frames, by: 1 + rng.uniform(-options.scale, options.scale)) }
-            if options.jitter > 0 { jitter(&frames, mask: valid, sigma: options.jitter, rng: &rng) }
+            if options.jitter > 0 { jitter(&frames, mask: valid, sigma: options.jitter, rng: &rng, layout: layout) }
             xs.replaceSubrange((b * T * F)..<((b + 1) * T * F), with: frames)
             ms.replaceSubrange((b * T)..<((b + 1) * T), with: valid.map { $0 ? 1 : 0 })
         }
@@ -73,9 +77,29 @@ public enum Augmentation {
         mask = Tensor(shape: mask.shape, scalars: ms)
     }
 
-    /// x → −x for every landmark (an involution: applying it twice is the identity).
-    public static func mirror(_ frames: inout [Float]) {
+    /// The point ranges of a frame that move together: each hand's 21, then the pose's 7.
+    static func blocks(_ layout: FrameLayout) -> [Range<Int>] {
+        let hands = layout.handOffsets.map { ($0 / 3)..<($0 / 3 + FrameLayout.handPoints) }
+        return hands + (layout.poseOffset.map { [($0 / 3)..<($0 / 3 + FrameLayout.posePoints)] } ?? [])
+    }
+
+    /// x → −x for every landmark (an involution: applying it twice is the identity). With two
+    /// hands the left and right hand also trade places, and so do the pose's left and right
+    /// shoulder, elbow and wrist: the mirror image of a signer is a signer with the other hand.
+    public static func mirror(_ frames: inout [Float], layout: FrameLayout = .hand) {
         for i in stride(from: 0, to: frames.count, by: 3) { frames[i] = -frames[i] }
+        guard layout.hands == 2 || layout.pose else { return }
+        let V = layout.values, hand = 3 * FrameLayout.handPoints
+        for start in stride(from: 0, to: frames.count, by: V) {
+            if layout.hands == 2 {
+                for k in 0..<hand { frames.swapAt(start + k, start + hand + k) }
+            }
+            if let pose = layout.poseOffset {
+                for (a, b) in FrameLayout.posePairs {
+                    for c in 0..<3 { frames.swapAt(start + pose + 3 * a + c, start + pose + 3 * b + c) }
+                }
+            }
+        }
     }
 
     /// Rotates (x, y) about the wrist (the origin); z and distances are unchanged.
@@ -94,55 +118,76 @@ public enum Augmentation {
     }
 
     /// Adds one N(0, σ) (x, y) offset per sample and N(0, σ/4) noise per landmark, on valid frames
-    /// only (z is left alone: 2-D datasets carry z = 0, which noise would turn into invented depth).
-    public static func jitter(_ frames: inout [Float], mask: [Bool], sigma: Float, rng: inout SeededRandom) {
+    /// only (z is left alone: 2-D datasets carry z = 0, which noise would turn into invented depth),
+    /// and with several blocks only on those present (an absent hand stays all zeros).
+    public static func jitter(_ frames: inout [Float], mask: [Bool], sigma: Float, rng: inout SeededRandom, layout: FrameLayout = .hand) {
         let dx = rng.normal(std: sigma), dy = rng.normal(std: sigma)
+        let V = layout.values, parts = blocks(layout)
         for (t, valid) in mask.enumerated() where valid {
-            for j in 0..<21 {
-                let i = t * 63 + 3 * j
-                frames[i] += dx + rng.normal(std: sigma / 4)
-                frames[i + 1] += dy + rng.normal(std: sigma / 4)
+            for block in parts where parts.count == 1 || block.contains(where: { j in (0..<3).contains { frames[t * V + 3 * j + $0] != 0 } }) {
+                for j in block {
+                    let i = t * V + 3 * j
+                    frames[i] += dx + rng.normal(std: sigma / 4)
+                    frames[i + 1] += dy + rng.normal(std: sigma / 4)
+                }
             }
         }
     }
 
     /// Output frame t reads source position c + (t − c)·factor, c = (T − 1)/2: linear interpolation
     /// when both neighbours are valid, else the nearer frame with its mask; outside the clip → masked.
-    /// Masked output frames are zeros, so frames and mask stay consistent.
-    public static func timeStretch(_ frames: inout [Float], mask: inout [Bool], factor: Float) {
+    /// Masked output frames are zeros, so frames and mask stay consistent. With several blocks, a
+    /// block absent (all zeros) in either neighbour is the nearer frame's, not a blend with zeros.
+    public static func timeStretch(_ frames: inout [Float], mask: inout [Bool], factor: Float, layout: FrameLayout = .hand) {
         let T = mask.count
         guard T > 1 else { return }
+        let V = layout.values, parts = blocks(layout)
         let source = frames, sourceMask = mask
         let c = Float(T - 1) / 2
+        func present(_ t: Int, _ block: Range<Int>) -> Bool {
+            (3 * block.lowerBound..<3 * block.upperBound).contains { source[t * V + $0] != 0 }
+        }
         for t in 0..<T {
             let pos = c + (Float(t) - c) * factor
             let lo = Int(pos.rounded(.down)), hi = lo + 1, w = pos - Float(lo)
-            var out = [Float](repeating: 0, count: 63), valid = false
+            var out = [Float](repeating: 0, count: V), valid = false
             if lo >= 0, hi < T, sourceMask[lo], sourceMask[hi] {
-                for k in 0..<63 { out[k] = (1 - w) * source[lo * 63 + k] + w * source[hi * 63 + k] }
+                if parts.count == 1 {
+                    for k in 0..<V { out[k] = (1 - w) * source[lo * V + k] + w * source[hi * V + k] }
+                } else {
+                    let nearer = w < 0.5 ? lo : hi
+                    for block in parts {
+                        let both = present(lo, block) && present(hi, block)
+                        for k in 3 * block.lowerBound..<3 * block.upperBound {
+                            out[k] = both ? (1 - w) * source[lo * V + k] + w * source[hi * V + k] : source[nearer * V + k]
+                        }
+                    }
+                }
                 valid = true
             } else {
                 let nearest = Int(pos.rounded())
                 if nearest >= 0, nearest < T, sourceMask[nearest] {
-                    out = Array(source[(nearest * 63)..<((nearest + 1) * 63)])
+                    out = Array(source[(nearest * V)..<((nearest + 1) * V)])
                     valid = true
                 }
             }
-            frames.replaceSubrange((t * 63)..<((t + 1) * 63), with: out)
+            frames.replaceSubrange((t * V)..<((t + 1) * V), with: out)
             mask[t] = valid
         }
     }
 
     /// Masks each valid frame (and zeroes it) with probability p; a sample with a single valid
     /// frame is left alone, and at least one valid frame always survives.
-    public static func frameDropout(_ frames: inout [Float], mask: inout [Bool], probability: Float, rng: inout SeededRandom) {
+    public static func frameDropout(_ frames: inout [Float], mask: inout [Bool], probability: Float, rng: inout SeededRandom,
+                                    layout: FrameLayout = .hand) {
         let validFrames = mask.indices.filter { mask[$0] }
         guard validFrames.count > 1 else { return }
         let dropped = validFrames.filter { _ in rng.uniform() < probability }
         let keep = dropped.count == validFrames.count ? validFrames[Int(rng.next() % UInt64(validFrames.count))] : -1
+        let V = layout.values
         for t in dropped where t != keep {
             mask[t] = false
-            for k in 0..<63 { frames[t * 63 + k] = 0 }
+            for k in 0..<V { frames[t * V + k] = 0 }
         }
     }
 }

@@ -307,6 +307,9 @@ public enum CrossValidation {
             guard part.sequenceLength == first.sequenceLength else {
                 throw TrainingError.incompatible("\(name): sequence length \(part.sequenceLength) ≠ \(first.sequenceLength) of the first dataset")
             }
+            guard part.layout == first.layout else {
+                throw TrainingError.incompatible("\(name): frames hold \(part.layout.explained), the first dataset's \(first.layout.explained)")
+            }
             guard part.preprocessing == first.preprocessing else {
                 throw TrainingError.incompatible("\(name): built with preprocessing \(part.preprocessing.summary), "
                                                  + "the first dataset with \(first.preprocessing.summary)")

@@ -63,6 +63,11 @@ public struct ModelMetadata: Codable, Equatable, Sendable {
             throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh metadata: config.hiddenDim \(c.hiddenDim) "
                 + "is not a multiple of config.heads \(c.heads))")
         }
+        if c.features != [.coords] && FrameLayout(values: c.featureCount) == nil {
+            throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh metadata: config.featureCount \(c.featureCount) "
+                + "is no landmark layout (values per frame: \(FrameLayout.all.map { String($0.values) }.joined(separator: ", "))), "
+                + "so its \(c.features.map(\.rawValue).joined(separator: " ")) features are undefined)")
+        }
         guard preprocessing.fillGaps >= 0 else {
             throw TrainingError.incompatible("\(source): not a valid checkpoint (aslsh metadata: preprocessing.fill_gaps is \(preprocessing.fillGaps), must be ≥ 0)")
         }

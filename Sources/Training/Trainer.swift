@@ -33,11 +33,14 @@ public enum Trainer {
         if let validation, validation.sequenceLength != train.sequenceLength {
             throw TrainingError.incompatible("validation sequence length \(validation.sequenceLength) ≠ training \(train.sequenceLength)")
         }
+        if let validation, validation.layout != train.layout {
+            throw TrainingError.incompatible("validation frames hold \(validation.layout.explained), training frames \(train.layout.explained)")
+        }
         if options.balancedClassWeights, let empty = train.labelNames.indices.first(where: { c in !train.labels.contains(c) }) {
             throw TrainingError.badOption("--class-weights balanced: class '\(train.labelNames[empty])' has no training samples")
         }
         let config = ModelConfig(architecture: options.architecture, sequenceLength: train.sequenceLength,
-                                 classCount: train.classCount, hiddenDim: options.hiddenDim, layers: options.layers,
+                                 featureCount: train.frameWidth, classCount: train.classCount, hiddenDim: options.hiddenDim, layers: options.layers,
                                  dropout: options.dropout, heads: options.heads, features: options.features)
         if config.architecture == .transformer && config.hiddenDim % config.heads != 0 {
             throw TrainingError.badOption("--hidden-dim \(config.hiddenDim) is not a multiple of --heads \(config.heads)")
@@ -247,7 +250,7 @@ public enum Trainer {
         return "\(arch)_\(f.string(from: Date()))"
     }
 
-    /// `[B, T, 21, 3]` sequences, `[B, T]` mask (1 valid) and labels for the given samples.
+    /// `[B, T, K, 3]` sequences, `[B, T]` mask (1 valid) and labels for the given samples.
     static func batch(_ data: Dataset, _ indices: [Int]) -> (Tensor, Tensor, [Int]) {
         let T = data.sequenceLength
         let x = data.sequences.gather(rows: indices)

@@ -83,4 +83,53 @@ final class FrameFeatureTests: XCTestCase {
                         forward: { model.forward($0, mask: mask, training: true) }, backward: { model.backward($0) })
         }
     }
+
+    /// Both hands and pose points (`FrameLayout`): 55 distances per hand, each hand's the
+    /// one-hand formula on its own 21 points; pose points pass as coordinates only.
+    func testTwoHandsGiveEachHandsDistancesAndPosePassesThrough() {
+        let layout = FrameLayout(hands: 2, pose: true)
+        XCTAssertEqual(layout.points, 49)
+        XCTAssertEqual(FrameLayout(points: 49), layout)
+        XCTAssertEqual(FrameLayout(values: 126), .bothHands)
+        XCTAssertNil(FrameLayout(points: 30))
+        var rng = SeededRandom(seed: 21)
+        let x = Tensor.uniform([2, 3, layout.values], low: -1, high: 1, using: &rng)
+        let layer = FrameFeatures([.coords, .distances], layout: layout)
+        XCTAssertEqual(layer.width, 147 + 110)
+        XCTAssertEqual(ModelConfig(architecture: .tcn, sequenceLength: 3, featureCount: 147, classCount: 2, features: [.distances]).frameWidth, 110)
+        let y = layer.forward(x)
+        XCTAssertEqual(y.shape, [2, 3, 257])
+        for r in 0..<6 {
+            let frame = Array(x.scalars[(r * 147)..<((r + 1) * 147)])
+            XCTAssertEqual(Array(y.scalars[(r * 257)..<(r * 257 + 147)]), frame, "coordinates first, pose included")
+            for h in 0..<2 {
+                let hand = Array(frame[(63 * h)..<(63 * h + 63)])
+                let expected = FrameFeatures.distances(hand, rows: 1)
+                XCTAssertEqual(Array(y.scalars[(r * 257 + 147 + 55 * h)..<(r * 257 + 147 + 55 * (h + 1))]), expected, "row \(r) hand \(h)")
+            }
+        }
+        // The exported graphs' matrices give the same distances.
+        let a = FrameFeatures.differenceMatrix(layout), s = FrameFeatures.pairSumMatrix(layout), P = 110
+        for r in 0..<2 {
+            var squares = [Float](repeating: 0, count: 3 * P)
+            for k in 0..<(3 * P) {
+                var d: Float = 0
+                for v in 0..<147 { d += x.scalars[r * 147 + v] * a[v * 3 * P + k] }
+                squares[k] = d * d
+            }
+            for p in 0..<P {
+                var sum: Float = 0
+                for k in 0..<(3 * P) { sum += squares[k] * s[k * P + p] }
+                XCTAssertEqual(sum.squareRoot(), y.scalars[r * 257 + 147 + p], accuracy: 1e-5)
+            }
+        }
+        let check = GradientCheck()
+        check.check("features on hands+pose", input: x, store: nil, forward: { layer.forward($0) }, backward: { layer.backward($0) })
+        let config = ModelConfig(architecture: .tcn, sequenceLength: 3, featureCount: 126, classCount: 3, hiddenDim: 8, layers: 1,
+                                 dropout: 0, kernelSize: 2, features: [.distances])
+        let model = config.makeModel(seed: 4)
+        let mask = Tensor(shape: [2, 3], scalars: [1, 1, 1, 1, 0, 1])
+        check.check("tcn on both hands' distances", input: Tensor.uniform([2, 3, 126], low: -1, high: 1, using: &rng),
+                    store: model.parameters, forward: { model.forward($0, mask: mask, training: true) }, backward: { model.backward($0) })
+    }
 }

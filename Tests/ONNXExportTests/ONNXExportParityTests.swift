@@ -27,13 +27,13 @@ final class ONNXExportParityTests: XCTestCase {
         let metadata = ONNXReference.metadata(for: model, seed: seed)
         let url = directory.appendingPathComponent("\(config.architecture.rawValue)-\(UUID().uuidString.prefix(6)).onnx")
         try ONNXExporter.write(model: model, metadata: metadata, options: options, to: url)
-        let T = config.sequenceLength
-        var cases = [ONNXReference.makeCase("b1", batch: 1, steps: T, seed: seed + 1),
-                     ONNXReference.makeCase("b37", batch: 37, steps: T, seed: seed + 2)]
+        let T = config.sequenceLength, K = config.featureCount / 3
+        var cases = [ONNXReference.makeCase("b1", batch: 1, steps: T, seed: seed + 1, points: K),
+                     ONNXReference.makeCase("b37", batch: 37, steps: T, seed: seed + 2, points: K)]
         let dynamic = config.architecture != .mlp && options.dynamicTime
         if dynamic {   // dynamic time axis: a shorter and a longer T too (the Transformer's positions stop at T)
-            cases += [ONNXReference.makeCase("short", batch: 37, steps: T - 5, seed: seed + 3)]
-            if config.architecture != .transformer { cases.append(ONNXReference.makeCase("long1", batch: 1, steps: T + 9, seed: seed + 4)) }
+            cases += [ONNXReference.makeCase("short", batch: 37, steps: T - 5, seed: seed + 3, points: K)]
+            if config.architecture != .transformer { cases.append(ONNXReference.makeCase("long1", batch: 1, steps: T + 9, seed: seed + 4, points: K)) }
         }
         let (info, logits) = try ONNXReference.run(url, cases: cases, in: directory)
         for c in cases {
@@ -54,7 +54,7 @@ final class ONNXExportParityTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode([String].self, from: Data(try XCTUnwrap(info.metadata["labels"]).utf8)),
                        metadata.labelNames, file: file, line: line)
         let time: ONNXReference.Dim = dynamic ? .name("time") : .value(T)
-        XCTAssertEqual(info.inputs["landmarks"], [.name("batch"), time, .value(21), .value(3)], file: file, line: line)
+        XCTAssertEqual(info.inputs["landmarks"], [.name("batch"), time, .value(K), .value(3)], file: file, line: line)
         XCTAssertEqual(info.inputs["mask"], [.name("batch"), time], file: file, line: line)
         XCTAssertEqual(info.outputs["logits"], [.name("batch"), .value(config.classCount)], file: file, line: line)
         switch config.architecture {
@@ -108,6 +108,20 @@ final class ONNXExportParityTests: XCTestCase {
         try checkParity(ModelConfig(architecture: .tcn, sequenceLength: 12, classCount: 5, hiddenDim: 8, layers: 2, features: [.distances]))
         try checkParity(ModelConfig(architecture: .transformer, sequenceLength: 12, classCount: 4, hiddenDim: 12, layers: 1,
                                     heads: 3, features: [.coords, .distances]))
+    }
+
+    /// Both hands and pose points (`FrameLayout`): landmarks `[B, T, 49, 3]` in, distances for
+    /// each hand (110) computed in the graph; one hand with pose (28 points) too.
+    func testEveryArchitectureOnTwoHandsAndPosePoints() throws {
+        let both = FrameLayout(hands: 2, pose: true).values, one = FrameLayout(hands: 1, pose: true).values
+        try checkParity(ModelConfig(architecture: .mlp, sequenceLength: 4, featureCount: both, classCount: 5, hiddenDim: 16, layers: 2,
+                                    features: [.coords, .distances]))
+        try checkParity(ModelConfig(architecture: .lstm, sequenceLength: 10, featureCount: both, classCount: 5, hiddenDim: 8, layers: 1,
+                                    features: [.distances]))
+        try checkParity(ModelConfig(architecture: .tcn, sequenceLength: 12, featureCount: one, classCount: 5, hiddenDim: 8, layers: 2,
+                                    features: [.coords, .distances]))
+        try checkParity(ModelConfig(architecture: .transformer, sequenceLength: 12, featureCount: both, classCount: 5, hiddenDim: 12,
+                                    layers: 1, heads: 3))
     }
 
     func testTransformerMeanAndMax() throws {

@@ -59,12 +59,12 @@ enum ONNXReference {
         return (info, logits)
     }
 
-    /// Seeded landmarks `[B, T, 21, 3]` in U(−1, 1) and a mask `[B, T]` mixing every pattern the
+    /// Seeded landmarks `[B, T, K, 3]` (K = 21 unless given) in U(−1, 1) and a mask `[B, T]` mixing every pattern the
     /// contract covers: all valid, trailing padding, gaps in the middle, leading missing frames,
     /// a single valid frame and (for B ≥ 6) a row with no valid frame at all.
-    static func makeCase(_ name: String, batch B: Int, steps T: Int, seed: UInt64) -> Case {
+    static func makeCase(_ name: String, batch B: Int, steps T: Int, seed: UInt64, points K: Int = 21) -> Case {
         var rng = SeededRandom(seed: seed)
-        let x = (0..<(B * T * 63)).map { _ in rng.uniform(-1, 1) }
+        let x = (0..<(B * T * 3 * K)).map { _ in rng.uniform(-1, 1) }
         var m = [Float](repeating: 1, count: B * T)
         for b in 0..<B {
             let pattern = B == 1 ? 2 : b % 6
@@ -81,7 +81,7 @@ enum ONNXReference {
                 m[b * T + t] = valid ? 1 : 0
             }
         }
-        return Case(name: name, landmarks: Tensor(shape: [B, T, 21, 3], scalars: x), mask: Tensor(shape: [B, T], scalars: m))
+        return Case(name: name, landmarks: Tensor(shape: [B, T, K, 3], scalars: x), mask: Tensor(shape: [B, T], scalars: m))
     }
 
     static func metadata(for model: SequenceClassifier, seed: UInt64) -> ModelMetadata {

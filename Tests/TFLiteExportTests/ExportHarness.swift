@@ -18,9 +18,9 @@ enum ExportHarness {
 
     /// Landmarks [B, T, 21, 3] in ±1 and masks: row 0 trailing padding, row 1 gaps in the middle
     /// (and a masked first frame), row 2 all valid, further rows alternate.
-    static func batch(_ B: Int, _ T: Int, seed: UInt64) -> (x: Tensor, mask: Tensor) {
+    static func batch(_ B: Int, _ T: Int, seed: UInt64, points K: Int = 21) -> (x: Tensor, mask: Tensor) {
         var rng = SeededRandom(seed: seed)
-        let x = Tensor(shape: [B, T, 21, 3], scalars: (0..<(B * T * 63)).map { _ in rng.uniform(-1, 1) })
+        let x = Tensor(shape: [B, T, K, 3], scalars: (0..<(B * T * 3 * K)).map { _ in rng.uniform(-1, 1) })
         var m = [Float](repeating: 1, count: B * T)
         for b in 0..<B {
             for t in 0..<T {

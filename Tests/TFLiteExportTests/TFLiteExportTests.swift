@@ -41,6 +41,13 @@ final class TFLiteExportTests: XCTestCase {
         ("lstm1-distances", ModelConfig(architecture: .lstm, sequenceLength: T, classCount: 5, hiddenDim: 8, layers: 1, features: [.distances])),
         ("transformer-distances", ModelConfig(architecture: .transformer, sequenceLength: T, classCount: 5, hiddenDim: 8, layers: 1,
                                               heads: 2, features: [.distances])),
+        // Both hands and pose points: landmarks [B, T, 49, 3], the distances of each hand.
+        ("tcn-hands-pose-distances", ModelConfig(architecture: .tcn, sequenceLength: T, featureCount: FrameLayout(hands: 2, pose: true).values,
+                                                 classCount: 5, hiddenDim: 8, layers: 2, features: [.coords, .distances])),
+        ("mlp-hands", ModelConfig(architecture: .mlp, sequenceLength: T, featureCount: FrameLayout.bothHands.values, classCount: 5,
+                                  hiddenDim: 16, layers: 1, features: [.distances])),
+        ("lstm1-hand-pose", ModelConfig(architecture: .lstm, sequenceLength: T, featureCount: FrameLayout(hands: 1, pose: true).values,
+                                        classCount: 5, hiddenDim: 8, layers: 1)),
     ]
 
     /// Tolerances on |logit difference| against the Swift float32 model, for models with logits of order 1.
@@ -51,9 +58,10 @@ final class TFLiteExportTests: XCTestCase {
         for (name, config) in Self.models {
             let model = config.makeModel(seed: 11)
             let meta = ExportHarness.metadata(config)
-            let (x, mask) = ExportHarness.batch(Self.B, Self.T, seed: 5)
+            let K = config.featureCount / 3
+            let (x, mask) = ExportHarness.batch(Self.B, Self.T, seed: 5, points: K)
             let expected = model.forward(x, mask: mask, training: false)
-            let x1 = Tensor(shape: [1, Self.T, 21, 3], scalars: Array(x.scalars[0..<(Self.T * 63)]))
+            let x1 = Tensor(shape: [1, Self.T, K, 3], scalars: Array(x.scalars[0..<(Self.T * 3 * K)]))
             let m1 = Tensor(shape: [1, Self.T], scalars: Array(mask.scalars[0..<Self.T]))
             let expected1 = Tensor(shape: [1, config.classCount], scalars: Array(expected.scalars[0..<config.classCount]))
             let allowed = Set((TFLiteExporter.operators(for: config) + [.dequantize]).map(\.name))
@@ -123,7 +131,7 @@ final class TFLiteExportTests: XCTestCase {
         let config = ModelConfig(architecture: .mlp, sequenceLength: 5, featureCount: 42, classCount: 3, hiddenDim: 4, layers: 1)
         XCTAssertThrowsError(try TFLiteExporter.export(model: config.makeModel(seed: 1), metadata: ExportHarness.metadata(config))) {
             XCTAssertEqual($0 as? TFLiteExportError, .unsupported(architecture: "mlp",
-                           reason: "42 features per frame; the I/O contract is 21×3 landmarks"))
+                           reason: "42 features per frame; the I/O contract is K×3 landmarks, K one of 21 (hand), 42 (hands), 28 (hand+pose), 49 (hands+pose)"))
         }
     }
 }

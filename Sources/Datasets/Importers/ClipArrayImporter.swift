@@ -112,7 +112,8 @@ public enum ClipArrayImporter {
         url.pathExtension == "npy" && !url.lastPathComponent.hasSuffix(".mask.npy")
     }
 
-    /// Reads `[T,21,3]` / `[T,63]` / `[21,3]` with its sibling mask if there is one.
+    /// Reads `[T,21,3]` / `[T,63]` / `[21,3]` (or another layout's `[T,K,3]`) with its sibling
+    /// mask if there is one.
     static func readClip(_ file: URL) throws -> LandmarkClip {
         let maskURL = file.deletingPathExtension().appendingPathExtension("mask.npy")
         let array: NDArray
@@ -121,8 +122,8 @@ public enum ClipArrayImporter {
         }
         let fail = { (problem: String) in DatasetError.badInput(file: file.path, problem: problem) }
         // NaN/Inf frames are kept here and masked by the writer (counted in the summary).
-        let (frames, values) = try LandmarkClip.landmarkValues(array, allowSingleFrame: true, allowNonFinite: true).get(fail)
-        let n = LandmarkClip.valuesPerFrame
+        let (frames, values, layout) = try LandmarkClip.landmarkValues(array, allowSingleFrame: true, allowNonFinite: true).get(fail)
+        let n = layout.values
         var mask = (0..<frames).map { t in values[(t * n)..<((t + 1) * n)].contains { $0 != 0 } }
         if FileManager.default.fileExists(atPath: maskURL.path) {
             let maskArray: NDArray
@@ -133,6 +134,6 @@ public enum ClipArrayImporter {
                 DatasetError.badInput(file: maskURL.path, problem: $0)
             }
         }
-        return LandmarkClip(values: values, mask: mask)
+        return LandmarkClip(values: values, mask: mask, layout: layout)
     }
 }

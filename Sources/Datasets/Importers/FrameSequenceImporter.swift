@@ -4,8 +4,10 @@ import TensorCore
 /// Per-frame `.npy` sequence folders as written by MediaPipe Holistic tutorials
 /// (`<sign>/<sequence>/<frame>.npy`, optionally one folder per signer above them). Each frame is
 /// one flat vector in one of the layouts people publish (`Layout`): the hands are kept, in
-/// normalised image coordinates, all zeros when that hand was not detected. One clip per
-/// sequence folder; label = the sign folder's name, verbatim (spaces kept).
+/// normalised image coordinates, all zeros when that hand was not detected — one of them
+/// (`--hand`, a one-hand clip) or both (`--hand both`, `FrameLayout.bothHands`), and with
+/// `--pose` the 7 upper-body pose points after them. One clip per sequence folder; label = the
+/// sign folder's name, verbatim (spaces kept).
 public enum FrameSequenceImporter {
     public static let format = "per-frame .npy sequence folders"
 
@@ -40,18 +42,29 @@ public enum FrameSequenceImporter {
             }
         }
 
+        /// Where the 33 pose points start, 4 values each (x, y, z, visibility), or nil.
+        var poseOffset: Int? {
+            switch self {
+            case .holistic, .poseHands: return 0
+            case .hands, .hand: return nil
+            }
+        }
+
         public var description: String { "\(rawValue) (\(valuesPerFrame))" }
 
         static func detect(count: Int) -> Layout? { allCases.first { $0.valuesPerFrame == count } }
         static var known: String { allCases.map(\.description).joined(separator: ", ") }
     }
 
-    /// Which of the two hands becomes the clip (aslsh models one hand).
+    /// Which hand becomes the clip, or both.
     public enum Hand: String, Sendable, CaseIterable {
         case left, right
         /// Per sequence, the hand detected in more frames; a tie goes to the right hand
         /// (the dominant hand of most signers).
         case mostDetected = "most-detected"
+        /// Both hands, left then right: 42 points a frame (`FrameLayout.bothHands`); a frame
+        /// counts as detected when either hand is.
+        case both
     }
 
     /// Where each clip's signer id comes from, when the folders say.
@@ -74,11 +87,15 @@ public enum FrameSequenceImporter {
         /// Mirror a kept left hand into a right hand (x about the wrist), as `extract --mirror-left`
         /// does, so that one model sees every signer's hand the same way round.
         public var mirrorLeft = false
+        /// Keep the 7 upper-body pose points after the hand(s) (`FrameLayout.poseIndices`;
+        /// layouts holistic and pose-hands only).
+        public var pose = false
         public var fps: Double?
         public var manifestName = "manifest.json"
         public init(hand: Hand = .mostDetected, layout: Layout? = nil, signer: String? = nil,
-                    signerFrom: SignerSource? = nil, mirrorLeft: Bool = false, fps: Double? = nil) {
+                    signerFrom: SignerSource? = nil, mirrorLeft: Bool = false, pose: Bool = false, fps: Double? = nil) {
             self.hand = hand
+            self.pose = pose
             self.layout = layout
             self.signer = signer
             self.signerFrom = signerFrom
@@ -96,6 +113,13 @@ public enum FrameSequenceImporter {
     public static func run(root: URL, to outputDirectory: URL, options: Options = Options()) throws -> ImportSummary {
         if options.signer != nil, options.signerFrom != nil {
             throw DatasetError.invalidOptions("--signer and --signer-from: give one (a fixed id, or where the folders name the signer)")
+        }
+        if options.hand == .both && options.mirrorLeft {
+            throw DatasetError.invalidOptions("--mirror-left and --hand both: with both hands kept there is no single hand to mirror "
+                                              + "(train with --augment-mirror, which swaps the hands as it mirrors)")
+        }
+        if options.pose, let required = options.layout, required.poseOffset == nil {
+            throw DatasetError.invalidOptions("--pose: --layout \(required.rawValue) holds no pose points (holistic and pose-hands do)")
         }
         let pattern = try options.signerFrom.flatMap(signerPattern)
         var writer = ImportWriter(outputDirectory: outputDirectory, manifestName: options.manifestName, format: format)
@@ -125,7 +149,15 @@ public enum FrameSequenceImporter {
                     let name = sequence.lastPathComponent
                     let relative = "\(place)/\(name)"
                     let signer = try pattern.map { try match($0, relative, sequence) } ?? group.signer ?? options.signer
-                    let frames = try readFrames(sequence, layout: &layout)
+                    let frames = try readFrames(sequence, layout: &layout, pose: options.pose)
+                    if options.pose, let found = layout.found, found.poseOffset == nil {
+                        throw DatasetError.badInput(file: layout.firstFile ?? sequence.path, problem:
+                            "--pose: the frames are \(found) values, which hold no pose points (holistic and pose-hands do)")
+                    }
+                    if options.hand == .both, layout.found == .hand {
+                        throw DatasetError.badInput(file: layout.firstFile ?? sequence.path, problem:
+                            "--hand both: the frames are \(Layout.hand) values, one hand; which hand it is, the file does not say")
+                    }
                     writer.skip("non-.npy files in sequence folders", count: frames.skipped)
                     writer.summary.nonFiniteFrames += frames.nonFinite
                     guard !frames.left.isEmpty else { writer.skip("empty sequence folders"); continue }
@@ -144,14 +176,38 @@ public enum FrameSequenceImporter {
         return try writer.finish().summary
     }
 
-    /// The hand a clip keeps, and what the manifest records about the choice.
+    /// The hand a clip keeps (or both), with the pose points when read, and what the manifest
+    /// records about the choice.
     static func chooseHand(_ frames: SequenceFrames, _ hand: Hand, mirrorLeft: Bool = false) -> (LandmarkClip, [String: JSONValue]) {
+        var (clip, metadata) = chooseHands(frames, hand, mirrorLeft: mirrorLeft)
+        guard let pose = frames.pose else { return (clip, metadata) }
+        let width = clip.frameWidth, layout = FrameLayout(hands: clip.layout.hands, pose: true)
+        var values = [Float]()
+        values.reserveCapacity(clip.frameCount * layout.values)
+        for t in 0..<clip.frameCount {
+            values += clip.values[(t * width)..<((t + 1) * width)]
+            values += pose[t]
+        }
+        clip = LandmarkClip(values: values, mask: clip.mask, layout: layout)
+        metadata["pose_frames"] = .int(pose.filter { $0.contains { $0 != 0 } }.count)
+        return (clip, metadata)
+    }
+
+    static func chooseHands(_ frames: SequenceFrames, _ hand: Hand, mirrorLeft: Bool) -> (LandmarkClip, [String: JSONValue]) {
         guard let right = frames.right else {
             let clip = LandmarkClip(values: frames.left.flatMap(\.values), mask: frames.left.map(\.present))
             return (clip, ["hand": .string("single"), "frames_with_hand": .int(frames.left.filter(\.present).count)])
         }
         let left = frames.left
         let leftCount = left.filter(\.present).count, rightCount = right.filter(\.present).count
+        if hand == .both {
+            var values = [Float]()
+            values.reserveCapacity(left.count * 2 * LandmarkClip.valuesPerFrame)
+            for (l, r) in zip(left, right) { values += l.values; values += r.values }
+            let mask = zip(left, right).map { $0.present || $1.present }
+            return (LandmarkClip(values: values, mask: mask, layout: .bothHands),
+                    ["hand": .string("both"), "left_frames": .int(leftCount), "right_frames": .int(rightCount)])
+        }
         let keepLeft = hand == .left || (hand == .mostDetected && leftCount > rightCount)
         let chosen = keepLeft ? left : right
         var values = chosen.flatMap(\.values)
@@ -170,6 +226,8 @@ public enum FrameSequenceImporter {
     struct SequenceFrames {
         var left: [HandFrame] = []
         var right: [HandFrame]?
+        /// Per frame, the 7 kept pose points' (x, y, z) (zeros when no pose), when asked for.
+        var pose: [[Float]]?
         var skipped = 0
         var nonFinite = 0
     }
@@ -211,7 +269,7 @@ public enum FrameSequenceImporter {
     }
 
     /// The sequence's frames split into hands, in numeric frame order.
-    static func readFrames(_ sequence: URL, layout: inout LayoutLock) throws -> SequenceFrames {
+    static func readFrames(_ sequence: URL, layout: inout LayoutLock, pose: Bool = false) throws -> SequenceFrames {
         let files = try folderEntries(sequence)
         let frameFiles = files.filter { $0.pathExtension == "npy" }
         for frame in frameFiles where Int(frame.deletingPathExtension().lastPathComponent) == nil {
@@ -233,6 +291,12 @@ public enum FrameSequenceImporter {
                 let hand = values[offset..<offset + LandmarkClip.valuesPerFrame]
                 return hand.allSatisfy(\.isFinite) ? (hand, hand.contains { $0 != 0 })
                     : (ArraySlice(repeating: 0, count: LandmarkClip.valuesPerFrame), false)
+            }
+            if pose, let offset = frameLayout.poseOffset {
+                // x, y, z of each kept point (visibility dropped); a pose holding NaN/Inf is no pose.
+                let points = FrameLayout.poseIndices.flatMap { j in values[(offset + 4 * j)..<(offset + 4 * j + 3)] }
+                if result.pose == nil { result.pose = [] }
+                result.pose!.append(points.allSatisfy(\.isFinite) ? points : [Float](repeating: 0, count: points.count))
             }
             if let offsets = frameLayout.handOffsets {
                 result.left.append(hand(at: offsets.left))

@@ -99,6 +99,8 @@ extension LandmarkManifest {
     public func hasCompleteFiles(_ record: LandmarkRecord) -> Bool {
         guard let landmarks = try? NPY.read(contentsOf: resolve(record.landmarks)),
               let mask = try? NPY.read(contentsOf: resolve(record.mask)) else { return false }
-        return landmarks.shape == [record.frameCount, 21, 3] && mask.shape == [record.frameCount]
+        let shape = landmarks.shape
+        return shape.count == 3 && shape[0] == record.frameCount && FrameLayout(points: shape[1]) != nil && shape[2] == 3
+            && mask.shape == [record.frameCount]
     }
 }

@@ -19,7 +19,7 @@ public final class LSTMClassifier: SequenceClassifier {
     public init(config: ModelConfig, seed: UInt64) {
         self.config = config
         var rng = SeededRandom(seed: seed)
-        features = FrameFeatures(config.features)
+        features = FrameFeatures(config.features, layout: config.frameLayout)
         lstm = LSTM("lstm", inputSize: config.frameWidth, hiddenSize: config.hiddenDim, layers: config.layers,
                     bidirectional: config.bidirectional, dropout: config.dropout, store: parameters, rng: &rng,
                     dropoutSeed: seed &+ 1000)

@@ -16,7 +16,7 @@ public final class MLPClassifier: SequenceClassifier {
     public init(config: ModelConfig, seed: UInt64) {
         self.config = config
         var rng = SeededRandom(seed: seed)
-        features = FrameFeatures(config.features)
+        features = FrameFeatures(config.features, layout: config.frameLayout)
         var width = config.sequenceLength * config.frameWidth
         var hidden: [Linear] = [], acts: [ActivationLayer] = [], drops: [Dropout] = []
         for l in 0..<config.layers {

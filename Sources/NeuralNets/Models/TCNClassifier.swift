@@ -13,7 +13,7 @@ public final class TCNClassifier: SequenceClassifier {
     public init(config: ModelConfig, seed: UInt64) {
         self.config = config
         var rng = SeededRandom(seed: seed)
-        features = FrameFeatures(config.features)
+        features = FrameFeatures(config.features, layout: config.frameLayout)
         var blocks: [TemporalBlock] = []
         for i in 0..<config.layers {
             blocks.append(TemporalBlock("blocks.\(i)", in: i == 0 ? config.frameWidth : config.hiddenDim,

@@ -28,7 +28,7 @@ public final class TransformerClassifier: SequenceClassifier {
         self.config = config
         var rng = SeededRandom(seed: seed)
         let D = config.hiddenDim
-        features = FrameFeatures(config.features)
+        features = FrameFeatures(config.features, layout: config.frameLayout)
         // `pos` first: PyTorch lists a module's own parameters before its children's.
         // pos ~ N(0, 0.02²) as BERT/ViT position tables.
         var table = [Float](repeating: 0, count: config.sequenceLength * D)

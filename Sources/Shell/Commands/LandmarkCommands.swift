@@ -178,9 +178,12 @@ public enum LandmarkCommands {
         formats: keypoint-csv (hand-gesture-recognition-mediapipe keypoint.csv, with --labels),
         frame-npy (<sign>/<sequence>/<frame>.npy, or <signer>/<sign>/<sequence>/ with --signer-from folder;
         each frame a MediaPipe Holistic vector of 1662 values, pose + hands 258, both hands 126 or one hand 63,
-        told apart by length), clip-npy (folder of [T,21,3] arrays).
+        told apart by length), clip-npy (folder of [T,21,3] arrays, or [T,42,3] both hands).
+        frame-npy keeps one hand (--hand), or both (--hand both: 42 points a frame, left then right), and with
+        --pose 7 upper-body pose points after them (nose, shoulders, elbows, wrists; holistic and pose-hands frames).
         example: import keypoint-csv keypoint.csv --labels keypoint_classifier_label.csv --out data/processed/kp
         example: import frame-npy MP_Data --signer-from folder --out data/processed/signers
+        example: import frame-npy MP_Data --hand both --pose --out data/processed/holistic
         """,
         arguments: [ArgumentSpec("format", .choice(["keypoint-csv", "frame-npy", "clip-npy"]), "input format"),
                     ArgumentSpec("path", .path, "the CSV file or the folder")],
@@ -188,7 +191,8 @@ public enum LandmarkCommands {
                 FlagSpec("out", .path, "output folder (landmarks/ and the manifest)", default: .path("data/processed/imported")),
                 manifestFlag("manifest.json"),
                 FlagSpec("hand", .choice(FrameSequenceImporter.Hand.allCases.map(\.rawValue)),
-                         "frame-npy: which of the two hands to keep", default: .string("most-detected")),
+                         "frame-npy: which of the two hands to keep, or both", default: .string("most-detected")),
+                FlagSpec("pose", .bool, "frame-npy: also keep 7 upper-body pose points (holistic and pose-hands frames)"),
                 FlagSpec("layout", .choice(FrameSequenceImporter.Layout.allCases.map(\.rawValue)),
                          "frame-npy: the frames' layout (default: told from their length)"),
                 FlagSpec("mirror-left", .bool, "frame-npy: mirror a kept left hand into a right hand (as extract --mirror-left)"),
@@ -211,7 +215,8 @@ public enum LandmarkCommands {
                 var options = FrameSequenceImporter.Options(hand: FrameSequenceImporter.Hand(rawValue: call.string("hand")!)!,
                                                             layout: call.string("layout").flatMap(FrameSequenceImporter.Layout.init),
                                                             signer: call.string("signer"), signerFrom: signerFrom,
-                                                            mirrorLeft: call.bool("mirror-left"), fps: call.number("fps"))
+                                                            mirrorLeft: call.bool("mirror-left"), pose: call.bool("pose"),
+                                                            fps: call.number("fps"))
                 options.manifestName = manifest
                 return try report(FrameSequenceImporter.run(root: path, to: out, options: options), call)
             default:

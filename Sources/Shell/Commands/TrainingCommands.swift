@@ -303,6 +303,9 @@ public enum TrainingCommands {
         guard model.config.sequenceLength == data.sequenceLength else {
             throw call.failure("the checkpoint expects T = \(model.config.sequenceLength), the dataset has T = \(data.sequenceLength)")
         }
+        guard model.config.featureCount == data.frameWidth else {
+            throw call.failure("the checkpoint expects \(model.config.frameLayout.explained) a frame, the dataset's frames hold \(data.layout.explained)")
+        }
         let cmURL = call.url("confusion-out") ?? url.deletingPathExtension().appendingPathExtension("confusion.npy")
         // Both outputs must be writable before either is written (and before the evaluation runs).
         for output in [cmURL] + (call.url("out").map { [$0] } ?? []) {
