@@ -3,10 +3,12 @@ import Foundation
 import Hands
 import LandmarkExtraction
 import Media
+import TensorCore
 
 /// Live landmarks for the predictor, taken exactly as `prepare-alphabet` (images, static mode)
 /// and `extract` (video, tracking mode) store them: the chosen hand's 21 image landmarks
-/// (x, y normalised to the image, z relative depth), the subject's left hand optionally mirrored.
+/// (x, y normalised to the image, z relative depth), the subject's left hand optionally mirrored;
+/// or with `hand: .both` both hands' 42, the signer's left then right (for two-hand models).
 public final class HandLandmarkSource {
     public let tracker: HandTracker
     public var hand: HandSelection
@@ -31,11 +33,14 @@ public final class HandLandmarkSource {
         try self.init(tracker: HandTracker(options: options, modelDirectory: modelDirectory), hand: hand, mirrorLeft: mirrorLeft)
     }
 
-    /// The chosen hand's 63 raw values ([21, 3]) and the hand, or nil when none was found.
+    /// The chosen hand's 63 raw values ([21, 3]) — both hands' 126 with `.both` — and the
+    /// (largest) hand, or nil when none was found.
     public func landmarks(_ image: RGBImage) throws -> (values: [Float], hand: TrackedHand)? {
-        guard let chosen = Self.choose(hand, try tracker.process(image).hands) else { return nil }
-        return (Self.values(chosen, mirrorLeft: mirrorLeft), chosen)
+        hand.frame(try tracker.process(image).hands, mirrorLeft: mirrorLeft)
     }
+
+    /// What `landmarks` gives a frame.
+    public var layout: FrameLayout { hand.layout }
 
     /// Forget the tracked hands (a new video or unrelated images).
     public func reset() { tracker.reset() }
@@ -68,6 +73,7 @@ extension ASLPredictor {
     public func predictImageAndHand(_ image: RGBImage, hands: HandLandmarkSource, k: Int = 3,
                                     item: String = "image") throws -> (scores: [ClassScore], hand: TrackedHand) {
         guard let found = try hands.landmarks(image) else { throw InferenceError.noHand(item: item) }
-        return (Array(try predictDistribution(clip: LandmarkClip(values: found.values, mask: [true])).prefix(max(1, k))), found.hand)
+        return (Array(try predictDistribution(clip: LandmarkClip(values: found.values, mask: [true], layout: hands.layout)).prefix(max(1, k))),
+                found.hand)
     }
 }

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import TensorCore
 
 /// One window's answer in continuous recognition.
 public struct WindowPrediction: Sendable {
@@ -50,7 +51,8 @@ public final class SlidingWindowRecognizer {
         self.options = options
     }
 
-    /// Adds one frame (its 63 raw landmarks, or nil without a hand); returns a prediction when a window completes.
+    /// Adds one frame (its raw landmarks in the models' layout — 63 for one hand — or nil without
+    /// a hand); returns a prediction when a window completes.
     public func push(_ landmarks: [Float]?, time: Double) throws -> WindowPrediction? {
         values.append(landmarks)
         times.append(time)
@@ -69,8 +71,9 @@ public final class SlidingWindowRecognizer {
         sinceLast = 0
         defer { emitted += 1 }
         let mask = values.map { $0 != nil }
-        let flat = values.flatMap { $0 ?? [Float](repeating: 0, count: 63) }
-        let motion = Self.motion(values)
+        let layout = letterModel.input.layout
+        let flat = values.flatMap { $0 ?? [Float](repeating: 0, count: layout.values) }
+        let motion = Self.motion(values, layout: layout)
         var result = WindowPrediction(index: emitted, start: times.first!, end: times.last!, frames: values.count,
                                       handFrames: mask.filter { $0 }.count, motion: motion, model: nil, scores: [], error: nil)
         guard result.handFrames > 0 else { result.error = "no hand in window"; return result }
@@ -78,27 +81,31 @@ public final class SlidingWindowRecognizer {
         if let signModel { (predictor, role) = motion >= options.motionThreshold ? (signModel, "sign") : (letterModel, "letter") }
         else { (predictor, role) = (letterModel, "model") }
         result.model = role
-        result.scores = Array(try predictor.predictDistribution(clip: LandmarkClip(values: flat, mask: mask)).prefix(max(1, options.topK)))
+        result.scores = Array(try predictor.predictDistribution(clip: LandmarkClip(values: flat, mask: mask, layout: layout)).prefix(max(1, options.topK)))
         return result
     }
 
     /// Mean over consecutive frames that both have a hand of the mean 2-D landmark displacement
     /// (image units) divided by the hand's wrist→middle-MCP length: "hand lengths per frame",
     /// independent of the hand's distance to the camera. 0 with fewer than two such frames.
-    public static func motion(_ frames: [[Float]?]) -> Double {
+    /// With two hands each hand present (not all zeros) in both frames counts as one pair.
+    public static func motion(_ frames: [[Float]?], layout: FrameLayout = .hand) -> Double {
         var total = 0.0, pairs = 0
         for t in 1..<max(1, frames.count) {
             guard let a = frames[t - 1], let b = frames[t] else { continue }
-            let sx = Double(b[27] - b[0]), sy = Double(b[28] - b[1])
-            let scale = (sx * sx + sy * sy).squareRoot()
-            guard scale > 1e-6 else { continue }
-            var sum = 0.0
-            for j in 0..<21 {
-                let dx = Double(b[3 * j] - a[3 * j]), dy = Double(b[3 * j + 1] - a[3 * j + 1])
-                sum += (dx * dx + dy * dy).squareRoot()
+            for o in layout.handOffsets {
+                guard layout.hands == 1 || ((o..<o + 63).contains { a[$0] != 0 } && (o..<o + 63).contains { b[$0] != 0 }) else { continue }
+                let sx = Double(b[o + 27] - b[o]), sy = Double(b[o + 28] - b[o + 1])
+                let scale = (sx * sx + sy * sy).squareRoot()
+                guard scale > 1e-6 else { continue }
+                var sum = 0.0
+                for j in 0..<21 {
+                    let dx = Double(b[o + 3 * j] - a[o + 3 * j]), dy = Double(b[o + 3 * j + 1] - a[o + 3 * j + 1])
+                    sum += (dx * dx + dy * dy).squareRoot()
+                }
+                total += sum / 21 / scale
+                pairs += 1
             }
-            total += sum / 21 / scale
-            pairs += 1
         }
         return pairs > 0 ? total / Double(pairs) : 0
     }

@@ -14,15 +14,39 @@ public enum HandSelection: String, CaseIterable, Sendable {
     /// MediaPipe's "Left" / "Right" label. MediaPipe assumes a mirrored image, so on ordinary
     /// (un-mirrored) video "Left" is the signer's right hand.
     case left, right
+    /// Both hands, the signer's left then right (`FrameLayout.bothHands`, 42 points a frame; the
+    /// layout of `import frame-npy --hand both`); a frame has a hand when either is found. The
+    /// tracker must look for two hands (`--hands 2`).
+    case both
 
-    /// The hand this rule picks from the tracker's output (nil when none qualifies).
+    /// What a frame holds under this rule.
+    public var layout: FrameLayout { self == .both ? .bothHands : .hand }
+
+    /// The hand this rule picks from the tracker's output (nil when none qualifies); for `both`,
+    /// the largest, which the metadata (handedness, recovery) describes.
     public func choose(_ hands: [TrackedHand]) -> TrackedHand? {
         switch self {
         case .first: return hands.first
-        case .largest: return hands.max { $0.roi.width * $0.roi.height < $1.roi.width * $1.roi.height }
+        case .largest, .both: return hands.max { $0.roi.width * $0.roi.height < $1.roi.width * $1.roi.height }
         case .left: return hands.first { $0.handedness.label == "Left" }
         case .right: return hands.first { $0.handedness.label == "Right" }
         }
+    }
+
+    /// The frame stored for the tracker's output: the chosen hand's 63 values (the subject's left
+    /// mirrored when `mirrorLeft`), or for `both` the signer's left hand then right hand (the
+    /// largest of each side; zeros for a side not found). Nil when no hand qualifies.
+    public func frame(_ hands: [TrackedHand], mirrorLeft: Bool) -> (values: [Float], hand: TrackedHand)? {
+        guard let chosen = choose(hands) else { return nil }
+        guard self == .both else { return (storedLandmarks(chosen, mirrorLeft: mirrorLeft), chosen) }
+        var values = [Float](repeating: 0, count: FrameLayout.bothHands.values)
+        for (side, offset) in [(true, 0), (false, LandmarkClip.valuesPerFrame)] {
+            let candidates = hands.filter { isSubjectsLeftHand($0) == side }
+            if let hand = HandSelection.largest.choose(candidates) {
+                values.replaceSubrange(offset..<offset + LandmarkClip.valuesPerFrame, with: flatten(hand.landmarks))
+            }
+        }
+        return (values, chosen)
     }
 }
 
@@ -147,7 +171,7 @@ public enum AlphabetPreparation {
                 continue
             }
             let result = try tracker.process(image)
-            guard let hand = options.hand.choose(result.hands) else {
+            guard let (values, hand) = options.hand.frame(result.hands, mirrorLeft: options.mirrorLeft) else {
                 let tooSmall = result.recovery == .tooSmall
                 coverage.count(photo.label, tooSmall ? .tooSmall : .missing)
                 try writer.skipTracked(clipID, reason: tooSmall ? tooSmallReason
@@ -155,7 +179,7 @@ public enum AlphabetPreparation {
                 continue
             }
             coverage.count(photo.label, hand.recovery.map { .recovered($0) } ?? .detected)
-            let clip = LandmarkClip(values: storedLandmarks(hand, mirrorLeft: options.mirrorLeft), mask: [true])
+            let clip = LandmarkClip(values: values, mask: [true], layout: options.hand.layout)
             var info = metadata(hand, width: image.width, height: image.height, handsFound: result.hands.count)
             if let attempt = hand.recovery { info[LandmarkRecord.recoveredKey] = .string(attempt.rawValue) }
             try writer.add(clip, clipID: clipID, label: photo.label, sourceFile: photo.url.path, hasZ: true, metadata: info)
@@ -357,14 +381,14 @@ public enum ClipExtraction {
             guard index % max(1, options.frameSkip) == 0 else { return true }
             do {
                 let result = try tracker.process(frame.image)
-                if let chosen = options.hand.choose(result.hands) {
-                    values += storedLandmarks(chosen, mirrorLeft: options.mirrorLeft)
+                if let (frame, chosen) = options.hand.frame(result.hands, mirrorLeft: options.mirrorLeft) {
+                    values += frame
                     mask.append(true)
                     labels[chosen.handedness.label, default: 0] += 1
                     if chosen.recovery != nil { recovered += 1 }
                 } else {
                     // A frame without a hand is masked (its zeros are never read as data).
-                    values += [Float](repeating: 0, count: 63)
+                    values += [Float](repeating: 0, count: options.hand.layout.values)
                     mask.append(false)
                 }
             } catch { failure = error; return false }
@@ -372,7 +396,7 @@ public enum ClipExtraction {
         }
         if let failure { throw failure }
         let majority = labels.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }?.key
-        return (LandmarkClip(values: values, mask: mask), reader.info.frameRate.value, majority, recovered)
+        return (LandmarkClip(values: values, mask: mask, layout: options.hand.layout), reader.info.frameRate.value, majority, recovered)
     }
 }
 

@@ -35,11 +35,11 @@ enum Fixtures {
     /// An untrained (seeded) sequence model written as a checkpoint: enough to check that the
     /// predictor feeds it what `forward` would get.
     static func sequenceCheckpoint(_ architecture: Architecture, T: Int, labels: [String], in directory: URL,
-                                   features: [FrameFeature] = [.coords]) throws -> URL {
-        let config = ModelConfig(architecture: architecture, sequenceLength: T, classCount: labels.count,
+                                   features: [FrameFeature] = [.coords], layout: FrameLayout = .hand) throws -> URL {
+        let config = ModelConfig(architecture: architecture, sequenceLength: T, featureCount: layout.values, classCount: labels.count,
                                  hiddenDim: architecture == .lstm ? 32 : 16, layers: 2, features: features)
         let model = config.makeModel(seed: 9)
-        let tag = features == [.coords] ? "" : "_" + features.map(\.rawValue).joined(separator: "+")
+        let tag = (features == [.coords] ? "" : "_" + features.map(\.rawValue).joined(separator: "+")) + (layout == .hand ? "" : "_" + layout.name)
         let url = directory.appendingPathComponent("\(architecture.rawValue)_T\(T)\(tag).safetensors")
         try Checkpoint.write(model, labelNames: labels, history: [], seed: 9, to: url)
         return url

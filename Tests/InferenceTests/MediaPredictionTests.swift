@@ -125,6 +125,60 @@ final class MediaPredictionTests: XCTestCase {
         }
     }
 
+    /// A model of both hands on video: the tracker gives it the signer's left and right hand as
+    /// `extract --hand both` stores them (the same windows when the extracted clip is replayed),
+    /// and a one-hand input is refused naming both layouts.
+    func testTwoHandModelOnVideoSeesWhatExtractBothStores() throws {
+        try requireRealData()
+        let video = TestEnvironment.sharedPath("realdata/msasl_videos/7G6B6kaMjb4.mp4")!
+        let directory = try TestEnvironment.temporaryDirectory("inference-video-hands")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let checkpoint = try Fixtures.sequenceCheckpoint(.tcn, T: 8, labels: ["hello", "thanks", "yes"], in: directory,
+                                                         features: [.coords, .distances], layout: .bothHands)
+        let model = try ASLPredictor(checkpoint: checkpoint)
+        XCTAssertEqual(model.modelInfo.inputShape, [8, 42, 3])
+        XCTAssertThrowsError(try model.predictDistribution(Tensor(shape: [8, 21, 3], scalars: [Float](repeating: 0.5, count: 8 * 63)))) {
+            XCTAssertTrue("\($0)".contains("its frames hold 21 points (one hand), the model takes 42 points (left and right hand)"), "\($0)")
+        }
+        let options = SlidingWindowRecognizer.Options(window: 8, stride: 4, topK: 2)
+        var trackerOptions = HandTrackerOptions()
+        trackerOptions.complexity = .lite
+        trackerOptions.maxHands = 2
+        let hands = try HandLandmarkSource(options: trackerOptions, staticImages: false, modelDirectory: modelDirectory, hand: .both)
+        XCTAssertEqual(hands.layout, .bothHands)
+        var windows: [WindowPrediction] = []
+        let frames = try VideoRecognition.run(video, recognizer: SlidingWindowRecognizer(letterModel: model, options: options),
+                                              hands: hands) { windows.append($0) }
+        XCTAssertTrue(windows.contains { $0.handFrames > 0 && $0.scores.count == 2 })
+
+        var extraction = ExtractionOptions()
+        extraction.tracker = trackerOptions
+        extraction.hand = .both
+        let tracker = try HandTracker(options: { var o = trackerOptions; o.staticImageMode = false; return o }(), modelDirectory: modelDirectory)
+        let (clip, _, _, _) = try ClipExtraction.extract(.init(clipID: "c", label: "x", video: video), tracker: tracker, options: extraction)
+        XCTAssertEqual(clip.layout, .bothHands)
+        XCTAssertEqual(clip.frameCount, frames)
+        // Every detected frame holds at least one hand, on its side; absent sides are zeros.
+        for t in 0..<clip.frameCount where clip.mask[t] {
+            let f = Array(clip.frame(t))
+            XCTAssertTrue(f[0..<63].contains { $0 != 0 } || f[63..<126].contains { $0 != 0 }, "frame \(t)")
+        }
+        var allFrames = try VideoReader(url: video).frames()
+        let times = try allFrames.collectTimes()
+        let replay = SlidingWindowRecognizer(letterModel: model, options: options)
+        var replayed: [WindowPrediction] = []
+        for t in 0..<clip.frameCount {
+            if let w = try replay.push(clip.mask[t] ? Array(clip.frame(t)) : nil, time: times[t]) { replayed.append(w) }
+        }
+        XCTAssertEqual(replayed.count, windows.count)
+        for (a, b) in zip(windows, replayed) {
+            XCTAssertEqual(a.handFrames, b.handFrames)
+            XCTAssertEqual(a.motion, b.motion, accuracy: 1e-9)
+            XCTAssertEqual(a.scores.map(\.label), b.scores.map(\.label))
+            for (x, y) in zip(a.scores, b.scores) { XCTAssertEqual(x.confidence, y.confidence, accuracy: 1e-6) }
+        }
+    }
+
     /// A still hand goes to the letter model, a moving one to the sign model; no hand → no model.
     func testMotionRoutesWindowsBetweenLetterAndSignModels() throws {
         let fx = try Fixtures.letters.get()

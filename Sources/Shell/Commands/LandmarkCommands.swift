@@ -126,7 +126,18 @@ public enum LandmarkCommands {
         return given.hasPrefix("/") || given.hasPrefix("~") ? Invocation.resolvePath(given).path : given
     }
 
-    static func extractionOptions(_ call: Invocation) -> ExtractionOptions {
+    /// `--hand both` needs the tracker to look for two hands, and has no single hand to mirror.
+    static func checkHandChoice(_ call: Invocation) throws {
+        guard call.string("hand") == HandSelection.both.rawValue else { return }
+        if call.bool("mirror-left") {
+            throw call.failure("--mirror-left and --hand both: with both hands kept there is no single hand to mirror "
+                               + "(train with --augment-mirror, which swaps the hands as it mirrors)")
+        }
+        if let hands = call.int("hands"), hands < 2 { throw call.failure("--hand both needs --hands 2 or more (got --hands \(hands))") }
+    }
+
+    static func extractionOptions(_ call: Invocation) throws -> ExtractionOptions {
+        try checkHandChoice(call)
         var options = ExtractionOptions()
         options.tracker.maxHands = call.int("hands")!
         options.tracker.complexity = call.string("model-complexity") == "lite" ? .lite : .full
@@ -245,7 +256,7 @@ public enum LandmarkCommands {
         return try runTracking(call, label: "prepare-alphabet", unit: "photos") { hooks in
             try AlphabetPreparation.run(photoRoot: call.url("photos")!, outputDirectory: call.url("out")!,
                                         manifestName: manifestPath(call, default: "alphabet_manifest.json"),
-                                        options: extractionOptions(call), hooks: hooks, shard: shard)
+                                        options: try extractionOptions(call), hooks: hooks, shard: shard)
         }
     }
 
@@ -293,7 +304,7 @@ public enum LandmarkCommands {
         }
         for (reason, count) in skipped.sorted(by: { $0.key < $1.key }) { call.session.print("not extracted (\(reason)): \(count)") }
         return try runTracking(call, label: "extract", unit: "clips") { hooks in
-            var options = extractionOptions(call)
+            var options = try extractionOptions(call)
             options.sequenceLength = call.int("sequence-length")
             options.frameSkip = call.int("frame-skip")!
             options.workers = call.int("workers")!

@@ -15,13 +15,15 @@ public enum PredictCommands {
     static let predict = CommandDefinition(
         "predict", summary: "recognise signs: landmarks .npy, an image, a folder, or video (sliding window)",
         discussion: """
-        SOURCE is a landmark .npy ([T,21,3], [21,3], [T,63], or a stack [N,T,21,3]; a mask
+        SOURCE is a landmark .npy ([T,21,3], [21,3], [T,63], or a stack [N,T,21,3]; [T,42,3] for a model of
+        both hands, [T,28,3]/[T,49,3] with pose points; a mask
         `<name>.mask.npy` beside it is used), a .jpg/.png photo, a folder of those, or a video
         (any file FFmpeg reads, a stream URL — http://, rtsp://, udp://, … — a v4l2 camera
         /dev/videoN, or `-` for a pipe on stdin). Video is recognised continuously: every --stride frames the last --window frames go
         to the model, printed with timestamps as they come. With --sign-model, still windows
         (motion below --motion-threshold, in hand lengths per frame) go to the letter model (--model), moving ones to the sign model; the `model` column
-        says which answered. A bad item (no hand, wrong shape, unreadable) is reported and the rest go on.
+        says which answered. A model trained on both hands gets both from the tracker (--hand both is implied).
+        A bad item (no hand, wrong shape, unreadable) is reported and the rest go on.
         example: r = predict photos/ --model models/checkpoints/mlp_best.safetensors --top-k 3
         example: predict clip.mp4 --model letters.safetensors --sign-model signs.tflite --window 32 --stride 8 --out results.jsonl
         """,
@@ -268,18 +270,31 @@ struct PredictRun {
         call.bool("mirror-left") || letter.metadata.preprocessing.mirrorLeft || sign?.metadata.preprocessing.mirrorLeft == true
     }
 
-    /// The hand tracker, made on first use so landmark-only runs need no MediaPipe models.
+    /// The hand tracker, made on first use so landmark-only runs need no MediaPipe models. A model
+    /// of both hands gets both (`--hand both`); pose points, the hand tracker cannot give.
     mutating func tracker(staticImages: Bool) throws -> HandLandmarkSource {
         if let existing = staticImages ? imageHands : videoHands { return existing }
+        let layout = letter.input.layout
+        if let sign, sign.input.layout != layout {
+            throw call.failure("--model takes \(layout.explained) a frame, --sign-model \(sign.input.layout.explained): "
+                               + "on photos and video both must take the same hands")
+        }
+        if layout.pose {
+            throw call.failure("the model takes \(layout.explained) a frame; the hand tracker finds hands, not pose points: "
+                               + "predict it on landmark files (import frame-npy --pose makes them)")
+        }
+        var selection = HandSelection(rawValue: call.string("hand")!)!
+        if layout.hands == 2 { selection = .both }
+        else if selection == .both { throw call.failure("--hand both: the model takes \(layout.explained) a frame") }
         var options = HandTrackerOptions()
-        options.maxHands = call.int("hands")!
+        options.maxHands = layout.hands == 2 ? max(2, call.int("hands")!) : call.int("hands")!
         options.complexity = call.string("model-complexity") == "lite" ? .lite : .full
         options.recovery = LandmarkCommands.recoveryOptions(call)
         let source: HandLandmarkSource
         do {
             source = try HandLandmarkSource(options: options, staticImages: staticImages,
                                             modelDirectory: call.url("models"),
-                                            hand: HandSelection(rawValue: call.string("hand")!)!, mirrorLeft: mirrorLeft)
+                                            hand: selection, mirrorLeft: layout.hands == 2 ? false : mirrorLeft)
         } catch { throw call.failure("hand tracker: \(error)") }
         if staticImages { imageHands = source } else { videoHands = source }
         return source
