@@ -40,8 +40,8 @@ public enum TrainingCommands {
                 FlagSpec("layers", .int, "layers / TCN levels", validate: FlagSpec.positive),
                 FlagSpec("heads", .int, "Transformer attention heads (hidden-dim a multiple)", default: .int(4), validate: FlagSpec.positive),
                 FlagSpec("features", .choice(FrameFeature.allCases.map(\.rawValue)),
-                         "what the model sees of each frame: coords (the 63 coordinates), distances (55 handshape "
-                         + "distances, unchanged by turning or mirroring the hand), or both", default: .list([.string("coords")]),
+                         "what the model sees of each frame: coords (the coordinates, 63 a hand), distances (55 handshape "
+                         + "distances a hand, unchanged by turning or mirroring it), or both", default: .list([.string("coords")]),
                          values: .oneOrMore),
                 FlagSpec("dropout", .number, "dropout probability", default: .number(0.2)),
                 FlagSpec("batch-size", .int, "samples per batch", default: .int(64), validate: FlagSpec.positive),
