@@ -41,6 +41,10 @@ public struct BuildOptions: Sendable {
     public var minDetectionRate = 0.0
     /// Fill detection gaps of at most this many frames by interpolation (`LandmarkClip.fillingGaps`), 0 = off.
     public var fillGaps = 0
+    /// --dominant-right: mirror each two-hand clip whose left hand is seen in more frames than its
+    /// right (hands swapped), so every clip's dominant hand is the right one
+    /// (`LandmarkClip.dominantHandOnTheRight`).
+    public var dominantRight = false
     /// --sequence-length: resample/pad every clip to T frames (required when lengths differ).
     public var sequenceLength: Int?
     /// Warn about classes with fewer kept samples than this.

@@ -16,6 +16,9 @@ public struct BuildSummary: Equatable, Sendable {
     /// Frames filled by `--fill-gaps`.
     public var filledFrames = 0
     public var fillGaps = 0
+    /// Two-hand clips mirrored by `--dominant-right` (their left hand was seen more).
+    public var dominantMirrored = 0
+    public var dominantRight = false
     public var sequenceLength = 0
     /// What each frame holds (every clip's layout).
     public var layout = FrameLayout.hand
@@ -42,6 +45,7 @@ public struct BuildSummary: Equatable, Sendable {
         }
         for reason in dropped.keys.sorted() { lines.append("dropped \(dropped[reason]!): \(reason)") }
         if degenerateFrames > 0 { lines.append("masked \(degenerateFrames) frames with a degenerate wrist→MCP distance") }
+        if dominantRight { lines.append("mirrored \(dominantMirrored) clips whose left hand was seen more (--dominant-right)") }
         if fillGaps > 0 { lines.append("filled \(filledFrames) frames in detection gaps of at most \(fillGaps) frames") }
         lines += warnings.map { "warning: \($0)" }
         lines += outputs.map { "wrote \($0.path)" }

@@ -13,7 +13,8 @@ import TensorCore
 ///   `detection_rates` float32 `[N]`, `frame_counts` int64 `[N]` (before resampling),
 ///   `has_z` bool `[N]`; `recovered` `<U` `[N]` (optional, written when some sample's hand was found by
 ///   `--recover`: the attempt's name, "" for MediaPipe's own)
-/// - preprocessing (optional; absent = none): `fill_gaps` int64 `[1]`, `mirror_left` bool `[1]`
+/// - preprocessing (optional; absent = none): `fill_gaps` int64 `[1]`, `mirror_left` bool `[1]`,
+///   `dominant_right` bool `[1]`
 public struct Dataset: Equatable, Sendable {
     /// What `build` did to every clip beyond normalising it, so a model trained on this data
     /// gets the same at prediction (`ModelMetadata.preprocessing`).
@@ -22,23 +23,29 @@ public struct Dataset: Equatable, Sendable {
         public var fillGaps: Int
         /// The subject's left hands were mirrored into right hands (`extract`/`import --mirror-left`).
         public var mirrorLeft: Bool
+        /// Two-hand clips whose left hand is seen more than the right were mirrored, hands
+        /// swapped, so the dominant hand is the right one (`build --dominant-right`).
+        public var dominantRight: Bool
 
-        public init(fillGaps: Int = 0, mirrorLeft: Bool = false) {
+        public init(fillGaps: Int = 0, mirrorLeft: Bool = false, dominantRight: Bool = false) {
             self.fillGaps = fillGaps
             self.mirrorLeft = mirrorLeft
+            self.dominantRight = dominantRight
         }
 
-        enum CodingKeys: String, CodingKey { case fillGaps = "fill_gaps", mirrorLeft = "mirror_left" }
+        enum CodingKeys: String, CodingKey { case fillGaps = "fill_gaps", mirrorLeft = "mirror_left", dominantRight = "dominant_right" }
 
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             fillGaps = try c.decodeIfPresent(Int.self, forKey: .fillGaps) ?? 0
             mirrorLeft = try c.decodeIfPresent(Bool.self, forKey: .mirrorLeft) ?? false
+            dominantRight = try c.decodeIfPresent(Bool.self, forKey: .dominantRight) ?? false
         }
 
         /// "fill gaps ≤ 3, left hands mirrored", or "none".
         public var summary: String {
             let parts = (fillGaps > 0 ? ["fill gaps ≤ \(fillGaps)"] : []) + (mirrorLeft ? ["left hands mirrored"] : [])
+                + (dominantRight ? ["dominant hand on the right"] : [])
             return parts.isEmpty ? "none" : parts.joined(separator: ", ")
         }
     }
@@ -124,7 +131,7 @@ public struct Dataset: Equatable, Sendable {
             ("has_z", NDArray(bool: metadata.hasZ)),
             ("fill_gaps", NDArray(int64: [Int64(preprocessing.fillGaps)])),
             ("mirror_left", NDArray(bool: [preprocessing.mirrorLeft])),
-        ] + (metadata.recovered.count == n ? [("recovered", NDArray(strings: metadata.recovered))] : []))
+        ] + (preprocessing.dominantRight ? [("dominant_right", NDArray(bool: [true]))] : []) + (metadata.recovered.count == n ? [("recovered", NDArray(strings: metadata.recovered))] : []))
     }
 
     /// Writes the `.npz` atomically.
@@ -203,6 +210,10 @@ public struct Dataset: Equatable, Sendable {
         if let a = archive["mirror_left"] {
             guard a.shape == [1], let v = a.integers()?.first else { throw fail("mirror_left", "\(a.dtypeName) \(a.shape), expected one bool") }
             preprocessing.mirrorLeft = v != 0
+        }
+        if let a = archive["dominant_right"] {
+            guard a.shape == [1], let v = a.integers()?.first else { throw fail("dominant_right", "\(a.dtypeName) \(a.shape), expected one bool") }
+            preprocessing.dominantRight = v != 0
         }
     }
 

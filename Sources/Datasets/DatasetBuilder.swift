@@ -70,6 +70,16 @@ public enum DatasetBuilder {
                 throw DatasetError.badRecord(manifest: manifest.source, index: i, clipID: r.clipID,
                                              problem: "unknown normalisation '\(r.normalisation)' (expected '\(LandmarkNormalizer.name)' or 'none')")
             }
+            if options.dominantRight {
+                guard clip.layout.hands == 2 else {
+                    throw DatasetError.badRecord(manifest: manifest.source, index: i, clipID: r.clipID,
+                        problem: "--dominant-right needs both hands in each frame, but \(r.landmarks) holds \(clip.layout.explained) "
+                                 + "(import frame-npy --hand both; for one hand see --mirror-left)")
+                }
+                let (canonical, mirrored) = clip.dominantHandOnTheRight()
+                clip = canonical
+                if mirrored { summary.dominantMirrored += 1 }
+            }
             if options.fillGaps > 0 {
                 let (filled, count) = clip.fillingGaps(upTo: options.fillGaps)
                 clip = filled
@@ -85,6 +95,7 @@ public enum DatasetBuilder {
             clips.append(clip)
         }
         summary.fillGaps = options.fillGaps
+        summary.dominantRight = options.dominantRight
         summary.layout = clips.first?.layout ?? .hand
         let length: Int
         if options.staticFrames {
@@ -161,7 +172,7 @@ public enum DatasetBuilder {
             let m = records[i].metadata
             return m[LandmarkRecord.mirrorLeftKey] == .bool(true) || m["mirrored"] == .bool(true)
         }
-        let preprocessing = Dataset.Preprocessing(fillGaps: options.fillGaps, mirrorLeft: mirrored)
+        let preprocessing = Dataset.Preprocessing(fillGaps: options.fillGaps, mirrorLeft: mirrored, dominantRight: options.dominantRight)
 
         // Assemble and write.
         let datasets = (0..<3).map { s -> Dataset in

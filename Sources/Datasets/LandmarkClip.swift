@@ -74,6 +74,45 @@ public struct LandmarkClip: Equatable, Sendable {
         }
     }
 
+    /// Normalised frames (`[T·V]` values of `layout`) mirrored: x → −x for every point (each
+    /// block is centred on its own origin, the wrist or the shoulders' midpoint), and with two
+    /// hands the left and right hand trade places, as do the pose's left and right shoulder,
+    /// elbow and wrist — the mirror image of a signer is a signer using the other hand. An
+    /// involution; an absent hand (zeros) stays zeros.
+    public static func mirrorNormalised(_ frames: inout [Float], layout: FrameLayout) {
+        for i in stride(from: 0, to: frames.count, by: 3) { frames[i] = -frames[i] }
+        guard layout.hands == 2 || layout.pose else { return }
+        let V = layout.values, hand = valuesPerFrame
+        for start in stride(from: 0, to: frames.count, by: V) {
+            if layout.hands == 2 {
+                for k in 0..<hand { frames.swapAt(start + k, start + hand + k) }
+            }
+            if let pose = layout.poseOffset {
+                for (a, b) in FrameLayout.posePairs {
+                    for c in 0..<3 { frames.swapAt(start + pose + 3 * a + c, start + pose + 3 * b + c) }
+                }
+            }
+        }
+    }
+
+    /// Frames in which hand `h` (0 left, 1 right) of a two-hand clip is present (not all zeros).
+    public func framesWithHand(_ h: Int) -> Int {
+        let o = layout.handOffsets[h], V = frameWidth
+        return (0..<frameCount).filter { t in (o..<o + LandmarkClip.valuesPerFrame).contains { values[t * V + $0] != 0 } }.count
+    }
+
+    /// A normalised two-hand clip with its dominant hand on the right: when the left hand is
+    /// present in more frames than the right, the whole clip is mirrored (`mirrorNormalised`),
+    /// so a left-handed signer looks like a right-handed one (`build --dominant-right`; decided
+    /// per clip, and again per clip or window at prediction). One-hand clips are returned as
+    /// they are. - Returns: the clip and whether it was mirrored.
+    public func dominantHandOnTheRight() -> (clip: LandmarkClip, mirrored: Bool) {
+        guard layout.hands == 2, framesWithHand(0) > framesWithHand(1) else { return (self, false) }
+        var out = self
+        LandmarkClip.mirrorNormalised(&out.values, layout: layout)
+        return (out, true)
+    }
+
     /// Short detection gaps filled: each run of at most `maxGap` frames without a hand that has a
     /// detected frame on both sides gets landmarks linearly interpolated between those two frames
     /// and counts as detected. Gaps at either end, and longer ones, stay masked. (With two hands,

@@ -63,6 +63,7 @@ public final class ASLPredictor {
             throw InferenceError.badModel(file: file, reason: "unknown normalisation '\(meta.normalisation)'")
         }
         input.fillGaps = meta.preprocessing.fillGaps
+        input.dominantRight = meta.preprocessing.dominantRight
         self.backend = backend
         metadata = meta
         labelMap = Dictionary(uniqueKeysWithValues: meta.labelNames.enumerated().map { ($0.offset, $0.element) })

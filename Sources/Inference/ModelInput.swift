@@ -18,6 +18,9 @@ public struct ModelInput {
     /// Interpolate detection gaps of at most this many frames, as `build --fill-gaps` did to the
     /// training clips (`ModelMetadata.preprocessing`; 0 = none).
     public var fillGaps = 0
+    /// Mirror a two-hand clip whose left hand is seen more, as `build --dominant-right` did
+    /// (`LandmarkClip.dominantHandOnTheRight`).
+    public var dominantRight = false
 
     public init(sequenceLength: Int, normalisation: String, layout: FrameLayout = .hand) throws {
         guard normalisation == LandmarkNormalizer.name || normalisation == "none" else {
@@ -62,7 +65,9 @@ public struct ModelInput {
         precondition(raw.layout == layout, "a clip of \(raw.layout.explained) for a model of \(layout.explained)")
         var clip = raw
         if normalisation == LandmarkNormalizer.name { _ = LandmarkNormalizer.normalize(&clip, useZ: useZ) }
-        if fillGaps > 0 { clip = clip.fillingGaps(upTo: fillGaps).clip }   // the order `build` takes: normalise, fill, resample
+        // The order `build` takes: normalise, dominant hand, fill, resample.
+        if dominantRight { clip = clip.dominantHandOnTheRight().clip }
+        if fillGaps > 0 { clip = clip.fillingGaps(upTo: fillGaps).clip }
         return sequenceLength == 1 ? clip.staticFrame() : clip.resampled(to: sequenceLength)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Datasets
 import TensorCore
 
 /// Training-time augmentation of normalised landmark sequences (all off by default). Each sample of
@@ -87,19 +88,7 @@ public enum Augmentation {
     /// hands the left and right hand also trade places, and so do the pose's left and right
     /// shoulder, elbow and wrist: the mirror image of a signer is a signer with the other hand.
     public static func mirror(_ frames: inout [Float], layout: FrameLayout = .hand) {
-        for i in stride(from: 0, to: frames.count, by: 3) { frames[i] = -frames[i] }
-        guard layout.hands == 2 || layout.pose else { return }
-        let V = layout.values, hand = 3 * FrameLayout.handPoints
-        for start in stride(from: 0, to: frames.count, by: V) {
-            if layout.hands == 2 {
-                for k in 0..<hand { frames.swapAt(start + k, start + hand + k) }
-            }
-            if let pose = layout.poseOffset {
-                for (a, b) in FrameLayout.posePairs {
-                    for c in 0..<3 { frames.swapAt(start + pose + 3 * a + c, start + pose + 3 * b + c) }
-                }
-            }
-        }
+        LandmarkClip.mirrorNormalised(&frames, layout: layout)
     }
 
     /// Rotates (x, y) about the wrist (the origin); z and distances are unchanged.

@@ -207,4 +207,72 @@ final class FrameLayoutTests: XCTestCase {
             XCTAssertEqual(d, 1, accuracy: 1e-5)
         }
     }
+
+    /// `--dominant-right`: a two-hand clip whose left hand is seen in more frames is mirrored
+    /// whole (x negated, hands swapped); a right-dominant clip, a tie and a one-hand clip stay.
+    func testDominantHandOnTheRightMirrorsLeftDominantClips() throws {
+        var rng = SeededRandom(seed: 8)
+        func hand() -> [Float] { (0..<63).map { _ in rng.uniform(-1, 1) } }
+        let none = [Float](repeating: 0, count: 63)
+        let (a, b, c, d) = (hand(), hand(), hand(), hand())
+        let leftDominant = LandmarkClip(values: a + none + b + c + d + none, mask: [true, true, true], layout: .bothHands)
+        XCTAssertEqual(leftDominant.framesWithHand(0), 3)
+        XCTAssertEqual(leftDominant.framesWithHand(1), 1)
+        let (canonical, mirrored) = leftDominant.dominantHandOnTheRight()
+        XCTAssertTrue(mirrored)
+        func negX(_ h: [Float]) -> [Float] { h.enumerated().map { $0.offset % 3 == 0 ? -$0.element : $0.element } }
+        XCTAssertEqual(canonical.values, none + negX(a) + negX(c) + negX(b) + none + negX(d))
+        XCTAssertEqual(canonical.framesWithHand(1), 3, "the dominant hand is now the right one")
+        XCTAssertEqual(canonical.dominantHandOnTheRight().clip, canonical, "canonical stays canonical")
+        let rightDominant = LandmarkClip(values: none + a + b + c, mask: [true, true], layout: .bothHands)
+        XCTAssertFalse(rightDominant.dominantHandOnTheRight().mirrored)
+        let tie = LandmarkClip(values: a + none + none + b, mask: [true, true], layout: .bothHands)
+        XCTAssertFalse(tie.dominantHandOnTheRight().mirrored)
+        let one = LandmarkClip(values: a, mask: [true])
+        XCTAssertEqual(one.dominantHandOnTheRight().clip, one)
+        // With pose points the pose is mirrored too: left and right shoulders trade places.
+        let pose = (0..<21).map { Float($0) + 1 }
+        let posed = LandmarkClip(values: a + none + pose, mask: [true], layout: FrameLayout(hands: 2, pose: true))
+        let p = Array(posed.dominantHandOnTheRight().clip.values.suffix(21))
+        XCTAssertEqual(Array(p[3..<6]), [-pose[6], pose[7], pose[8]])
+        XCTAssertEqual(Array(p[0..<3]), [-pose[0], pose[1], pose[2]])
+    }
+
+    /// `build --dominant-right` mirrors the left-dominant clips, says how many, records the choice
+    /// in the dataset (read back), and refuses one-hand clips.
+    func testBuildDominantRightIsCountedRecordedAndNeedsBothHands() throws {
+        let clips = dir.appendingPathComponent("clips")
+        var rng = SeededRandom(seed: 4)
+        for (label, k, leftFrames) in [("a", 0, 4), ("a", 1, 1), ("b", 0, 3), ("b", 1, 0)] {
+            var values = [Float]()
+            for t in 0..<4 {
+                values += (0..<63).map { _ in t < leftFrames ? rng.uniform(0.1, 0.9) : 0 }
+                values += (0..<63).map { _ in t >= 2 ? rng.uniform(0.1, 0.9) : 0 }
+            }
+            try NPY.write(NDArray(shape: [4, 42, 3], storage: .float32(values)), to: clips.appendingPathComponent("\(label)/\(k).npy"))
+        }
+        let summary = try ClipArrayImporter.run(root: clips, to: dir.appendingPathComponent("imported"))
+        var options = BuildOptions(manifest: summary.manifestURL)
+        options.splits = [1, 0, 0]
+        options.dominantRight = true
+        options.datasetDirectory = dir.appendingPathComponent("ds")
+        let built = try DatasetBuilder.build(options)
+        XCTAssertEqual(built.dominantMirrored, 2, "a_0 (4 left vs 2 right) and b_0 (3 vs 2)")
+        XCTAssertTrue(built.text.contains("mirrored 2 clips whose left hand was seen more (--dominant-right)"), built.text)
+        let train = try Dataset(contentsOf: options.outputURLs[0])
+        XCTAssertTrue(train.preprocessing.dominantRight)
+        XCTAssertEqual(train.preprocessing.summary, "dominant hand on the right")
+        for i in 0..<train.count {
+            let clip = LandmarkClip(values: Array(train.sequences.scalars[(i * 4 * 126)..<((i + 1) * 4 * 126)]),
+                                    mask: Array(train.masks[(i * 4)..<((i + 1) * 4)]), layout: .bothHands)
+            XCTAssertGreaterThanOrEqual(clip.framesWithHand(1), clip.framesWithHand(0), train.metadata.clipIDs[i])
+        }
+        let one = dir.appendingPathComponent("one")
+        try NPY.write(NDArray(shape: [2, 21, 3], storage: .float32((0..<126).map { _ in rng.uniform(0.1, 0.9) })),
+                      to: one.appendingPathComponent("a/0.npy"))
+        let oneHand = try ClipArrayImporter.run(root: one, to: dir.appendingPathComponent("one-imported"))
+        var bad = BuildOptions(manifest: oneHand.manifestURL)
+        bad.dominantRight = true
+        assertDatasetError(["--dominant-right needs both hands", "21 points (one hand)"]) { try DatasetBuilder.build(bad) }
+    }
 }

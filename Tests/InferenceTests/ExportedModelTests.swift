@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import NeuralNets
 import ONNXExport
@@ -46,5 +47,51 @@ final class ExportedModelTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// A model built with `--dominant-right` canonicalises what it is given the same way: a
+    /// left-dominant clip and its mirror image (right-dominant) get the same probabilities, from
+    /// the checkpoint and from its ONNX and TFLite files.
+    func testDominantRightModelsTreatALeftHandedSignerAsItsMirrorImage() throws {
+        let directory = try TestEnvironment.temporaryDirectory("inference-dominant")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = ModelConfig(architecture: .tcn, sequenceLength: 6, featureCount: 126, classCount: 3, hiddenDim: 8, layers: 2,
+                                 features: [.coords, .distances])
+        let model = config.makeModel(seed: 3)
+        let checkpoint = directory.appendingPathComponent("tcn.safetensors")
+        try Checkpoint.write(model, labelNames: ["a", "b", "c"], history: [], seed: 3,
+                             preprocessing: Dataset.Preprocessing(dominantRight: true), to: checkpoint)
+        let (loaded, metadata) = try Checkpoint.load(checkpoint)
+        XCTAssertTrue(metadata.preprocessing.dominantRight)
+        let onnx = directory.appendingPathComponent("tcn.onnx"), tflite = directory.appendingPathComponent("tcn.tflite")
+        try ONNXExporter.write(model: loaded, metadata: metadata, to: onnx)
+        try TFLiteExporter.write(model: loaded, metadata: metadata, to: tflite)
+        var rng = SeededRandom(seed: 5)
+        // Raw image coordinates: the left hand in all 6 frames, the right in 2.
+        var values = [Float]()
+        for t in 0..<6 {
+            values += (0..<63).map { _ in rng.uniform(0.2, 0.8) }
+            values += (0..<63).map { _ in t < 2 ? rng.uniform(0.2, 0.8) : 0 }
+        }
+        let left = LandmarkClip(values: values, mask: [Bool](repeating: true, count: 6), layout: .bothHands)
+        var normalised = left
+        _ = LandmarkNormalizer.normalize(&normalised, useZ: true)
+        var mirrored = normalised
+        LandmarkClip.mirrorNormalised(&mirrored.values, layout: .bothHands)
+        XCTAssertNotEqual(mirrored.values, normalised.values)
+        for file in [checkpoint, onnx, tflite] {
+            let predictor = try ASLPredictor(modelFile: file)
+            XCTAssertTrue(predictor.input.dominantRight, file.lastPathComponent)
+            let a = try predictor.predictDistribution(clip: left, sortedByConfidence: false)
+            let b = try predictor.predictDistribution(clip: mirrored, sortedByConfidence: false)
+            for (x, y) in zip(a, b) { XCTAssertEqual(x.confidence, y.confidence, accuracy: 1e-6, file.lastPathComponent) }
+        }
+        // Without the flag the two differ: the canonicalisation is what makes them equal.
+        let plain = directory.appendingPathComponent("plain.safetensors")
+        try Checkpoint.write(model, labelNames: ["a", "b", "c"], history: [], seed: 3, to: plain)
+        let predictor = try ASLPredictor(checkpoint: plain)
+        let a = try predictor.predictDistribution(clip: left, sortedByConfidence: false)
+        let b = try predictor.predictDistribution(clip: mirrored, sortedByConfidence: false)
+        XCTAssertGreaterThan(zip(a, b).map { abs($0.confidence - $1.confidence) }.max()!, 1e-4)
     }
 }

@@ -334,6 +334,8 @@ public enum LandmarkCommands {
                 FlagSpec("group-by", .choice(BuildOptions.GroupBy.allCases.map(\.rawValue)), "keep groups within one split"),
                 FlagSpec("use-source-split", .bool, "use the records' own split"),
                 FlagSpec("min-detection-rate", .number, "drop clips with fewer detected frames", default: .number(0)),
+                FlagSpec("dominant-right", .bool, "both-hand clips: mirror each clip whose left hand is seen more than its right "
+                         + "(hands swapped), so the dominant hand is always the right one; predict does the same"),
                 FlagSpec("fill-gaps", .int, "interpolate the landmarks across detection gaps of at most N frames (0 = off)",
                          default: .int(0), validate: FlagSpec.nonNegative),
                 FlagSpec("sequence-length", .int, "frames per sample: longer clips are sampled, shorter ones padded (masked); without it every clip must have the same length", validate: FlagSpec.positive),
@@ -353,6 +355,7 @@ public enum LandmarkCommands {
         options.useSourceSplit = call.bool("use-source-split")
         options.minDetectionRate = call.number("min-detection-rate")!
         options.fillGaps = call.int("fill-gaps")!
+        options.dominantRight = call.bool("dominant-right")
         options.sequenceLength = call.int("sequence-length")
         options.compressed = call.bool("compressed")
         options.verbose = call.bool("verbose")
