@@ -111,18 +111,8 @@ final class MediaPredictionTests: XCTestCase {
         let tracker = try HandTracker(options: { var o = trackerOptions; o.staticImageMode = false; return o }(), modelDirectory: modelDirectory)
         let (clip, _, _, _) = try ClipExtraction.extract(.init(clipID: "c", label: "x", video: video), tracker: tracker, options: extraction)
         XCTAssertEqual(clip.frameCount, frames)
-        let replay = SlidingWindowRecognizer(letterModel: letter, signModel: sign, options: options)
-        var replayed: [WindowPrediction] = []
-        for t in 0..<clip.frameCount {
-            if let w = try replay.push(clip.mask[t] ? Array(clip.frame(t)) : nil, time: times[t]) { replayed.append(w) }
-        }
-        XCTAssertEqual(replayed.count, windows.count)
-        for (a, b) in zip(windows, replayed) {
-            XCTAssertEqual(a.handFrames, b.handFrames)
-            XCTAssertEqual(a.model, b.model)
-            XCTAssertEqual(a.motion, b.motion, accuracy: 1e-9)
-            XCTAssertEqual(a.scores.map(\.label), b.scores.map(\.label))
-        }
+        try assertReplayGivesTheSameWindows(clip, times: times, windows: windows,
+                                            SlidingWindowRecognizer(letterModel: letter, signModel: sign, options: options))
     }
 
     /// A model of both hands on video: the tracker gives it the signer's left and right hand as
@@ -165,17 +155,23 @@ final class MediaPredictionTests: XCTestCase {
         }
         var allFrames = try VideoReader(url: video).frames()
         let times = try allFrames.collectTimes()
-        let replay = SlidingWindowRecognizer(letterModel: model, options: options)
+        try assertReplayGivesTheSameWindows(clip, times: times, windows: windows, SlidingWindowRecognizer(letterModel: model, options: options))
+    }
+
+    /// The extracted clip pushed frame by frame into `replay` gives `windows` again.
+    func assertReplayGivesTheSameWindows(_ clip: LandmarkClip, times: [Double], windows: [WindowPrediction], _ replay: SlidingWindowRecognizer,
+                                         file: StaticString = #filePath, line: UInt = #line) throws {
         var replayed: [WindowPrediction] = []
         for t in 0..<clip.frameCount {
             if let w = try replay.push(clip.mask[t] ? Array(clip.frame(t)) : nil, time: times[t]) { replayed.append(w) }
         }
-        XCTAssertEqual(replayed.count, windows.count)
+        XCTAssertEqual(replayed.count, windows.count, file: file, line: line)
         for (a, b) in zip(windows, replayed) {
-            XCTAssertEqual(a.handFrames, b.handFrames)
-            XCTAssertEqual(a.motion, b.motion, accuracy: 1e-9)
-            XCTAssertEqual(a.scores.map(\.label), b.scores.map(\.label))
-            for (x, y) in zip(a.scores, b.scores) { XCTAssertEqual(x.confidence, y.confidence, accuracy: 1e-6) }
+            XCTAssertEqual(a.handFrames, b.handFrames, file: file, line: line)
+            XCTAssertEqual(a.model, b.model, file: file, line: line)
+            XCTAssertEqual(a.motion, b.motion, accuracy: 1e-9, file: file, line: line)
+            XCTAssertEqual(a.scores.map(\.label), b.scores.map(\.label), file: file, line: line)
+            for (x, y) in zip(a.scores, b.scores) { XCTAssertEqual(x.confidence, y.confidence, accuracy: 1e-6, file: file, line: line) }
         }
     }
 
