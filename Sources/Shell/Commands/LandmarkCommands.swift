@@ -252,6 +252,7 @@ public enum LandmarkCommands {
                          aliases: ["output-root"]),
                 manifestFlag("alphabet_manifest.json"), PipelineCommands.shardFlag] + trackerFlags
     ) { call in
+        try checkHandChoice(call)
         let shard = try PipelineCommands.shard(call)
         return try runTracking(call, label: "prepare-alphabet", unit: "photos") { hooks in
             try AlphabetPreparation.run(photoRoot: call.url("photos")!, outputDirectory: call.url("out")!,
@@ -295,6 +296,7 @@ public enum LandmarkCommands {
                 manifestFlag("landmarks_manifest.json"), PipelineCommands.shardFlag]
             + trackerFlags
     ) { call in
+        try checkHandChoice(call)
         let shard = try PipelineCommands.shard(call)
         let manifestName = manifestPath(call, default: "landmarks_manifest.json")
         let output = manifestName.hasPrefix("/") ? URL(fileURLWithPath: manifestName) : call.url("out")!.appendingPathComponent(manifestName)
