@@ -24,6 +24,16 @@ final class RasterTests: XCTestCase {
         return out
     }
 
+    /// Nothing to cover — no contour points, or a zero-length line (all of a hand's points on one
+    /// spot, as an undetected frame has) — is no mask and no trap.
+    func testEmptyAndDegenerateShapesCoverNothing() throws {
+        XCTAssertNil(CoverageMask(contours: [], canvasWidth: 10, canvasHeight: 10))
+        XCTAssertNil(CoverageMask(contours: [[]], canvasWidth: 10, canvasHeight: 10))
+        var canvas = Canvas(width: 20, height: 20, background: .white)
+        canvas.line(from: Point(5, 5), to: Point(5, 5), width: 2, color: .black)
+        XCTAssertEqual(canvas.pixels.count, 20 * 20 * 4)
+    }
+
     func testCoverageMatchesSupersampledReference() {
         // A triangle, a concave polygon, and one crossing every canvas border (clipping).
         let shapes: [[Point]] = [

@@ -21,6 +21,8 @@ struct CoverageMask {
             minX = Swift.min(minX, p.x); maxX = Swift.max(maxX, p.x)
             minY = Swift.min(minY, p.y); maxY = Swift.max(maxY, p.y)
         } }
+        // No point at all (a zero-length stroke has no outline): nothing to cover.
+        guard minX <= maxX, minY <= maxY else { return nil }
         let x0 = Swift.max(0, Int(minX.rounded(.down))), y0 = Swift.max(0, Int(minY.rounded(.down)))
         let x1 = Swift.min(canvasWidth, Int(maxX.rounded(.up)) + 1)
         let y1 = Swift.min(canvasHeight, Int(maxY.rounded(.up)) + 1)
