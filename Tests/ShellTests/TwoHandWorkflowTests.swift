@@ -61,6 +61,12 @@ final class TwoHandWorkflowTests: XCTestCase {
         XCTAssertThrowsError(try run("predict \(d)/one/landmarks/hello_0.npy --model hands"))
         XCTAssertTrue(lines.contains { $0.contains("the model takes 42 points (left and right hand)") }, "\(lines)")
 
+        // Plots draw one hand of a two-hand file; a frame without that hand is an error, not a crash.
+        _ = try run("plot hand \(d)/hands/landmarks/hello_0.npy --side right --frame 16 --out \(d)/right.png")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(d)/right.png"))
+        _ = try run("plot sequence \(d)/pose/landmarks/hello_0.npy --out \(d)/sequence.png")
+        refused("plot hand \(d)/hands/landmarks/hello_0.npy --side right --frame 0 --out \(d)/none.png", "--frame 0 has no hand")
+
         // A photo: both hands from the tracker for the two-hand model; none for a pose model.
         let photo = photos.appendingPathComponent("A/A0.jpg").path
         let table = try XCTUnwrap(try run("predict \(photo) --model hands --models \(models)")?.tableValue)

@@ -14,7 +14,8 @@ public enum PlotCommands {
     static let plot = CommandDefinition(
         "plot", summary: "draw a value to a PNG: hand sequence trajectory overlay curves confusion bar hist",
         discussion: """
-        hand|sequence|trajectory SOURCE   landmarks: a .npy [T,21,3] / [21,3] file or an array value (--frame N)
+        hand|sequence|trajectory SOURCE   landmarks: a .npy [T,21,3] / [21,3] file or an array value (--frame N);
+                                          of a both-hands file ([T,42,3], [T,49,3]) the hand --side says
         overlay IMAGE                     run the hand tracker on a photo and draw skeletons and ROIs on it
         curves LOG                        training curves from a metrics log (JSON lines)
         confusion SOURCE                  a [C,C] count matrix (.npy or array), --labels a b c, --normalize
@@ -30,6 +31,7 @@ public enum PlotCommands {
                 FlagSpec("height", .int, "image height in pixels", validate: FlagSpec.positive),
                 FlagSpec("title", .string, "chart title"),
                 FlagSpec("frame", .int, "hand: which frame", default: .int(0), validate: FlagSpec.nonNegative),
+                FlagSpec("side", .choice(["left", "right"]), "both-hands landmarks: which hand to draw (default: the one seen in more frames)"),
                 FlagSpec("column", .word, "bar/hist: the table column"),
                 FlagSpec("labels", .string, "confusion: class names (default: the eval result's)", values: .oneOrMore),
                 FlagSpec("normalize", .bool, "confusion: row-normalised rates instead of counts"),
@@ -54,6 +56,9 @@ public enum PlotCommands {
                 case "hand":
                     let t = call.int("frame")!
                     guard t < frames.count else { throw call.failure("--frame \(t): the landmarks have \(frames.count) frames") }
+                    guard frames[t].contains(where: { $0.contains { $0 != 0 } }) else {
+                        throw call.failure("--frame \(t) has no hand (all zeros: not detected)")
+                    }
                     canvas = try HandPlot.render(landmarks: frames[t], options: HandPlotOptions(chart: chart(640, 640)))
                 case "sequence":
                     canvas = try HandPlot.sequence(frames: frames, mask: mask, options: SequencePlotOptions(chart: chart(1200, 800)))
@@ -148,21 +153,33 @@ public enum PlotCommands {
     }
 
     /// Frames `[T][21][3]` and the mask (from a sibling `.mask.npy` when the source is a file).
+    /// Of a file with both hands (or pose points, `FrameLayout`) one hand: `--side`, else the hand
+    /// seen in more frames; its mask is the frames where that hand is.
     static func landmarks(_ value: Value?, _ call: Invocation) throws -> ([[[Float]]], [Bool]?) {
         let t = try array(value, call)
-        let frames: Int
+        let frames: Int, layout: FrameLayout
         switch t.shape {
-        case [21, 3], [63]: frames = 1
-        case let s where s.count == 3 && s[1] == 21 && s[2] == 3: frames = s[0]
-        case let s where s.count == 2 && s[1] == 63: frames = s[0]
-        default: throw call.failure("landmarks must be [T,21,3], [21,3] or [T,63]; got \(t.shape)")
+        case let s where s.count == 2 && s[1] == 3 && FrameLayout(points: s[0]) != nil: (frames, layout) = (1, FrameLayout(points: s[0])!)
+        case let s where s.count == 1 && FrameLayout(values: s[0]) != nil: (frames, layout) = (1, FrameLayout(values: s[0])!)
+        case let s where s.count == 3 && s[2] == 3 && FrameLayout(points: s[1]) != nil: (frames, layout) = (s[0], FrameLayout(points: s[1])!)
+        case let s where s.count == 2 && s[1] != 3 && FrameLayout(values: s[1]) != nil: (frames, layout) = (s[0], FrameLayout(values: s[1])!)
+        default: throw call.failure("landmarks must be [T,21,3], [21,3] or [T,63] (or [T,K,3] with K = 42, 28, 49); got \(t.shape)")
         }
-        let result = (0..<frames).map { f in (0..<21).map { j in Array(t.scalars[(f * 63 + j * 3)..<(f * 63 + j * 3 + 3)]) } }
+        let V = layout.values
+        func present(_ f: Int, _ offset: Int) -> Bool { (0..<63).contains { t.scalars[f * V + offset + $0] != 0 } }
+        var offset = 0
+        if layout.hands == 2 {
+            let seen = layout.handOffsets.map { o in (0..<frames).filter { present($0, o) }.count }
+            let side = call.string("side") ?? (seen[0] > seen[1] ? "left" : "right")
+            offset = side == "left" ? 0 : 63
+        }
+        let result = (0..<frames).map { f in (0..<21).map { j in Array(t.scalars[(f * V + offset + j * 3)..<(f * V + offset + j * 3 + 3)]) } }
         var mask: [Bool]?
         if let path = value?.textValue, path.hasSuffix(".npy") {
             let maskURL = Invocation.resolvePath(String(path.dropLast(4)) + ".mask.npy")
             if let m = try? NPY.read(contentsOf: maskURL).integers(), m.count == frames { mask = m.map { $0 != 0 } }
         }
+        if layout.hands == 2 { mask = (0..<frames).map { f in (mask?[f] ?? true) && present(f, offset) } }
         return (result, mask)
     }
 }
