@@ -54,6 +54,11 @@ public final class SlidingWindowRecognizer {
     /// Adds one frame (its raw landmarks in the models' layout — 63 for one hand — or nil without
     /// a hand); returns a prediction when a window completes.
     public func push(_ landmarks: [Float]?, time: Double) throws -> WindowPrediction? {
+        let layout = letterModel.input.layout
+        if let landmarks, landmarks.count != layout.values {
+            throw InferenceError.badInput(item: String(format: "frame at %.3f s", time),
+                                          reason: "\(landmarks.count) values; the model takes \(layout.explained) a frame (\(layout.values) values)")
+        }
         values.append(landmarks)
         times.append(time)
         if values.count > options.window { values.removeFirst(); times.removeFirst() }

@@ -94,4 +94,20 @@ final class ExportedModelTests: XCTestCase {
         let b = try predictor.predictDistribution(clip: mirrored, sortedByConfidence: false)
         XCTAssertGreaterThan(zip(a, b).map { abs($0.confidence - $1.confidence) }.max()!, 1e-4)
     }
+
+    /// A stream of frames of the wrong width is an error naming the frame and both widths, not a
+    /// crash; frames of the model's layout make a window.
+    func testStreamingRefusesFramesOfAnotherLayout() throws {
+        let directory = try TestEnvironment.temporaryDirectory("inference-stream-layout")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let two = try ASLPredictor(checkpoint: Fixtures.sequenceCheckpoint(.tcn, T: 4, labels: ["a", "b"], in: directory, layout: .bothHands))
+        let recognizer = SlidingWindowRecognizer(letterModel: two, options: .init(window: 4, stride: 4))
+        XCTAssertThrowsError(try recognizer.push([Float](repeating: 0.5, count: 63), time: 1.5)) {
+            XCTAssertTrue("\($0)".contains("63 values; the model takes 42 points (left and right hand) a frame (126 values)"), "\($0)")
+        }
+        var rng = SeededRandom(seed: 2)
+        var last: WindowPrediction?
+        for t in 0..<4 { last = try recognizer.push((0..<126).map { _ in rng.uniform(0.2, 0.8) }, time: Double(t)) }
+        XCTAssertEqual(try XCTUnwrap(last).scores.count, 2)
+    }
 }
