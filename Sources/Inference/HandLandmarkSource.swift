@@ -34,7 +34,8 @@ public final class HandLandmarkSource {
     }
 
     /// The chosen hand's 63 raw values ([21, 3]) — both hands' 126 with `.both` — and the
-    /// (largest) hand, or nil when none was found.
+    /// (largest) hand, or nil when none was found: the same rules as `prepare-alphabet` and
+    /// `extract` (one implementation, `HandSelection.frame` in LandmarkExtraction).
     public func landmarks(_ image: RGBImage) throws -> (values: [Float], hand: TrackedHand)? {
         hand.frame(try tracker.process(image).hands, mirrorLeft: mirrorLeft)
     }
@@ -44,11 +45,6 @@ public final class HandLandmarkSource {
 
     /// Forget the tracked hands (a new video or unrelated images).
     public func reset() { tracker.reset() }
-
-    /// The same rules as `prepare-alphabet` / `extract` (one implementation, in LandmarkExtraction).
-    static func choose(_ selection: HandSelection, _ hands: [TrackedHand]) -> TrackedHand? { selection.choose(hands) }
-
-    static func values(_ hand: TrackedHand, mirrorLeft: Bool) -> [Float] { storedLandmarks(hand, mirrorLeft: mirrorLeft) }
 }
 
 /// Decoding an image file for prediction.
