@@ -20,14 +20,9 @@ final class RecoveryWorkflowTests: XCTestCase {
             try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("photos/\(letter)"),
                                                        withDestinationURL: photos.appendingPathComponent(letter))
         }
-        var lines: [String] = []
-        let session = Session(outputSink: { lines.append($0.text) }, errorSink: { lines.append("error: \($0)") })
-        func run(_ cell: String) throws -> Value? {
-            lines = []
-            let outcome = session.execute(CellSource(text: cell))
-            if let error = outcome.error { throw error }
-            return outcome.value
-        }
+        let shell = ShellHarness()
+        func run(_ cell: String) throws -> Value? { try shell.run(cell) }
+        var lines: [String] { shell.printed }
         let d = dir.path
         let models = TestEnvironment.repositoryRoot.appendingPathComponent("models/mediapipe").path
         _ = try run("a = prepare-alphabet \(d)/photos --out \(d)/lm --hands 1 --recover --models \(models) --quiet")

@@ -35,6 +35,18 @@ final class ShellHarness {
         session.execute(CellSource(text: cell)).error
     }
 
+    /// The printed lines of the last `run`, and its error (as "error: …") when it failed.
+    private(set) var printed: [String] = []
+
+    /// Runs one cell, keeping what it printed in `printed`; its value, or its error thrown.
+    @discardableResult
+    func run(_ cell: String) throws -> Value? {
+        let outcome = session.execute(CellSource(text: cell))
+        printed = outcome.output.map(\.text) + (outcome.error.map { ["error: \($0)"] } ?? [])
+        if let error = outcome.error { throw error }
+        return outcome.value
+    }
+
     func value(_ cell: String) throws -> Value? {
         let outcome = session.execute(CellSource(text: cell))
         if let error = outcome.error { throw error }

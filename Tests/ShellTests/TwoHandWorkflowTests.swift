@@ -18,14 +18,9 @@ final class TwoHandWorkflowTests: XCTestCase {
         }
         let dir = try TestEnvironment.temporaryDirectory("two-hand-shell")
         defer { try? FileManager.default.removeItem(at: dir) }
-        var lines: [String] = []
-        let session = Session(outputSink: { lines.append($0.text) }, errorSink: { lines.append("error: \($0)") })
-        func run(_ cell: String) throws -> Value? {
-            lines = []
-            let outcome = session.execute(CellSource(text: cell))
-            if let error = outcome.error { throw error }
-            return outcome.value
-        }
+        let shell = ShellHarness()
+        func run(_ cell: String) throws -> Value? { try shell.run(cell) }
+        var lines: [String] { shell.printed }
         func refused(_ cell: String, _ fragment: String, file: StaticString = #filePath, line: UInt = #line) {
             XCTAssertThrowsError(try run(cell), file: file, line: line) { error in
                 XCTAssertTrue("\(error)".contains(fragment), "\(error)", file: file, line: line)
