@@ -97,8 +97,8 @@ public struct LandmarkClip: Equatable, Sendable {
 
     /// Frames in which hand `h` (0 left, 1 right) of a two-hand clip is present (not all zeros).
     public func framesWithHand(_ h: Int) -> Int {
-        let o = layout.handOffsets[h], V = frameWidth
-        return (0..<frameCount).filter { t in (o..<o + LandmarkClip.valuesPerFrame).contains { values[t * V + $0] != 0 } }.count
+        let hand = layout.hand(h)
+        return (0..<frameCount).filter { layout.isSeen(hand, frame: $0, in: values) }.count
     }
 
     /// A normalised two-hand clip with its dominant hand on the right: when the left hand is

@@ -68,7 +68,7 @@ public enum LandmarkNormalizer {
     @discardableResult
     static func normalizePose(at p: UnsafeMutablePointer<Float>, useZ: Bool) -> Bool {
         let n = 3 * FrameLayout.posePoints
-        guard (0..<n).contains(where: { p[$0] != 0 }) else { return false }
+        guard UnsafeBufferPointer(start: p, count: n).contains(where: { $0 != 0 }) else { return false }
         let (l, r) = (3 * FrameLayout.shoulders.0, 3 * FrameLayout.shoulders.1)
         let centre = ((p[l] + p[r]) / 2, (p[l + 1] + p[r + 1]) / 2, useZ ? (p[l + 2] + p[r + 2]) / 2 : 0)
         let dx = p[r] - p[l], dy = p[r + 1] - p[l + 1], dz = useZ ? p[r + 2] - p[l + 2] : 0
@@ -103,20 +103,17 @@ public enum LandmarkNormalizer {
                         frame.update(repeating: 0, count: n)
                         continue
                     }
-                    if layout.hands == 1 && !layout.pose {
-                        if !normalizeFrame(at: frame, useZ: useZ) { degenerate += 1; mask[t] = false }
-                        continue
-                    }
-                    var hands = 0
-                    for offset in layout.handOffsets {
-                        let hand = frame + offset
-                        // One hand of one: an all-zero hand in a detected frame is degenerate, as
-                        // above; one of two is that hand missing.
-                        if layout.hands == 2 && !(0..<valuesPerHand).contains(where: { hand[$0] != 0 }) { continue }
-                        if normalizeFrame(at: hand, useZ: useZ) { hands += 1 }
+                    var seen = 0
+                    for h in 0..<layout.hands {
+                        let offset = 3 * layout.hand(h).lowerBound
+                        // The one hand of a frame is normalised whatever it holds (all zeros in
+                        // a detected frame is degenerate); one of two that is all zeros is that
+                        // hand missing, and stays so.
+                        if layout.hands == 2 && !layout.isSeen(layout.hand(h), frame: 0, in: UnsafeBufferPointer(start: frame, count: n)) { continue }
+                        if normalizeFrame(at: frame + offset, useZ: useZ) { seen += 1 }
                     }
                     if let offset = layout.poseOffset { normalizePose(at: frame + offset, useZ: useZ) }
-                    if hands == 0 {
+                    if seen == 0 {
                         frame.update(repeating: 0, count: n)
                         degenerate += 1
                         mask[t] = false
@@ -126,6 +123,4 @@ public enum LandmarkNormalizer {
         }
         return degenerate
     }
-
-    static let valuesPerHand = LandmarkClip.valuesPerFrame
 }

@@ -54,8 +54,8 @@ public struct ModelInput {
         // The place, in the words `build` uses, so the frame can be found and fixed.
         if let problem = LandmarkClip.nonFiniteProblem(landmarks.scalars, layout: layout) { throw InferenceError.badInput(item: item, reason: problem) }
         let values = landmarks.scalars
-        let hands = 3 * FrameLayout.handPoints * layout.hands   // the pose alone is no hand
-        let detected = mask ?? (0..<frames).map { t in values[(t * V)..<(t * V + hands)].contains { $0 != 0 } }
+        let hands = (0..<layout.hands).map(layout.hand)   // the pose alone is no hand
+        let detected = mask ?? (0..<frames).map { t in hands.contains { layout.isSeen($0, frame: t, in: values) } }
         return prepare(LandmarkClip(values: values, mask: detected, layout: layout))
     }
 

@@ -98,8 +98,9 @@ public final class SlidingWindowRecognizer {
         var total = 0.0, pairs = 0
         for t in 1..<max(1, frames.count) {
             guard let a = frames[t - 1], let b = frames[t] else { continue }
-            for o in layout.handOffsets {
-                guard layout.hands == 1 || ((o..<o + 63).contains { a[$0] != 0 } && (o..<o + 63).contains { b[$0] != 0 }) else { continue }
+            for (h, o) in layout.handOffsets.enumerated() {
+                let hand = layout.hand(h)
+                guard layout.hands == 1 || (layout.isSeen(hand, frame: 0, in: a) && layout.isSeen(hand, frame: 0, in: b)) else { continue }
                 let sx = Double(b[o + 27] - b[o]), sy = Double(b[o + 28] - b[o + 1])
                 let scale = (sx * sx + sy * sy).squareRoot()
                 guard scale > 1e-6 else { continue }

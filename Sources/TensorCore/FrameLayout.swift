@@ -59,6 +59,26 @@ public struct FrameLayout: Hashable, Sendable, CustomStringConvertible {
     /// Where the pose block's values start, or nil.
     public var poseOffset: Int? { pose ? 3 * FrameLayout.handPoints * hands : nil }
 
+    /// Hand h's points (0 the left of two, or the one hand).
+    public func hand(_ h: Int) -> Range<Int> { (FrameLayout.handPoints * h)..<(FrameLayout.handPoints * (h + 1)) }
+
+    /// The point ranges that move together and are seen or missed together: each hand's 21,
+    /// then the pose's 7.
+    public var blocks: [Range<Int>] {
+        let hands = (0..<hands).map(hand)
+        return pose ? hands + [(FrameLayout.handPoints * self.hands)..<points] : hands
+    }
+
+    /// Whether `block` (points, e.g. `hand(1)`) of frame `t` in `frames` (`[T · values]`, from
+    /// its start index) holds a non-zero value: that hand (or the pose) was seen. An unseen one
+    /// is all zeros in every layout.
+    @inlinable
+    public func isSeen<C: RandomAccessCollection>(_ block: Range<Int>, frame t: Int, in frames: C) -> Bool
+    where C.Element == Float, C.Index == Int {
+        let start = frames.startIndex + t * values + 3 * block.lowerBound
+        return frames[start..<(start + 3 * block.count)].contains { $0 != 0 }
+    }
+
     /// "hand", "hands", "hand+pose", "hands+pose" — how messages and metadata name it.
     public var name: String { (hands == 1 ? "hand" : "hands") + (pose ? "+pose" : "") }
     public var description: String { name }

@@ -78,12 +78,6 @@ public enum Augmentation {
         mask = Tensor(shape: mask.shape, scalars: ms)
     }
 
-    /// The point ranges of a frame that move together: each hand's 21, then the pose's 7.
-    static func blocks(_ layout: FrameLayout) -> [Range<Int>] {
-        let hands = layout.handOffsets.map { ($0 / 3)..<($0 / 3 + FrameLayout.handPoints) }
-        return hands + (layout.poseOffset.map { [($0 / 3)..<($0 / 3 + FrameLayout.posePoints)] } ?? [])
-    }
-
     /// x → −x for every landmark (an involution: applying it twice is the identity). With two
     /// hands the left and right hand also trade places, and so do the pose's left and right
     /// shoulder, elbow and wrist: the mirror image of a signer is a signer with the other hand.
@@ -111,9 +105,9 @@ public enum Augmentation {
     /// and with several blocks only on those present (an absent hand stays all zeros).
     public static func jitter(_ frames: inout [Float], mask: [Bool], sigma: Float, rng: inout SeededRandom, layout: FrameLayout = .hand) {
         let dx = rng.normal(std: sigma), dy = rng.normal(std: sigma)
-        let V = layout.values, parts = blocks(layout)
+        let V = layout.values, parts = layout.blocks
         for (t, valid) in mask.enumerated() where valid {
-            for block in parts where parts.count == 1 || block.contains(where: { j in (0..<3).contains { frames[t * V + 3 * j + $0] != 0 } }) {
+            for block in parts where parts.count == 1 || layout.isSeen(block, frame: t, in: frames) {
                 for j in block {
                     let i = t * V + 3 * j
                     frames[i] += dx + rng.normal(std: sigma / 4)
@@ -130,12 +124,9 @@ public enum Augmentation {
     public static func timeStretch(_ frames: inout [Float], mask: inout [Bool], factor: Float, layout: FrameLayout = .hand) {
         let T = mask.count
         guard T > 1 else { return }
-        let V = layout.values, parts = blocks(layout)
+        let V = layout.values, parts = layout.blocks
         let source = frames, sourceMask = mask
         let c = Float(T - 1) / 2
-        func present(_ t: Int, _ block: Range<Int>) -> Bool {
-            (3 * block.lowerBound..<3 * block.upperBound).contains { source[t * V + $0] != 0 }
-        }
         for t in 0..<T {
             let pos = c + (Float(t) - c) * factor
             let lo = Int(pos.rounded(.down)), hi = lo + 1, w = pos - Float(lo)
@@ -146,7 +137,7 @@ public enum Augmentation {
                 } else {
                     let nearer = w < 0.5 ? lo : hi
                     for block in parts {
-                        let both = present(lo, block) && present(hi, block)
+                        let both = layout.isSeen(block, frame: lo, in: source) && layout.isSeen(block, frame: hi, in: source)
                         for k in 3 * block.lowerBound..<3 * block.upperBound {
                             out[k] = both ? (1 - w) * source[lo * V + k] + w * source[hi * V + k] : source[nearer * V + k]
                         }

@@ -166,20 +166,19 @@ public enum PlotCommands {
         default: throw call.failure("landmarks must be [T,21,3], [21,3] or [T,63] (or [T,K,3] with K = 42, 28, 49); got \(t.shape)")
         }
         let V = layout.values
-        func present(_ f: Int, _ offset: Int) -> Bool { (0..<63).contains { t.scalars[f * V + offset + $0] != 0 } }
-        var offset = 0
+        var hand = layout.hand(0)
         if layout.hands == 2 {
-            let seen = layout.handOffsets.map { o in (0..<frames).filter { present($0, o) }.count }
-            let side = call.string("side") ?? (seen[0] > seen[1] ? "left" : "right")
-            offset = side == "left" ? 0 : 63
+            let seen = (0..<2).map { h in (0..<frames).filter { layout.isSeen(layout.hand(h), frame: $0, in: t.scalars) }.count }
+            hand = layout.hand((call.string("side") ?? (seen[0] > seen[1] ? "left" : "right")) == "left" ? 0 : 1)
         }
+        let offset = 3 * hand.lowerBound
         let result = (0..<frames).map { f in (0..<21).map { j in Array(t.scalars[(f * V + offset + j * 3)..<(f * V + offset + j * 3 + 3)]) } }
         var mask: [Bool]?
         if let path = value?.textValue, path.hasSuffix(".npy") {
             let maskURL = Invocation.resolvePath(String(path.dropLast(4)) + ".mask.npy")
             if let m = try? NPY.read(contentsOf: maskURL).integers(), m.count == frames { mask = m.map { $0 != 0 } }
         }
-        if layout.hands == 2 { mask = (0..<frames).map { f in (mask?[f] ?? true) && present(f, offset) } }
+        if layout.hands == 2 { mask = (0..<frames).map { f in (mask?[f] ?? true) && layout.isSeen(hand, frame: f, in: t.scalars) } }
         return (result, mask)
     }
 }

@@ -294,7 +294,7 @@ struct PredictRun {
         do {
             source = try HandLandmarkSource(options: options, staticImages: staticImages,
                                             modelDirectory: call.url("models"),
-                                            hand: selection, mirrorLeft: layout.hands == 2 ? false : mirrorLeft)
+                                            hand: selection, mirrorLeft: mirrorLeft)
         } catch { throw call.failure("hand tracker: \(error)") }
         if staticImages { imageHands = source } else { videoHands = source }
         return source
