@@ -79,26 +79,24 @@ void ck_block_wide(const int rows, const int np, int k, const float *a, int lda,
     case 4: CK_BLOCK512(4, NP); break; case 3: CK_BLOCK512(3, NP); break;              \
     case 2: CK_BLOCK512(2, NP); break; default: CK_BLOCK512(1, NP); break; } } while (0)
 
-/// As kernels_impl.h's ck_gemm_impl: groups of panels that stay in L2, row blocks outer, panels
-/// in pairs inner (a last odd panel alone).
+/// As kernels_impl.h's ck_gemm_impl: chunks of rows that fit in a quarter of L2, and in each,
+/// panels in pairs outer (a last odd panel alone), row blocks inner.
 static void ck_gemm_wide_avx512(int m, int n, int k, const float *a, int lda, const float *packed, float *c,
                                 int ldc, const float *bias, float lo, float hi, int accumulate) {
     const int panels = (n + CK_PANEL - 1) / CK_PANEL;
     const size_t stride = (size_t)CK_PANEL * (size_t)(k > 0 ? k : 0);
-    const size_t panel_bytes = (size_t)CK_PANEL * sizeof(float) * (size_t)(k > 0 ? k : 1);
-    int group = (int)((128 * 1024) / panel_bytes);
-    if (group < 2) group = 2;
-    for (int g0 = 0; g0 < panels; g0 += group) {
-        const int g1 = g0 + group < panels ? g0 + group : panels;
-        for (int i = 0; i < m; i += CK_ROWS_AVX512) {
-            const int rows = m - i < CK_ROWS_AVX512 ? m - i : CK_ROWS_AVX512;
-            const float *ai = a + (size_t)i * lda;
-            for (int jp = g0; jp < g1; jp += 2) {
-                const int np = jp + 1 < g1 ? 2 : 1;
-                const int j0 = jp * CK_PANEL;
-                const int cols = n - j0 < np * CK_PANEL ? n - j0 : np * CK_PANEL;
-                const float *panel = packed + (size_t)jp * stride;
-                const float *pb = bias ? bias + j0 : NULL;
+    const int chunk = ck_gemm_chunk_rows(k, CK_ROWS_AVX512);
+    for (int i0 = 0; i0 < m; i0 += chunk) {
+        const int i1 = m - i0 < chunk ? m : i0 + chunk;
+        for (int jp = 0; jp < panels; jp += 2) {
+            const int np = jp + 1 < panels ? 2 : 1;
+            const int j0 = jp * CK_PANEL;
+            const int cols = n - j0 < np * CK_PANEL ? n - j0 : np * CK_PANEL;
+            const float *panel = packed + (size_t)jp * stride;
+            const float *pb = bias ? bias + j0 : NULL;
+            for (int i = i0; i < i1; i += CK_ROWS_AVX512) {
+                const int rows = i1 - i < CK_ROWS_AVX512 ? i1 - i : CK_ROWS_AVX512;
+                const float *ai = a + (size_t)i * lda;
                 float *ci = c + (size_t)i * ldc + j0;
                 if (np == 2) CK_BLOCK512_ROWS(2); else CK_BLOCK512_ROWS(1);
             }

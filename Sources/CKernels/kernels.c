@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #pragma STDC FP_CONTRACT OFF
 // v8 arguments of the always_inline helpers in the portable copy never cross a real call.
@@ -25,6 +26,23 @@ typedef unsigned v8u __attribute__((vector_size(32)));
 #define ck_select(m, a, b) ((v8)(((m) & (v8i)(a)) | (~(m) & (v8i)(b))))
 #define ck_clamp(v, vlo, vhi) ({ v8 _x = (v); _x = ck_select(_x < (vlo), (vlo), _x); ck_select(_x > (vhi), (vhi), _x); })
 #define ck_clamp1(v, lo, hi) ({ float _y = (v); _y = _y < (lo) ? (lo) : _y; _y > (hi) ? (hi) : _y; })
+
+/// Rows of A per chunk of a GEMM (a multiple of `block`, at least one block): as many as fill a
+/// quarter of this CPU's L2 (k floats a row), so that a chunk of A stays in L2 while every panel
+/// of B is streamed past it once. Read once from the C library (CPUID's cache leaves; 256 KB when
+/// it does not say). Only the loop order depends on it, never a sum.
+static int ck_gemm_chunk_rows(int k, int block) {
+    static _Atomic long l2_bytes;
+    long l2 = atomic_load_explicit(&l2_bytes, memory_order_relaxed);
+    if (l2 == 0) {
+        l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+        if (l2 < 64 * 1024 || l2 > 64L * 1024 * 1024) l2 = 256 * 1024;
+        atomic_store_explicit(&l2_bytes, l2, memory_order_relaxed);
+    }
+    const long row_bytes = (long)sizeof(float) * (k > 0 ? k : 1);
+    const long rows = l2 / 4 / row_bytes / block * block;
+    return rows < block ? block : rows > (1 << 30) ? (1 << 30) : (int)rows;
+}
 
 #define CK_SUFFIX _portable
 #define CK_ROWS 3

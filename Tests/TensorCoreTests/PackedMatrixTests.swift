@@ -7,8 +7,11 @@ final class PackedMatrixTests: XCTestCase {
     override func tearDown() { KernelPath.force(KernelPath.supported) }
 
     /// (m, n, k): row blocks of 3 (portable) and 6 (AVX) with every tail, 16-column panels with
-    /// every tail, k = 1, one row, and a size whose packed B spans several L2 groups.
-    static let shapes = [(1, 1, 1), (7, 17, 5), (13, 33, 64), (6, 16, 8), (5, 15, 3), (64, 40, 24), (1, 63, 200), (20, 1152, 160)]
+    /// every tail, k = 1, one row, a wide B of 72 panels (the landmark model's 7×7 layers), and a
+    /// deep k whose rows of A fill L2 quickly, so that A is walked in several row chunks, the last
+    /// one partial (k 2000: 30 rows a chunk with a 1 MB L2, 6 with 256 KB).
+    static let shapes = [(1, 1, 1), (7, 17, 5), (13, 33, 64), (6, 16, 8), (5, 15, 3), (64, 40, 24), (1, 63, 200), (20, 1152, 160),
+                         (70, 40, 2000)]
 
     private func run(_ m: Int, _ n: Int, _ k: Int, transposed: Bool, accumulate: Bool, seed: UInt64) -> (fast: [Float], reference: [Float]) {
         var rng = SeededRandom(seed: seed)
