@@ -1,6 +1,9 @@
 import XCTest
 import TensorCore
 @testable import Hands
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The fast ROI crop against its reference (`cropReference`, every tap through the border rule):
 /// they must agree bit for bit, since MediaPipe parity rests on the OpenCV fixed-point emulation.
@@ -41,5 +44,64 @@ final class ImageToTensorTests: XCTestCase {
         }
         // Not a trivially equal pair of blank tensors: most compared values are real samples.
         XCTAssertGreaterThan(interior, total / 4)
+    }
+
+    override func tearDown() { KernelPath.force(KernelPath.supported) }
+
+    /// Eight pixels at a time (AVX2 gathers) or one by one (portable): the same bits as the
+    /// reference on every kernel path, on an image as large as a video frame.
+    func testEveryKernelPathGivesTheReferenceBits() {
+        var rng = SeededRandom(seed: 5)
+        let width = 480, height = 360
+        let pixels = (0..<(width * height * 3)).map { _ in UInt8(Int(rng.uniform() * 256) & 255) }
+        let rois = [PixelRect(xCenter: 250, yCenter: 170, width: 180, height: 200, rotation: 0.4),
+                    PixelRect(xCenter: 470, yCenter: 20, width: 120, height: 120, rotation: -2.5),   // over two edges
+                    PixelRect(xCenter: 240, yCenter: 180, width: 700, height: 700, rotation: 0)]   // the whole frame and more
+        for path in KernelPath.allCases where KernelPath.force(path) {
+            for roi in rois {
+                for (size, border) in [(256, ImageToTensor.Border.replicate), (192, .zero), (13, .zero)] {
+                    var fast = [Float](repeating: .nan, count: size * size * 3)
+                    var reference = fast
+                    pixels.withUnsafeBufferPointer { p in
+                        fast.withUnsafeMutableBufferPointer {
+                            ImageToTensor.crop(pixels: p, width: width, height: height, roi: roi, size: size, border: border, into: $0)
+                        }
+                        reference.withUnsafeMutableBufferPointer {
+                            ImageToTensor.cropReference(pixels: p, width: width, height: height, roi: roi, size: size, border: border, into: $0)
+                        }
+                    }
+                    XCTAssertEqual(fast.map(\.bitPattern), reference.map(\.bitPattern), "\(path) \(roi) size \(size) \(border)")
+                }
+            }
+        }
+    }
+
+    /// A row of eight inside pixels whose last one takes its taps from the image's last two rows
+    /// and columns: the vector path reads 4 bytes per tap, and must not read past the image's last
+    /// byte. The image ends where an unreadable page begins, so a read past it would crash.
+    func testCropReadsNothingPastTheImage() throws {
+        let width = 20, height = 10, bytes = width * height * 3
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let span = (bytes + page - 1) / page * page + page
+        guard let region = mmap(nil, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), region != MAP_FAILED else {
+            throw XCTSkip("mmap failed")
+        }
+        defer { munmap(region, span) }
+        XCTAssertEqual(mprotect(region + (span - page), page, PROT_NONE), 0)
+        let start = (region + (span - page - bytes)).assumingMemoryBound(to: UInt8.self)
+        for i in 0..<bytes { start[i] = UInt8(truncatingIfNeeded: i &* 37 &+ 11) }
+        // 8×8 crop at scale 1: pixel (u, v) samples (x0 + u, y0 + v), so the last pixel of row 7
+        // lands at (W − 2 + ¼, H − 2 + ½), its taps the image's bottom-right 2×2 pixels.
+        let roi = PixelRect(xCenter: Double(width - 2) + 0.25 - 7 + 4, yCenter: Double(height - 2) + 0.5 - 7 + 4,
+                            width: 8, height: 8, rotation: 0)
+        let pixels = UnsafeBufferPointer(start: UnsafePointer(start), count: bytes)
+        for path in KernelPath.allCases where KernelPath.force(path) {
+            var fast = [Float](repeating: .nan, count: 8 * 8 * 3), reference = fast
+            fast.withUnsafeMutableBufferPointer { ImageToTensor.crop(pixels: pixels, width: width, height: height, roi: roi, size: 8, border: .zero, into: $0) }
+            reference.withUnsafeMutableBufferPointer { ImageToTensor.cropReference(pixels: pixels, width: width, height: height, roi: roi, size: 8, border: .zero, into: $0) }
+            XCTAssertEqual(fast, reference, "\(path)")
+            // The corner pixel's value mixes the four corner taps: a real sample, not a border zero.
+            XCTAssertGreaterThan(fast[(7 * 8 + 7) * 3], 0)
+        }
     }
 }
