@@ -42,31 +42,42 @@
             for (int q = 0; q < G; q++) STORE(out + (ptrdiff_t)p * c + ch + LANES * q, CLAMP(acc[p][q], vlo, vhi)); \
     }
 
-/// NAME(kw, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi): depthwise, stride 1 and no
-/// dilation, eight adjacent interior pixels × one vector of channels, sliding along the input row.
-/// Each window row's KW weights stay in registers, and each of the 8 + KW − 1 input columns is
-/// loaded once and added into every output whose window covers it (a column j is tap kx = j − p
-/// of pixel p; visiting kx downwards gives every pixel its taps in order of kx, then ky). Loads
-/// per multiply-add fall from 1.25 (the tile) to about 0.4, so the arithmetic sets the pace.
+/// NAME(kw, clip, jlo, jhi, count, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi):
+/// depthwise, stride 1 and no dilation, eight adjacent pixels × one vector of channels, sliding
+/// along the input row. Each window row's KW weights stay in registers, and each of the 8 + KW − 1
+/// input columns is loaded once and added into every output whose window covers it (a column j is
+/// tap kx = j − p of pixel p; visiting kx downwards gives every pixel its taps in order of kx, then
+/// ky). Loads per multiply-add fall from 1.25 (the tile) to about 0.4, so the arithmetic sets the
+/// pace.
+///
+/// `clip` (a compile-time constant) slides across the image's left or right edge: only columns
+/// jlo ≤ j < jhi lie inside the image and are read — the others are taps the border skips, as the
+/// one-pixel edge kernel skips them, so each pixel's sum is the same — and only the first `count`
+/// pixels are stored. One slide covers a 7-pixel row, or the border pixels of a wider one, which
+/// otherwise went one at a time.
 #define CK_DEFINE_DW_SLIDE(NAME, V, LOAD, STORE, CLAMP)                                                        \
     static inline __attribute__((always_inline))                                                              \
-    void NAME(const int kw, const ck_conv_geometry *g, const float *image, int iy0, int ix0,                  \
-              int ky0, int ky1, int ch, const float *w, const float *bias, float *out, V vlo, V vhi) {        \
+    void NAME(const int kw, const int clip, int jlo, int jhi, int count, const ck_conv_geometry *g,           \
+              const float *image, int iy0, int ix0, int ky0, int ky1, int ch, const float *w,                 \
+              const float *bias, float *out, V vlo, V vhi) {                                                  \
         enum { P = 8 };                                                                                       \
         const int c = g->channels;                                                                            \
         const ptrdiff_t row_step = (ptrdiff_t)g->dilation_h * g->in_w * c, w_row = (ptrdiff_t)kw * c;         \
         V acc[P];                                                                                             \
         const V b = LOAD(bias + ch);                                                                          \
         for (int p = 0; p < P; p++) acc[p] = b;                                                               \
-        const float *in_row = image + ((ptrdiff_t)(iy0 + ky0 * g->dilation_h) * g->in_w + ix0) * c + ch;      \
+        /* Offsets from the window row's start (which lies left of the image when clipped). */              \
+        const ptrdiff_t row0 = ((ptrdiff_t)(iy0 + ky0 * g->dilation_h) * g->in_w + ix0) * c + ch;             \
         const float *w_at = w + (ptrdiff_t)ky0 * w_row + ch;                                                  \
-        for (int ky = ky0; ky < ky1; ky++, in_row += row_step, w_at += w_row) {                               \
+        ptrdiff_t at = row0;                                                                                  \
+        for (int ky = ky0; ky < ky1; ky++, at += row_step, w_at += w_row) {                                   \
             V wv[8];                                                                                          \
             _Pragma("clang loop unroll(full)")                                                                \
             for (int kx = 0; kx < kw; kx++) wv[kx] = LOAD(w_at + (ptrdiff_t)kx * c);                          \
             _Pragma("clang loop unroll(full)")                                                                \
             for (int j = 0; j < P + kw - 1; j++) {                                                            \
-                const V xv = LOAD(in_row + (ptrdiff_t)j * c);                                                 \
+                if (clip && (j < jlo || j >= jhi)) continue;                                                  \
+                const V xv = LOAD(image + at + (ptrdiff_t)j * c);                                             \
                 _Pragma("clang loop unroll(full)")                                                            \
                 for (int kx = kw - 1; kx >= 0; kx--) {                                                        \
                     const int p = j - kx;                                                                     \
@@ -74,7 +85,8 @@
                 }                                                                                             \
             }                                                                                                 \
         }                                                                                                     \
-        for (int p = 0; p < P; p++) STORE(out + (ptrdiff_t)p * c + ch, CLAMP(acc[p], vlo, vhi));              \
+        for (int p = 0; p < P; p++)                                                                           \
+            if (!clip || p < count) STORE(out + (ptrdiff_t)p * c + ch, CLAMP(acc[p], vlo, vhi));              \
     }
 
 #endif

@@ -202,23 +202,35 @@ void CK_FN(ck_dw_rows)(const int kw, const int slide, const ck_conv_geometry *g,
         float *out_row = y + (ptrdiff_t)row * g->out_w * c;
         for (int c0 = 0; c0 < c; c0 += chunk) {
             const int c1 = c - c0 < chunk ? c : c0 + chunk;
+            if (slide && g->stride_w == 1 && g->dilation_w == 1 && (c1 - c0) % 8 == 0) {
+                // The whole row in slides of eight pixels, those over an edge clipped (skipping
+                // the taps outside, as the edge kernel does): a 7-pixel row is one slide, where
+                // it was four clipped pixels one at a time and three in a tile.
+                for (int ox = 0; ox < g->out_w; ox += 8) {
+                    const int count = g->out_w - ox < 8 ? g->out_w - ox : 8, ix0 = ox - g->pad_left;
+                    const int jlo = ix0 < 0 ? -ix0 : 0, jhi = g->in_w - ix0 < 7 + kw ? g->in_w - ix0 : 7 + kw;
+                    const int clipped = jlo > 0 || jhi < 7 + kw || count < 8;
+                    float *out = out_row + (ptrdiff_t)ox * c;
+#ifdef CK_WIDE
+                    if ((c1 - c0) % 16 == 0) {
+                        for (int ch = c0; ch < c1; ch += 16) {
+                            if (clipped) ck_dw_slide16(kw, 1, jlo, jhi, count, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, ck_splat16(lo), ck_splat16(hi));
+                            else ck_dw_slide16(kw, 0, 0, 0, 8, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, ck_splat16(lo), ck_splat16(hi));
+                        }
+                        continue;
+                    }
+#endif
+                    for (int ch = c0; ch < c1; ch += 8) {
+                        if (clipped) CK_FN(ck_dw_slide8)(kw, 1, jlo, jhi, count, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
+                        else CK_FN(ck_dw_slide8)(kw, 0, 0, 0, 8, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
+                    }
+                }
+                continue;
+            }
             int ox = 0;
             for (; ox < lead; ox++)
                 CK_FN(ck_dw_edge)(kw, g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, c0, c1, w, bias,
                                   out_row + (ptrdiff_t)ox * c, lo, hi, vlo, vhi);
-#ifdef CK_WIDE
-            // The AVX-512 copy: 16 channels a vector (gemm_avx512.h), where the chunk allows.
-            if (slide && g->stride_w == 1 && g->dilation_w == 1 && (c1 - c0) % 16 == 0)
-                for (; ox + 8 <= end_interior; ox += 8)
-                    for (int ch = c0; ch < c1; ch += 16)
-                        ck_dw_slide16(kw, g, image, iy0, ox - g->pad_left, ky0, ky1, ch, w, bias,
-                                      out_row + (ptrdiff_t)ox * c, ck_splat16(lo), ck_splat16(hi));
-#endif
-            if (slide && g->stride_w == 1 && g->dilation_w == 1 && (c1 - c0) % 8 == 0)
-                for (; ox + 8 <= end_interior; ox += 8)
-                    for (int ch = c0; ch < c1; ch += 8)
-                        CK_FN(ck_dw_slide8)(kw, g, image, iy0, ox - g->pad_left, ky0, ky1, ch, w, bias,
-                                            out_row + (ptrdiff_t)ox * c, vlo, vhi);
             for (; ox + 4 <= end_interior; ox += 4)
                 CK_FN(ck_dw_interior)(4, kw, g, image, iy0, ox * g->stride_w - g->pad_left, ky0, ky1, c0, c1, w, bias,
                                       out_row + (ptrdiff_t)ox * c, lo, hi, vlo, vhi);

@@ -98,7 +98,11 @@ final class ConvolutionKernelTests: XCTestCase {
             (11, 30, 48, 1, 5, 1, .same, 1, .relu6),    // sliding 8-pixel strips, 16-channel tiles, 1–3 pixel leftovers
             (9, 21, 72, 1, 3, 1, .same, 1, .none),      // sliding 3×3, 16 + 16 + 16 + 16 + 8 channels
             (13, 19, 44, 1, 5, 2, .same, 1, .relu6),    // stride 2: 4-pixel tiles, 8-channel tail + 4 scalar
-            (7, 7, 1152, 1, 5, 1, .same, 1, .none),     // landmark 7×7: edge pixels in 32-channel groups
+            (7, 7, 1152, 1, 5, 1, .same, 1, .none),     // landmark 7×7: one clipped slide a row
+            // Rows of 1–10 and 14 pixels: slides clipped on the left, the right or both, storing 1–8 pixels.
+            (4, 1, 16, 1, 5, 1, .same, 1, .none), (3, 2, 24, 1, 3, 1, .same, 1, .relu6), (5, 5, 16, 1, 5, 1, .same, 1, .none),
+            (3, 8, 24, 1, 5, 1, .same, 1, .none), (4, 9, 16, 1, 3, 1, .same, 1, .relu6), (3, 10, 40, 1, 5, 1, .same, 1, .none),
+            (5, 14, 32, 1, 5, 1, .same, 1, .none), (4, 12, 8, 1, 5, 1, .valid, 1, .none),
         ]
         for (h, w, c, m, k, s, pad, d, act) in cases {
             for threads in [1, 2] {
@@ -126,6 +130,26 @@ final class ConvolutionKernelTests: XCTestCase {
                                      strideH: s, strideW: s, dilationH: d, dilationW: d, padTop: top, padLeft: left)
                 DepthwiseConv2D.naive(g, multiplier: m, x: x, w: filter, bias: bias, y: &expected, activation: ActivationClamp(act)!)
                 XCTAssertLessThanOrEqual(maxAbsDifference(fast, expected), 1e-5, "dw \(h)×\(w)×\(c) m\(m) k\(k) s\(s) \(pad) d\(d) t\(threads)")
+                if m == 1 {
+                    // The kernels' contract, exactly: bias, plus x·w in Float over the window's taps
+                    // inside the image in (ky, kx) order — the taps outside skipped, not added as zeros.
+                    let clamp = ActivationClamp(act)!
+                    var inOrder = [Float](repeating: 0, count: oh * ow * c)
+                    for oy in 0..<oh { for ox in 0..<ow { for ch in 0..<c {
+                        var acc = bias[ch]
+                        for ky in 0..<k {
+                            let iy = oy * s - top + ky * d
+                            guard iy >= 0 && iy < h else { continue }
+                            for kx in 0..<k {
+                                let ix = ox * s - left + kx * d
+                                guard ix >= 0 && ix < w else { continue }
+                                acc = acc + x[(iy * w + ix) * c + ch] * filter[(ky * k + kx) * c + ch]
+                            }
+                        }
+                        inOrder[(oy * ow + ox) * c + ch] = clamp.apply(acc)
+                    }}}
+                    XCTAssertEqual(fast.map(\.bitPattern), inOrder.map(\.bitPattern), "dw \(h)×\(w)×\(c) k\(k) s\(s) \(pad) in order")
+                }
             }
         }
     }
