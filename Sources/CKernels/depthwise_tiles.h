@@ -42,13 +42,13 @@
             for (int q = 0; q < G; q++) STORE(out + (ptrdiff_t)p * c + ch + LANES * q, CLAMP(acc[p][q], vlo, vhi)); \
     }
 
-/// NAME(kw, clip, jlo, jhi, count, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi):
-/// depthwise, stride 1 and no dilation, eight adjacent pixels × one vector of channels, sliding
-/// along the input row. Each window row's KW weights stay in registers, and each of the 8 + KW − 1
-/// input columns is loaded once and added into every output whose window covers it (a column j is
-/// tap kx = j − p of pixel p; visiting kx downwards gives every pixel its taps in order of kx, then
-/// ky). Loads per multiply-add fall from 1.25 (the tile) to about 0.4, so the arithmetic sets the
-/// pace.
+/// NAME(kw, S, clip, jlo, jhi, count, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi):
+/// depthwise, stride S (1 or 2) and no dilation, eight adjacent output pixels × one vector of
+/// channels, sliding along the input row. Each window row's KW weights stay in registers, and
+/// each of the S·7 + KW input columns is loaded once and added into every output whose window
+/// covers it (column j is tap kx = j − S·p of pixel p; visiting kx downwards gives every pixel its
+/// taps in order of kx, then ky). Loads per multiply-add fall from 1.25 (the 4-pixel tile) to
+/// about 0.4 (S = 1) or 0.5–0.7 (S = 2), so the arithmetic sets the pace.
 ///
 /// `clip` (a compile-time constant) slides across the image's left or right edge: only columns
 /// jlo ≤ j < jhi lie inside the image and are read — the others are taps the border skips, as the
@@ -57,7 +57,7 @@
 /// otherwise went one at a time.
 #define CK_DEFINE_DW_SLIDE(NAME, V, LOAD, STORE, CLAMP)                                                        \
     static inline __attribute__((always_inline))                                                              \
-    void NAME(const int kw, const int clip, int jlo, int jhi, int count, const ck_conv_geometry *g,           \
+    void NAME(const int kw, const int S, const int clip, int jlo, int jhi, int count, const ck_conv_geometry *g, \
               const float *image, int iy0, int ix0, int ky0, int ky1, int ch, const float *w,                 \
               const float *bias, float *out, V vlo, V vhi) {                                                  \
         enum { P = 8 };                                                                                       \
@@ -75,13 +75,14 @@
             _Pragma("clang loop unroll(full)")                                                                \
             for (int kx = 0; kx < kw; kx++) wv[kx] = LOAD(w_at + (ptrdiff_t)kx * c);                          \
             _Pragma("clang loop unroll(full)")                                                                \
-            for (int j = 0; j < P + kw - 1; j++) {                                                            \
+            for (int j = 0; j < S * (P - 1) + kw; j++) {                                                      \
                 if (clip && (j < jlo || j >= jhi)) continue;                                                  \
                 const V xv = LOAD(image + at + (ptrdiff_t)j * c);                                             \
                 _Pragma("clang loop unroll(full)")                                                            \
                 for (int kx = kw - 1; kx >= 0; kx--) {                                                        \
-                    const int p = j - kx;                                                                     \
-                    if (p >= 0 && p < P) acc[p] = acc[p] + xv * wv[kx];                                       \
+                    if ((j - kx) % S != 0) continue;                                                          \
+                    const int p = (j - kx) / S;                                                               \
+                    if (j - kx >= 0 && p < P) acc[p] = acc[p] + xv * wv[kx];                                  \
                 }                                                                                             \
             }                                                                                                 \
         }                                                                                                     \

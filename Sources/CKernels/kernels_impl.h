@@ -174,6 +174,34 @@ void CK_FN(ck_dw_edge)(const int kw, const ck_conv_geometry *g, const float *ima
     if (ch < c1) CK_FN(ck_dw_scalar)(g, image, iy0, ix0, ky0, ky1, kx0, kx1, ch, c1, w, bias, out, lo, hi);
 }
 
+/// One output row's channels [c0, c1) (a multiple of 8) in sliding 8-pixel strips of stride S
+/// (a constant): interior strips whole, strips over the left or right edge clipped.
+static inline __attribute__((always_inline))
+void CK_FN(ck_dw_row_slides)(const int kw, const int S, const ck_conv_geometry *g, const float *image, int iy0,
+                             int ky0, int ky1, int c0, int c1, const float *w, const float *bias, float *out_row,
+                             float lo, float hi, v8 vlo, v8 vhi) {
+    const int c = g->channels, span = S * 7 + kw;
+    for (int ox = 0; ox < g->out_w; ox += 8) {
+        const int count = g->out_w - ox < 8 ? g->out_w - ox : 8, ix0 = ox * S - g->pad_left;
+        const int jlo = ix0 < 0 ? -ix0 : 0, jhi = g->in_w - ix0 < span ? g->in_w - ix0 : span;
+        const int clipped = jlo > 0 || jhi < span || count < 8;
+        float *out = out_row + (ptrdiff_t)ox * c;
+#ifdef CK_WIDE
+        if ((c1 - c0) % 16 == 0) {
+            for (int ch = c0; ch < c1; ch += 16) {
+                if (clipped) ck_dw_slide16(kw, S, 1, jlo, jhi, count, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, ck_splat16(lo), ck_splat16(hi));
+                else ck_dw_slide16(kw, S, 0, 0, 0, 8, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, ck_splat16(lo), ck_splat16(hi));
+            }
+            continue;
+        }
+#endif
+        for (int ch = c0; ch < c1; ch += 8) {
+            if (clipped) CK_FN(ck_dw_slide8)(kw, S, 1, jlo, jhi, count, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
+            else CK_FN(ck_dw_slide8)(kw, S, 0, 0, 0, 8, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
+        }
+    }
+}
+
 /// Output rows [row_begin, row_end), filter width `kw` (a constant for 3 and 5, which also get the
 /// sliding kernel: `slide`, a constant, since its loops must unroll to keep the window in registers). Channels go in
 /// chunks whose filter slice (KH·KW·chunk floats, ≤ ~8 KB) and input rows stay in L1 while the
@@ -202,29 +230,14 @@ void CK_FN(ck_dw_rows)(const int kw, const int slide, const ck_conv_geometry *g,
         float *out_row = y + (ptrdiff_t)row * g->out_w * c;
         for (int c0 = 0; c0 < c; c0 += chunk) {
             const int c1 = c - c0 < chunk ? c : c0 + chunk;
-            if (slide && g->stride_w == 1 && g->dilation_w == 1 && (c1 - c0) % 8 == 0) {
+            // Stride 2 slides only on narrow maps (≤ 16 pixels, in cache, mostly edge): on the wide
+            // ones, whose input comes cold from the op before, the 4-pixel tiles measured faster.
+            if (slide && (g->stride_w == 1 || (g->stride_w == 2 && g->out_w <= 16)) && g->dilation_w == 1 && (c1 - c0) % 8 == 0) {
                 // The whole row in slides of eight pixels, those over an edge clipped (skipping
                 // the taps outside, as the edge kernel does): a 7-pixel row is one slide, where
                 // it was four clipped pixels one at a time and three in a tile.
-                for (int ox = 0; ox < g->out_w; ox += 8) {
-                    const int count = g->out_w - ox < 8 ? g->out_w - ox : 8, ix0 = ox - g->pad_left;
-                    const int jlo = ix0 < 0 ? -ix0 : 0, jhi = g->in_w - ix0 < 7 + kw ? g->in_w - ix0 : 7 + kw;
-                    const int clipped = jlo > 0 || jhi < 7 + kw || count < 8;
-                    float *out = out_row + (ptrdiff_t)ox * c;
-#ifdef CK_WIDE
-                    if ((c1 - c0) % 16 == 0) {
-                        for (int ch = c0; ch < c1; ch += 16) {
-                            if (clipped) ck_dw_slide16(kw, 1, jlo, jhi, count, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, ck_splat16(lo), ck_splat16(hi));
-                            else ck_dw_slide16(kw, 0, 0, 0, 8, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, ck_splat16(lo), ck_splat16(hi));
-                        }
-                        continue;
-                    }
-#endif
-                    for (int ch = c0; ch < c1; ch += 8) {
-                        if (clipped) CK_FN(ck_dw_slide8)(kw, 1, jlo, jhi, count, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
-                        else CK_FN(ck_dw_slide8)(kw, 0, 0, 0, 8, g, image, iy0, ix0, ky0, ky1, ch, w, bias, out, vlo, vhi);
-                    }
-                }
+                if (g->stride_w == 1) CK_FN(ck_dw_row_slides)(kw, 1, g, image, iy0, ky0, ky1, c0, c1, w, bias, out_row, lo, hi, vlo, vhi);
+                else CK_FN(ck_dw_row_slides)(kw, 2, g, image, iy0, ky0, ky1, c0, c1, w, bias, out_row, lo, hi, vlo, vhi);
                 continue;
             }
             int ox = 0;

@@ -103,6 +103,10 @@ final class ConvolutionKernelTests: XCTestCase {
             (4, 1, 16, 1, 5, 1, .same, 1, .none), (3, 2, 24, 1, 3, 1, .same, 1, .relu6), (5, 5, 16, 1, 5, 1, .same, 1, .none),
             (3, 8, 24, 1, 5, 1, .same, 1, .none), (4, 9, 16, 1, 3, 1, .same, 1, .relu6), (3, 10, 40, 1, 5, 1, .same, 1, .none),
             (5, 14, 32, 1, 5, 1, .same, 1, .none), (4, 12, 8, 1, 5, 1, .valid, 1, .none),
+            // Stride 2 in sliding strips: odd and even widths, padding on one side or both, VALID.
+            (9, 15, 16, 1, 3, 2, .same, 1, .relu6), (6, 3, 24, 1, 5, 2, .same, 1, .none), (8, 30, 32, 1, 5, 2, .same, 1, .none),
+            (7, 28, 8, 1, 3, 2, .valid, 1, .none), (5, 17, 48, 1, 5, 2, .same, 1, .relu6),
+            (5, 40, 16, 1, 3, 2, .same, 1, .none),      // stride 2 on a wide map: 4-pixel tiles and edge pixels
         ]
         for (h, w, c, m, k, s, pad, d, act) in cases {
             for threads in [1, 2] {
