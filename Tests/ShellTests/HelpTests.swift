@@ -41,6 +41,29 @@ final class HelpTests: XCTestCase {
         }
     }
 
+    /// Descriptions start at most 34 columns in (two spaces, a spelling of at most 30, two
+    /// spaces); a wider spelling stands on its own line with its text on the next.
+    func testDescriptionsStayInOneColumnOfBoundedWidth() {
+        for name in registry.names {
+            let page = registry[name]!.helpText
+            for (i, line) in page.enumerated() where line.hasPrefix("  -") || line.hasPrefix("      --") {
+                let spelling = line.dropFirst(2).components(separatedBy: "  ").first ?? ""
+                if spelling.count > CommandDefinition.helpColumnLimit {
+                    XCTAssertEqual(spelling.count, line.count - 2, "'\(name)': a wide spelling stands alone: \(line)")
+                    XCTAssertTrue(i + 1 < page.count && page[i + 1].hasPrefix(String(repeating: " ", count: 8)),
+                                  "'\(name)': the text of \(spelling) goes on the next line")
+                }
+            }
+        }
+        let extract = registry["extract"]!.helpText
+        let recover = extract.firstIndex { $0.hasPrefix("      --recover-attempts ") }!
+        let column = extract[recover + 1].prefix { $0 == " " }.count
+        XCTAssertLessThanOrEqual(column, CommandDefinition.helpColumnLimit + 4)
+        XCTAssertTrue(extract[recover + 1].contains("the recovery attempts"), extract[recover + 1])
+        let quiet = extract.first { $0.hasPrefix("  -q, --quiet") }!
+        XCTAssertEqual(quiet.range(of: "no progress display")!.lowerBound.utf16Offset(in: quiet), column)
+    }
+
     func testEveryPageHasAnExample() {
         for name in registry.names {
             XCTAssertTrue(registry[name]!.helpText.contains { $0.hasPrefix("example: ") }, "'\(name)' has no example line")

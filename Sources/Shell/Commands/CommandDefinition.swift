@@ -206,6 +206,22 @@ public struct CommandDefinition {
         return (input == .none ? "" : "… | ") + parts.joined(separator: " ")
     }
 
+    /// Widest spelling a help page aligns its descriptions after: a longer one (a flag listing
+    /// many choices) takes a line of its own, so one flag does not push every description of the
+    /// page off the right of an 80-column terminal.
+    static let helpColumnLimit = 30
+
+    /// The column of a page's descriptions: its widest spelling up to `helpColumnLimit`.
+    static func helpColumn(_ spellings: [String]) -> Int {
+        min(spellings.map(\.count).max() ?? 0, helpColumnLimit)
+    }
+
+    /// "  SPELLING  text", or the spelling alone and the text under the column when it is wider.
+    static func helpEntry(_ spelling: String, _ text: String, width: Int) -> [String] {
+        if spelling.count > width { return ["  " + spelling, String(repeating: " ", count: width + 4) + text] }
+        return ["  \(spelling.padding(toLength: width, withPad: " ", startingAt: 0))  \(text)"]
+    }
+
     /// The full `:help NAME` text.
     public var helpText: [String] {
         var lines = ["\(name) — \(summary)", "usage: \(usage)"]
@@ -217,11 +233,11 @@ public struct CommandDefinition {
                 "\(argument.name.uppercased()) (\(argument.type.display)\(argument.isVariadic ? ", any number" : "")"
                     + (argument.isOptional && !argument.isVariadic ? ", optional" : "") + ")"
             }
-            let width = spellings.map(\.count).max() ?? 0
+            let width = Self.helpColumn(spellings)
             for (argument, spelling) in zip(arguments, spellings) {
-                var line = "  \(spelling.padding(toLength: width, withPad: " ", startingAt: 0))  \(argument.help)"
-                if let d = argument.defaultValue { line += " [default: \(ValueFormatter.inline(d))]" }
-                lines.append(line)
+                var text = argument.help
+                if let d = argument.defaultValue { text += " [default: \(ValueFormatter.inline(d))]" }
+                lines += Self.helpEntry(spelling, text, width: width)
             }
         }
         if !flags.isEmpty {
@@ -239,9 +255,9 @@ public struct CommandDefinition {
                 }
                 return spelling
             }
-            let width = spellings.map(\.count).max() ?? 0
+            let width = Self.helpColumn(spellings)
             for (flag, spelling) in zip(flags, spellings) {
-                var line = "  \(spelling.padding(toLength: width, withPad: " ", startingAt: 0))  \(flag.help)"
+                var line = flag.help
                 switch flag.valueCount {
                 case .one: break
                 case .exactly(let n): line += " (\(n) values: space-separated words or one quoted string)"
@@ -254,7 +270,7 @@ public struct CommandDefinition {
                     if case .list(let items) = d { text = items.map { ValueFormatter.inline($0) }.joined(separator: " ") }
                     line += " [default: \(text)]"
                 }
-                lines.append(line)
+                lines += Self.helpEntry(spelling, line, width: width)
             }
         }
         return lines
