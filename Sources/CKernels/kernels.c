@@ -290,35 +290,55 @@ void ck_relu_drop(float *x, float *m, long n, int dropping) {
 
 // --- im2col ----------------------------------------------------------------------------------------
 
-static inline void ck_copy_span(float *dst, const float *src, int span) {
+/// Window row copies of the interior pixels of one output row: `count` pixels, each `span`
+/// floats from src + i·step to dst + i·pitch. A loop per span size known at compile time (the
+/// stems' 3×3×3 and 5×5×3 windows: 9 and 15 floats), so each copy is a few vector moves.
+#define CK_COPY_RUN(N) for (int i = 0; i < count; i++) __builtin_memcpy(dst + (size_t)i * pitch, src + (size_t)i * step, (N) * sizeof(float))
+static void ck_copy_spans(float *dst, size_t pitch, const float *src, size_t step, int count, int span) {
     switch (span) {
-    case 9: __builtin_memcpy(dst, src, 9 * sizeof(float)); break;
-    case 15: __builtin_memcpy(dst, src, 15 * sizeof(float)); break;
-    case 6: __builtin_memcpy(dst, src, 6 * sizeof(float)); break;
-    default: __builtin_memcpy(dst, src, (size_t)span * sizeof(float)); break;
+    case 9: CK_COPY_RUN(9); break;
+    case 15: CK_COPY_RUN(15); break;
+    case 6: CK_COPY_RUN(6); break;
+    default: CK_COPY_RUN(span); break;
     }
 }
+#undef CK_COPY_RUN
 
 void ck_im2col(const ck_conv_geometry *g, const float *x, int row_begin, int row_end, float *cols) {
     const int c = g->channels, span = g->k_w * c, row_length = g->k_h * span;
+    // Output columns whose window lies inside the image across (dilation 1): [lead, end).
+    int lead = 0, end = 0;
+    if (g->dilation_w == 1) {
+        lead = (g->pad_left + g->stride_w - 1) / g->stride_w;
+        const int reach = g->in_w - g->k_w + g->pad_left;   // ox·s ≤ reach
+        end = reach >= 0 ? reach / g->stride_w + 1 : 0;
+        if (end > g->out_w) end = g->out_w;
+        if (lead > end) lead = end;
+    }
+    // Window row by window row, so the checks on iy and the span's size are made once per row.
     for (int oy = row_begin; oy < row_end; oy++) {
-        for (int ox = 0; ox < g->out_w; ox++) {
-            float *dst = cols + ((size_t)(oy - row_begin) * g->out_w + ox) * row_length;
-            const int ix0 = ox * g->stride_w - g->pad_left;
-            const int whole = g->dilation_w == 1 && ix0 >= 0 && ix0 + g->k_w <= g->in_w;
-            for (int ky = 0; ky < g->k_h; ky++, dst += span) {
-                const int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
-                if (iy < 0 || iy >= g->in_h) {
-                    __builtin_memset(dst, 0, (size_t)span * sizeof(float));
-                } else if (whole) {
-                    ck_copy_span(dst, x + ((size_t)iy * g->in_w + ix0) * c, span);
-                } else {
-                    for (int kx = 0; kx < g->k_w; kx++) {
-                        const int ix = ix0 + kx * g->dilation_w;
-                        float *d = dst + kx * c;
-                        if (ix >= 0 && ix < g->in_w) __builtin_memcpy(d, x + ((size_t)iy * g->in_w + ix) * c, (size_t)c * sizeof(float));
-                        else __builtin_memset(d, 0, (size_t)c * sizeof(float));
-                    }
+        float *out_row = cols + (size_t)(oy - row_begin) * g->out_w * row_length;
+        for (int ky = 0; ky < g->k_h; ky++) {
+            const int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+            float *dst = out_row + (size_t)ky * span;
+            if (iy < 0 || iy >= g->in_h) {
+                for (int ox = 0; ox < g->out_w; ox++) __builtin_memset(dst + (size_t)ox * row_length, 0, (size_t)span * sizeof(float));
+                continue;
+            }
+            const float *src_row = x + (size_t)iy * g->in_w * c;
+            for (int ox = 0; ox < g->out_w; ox++) {
+                if (ox == lead && end > lead) {   // the interior run
+                    ck_copy_spans(dst + (size_t)ox * row_length, (size_t)row_length,
+                                  src_row + (ptrdiff_t)(ox * g->stride_w - g->pad_left) * c, (size_t)g->stride_w * c, end - lead, span);
+                    ox = end - 1;
+                    continue;
+                }
+                const int ix0 = ox * g->stride_w - g->pad_left;
+                float *d = dst + (size_t)ox * row_length;
+                for (int kx = 0; kx < g->k_w; kx++, d += c) {
+                    const int ix = ix0 + kx * g->dilation_w;
+                    if (ix >= 0 && ix < g->in_w) __builtin_memcpy(d, src_row + (size_t)ix * c, (size_t)c * sizeof(float));
+                    else __builtin_memset(d, 0, (size_t)c * sizeof(float));
                 }
             }
         }

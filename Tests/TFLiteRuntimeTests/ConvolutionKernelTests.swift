@@ -63,6 +63,8 @@ final class ConvolutionKernelTests: XCTestCase {
             (14, 14, 3, 3, 2, .same, 1), (12, 12, 3, 5, 2, .same, 1), (30, 70, 3, 3, 1, .same, 1),
             (11, 9, 5, 3, 1, .valid, 1), (10, 10, 4, 3, 1, .same, 2), (6, 6, 8, 1, 2, .same, 1),
             (9, 8, 2, 3, 1, .same, 1), (7, 7, 1, 5, 1, .same, 1),
+            // No interior column (window wider than the image), VALID stride 2, one interior column.
+            (3, 2, 3, 5, 1, .same, 1), (8, 9, 3, 3, 2, .valid, 1), (5, 4, 3, 5, 2, .same, 1),
         ]
         for (h, w, cin, k, s, pad, d) in cases {
             let (oh, top) = convolutionGeometry(input: h, kernel: k, stride: s, dilation: d, padding: pad)
