@@ -162,6 +162,23 @@ static void gemm_task(void *ctx, int t) {
 /// product (more columns than rows: 49 × 1152 in the landmark model, whose packed B is ~1 MB) is
 /// cut along the panels and a tall one along the rows, in whole 6-row blocks (the widest
 /// register block) and at most `max_rows` rows per task.
+/// How many shares to cut `units` blocks or panels into: at most `want`; when the shares are only
+/// a few units each, a multiple of the thread count whose shares are all equal is preferred (12
+/// panels on 2 threads: 6 tasks of 2, not 8 tasks of 1 or 2, which left one thread a panel more):
+/// the fewest idle slots, then the most tasks. Many units a share: `want` (one unit more or less
+/// is noise there, and more tasks balance a slow thread better).
+static int balanced_shares(int units, int want, int threads) {
+    if (units <= want) return units;
+    if (units >= 4 * want) return want;
+    int best = want, best_idle = (units + want - 1) / want * want - units;
+    for (int t = want - 1; t >= threads && best_idle > 0; t--) {
+        if (t % threads != 0) continue;
+        const int idle = (units + t - 1) / t * t - units;
+        if (idle < best_idle) { best = t; best_idle = idle; }
+    }
+    return best;
+}
+
 static void plan_tiles(ck_gemm_job *j, int threads, int max_rows) {
     const int want = threads > 1 ? 4 * threads : 1;
     j->row_blocks = (j->m + 5) / 6;
@@ -170,10 +187,10 @@ static void plan_tiles(ck_gemm_job *j, int threads, int max_rows) {
     const int least_row_tasks = (j->row_blocks + max_blocks - 1) / max_blocks;
     int row_tasks, panel_tasks;
     if (j->n > j->m) {
-        panel_tasks = j->panels < want ? j->panels : want;
+        panel_tasks = balanced_shares(j->panels, want, threads);
         row_tasks = least_row_tasks;
     } else {
-        row_tasks = j->row_blocks < want ? j->row_blocks : want;
+        row_tasks = balanced_shares(j->row_blocks, want, threads);
         if (row_tasks < least_row_tasks) {
             // More tasks than asked for (the residual's cache bound): round up to a multiple of
             // the threads, so the last round of tasks is not one thread's alone.
