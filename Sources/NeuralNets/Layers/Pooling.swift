@@ -37,11 +37,17 @@ public final class MaskedPooling {
                 for t in 0..<T { total += mask[b * T + t] }
                 let d = Swift.max(total, 1)
                 denominators[b] = d
-                for t in 0..<T where mask[b * T + t] != 0 {
-                    let w = mask[b * T + t]
-                    for c in 0..<C { y[b * C + c] += w * x.scalars[(b * T + t) * C + c] }
+                // Through pointers: each y[c] still sums w·x over t in order, then is divided.
+                y.withUnsafeMutableBufferPointer { yp in
+                    x.scalars.withUnsafeBufferPointer { xp in
+                        let row = yp.baseAddress! + b * C
+                        for t in 0..<T where mask[b * T + t] != 0 {
+                            let w = mask[b * T + t], src = xp.baseAddress! + (b * T + t) * C
+                            for c in 0..<C { row[c] += w * src[c] }
+                        }
+                        for c in 0..<C { row[c] /= d }
+                    }
                 }
-                for c in 0..<C { y[b * C + c] /= d }
             case .max:
                 for t in 0..<T where mask[b * T + t] > 0.5 {
                     for c in 0..<C {
