@@ -92,33 +92,40 @@ public enum LandmarkNormalizer {
     /// zeros (not detected in that frame) stays zero, and a frame is degenerate when no hand is
     /// left. Pose points are normalised on the shoulders (`normalizePose`).
     public static func normalize(_ clip: inout LandmarkClip, useZ: Bool) -> Int {
-        var degenerate = 0
-        let layout = clip.layout, n = layout.values
-        let frames = clip.frameCount
-        clip.values.withUnsafeMutableBufferPointer { values in
+        let layout = clip.layout, frames = clip.frameCount
+        return clip.values.withUnsafeMutableBufferPointer { values in
             clip.mask.withUnsafeMutableBufferPointer { mask in
-                for t in 0..<frames {
-                    let frame = values.baseAddress! + t * n
-                    guard mask[t] else {
-                        frame.update(repeating: 0, count: n)
-                        continue
-                    }
-                    var seen = 0
-                    for h in 0..<layout.hands {
-                        let offset = 3 * layout.hand(h).lowerBound
-                        // The one hand of a frame is normalised whatever it holds (all zeros in
-                        // a detected frame is degenerate); one of two that is all zeros is that
-                        // hand missing, and stays so.
-                        if layout.hands == 2 && !layout.isSeen(layout.hand(h), frame: 0, in: UnsafeBufferPointer(start: frame, count: n)) { continue }
-                        if normalizeFrame(at: frame + offset, useZ: useZ) { seen += 1 }
-                    }
-                    if let offset = layout.poseOffset { normalizePose(at: frame + offset, useZ: useZ) }
-                    if seen == 0 {
-                        frame.update(repeating: 0, count: n)
-                        degenerate += 1
-                        mask[t] = false
-                    }
-                }
+                normalizeFrames(at: values.baseAddress!, mask: mask.baseAddress!, frames: frames, layout: layout, useZ: useZ)
+            }
+        }
+    }
+
+    /// `normalize` on `frames` frames of `layout` at `values`, with their mask, in place (a batch
+    /// normalises each sample in its own slot of the batch's buffer).
+    public static func normalizeFrames(at values: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Bool>, frames: Int,
+                                       layout: FrameLayout, useZ: Bool) -> Int {
+        var degenerate = 0
+        let n = layout.values
+        for t in 0..<frames {
+            let frame = values + t * n
+            guard mask[t] else {
+                frame.update(repeating: 0, count: n)
+                continue
+            }
+            var seen = 0
+            for h in 0..<layout.hands {
+                let offset = 3 * layout.hand(h).lowerBound
+                // The one hand of a frame is normalised whatever it holds (all zeros in
+                // a detected frame is degenerate); one of two that is all zeros is that
+                // hand missing, and stays so.
+                if layout.hands == 2 && !layout.isSeen(layout.hand(h), frame: 0, in: UnsafeBufferPointer(start: frame, count: n)) { continue }
+                if normalizeFrame(at: frame + offset, useZ: useZ) { seen += 1 }
+            }
+            if let offset = layout.poseOffset { normalizePose(at: frame + offset, useZ: useZ) }
+            if seen == 0 {
+                frame.update(repeating: 0, count: n)
+                degenerate += 1
+                mask[t] = false
             }
         }
         return degenerate

@@ -135,6 +135,9 @@ public final class ASLPredictor {
     /// A sample of the wrong shape fails the batch with an error naming its index; use
     /// `predictEach` to keep going past bad items.
     public func predictBatch(_ samples: [Tensor], masks: [[Bool]?]? = nil, k: Int? = 1) throws -> [[ClassScore]] {
+        if !samples.isEmpty, let (values, mask) = try input.prepareInPlace(samples, masks: masks) {
+            return try scoreBatch(values: values, mask: mask, count: samples.count, k: k)
+        }
         let clips = try samples.enumerated().map { i, sample in
             try input.prepare(sample, mask: masks?[i], item: "sample \(i)")
         }
@@ -144,7 +147,7 @@ public final class ASLPredictor {
     /// Clips already in the model's form → top k per clip (all classes when k is nil).
     public func predictPrepared(_ clips: [LandmarkClip], k: Int? = 1) throws -> [[ClassScore]] {
         guard !clips.isEmpty else { return [] }
-        let T = metadata.config.sequenceLength, C = metadata.labelNames.count
+        let T = metadata.config.sequenceLength
         var values = [Float](), mask = [Float]()
         values.reserveCapacity(clips.count * T * input.layout.values)
         mask.reserveCapacity(clips.count * T)
@@ -152,9 +155,15 @@ public final class ASLPredictor {
             values.append(contentsOf: clip.values)
             for detected in clip.mask { mask.append(detected ? 1 : 0) }
         }
-        let logits = try backend.logits(x: Tensor(shape: [clips.count, T, input.layout.points, 3], scalars: values),
-                                        mask: Tensor(shape: [clips.count, T], scalars: mask))
-        return (0..<clips.count).map { b in
+        return try scoreBatch(values: values, mask: mask, count: clips.count, k: k)
+    }
+
+    /// A prepared batch (`[B, T, K, 3]` values, `[B, T]` mask) → top k per sample.
+    private func scoreBatch(values: [Float], mask: [Float], count: Int, k: Int?) throws -> [[ClassScore]] {
+        let T = metadata.config.sequenceLength, C = metadata.labelNames.count
+        let logits = try backend.logits(x: Tensor(shape: [count, T, input.layout.points, 3], scalars: values),
+                                        mask: Tensor(shape: [count, T], scalars: mask))
+        return (0..<count).map { b in
             scores(logits.scalars[(b * C)..<((b + 1) * C)], sorted: true, k: k)
         }
     }

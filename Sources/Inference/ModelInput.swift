@@ -34,7 +34,7 @@ public struct ModelInput {
     /// landmarks `[T, K, 3]`, `[T, 3K]` or `[K, 3]` (one frame; K = 21 for a one-hand model) and an
     /// optional mask of T entries (default: every frame with a non-zero value counts as
     /// detected) → the clip the model sees, `[sequenceLength, K, 3]` + mask.
-    public func prepare(_ landmarks: Tensor, mask: [Bool]? = nil, item: String = "input") throws -> LandmarkClip {
+    public func prepare(_ landmarks: Tensor, mask: [Bool]? = nil, item: @autoclosure () -> String = "input") throws -> LandmarkClip {
         let shape = landmarks.shape, K = layout.points, V = layout.values
         let frames: Int
         switch shape.count {
@@ -45,18 +45,55 @@ public struct ModelInput {
             let points = shape.count == 3 ? shape[1] : shape.count == 2 && shape[1] != 3 ? shape[1] / 3 : shape.first ?? 0
             let other = FrameLayout(points: points).flatMap { $0 == layout ? nil : $0 }
             let layoutNote = other.map { "; its frames hold \($0.explained), the model takes \(layout.explained)" } ?? ""
-            throw InferenceError.badInput(item: item, reason: "landmarks have shape \(shape); expected [T, \(K), 3], [T, \(V)] or [\(K), 3]" + layoutNote)
+            throw InferenceError.badInput(item: item(), reason: "landmarks have shape \(shape); expected [T, \(K), 3], [T, \(V)] or [\(K), 3]" + layoutNote)
         }
-        guard frames > 0 else { throw InferenceError.badInput(item: item, reason: "no frames") }
+        guard frames > 0 else { throw InferenceError.badInput(item: item(), reason: "no frames") }
         if let mask, mask.count != frames {
-            throw InferenceError.badInput(item: item, reason: "mask has \(mask.count) entries for \(frames) frames")
+            throw InferenceError.badInput(item: item(), reason: "mask has \(mask.count) entries for \(frames) frames")
         }
         // The place, in the words `build` uses, so the frame can be found and fixed.
-        if let problem = LandmarkClip.nonFiniteProblem(landmarks.scalars, layout: layout) { throw InferenceError.badInput(item: item, reason: problem) }
+        if let problem = LandmarkClip.nonFiniteProblem(landmarks.scalars, layout: layout) { throw InferenceError.badInput(item: item(), reason: problem) }
         let values = landmarks.scalars
         let hands = (0..<layout.hands).map(layout.hand)   // the pose alone is no hand
         let detected = mask ?? (0..<frames).map { t in hands.contains { layout.isSeen($0, frame: t, in: values) } }
         return prepare(LandmarkClip(values: values, mask: detected, layout: layout))
+    }
+
+    /// A batch whose samples all hold the model's T frames (`[T, K, 3]`, `[T, 3K]`, or `[K, 3]` for
+    /// T = 1), for a model that asks no gap filling or dominant-hand mirroring — the usual batch:
+    /// the values and masks `prepare` gives each sample, written straight into one `[B, T, K, 3]`
+    /// buffer and normalised there, with no clip or array per sample. nil when a sample needs
+    /// more (resampling, another shape, a mask of another length): `prepare` it on its own, which
+    /// also names what is wrong. A non-finite value fails with the sample's place.
+    public func prepareInPlace(_ samples: [Tensor], masks: [[Bool]?]? = nil) throws -> (values: [Float], mask: [Float])? {
+        let T = sequenceLength, V = layout.values, K = layout.points
+        guard fillGaps == 0, !dominantRight else { return nil }
+        for (i, sample) in samples.enumerated() {
+            let shape = sample.shape
+            guard shape == [T, K, 3] || shape == [T, V] || (T == 1 && shape == [K, 3]) else { return nil }
+            if let m = masks?[i], m.count != T { return nil }
+        }
+        let B = samples.count, hands = (0..<layout.hands).map(layout.hand)
+        var values = [Float](repeating: 0, count: B * T * V)
+        var detected = [Bool](repeating: false, count: B * T)
+        for (i, sample) in samples.enumerated() {
+            if let problem = LandmarkClip.nonFiniteProblem(sample.scalars, layout: layout) {
+                throw InferenceError.badInput(item: "sample \(i)", reason: problem)
+            }
+            let scalars = sample.scalars
+            values.withUnsafeMutableBufferPointer { v in
+                detected.withUnsafeMutableBufferPointer { d in
+                    let slot = v.baseAddress! + i * T * V, seen = d.baseAddress! + i * T
+                    scalars.withUnsafeBufferPointer { slot.update(from: $0.baseAddress!, count: T * V) }
+                    let frames = UnsafeBufferPointer(start: slot, count: T * V)
+                    for t in 0..<T { seen[t] = masks?[i]?[t] ?? hands.contains { layout.isSeen($0, frame: t, in: frames) } }
+                    if normalisation == LandmarkNormalizer.name {
+                        _ = LandmarkNormalizer.normalizeFrames(at: slot, mask: seen, frames: T, layout: layout, useZ: useZ)
+                    }
+                }
+            }
+        }
+        return (values, detected.map { $0 ? 1 : 0 })
     }
 
     /// A clip (raw or already normalised — normalising twice changes nothing) → the model's clip.

@@ -85,6 +85,55 @@ final class PredictorTests: XCTestCase {
         XCTAssertEqual(try predictor.predictTopK(frame, k: 2), try predictor.predictTopK(Tensor(shape: [1, 63], scalars: samples[0].scalars), k: 2))
     }
 
+    /// A batch prepared in place in one buffer gives each sample exactly the values and mask
+    /// `prepare` gives it alone: one hand, both hands and both hands with pose; [T, K, 3] and
+    /// [T, 3K] samples; undetected, degenerate and half-seen frames; masks given or inferred; and
+    /// T = 1 from [K, 3]. Anything it does not cover is left to `prepare` (nil).
+    func testInPlaceBatchPreparationEqualsPreparingEachSample() throws {
+        var rng = SeededRandom(seed: 77)
+        for layout in [FrameLayout.hand, .bothHands, FrameLayout(hands: 2, pose: true)] {
+            for T in [1, 6] {
+                let input = try ModelInput(sequenceLength: T, normalisation: LandmarkNormalizer.name, layout: layout)
+                let V = layout.values
+                var samples: [Tensor] = [], masks: [[Bool]?] = []
+                for i in 0..<5 {
+                    var values = (0..<(T * V)).map { _ in rng.uniform(0.1, 0.9) }
+                    if T > 1 {
+                        values.replaceSubrange((2 * V)..<(3 * V), with: [Float](repeating: 0, count: V))   // not detected
+                        values.replaceSubrange((3 * V)..<(4 * V), with: [Float](repeating: 0.5, count: V))  // degenerate scale
+                        if layout.hands == 2 {   // the right hand missing in frame 4
+                            let right = layout.hand(1)
+                            values.replaceSubrange((4 * V + 3 * right.lowerBound)..<(4 * V + 3 * right.upperBound),
+                                                   with: [Float](repeating: 0, count: 3 * right.count))
+                        }
+                    }
+                    let shape = T == 1 && i % 2 == 0 ? [layout.points, 3] : i % 2 == 0 ? [T, layout.points, 3] : [T, V]
+                    samples.append(Tensor(shape: shape, scalars: values))
+                    masks.append(i == 3 ? (0..<T).map { $0 != 0 } : nil)
+                }
+                let (values, mask) = try XCTUnwrap(try input.prepareInPlace(samples, masks: masks), "\(layout) T \(T)")
+                for (i, sample) in samples.enumerated() {
+                    let clip = try input.prepare(sample, mask: masks[i])
+                    XCTAssertEqual(Array(values[(i * T * V)..<((i + 1) * T * V)]).map(\.bitPattern), clip.values.map(\.bitPattern),
+                                   "\(layout) T \(T) sample \(i)")
+                    XCTAssertEqual(Array(mask[(i * T)..<((i + 1) * T)]), clip.mask.map { $0 ? 1 : 0 }, "\(layout) T \(T) sample \(i) mask")
+                }
+                if T > 1 { XCTAssertTrue(mask.contains(0) && mask.contains(1), "both masked and detected frames") }
+                // Other frame counts, gap filling: each sample on its own.
+                XCTAssertNil(try input.prepareInPlace(samples + [Tensor(shape: [T + 1, V], scalars: [Float](repeating: 0.3, count: (T + 1) * V))]))
+                var filling = input
+                filling.fillGaps = 2
+                XCTAssertNil(try filling.prepareInPlace(samples))
+                // A non-finite value names the sample and its place.
+                var bad = samples[1].scalars
+                bad[bad.count - 2] = .infinity
+                XCTAssertThrowsError(try input.prepareInPlace([samples[0], Tensor(shape: samples[1].shape, scalars: bad)])) {
+                    XCTAssertTrue("\($0)".contains("sample 1") && "\($0)".contains("non-finite"), "\($0)")
+                }
+            }
+        }
+    }
+
     /// Scores: the k-scan selection (a few of many classes) and the full sort agree, ties go to
     /// the lower class index, and the unsorted form is the softmax in class order.
     func testScoreSelectionMatchesTheFullSortWithTies() throws {
