@@ -67,7 +67,7 @@ let package = Package(
                                              "TFLiteExport", "Inference"]),
         // The Jupyter kernel (`aslsh kernel`): messaging protocol 5.3 over ZeroMQ, cells run in a Session.
         .target(name: "JupyterKernel", dependencies: ["Shell", "JobControl", "TensorCore", "Media", "CZMQ", "COpenSSL", "JupyterLoader"]),
-        .executableTarget(name: "aslsh", dependencies: ["Shell", "JupyterKernel"]),
+        .executableTarget(name: "aslsh", dependencies: ["Shell", "JupyterKernel", "TensorCore"]),
 
         .target(name: "TFLiteRuntime", dependencies: ["TensorCore", "CBLAS", "CKernels"]),
         .executableTarget(name: "aslsh-bench", dependencies: ["TensorCore", "TFLiteRuntime", "Media", "Pipeline", "Shell", "Datasets", "Plot", "NeuralNets", "Hands", "LandmarkExtraction",

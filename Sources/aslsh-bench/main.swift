@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 // aslsh-bench AREA [options]: benchmarks (never timed tests). `swift run -c release aslsh-bench AREA`.
 // Each area keeps its code in `<Area>Bench.swift` and registers one entry here.
@@ -14,6 +15,7 @@ let benches: [(name: String, run: ([String]) throws -> Int32)] = [
     ("shard", { try runShardBench($0); return 0 }),
 ]
 
+ProcessMemory.keepFreedMemory()   // as aslsh does: the figures are the tool's
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 // `aslsh-bench all [--out FILE]`: every area in turn (a failing area is reported, the rest go on),

@@ -143,6 +143,11 @@ void ck_gemm_residual_threads(int m, int n, int k, const float *a, int lda, cons
 void ck_depthwise_conv_threads(const ck_conv_geometry *g, int rows, const float *x, const float *w,
                                const float *bias, float *y, float lo, float hi, int threads);
 
+/// glibc's allocator: blocks up to `mmap_max` bytes from the heap (not fresh mappings), and up to
+/// `keep` bytes of free heap kept rather than given back (TensorCore's ProcessMemory says why).
+/// Does nothing with another C library.
+void ck_keep_freed_memory(long mmap_max, long keep);
+
 /// What a tap outside the image reads in `ck_affine_crop_rgb8`.
 enum { CK_BORDER_ZERO = 0, CK_BORDER_REPLICATE = 1 };
 
