@@ -205,8 +205,10 @@ void CK_FN(ck_dw_row_slides)(const int kw, const int S, const ck_conv_geometry *
 /// Output rows [row_begin, row_end), filter width `kw` (a constant for 3 and 5, which also get the
 /// sliding kernel: `slide`, a constant, since its loops must unroll to keep the window in registers). Channels go in
 /// chunks whose filter slice (KH·KW·chunk floats, ≤ ~8 KB) and input rows stay in L1 while the
-/// whole output row is swept; inside a chunk, interior pixels go four at a time (then 3, 2, 1)
-/// and the clipped pixels at both ends one at a time.
+/// whole output row is swept. Inside a chunk (whole vectors of channels, stride 1, or stride 2 on
+/// maps of at most 16 pixels) the row goes in sliding 8-pixel strips, clipped at the edges;
+/// otherwise interior pixels go four at a time (then 3, 2, 1) and the clipped pixels at both ends
+/// one at a time.
 static inline __attribute__((always_inline))
 void CK_FN(ck_dw_rows)(const int kw, const int slide, const ck_conv_geometry *g, int row_begin, int row_end, const float *x,
                        const float *w, const float *bias, float *y, float lo, float hi) {
