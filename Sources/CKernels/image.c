@@ -82,8 +82,8 @@ static void crop_row_avx2(const uint8_t *src, int width, int height, size_t stri
                           const double *y_of_u, double xv, double yv, const double m[6], int size, float *o) {
     const __m256d xv4 = _mm256_set1_pd(xv), yv4 = _mm256_set1_pd(yv), m2 = _mm256_set1_pd(m[2]), m5 = _mm256_set1_pd(m[5]);
     const __m256d k32 = _mm256_set1_pd(32.0);
-    const __m256i zero = _mm256_setzero_si256(), w_last = _mm256_set1_epi32(width - 1), h_last = _mm256_set1_epi32(height - 1);
-    const __m256i w_spare = _mm256_set1_epi32(width - 2), h_spare = _mm256_set1_epi32(height - 2);
+    // The last inside tap positions: sx ≤ W − 2 and sy ≤ H − 2 (the taps take sx + 1 and sy + 1).
+    const __m256i zero = _mm256_setzero_si256(), w_edge = _mm256_set1_epi32(width - 2), h_edge = _mm256_set1_epi32(height - 2);
     const __m256i thirty_two = _mm256_set1_epi32(32), low5 = _mm256_set1_epi32(31), byte = _mm256_set1_epi32(255);
     const __m256i three = _mm256_set1_epi32(3), row = _mm256_set1_epi32((int)stride), half = _mm256_set1_epi32(1 << 14);
     const __m256 scale = _mm256_set1_ps(1.0f / 255.0f);
@@ -104,9 +104,8 @@ static void crop_row_avx2(const uint8_t *src, int width, int height, size_t stri
         // Inside: 0 ≤ sx < W − 1 and 0 ≤ sy < H − 1, and not the one pixel (W − 2, H − 2) whose
         // last gather's spare byte is one past the image.
         __m256i outside = _mm256_or_si256(_mm256_cmpgt_epi32(zero, sx), _mm256_cmpgt_epi32(zero, sy));
-        outside = _mm256_or_si256(outside, _mm256_or_si256(_mm256_cmpgt_epi32(sx, _mm256_sub_epi32(w_last, _mm256_set1_epi32(1))),
-                                                           _mm256_cmpgt_epi32(sy, _mm256_sub_epi32(h_last, _mm256_set1_epi32(1)))));
-        outside = _mm256_or_si256(outside, _mm256_and_si256(_mm256_cmpeq_epi32(sx, w_spare), _mm256_cmpeq_epi32(sy, h_spare)));
+        outside = _mm256_or_si256(outside, _mm256_or_si256(_mm256_cmpgt_epi32(sx, w_edge), _mm256_cmpgt_epi32(sy, h_edge)));
+        outside = _mm256_or_si256(outside, _mm256_and_si256(_mm256_cmpeq_epi32(sx, w_edge), _mm256_cmpeq_epi32(sy, h_edge)));
         if (!_mm256_testz_si256(outside, outside)) {
             for (int i = 0; i < 8; i++) crop_pixel(src, width, height, stride, border, xs[i], ys[i], o + 3 * i);
             continue;

@@ -304,6 +304,17 @@ static void ck_copy_spans(float *dst, size_t pitch, const float *src, size_t ste
 }
 #undef CK_COPY_RUN
 
+/// The window row `dst` (KW·C floats) of output column ox from input row `src_row`, tap by tap,
+/// zeros where a tap leaves the image (columns over an edge, or any column when dilated).
+static void ck_im2col_tap_by_tap(const ck_conv_geometry *g, const float *src_row, int ox, float *d) {
+    const int c = g->channels, ix0 = ox * g->stride_w - g->pad_left;
+    for (int kx = 0; kx < g->k_w; kx++, d += c) {
+        const int ix = ix0 + kx * g->dilation_w;
+        if (ix >= 0 && ix < g->in_w) __builtin_memcpy(d, src_row + (size_t)ix * c, (size_t)c * sizeof(float));
+        else __builtin_memset(d, 0, (size_t)c * sizeof(float));
+    }
+}
+
 void ck_im2col(const ck_conv_geometry *g, const float *x, int row_begin, int row_end, float *cols) {
     const int c = g->channels, span = g->k_w * c, row_length = g->k_h * span;
     // Output columns whose window lies inside the image across (dilation 1): [lead, end).
@@ -326,21 +337,11 @@ void ck_im2col(const ck_conv_geometry *g, const float *x, int row_begin, int row
                 continue;
             }
             const float *src_row = x + (size_t)iy * g->in_w * c;
-            for (int ox = 0; ox < g->out_w; ox++) {
-                if (ox == lead && end > lead) {   // the interior run
-                    ck_copy_spans(dst + (size_t)ox * row_length, (size_t)row_length,
-                                  src_row + (ptrdiff_t)(ox * g->stride_w - g->pad_left) * c, (size_t)g->stride_w * c, end - lead, span);
-                    ox = end - 1;
-                    continue;
-                }
-                const int ix0 = ox * g->stride_w - g->pad_left;
-                float *d = dst + (size_t)ox * row_length;
-                for (int kx = 0; kx < g->k_w; kx++, d += c) {
-                    const int ix = ix0 + kx * g->dilation_w;
-                    if (ix >= 0 && ix < g->in_w) __builtin_memcpy(d, src_row + (size_t)ix * c, (size_t)c * sizeof(float));
-                    else __builtin_memset(d, 0, (size_t)c * sizeof(float));
-                }
-            }
+            for (int ox = 0; ox < lead; ox++) ck_im2col_tap_by_tap(g, src_row, ox, dst + (size_t)ox * row_length);
+            if (end > lead)   // the interior run
+                ck_copy_spans(dst + (size_t)lead * row_length, (size_t)row_length,
+                              src_row + (ptrdiff_t)(lead * g->stride_w - g->pad_left) * c, (size_t)g->stride_w * c, end - lead, span);
+            for (int ox = end; ox < g->out_w; ox++) ck_im2col_tap_by_tap(g, src_row, ox, dst + (size_t)ox * row_length);
         }
     }
 }

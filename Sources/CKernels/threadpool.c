@@ -156,12 +156,6 @@ static void gemm_task(void *ctx, int t) {
         ck_residual(rows, cols, c, j->ldc, j->residual + (size_t)i0 * j->ldr + j0, j->ldr, j->alpha ? j->alpha + j0 : NULL);
 }
 
-/// Cuts [m, n] into about four tasks per thread (a late thread is not waited for long), a
-/// multiple of the thread count where the shape allows, each within one block or panel of the
-/// others. A task re-reads all of A's rows it covers and all of B's panels it covers, so a wide
-/// product (more columns than rows: 49 × 1152 in the landmark model, whose packed B is ~1 MB) is
-/// cut along the panels and a tall one along the rows, in whole 6-row blocks (the widest
-/// register block) and at most `max_rows` rows per task.
 /// How many shares to cut `units` blocks or panels into: at most `want`; when the shares are only
 /// a few units each, a multiple of the thread count whose shares are all equal is preferred (12
 /// panels on 2 threads: 6 tasks of 2, not 8 tasks of 1 or 2, which left one thread a panel more):
@@ -179,6 +173,12 @@ static int balanced_shares(int units, int want, int threads) {
     return best;
 }
 
+/// Cuts [m, n] into about four tasks per thread (a late thread is not waited for long), a
+/// multiple of the thread count where the shape allows, each within one block or panel of the
+/// others. A task re-reads all of A's rows it covers and all of B's panels it covers, so a wide
+/// product (more columns than rows: 49 × 1152 in the landmark model, whose packed B is ~1 MB) is
+/// cut along the panels and a tall one along the rows, in whole 6-row blocks (the widest
+/// register block) and at most `max_rows` rows per task.
 static void plan_tiles(ck_gemm_job *j, int threads, int max_rows) {
     const int want = threads > 1 ? 4 * threads : 1;
     j->row_blocks = (j->m + 5) / 6;

@@ -54,9 +54,17 @@ public struct ModelInput {
         // The place, in the words `build` uses, so the frame can be found and fixed.
         if let problem = LandmarkClip.nonFiniteProblem(landmarks.scalars, layout: layout) { throw InferenceError.badInput(item: item(), reason: problem) }
         let values = landmarks.scalars
-        let hands = (0..<layout.hands).map(layout.hand)   // the pose alone is no hand
-        let detected = mask ?? (0..<frames).map { t in hands.contains { layout.isSeen($0, frame: t, in: values) } }
+        let detected = mask ?? (0..<frames).map { t in handSeen(frame: t, in: values) }
         return prepare(LandmarkClip(values: values, mask: detected, layout: layout))
+    }
+
+    /// Whether the model's frames are normalised (`wrist_mcp9`) rather than taken as they are.
+    private var normalises: Bool { normalisation == LandmarkNormalizer.name }
+
+    /// Whether frame t shows a hand (any non-zero value in a hand's block; the pose alone is no hand):
+    /// the mask a sample gets when none is given.
+    private func handSeen<C: RandomAccessCollection>(frame t: Int, in values: C) -> Bool where C.Element == Float, C.Index == Int {
+        (0..<layout.hands).contains { layout.isSeen(layout.hand($0), frame: t, in: values) }
     }
 
     /// A batch whose samples all hold the model's T frames (`[T, K, 3]`, `[T, 3K]`, or `[K, 3]` for
@@ -73,7 +81,7 @@ public struct ModelInput {
             guard shape == [T, K, 3] || shape == [T, V] || (T == 1 && shape == [K, 3]) else { return nil }
             if let m = masks?[i], m.count != T { return nil }
         }
-        let B = samples.count, hands = (0..<layout.hands).map(layout.hand)
+        let B = samples.count
         var values = [Float](repeating: 0, count: B * T * V)
         var detected = [Bool](repeating: false, count: B * T)
         for (i, sample) in samples.enumerated() {
@@ -86,8 +94,8 @@ public struct ModelInput {
                     let slot = v.baseAddress! + i * T * V, seen = d.baseAddress! + i * T
                     scalars.withUnsafeBufferPointer { slot.update(from: $0.baseAddress!, count: T * V) }
                     let frames = UnsafeBufferPointer(start: slot, count: T * V)
-                    for t in 0..<T { seen[t] = masks?[i]?[t] ?? hands.contains { layout.isSeen($0, frame: t, in: frames) } }
-                    if normalisation == LandmarkNormalizer.name {
+                    for t in 0..<T { seen[t] = masks?[i]?[t] ?? handSeen(frame: t, in: frames) }
+                    if normalises {
                         _ = LandmarkNormalizer.normalizeFrames(at: slot, mask: seen, frames: T, layout: layout, useZ: useZ)
                     }
                 }
@@ -101,7 +109,7 @@ public struct ModelInput {
     public func prepare(_ raw: LandmarkClip) -> LandmarkClip {
         precondition(raw.layout == layout, "a clip of \(raw.layout.explained) for a model of \(layout.explained)")
         var clip = raw
-        if normalisation == LandmarkNormalizer.name { _ = LandmarkNormalizer.normalize(&clip, useZ: useZ) }
+        if normalises { _ = LandmarkNormalizer.normalize(&clip, useZ: useZ) }
         // The order `build` takes: normalise, dominant hand, fill, resample.
         if dominantRight { clip = clip.dominantHandOnTheRight().clip }
         if fillGaps > 0 { clip = clip.fillingGaps(upTo: fillGaps).clip }

@@ -76,6 +76,12 @@ public final class Linear {
         return Tensor(shape: Array(x.shape.dropLast()) + [outFeatures], scalars: y)
     }
 
+    /// A classifier's head: the training forward (which caches for backward), or in evaluation
+    /// `predict`, which sums in order on every CPU (OpenBLAS's sgemv, which `forward` uses, does not).
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        training ? forward(x) : predict(x)
+    }
+
     /// dY `[N, out]` → dX `[N, in]`; accumulates dW += dYᵀ·x, db += Σ_rows dY.
     public func backward(_ dY: Tensor) -> Tensor {
         let n = dY.count / outFeatures

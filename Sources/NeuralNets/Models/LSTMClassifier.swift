@@ -31,7 +31,7 @@ public final class LSTMClassifier: SequenceClassifier {
         let seq = features.forward(x.asSequenceBatch(featureCount: config.featureCount))
         let y = lstm.forward(seq, mask: mask, training: training)   // [B, T, D·H]
         outputShape = y.shape
-        guard config.pooling == .last else { return classify(pooling.forward(y, mask: mask), training: training) }
+        guard config.pooling == .last else { return head.forward(pooling.forward(y, mask: mask), training: training) }
         let (B, T, W) = (y.shape[0], y.shape[1], y.shape[2])
         let H = config.hiddenDim, dirs = W / H
         picked = [Int](repeating: -1, count: B * dirs)
@@ -45,13 +45,7 @@ public final class LSTMClassifier: SequenceClassifier {
                 for j in 0..<H { pooled[b * W + d * H + j] = y.scalars[(b * T + t) * W + d * H + j] }
             }
         }
-        return classify(Tensor(shape: [B, W], scalars: pooled), training: training)
-    }
-
-    /// The head: its training forward (caching for backward), or in evaluation its packed
-    /// prediction product, which sums in order on every CPU (OpenBLAS's sgemv did not).
-    private func classify(_ pooled: Tensor, training: Bool) -> Tensor {
-        training ? head.forward(pooled) : head.predict(pooled)
+        return head.forward(Tensor(shape: [B, W], scalars: pooled), training: training)
     }
 
     @discardableResult

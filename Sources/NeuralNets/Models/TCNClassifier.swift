@@ -29,9 +29,7 @@ public final class TCNClassifier: SequenceClassifier {
     public func forward(_ x: Tensor, mask: Tensor, training: Bool) -> Tensor {
         var z = features.forward(x.asSequenceBatch(featureCount: config.featureCount))
         for block in blocks { z = block.forward(z, training: training) }
-        // Evaluation: the head's packed product (no cache, the same sum on every CPU).
-        let pooled = pooling.forward(z, mask: mask)
-        return training ? head.forward(pooled) : head.predict(pooled)
+        return head.forward(pooling.forward(z, mask: mask), training: training)
     }
 
     @discardableResult

@@ -59,9 +59,7 @@ public final class TransformerClassifier: SequenceClassifier {
             for b in 0..<B { for t in 0..<T { for j in 0..<D { zp[(b * T + t) * D + j] += pos[t * D + j] } } }
         }
         for layer in layers { z = layer.forward(z, valid: mask, training: training) }
-        // Evaluation: the head's packed product (no cache, the same sum on every CPU).
-        let pooled = pooling.forward(norm.forward(z), mask: mask)
-        return training ? head.forward(pooled) : head.predict(pooled)
+        return head.forward(pooling.forward(norm.forward(z), mask: mask), training: training)
     }
 
     @discardableResult
